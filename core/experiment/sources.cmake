@@ -1,0 +1,1 @@
+# Sources of core/experiment (see core/CMakeLists.txt).

@@ -1,0 +1,1 @@
+# Sources of core/models (see core/CMakeLists.txt).

@@ -1,0 +1,1 @@
+# Sources of core/optim (see core/CMakeLists.txt).

@@ -1,0 +1,1 @@
+# Sources of core/train (see core/CMakeLists.txt).

@@ -1,0 +1,17 @@
+#pragma once
+// Where the program finds its presets and writes its runs (XDG base directories).
+
+#include <string>
+#include <vector>
+
+namespace alig::core {
+
+// $XDG_DATA_HOME/alig-studio, or ~/.local/share/alig-studio.
+std::string userDataDir();
+// The default parent of run directories: userDataDir()/runs.
+std::string defaultRunsDir();
+// Folders searched for presets, first match wins: $ALIG_PRESET_DIR, the source tree's
+// resources/presets (for a build run in place), then the installed share folder.
+std::vector<std::string> presetDirs();
+
+} // namespace alig::core

@@ -1,0 +1,35 @@
+#pragma once
+// Helpers shared by the test suites: scratch folders under the build tree and fuzzy
+// float comparison for numerics.
+
+#include <QString>
+#include <string>
+
+namespace alig::test {
+
+// A fresh, empty folder for one test case under the build tree
+// ($ALIG_TEST_BUILD_DIR/scratch/<suite>/<name>), removed and recreated on each call.
+std::string scratchDir(const std::string& name);
+
+// |a - b| <= atol + rtol * |b|
+bool near(double a, double b, double rtol = 1e-12, double atol = 1e-12);
+
+// Writes bytes to a file, creating parent folders.
+void writeFile(const std::string& path, const std::string& bytes);
+
+// gzip-compresses bytes (zlib), for writing .gz fixtures.
+std::string gzip(const std::string& bytes);
+
+} // namespace alig::test
+
+// QCOMPARE for doubles with an explicit tolerance and a readable failure message.
+#define ALIG_COMPARE_NEAR(actual, expected, rtol)                                                  \
+    do {                                                                                           \
+        const double a_ = (actual), e_ = (expected);                                              \
+        if (!alig::test::near(a_, e_, (rtol), (rtol)))                                             \
+            QFAIL(qPrintable(QStringLiteral("%1 = %2, expected %3 (rtol %4)")                     \
+                                 .arg(QStringLiteral(#actual))                                     \
+                                 .arg(a_, 0, 'g', 17)                                              \
+                                 .arg(e_, 0, 'g', 17)                                              \
+                                 .arg(double(rtol))));                                             \
+    } while (0)
