@@ -1,0 +1,327 @@
+#include "core/optim/alig.h"
+
+#include "core/optim/grad_norm.h"
+#include "core/util/error.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <limits>
+#include <sstream>
+#include <type_traits>
+
+namespace alig::core {
+
+namespace {
+
+// LibTorch 1.x keys optimizer state by the TensorImpl's address as a string, 2.x by the
+// address itself; derive the key type from the map so both compile.
+template <class Map> typename Map::key_type stateKey(const Map&, const torch::Tensor& p) {
+    using Key = typename Map::key_type;
+    if constexpr (std::is_same_v<Key, std::string>) {
+        std::ostringstream s;
+        s << p.unsafeGetTensorImpl();
+        return s.str();
+    } else {
+        return static_cast<Key>(p.unsafeGetTensorImpl());
+    }
+}
+
+std::string str(double v) {
+    std::ostringstream s;
+    s << v;
+    return s.str();
+}
+
+void writeOptional(torch::serialize::OutputArchive& a, const std::string& key,
+                   const std::optional<double>& v) {
+    a.write("has_" + key, c10::IValue(v.has_value()));
+    a.write(key, c10::IValue(v.value_or(0.0)));
+}
+
+std::optional<double> readOptional(torch::serialize::InputArchive& a, const std::string& key) {
+    c10::IValue has, value;
+    a.read("has_" + key, has);
+    a.read(key, value);
+    if (!has.toBool())
+        return std::nullopt;
+    return value.toDouble();
+}
+
+double readDouble(torch::serialize::InputArchive& a, const std::string& key) {
+    c10::IValue v;
+    a.read(key, v);
+    return v.toDouble();
+}
+
+} // namespace
+
+AliGOptions::AliGOptions(std::optional<double> maxLr) : max_lr_(maxLr) {}
+
+void AliGOptions::validate() const {
+    if (max_lr_ && !(*max_lr_ > 0.0))
+        throw Error("max_lr: must be > 0, got " + str(*max_lr_));
+    if (!(momentum_ >= 0.0 && momentum_ < 1.0))
+        throw Error("momentum: must be in [0, 1), got " + str(momentum_));
+    if (!(eps_ >= 0.0) || std::isinf(eps_))
+        throw Error("eps: must be >= 0 and finite, got " + str(eps_));
+    if (projection_radius_ && (!(*projection_radius_ > 0.0) || std::isinf(*projection_radius_)))
+        throw Error("projection_radius: must be > 0 and finite, got " + str(*projection_radius_));
+}
+
+double AliGOptions::get_lr() const {
+    return max_lr_.value_or(std::numeric_limits<double>::infinity());
+}
+
+void AliGOptions::set_lr(const double lr) {
+    if (std::isinf(lr))
+        max_lr_.reset();
+    else
+        max_lr_ = lr;
+}
+
+void AliGOptions::serialize(torch::serialize::OutputArchive& archive) const {
+    writeOptional(archive, "max_lr", max_lr_);
+    archive.write("momentum", c10::IValue(momentum_));
+    archive.write("eps", c10::IValue(eps_));
+    archive.write("adjusted_momentum", c10::IValue(momentum_form_ == MomentumForm::Adjusted));
+    writeOptional(archive, "projection_radius", projection_radius_);
+    archive.write("clip_at_zero", c10::IValue(clip_at_zero_));
+}
+
+void AliGOptions::serialize(torch::serialize::InputArchive& archive) {
+    max_lr_ = readOptional(archive, "max_lr");
+    momentum_ = readDouble(archive, "momentum");
+    eps_ = readDouble(archive, "eps");
+    c10::IValue v;
+    archive.read("adjusted_momentum", v);
+    momentum_form_ = v.toBool() ? MomentumForm::Adjusted : MomentumForm::Standard;
+    projection_radius_ = readOptional(archive, "projection_radius");
+    archive.read("clip_at_zero", v);
+    clip_at_zero_ = v.toBool();
+}
+
+void AliGParamState::serialize(torch::serialize::OutputArchive& archive) const {
+    if (momentum_buffer_.defined())
+        archive.write("momentum_buffer", momentum_buffer_, /*is_buffer=*/true);
+}
+
+void AliGParamState::serialize(torch::serialize::InputArchive& archive) {
+    torch::Tensor buffer;
+    if (archive.try_read("momentum_buffer", buffer, /*is_buffer=*/true))
+        momentum_buffer_ = buffer;
+}
+
+AliG::AliG(std::vector<torch::optim::OptimizerParamGroup> paramGroups, AliGOptions defaults)
+    : Optimizer(std::move(paramGroups), std::make_unique<AliGOptions>(defaults)) {
+    init();
+}
+
+AliG::AliG(std::vector<torch::Tensor> params, AliGOptions defaults)
+    : AliG({torch::optim::OptimizerParamGroup(std::move(params))}, std::move(defaults)) {}
+
+void AliG::init() {
+    globalOptions().validate();
+    for (size_t g = 0; g < param_groups_.size(); ++g) {
+        try {
+            groupOptions(g).validate();
+        } catch (const Error& e) {
+            throw Error("param group " + std::to_string(g) + ": " + e.what());
+        }
+    }
+    // The reference projects once at construction, so training starts inside the ball.
+    project();
+}
+
+const AliGOptions& AliG::globalOptions() const {
+    return static_cast<const AliGOptions&>(defaults());
+}
+
+AliGOptions& AliG::groupOptions(size_t group) {
+    return static_cast<AliGOptions&>(param_groups_.at(group).options());
+}
+
+AliGParamState& AliG::stateFor(const torch::Tensor& param) {
+    auto key = stateKey(state_, param);
+    auto it = state_.find(key);
+    if (it == state_.end()) {
+        auto state = std::make_unique<AliGParamState>();
+        state->momentum_buffer(torch::zeros_like(param, torch::MemoryFormat::Preserve));
+        it = state_.emplace(key, std::move(state)).first;
+    }
+    return static_cast<AliGParamState&>(*it->second);
+}
+
+torch::Tensor AliG::step(LossClosure closure) {
+    if (!closure)
+        throw Error("ALI-G needs a closure that returns the mini-batch loss");
+    torch::NoGradGuard noGrad;
+    const AliGOptions& global = globalOptions();
+    const torch::Tensor loss = closure();
+    if (!loss.defined() || loss.numel() != 1)
+        throw Error("ALI-G's closure must return the loss as a single number");
+
+    // Step 1 of shared/ALIG.md: one global ||g||^2 over every parameter with a gradient.
+    std::vector<torch::Tensor> grads;
+    for (auto& group : param_groups_)
+        for (auto& p : group.params())
+            if (p.grad().defined())
+                grads.push_back(p.grad());
+    torch::Tensor gsq = squaredNorm(grads);
+    if (!gsq.defined())
+        gsq = torch::zeros({}, loss.options());
+    const auto scalarOptions = gsq.options();
+    const torch::Tensor lossValue = loss.detach().reshape({}).to(scalarOptions);
+
+    // Step 2: the Polyak step with optimal value 0. No lower clip unless clip_at_zero.
+    const torch::Tensor unclipped = lossValue / (gsq + global.eps());
+
+    torch::Tensor stepSum = torch::zeros({}, scalarOptions);
+    torch::Tensor clipped = torch::zeros({}, scalarOptions.dtype(torch::kBool));
+    for (size_t g = 0; g < param_groups_.size(); ++g) {
+        auto& group = param_groups_[g];
+        const AliGOptions& options = groupOptions(g);
+        // Step 3: clip at the group's max_lr.
+        torch::Tensor step = unclipped;
+        if (options.max_lr()) {
+            step = unclipped.clamp_max(*options.max_lr());
+            clipped = clipped.logical_or(unclipped > *options.max_lr());
+        }
+        if (global.clip_at_zero())
+            step = step.clamp_min(0.0);
+        stepSum = stepSum + step;
+
+        const double mu = options.momentum();
+        torch::Tensor negStep = -step;
+        torch::Tensor stepMu = step * mu;
+        for (auto& p : group.params()) {
+            if (!p.grad().defined())
+                continue;
+            const torch::Tensor& grad = p.grad();
+            if (negStep.scalar_type() != p.scalar_type() || negStep.device() != p.device()) {
+                negStep = negStep.to(p.options());
+                stepMu = stepMu.to(p.options());
+            }
+            // Step 4: the SGD step with the Polyak step size, then Nesterov momentum.
+            p.addcmul_(grad, negStep);
+            if (mu > 0.0) {
+                torch::Tensor& buffer = stateFor(p).momentum_buffer();
+                if (global.momentum_form() == MomentumForm::Standard) {
+                    buffer.mul_(mu).addcmul_(grad, negStep);
+                    p.add_(buffer, mu);
+                } else {
+                    buffer.mul_(mu).sub_(grad);
+                    p.addcmul_(buffer, stepMu);
+                }
+            }
+        }
+    }
+    // Step 5: projection onto the L2 ball, after every group is updated.
+    project();
+
+    m_stats.loss = lossValue;
+    m_stats.gradSquaredNorm = gsq;
+    m_stats.unclipped = unclipped;
+    m_stats.stepSize = stepSum / static_cast<double>(param_groups_.size());
+    m_stats.clipped = clipped;
+    return loss;
+}
+
+void AliG::project() {
+    const auto& radius = globalOptions().projection_radius();
+    if (!radius)
+        return;
+    torch::NoGradGuard noGrad;
+    std::vector<torch::Tensor> params;
+    for (auto& group : param_groups_)
+        for (auto& p : group.params())
+            params.push_back(p);
+    torch::Tensor sq = squaredNorm(params);
+    if (!sq.defined())
+        return;
+    // min(r / ||w||, 1) scales only when ||w|| > r, without a host round trip; a factor of
+    // exactly 1 leaves the weights bit for bit as they were.
+    const torch::Tensor factor = (*radius / sq.sqrt()).clamp_max(1.0);
+    for (auto& p : params)
+        p.mul_(factor.to(p.options()));
+}
+
+double AliG::lastStepSize() const {
+    return m_stats.stepSize.defined() ? m_stats.stepSize.item<double>() : 0.0;
+}
+double AliG::lastUnclippedStepSize() const {
+    return m_stats.unclipped.defined() ? m_stats.unclipped.item<double>() : 0.0;
+}
+bool AliG::lastClipped() const {
+    return m_stats.clipped.defined() && m_stats.clipped.item<bool>();
+}
+double AliG::lastGradSquaredNorm() const {
+    return m_stats.gradSquaredNorm.defined() ? m_stats.gradSquaredNorm.item<double>() : 0.0;
+}
+
+void AliG::save(torch::serialize::OutputArchive& archive) const {
+    archive.write("alig_format", c10::IValue(int64_t{1}));
+    torch::serialize::OutputArchive defaultsArchive;
+    globalOptions().serialize(defaultsArchive);
+    archive.write("defaults", defaultsArchive);
+    archive.write("num_groups", c10::IValue(static_cast<int64_t>(param_groups_.size())));
+    for (size_t g = 0; g < param_groups_.size(); ++g) {
+        const auto& group = param_groups_[g];
+        torch::serialize::OutputArchive groupArchive;
+        static_cast<const AliGOptions&>(group.options()).serialize(groupArchive);
+        groupArchive.write("num_params", c10::IValue(static_cast<int64_t>(group.params().size())));
+        for (size_t i = 0; i < group.params().size(); ++i) {
+            auto it = state_.find(stateKey(state_, group.params()[i]));
+            if (it == state_.end())
+                continue;
+            torch::serialize::OutputArchive paramArchive;
+            it->second->serialize(paramArchive);
+            groupArchive.write("param_" + std::to_string(i), paramArchive);
+        }
+        archive.write("group_" + std::to_string(g), groupArchive);
+    }
+}
+
+void AliG::load(torch::serialize::InputArchive& archive) {
+    c10::IValue v;
+    if (!archive.try_read("alig_format", v))
+        throw Error("not an ALI-G optimizer state (no alig_format entry)");
+    torch::serialize::InputArchive defaultsArchive;
+    archive.read("defaults", defaultsArchive);
+    AliGOptions defaults;
+    defaults.serialize(defaultsArchive);
+    archive.read("num_groups", v);
+    if (v.toInt() != static_cast<int64_t>(param_groups_.size()))
+        throw Error("ALI-G state has " + std::to_string(v.toInt()) + " parameter groups, " +
+                    "the optimizer has " + std::to_string(param_groups_.size()));
+    static_cast<AliGOptions&>(*defaults_) = defaults;
+    for (size_t g = 0; g < param_groups_.size(); ++g) {
+        auto& group = param_groups_[g];
+        torch::serialize::InputArchive groupArchive;
+        archive.read("group_" + std::to_string(g), groupArchive);
+        groupArchive.read("num_params", v);
+        if (v.toInt() != static_cast<int64_t>(group.params().size()))
+            throw Error("ALI-G state's group " + std::to_string(g) + " has " +
+                        std::to_string(v.toInt()) + " parameters, the optimizer's has " +
+                        std::to_string(group.params().size()));
+        groupOptions(g).serialize(groupArchive);
+        for (size_t i = 0; i < group.params().size(); ++i) {
+            const torch::Tensor& p = group.params()[i];
+            torch::serialize::InputArchive paramArchive;
+            if (!groupArchive.try_read("param_" + std::to_string(i), paramArchive))
+                continue;
+            auto state = std::make_unique<AliGParamState>();
+            state->serialize(paramArchive);
+            if (state->momentum_buffer().defined()) {
+                if (!state->momentum_buffer().sizes().equals(p.sizes()))
+                    throw Error("ALI-G state's momentum buffer " + std::to_string(i) +
+                                " of group " + std::to_string(g) +
+                                " does not match its parameter's shape");
+                state->momentum_buffer(state->momentum_buffer().to(p.options()));
+            }
+            state_[stateKey(state_, p)] = std::move(state);
+        }
+    }
+}
+
+} // namespace alig::core

@@ -1,0 +1,93 @@
+#pragma once
+// ALI-G (Berrada, Zisserman, Kumar, ICML 2020): SGD whose step is the Polyak step with
+// optimal value 0, clipped at max_lr, plus Nesterov momentum and an L2-ball projection.
+// Follows the authors' reference (oval-group/ali-g, alig/th/alig.py) as pinned in
+// shared/ALIG.md; used by the trainer and by anyone who wants ALI-G in their own loop.
+
+#include <torch/arg.h>
+#include <torch/optim/optimizer.h>
+#include <torch/types.h>
+
+#include <optional>
+#include <vector>
+
+namespace alig::core {
+
+enum class MomentumForm {
+    Standard, // the reference's default: v = mu v - step g;  p += mu v
+    Adjusted, // PyTorch-style Nesterov with lr = step: v = mu v - g;  p += step mu v
+};
+
+// Per group: max_lr and momentum. The other options are global and read from the
+// optimizer's defaults (eps, the momentum form, the projection radius, clip_at_zero).
+struct AliGOptions : public torch::optim::OptimizerCloneableOptions<AliGOptions> {
+    AliGOptions(std::optional<double> maxLr = std::nullopt); // NOLINT: implicit like SGDOptions
+    TORCH_ARG(std::optional<double>, max_lr);
+    TORCH_ARG(double, momentum) = 0.0;
+    TORCH_ARG(double, eps) = 1e-5;
+    TORCH_ARG(MomentumForm, momentum_form) = MomentumForm::Standard;
+    TORCH_ARG(std::optional<double>, projection_radius);
+    TORCH_ARG(bool, clip_at_zero) = false;
+
+public:
+    void serialize(torch::serialize::InputArchive& archive) override;
+    void serialize(torch::serialize::OutputArchive& archive) const override;
+    // The learning rate a scheduler sees is max_lr (infinity when there is none).
+    double get_lr() const override;
+    void set_lr(const double lr) override;
+
+    // Throws alig::core::Error naming the option and the value when out of range.
+    void validate() const;
+};
+
+struct AliGParamState : public torch::optim::OptimizerCloneableParamState<AliGParamState> {
+    TORCH_ARG(torch::Tensor, momentum_buffer);
+
+public:
+    void serialize(torch::serialize::InputArchive& archive) override;
+    void serialize(torch::serialize::OutputArchive& archive) const override;
+};
+
+// What one step computed, as 0-dim tensors on the parameters' device, so that a training
+// loop on CUDA can read them back in batches instead of synchronising every step.
+struct AliGStepStats {
+    torch::Tensor loss;           // the closure's value
+    torch::Tensor gradSquaredNorm; // ||g||^2 over every parameter with a gradient
+    torch::Tensor unclipped;      // loss / (||g||^2 + eps)
+    torch::Tensor stepSize;       // the step taken, mean over groups (the reference's step_size)
+    torch::Tensor clipped;        // bool: some group's step was cut to its max_lr
+};
+
+class AliG : public torch::optim::Optimizer {
+public:
+    AliG(std::vector<torch::optim::OptimizerParamGroup> paramGroups, AliGOptions defaults = {});
+    explicit AliG(std::vector<torch::Tensor> params, AliGOptions defaults = {});
+
+    // The closure returns the mini-batch loss (gradients are already computed); it must not
+    // call backward(). Returns the loss.
+    torch::Tensor step(LossClosure closure) override;
+
+    // Projects all parameters onto the L2 ball of the configured radius (no-op without one).
+    void project();
+
+    const AliGStepStats& lastStats() const { return m_stats; }
+    // Host copies of lastStats() (each synchronises with the device once).
+    double lastStepSize() const;
+    double lastUnclippedStepSize() const;
+    bool lastClipped() const;
+    double lastGradSquaredNorm() const;
+
+    const AliGOptions& globalOptions() const;
+    AliGOptions& groupOptions(size_t group);
+
+    void save(torch::serialize::OutputArchive& archive) const override;
+    void load(torch::serialize::InputArchive& archive) override;
+
+private:
+    void init();
+    AliGParamState& stateFor(const torch::Tensor& param);
+
+    AliGStepStats m_stats;
+};
+
+} // namespace alig::core
