@@ -1,1 +1,185 @@
-int main() { return 0; }
+// alig-train: the headless runner. Parses the command line, builds the experiment's config
+// and hands it to core's RunSession; everything else lives in core/.
+
+#include "core/experiment/experiment_config.h"
+#include "core/experiment/run_session.h"
+#include "core/models/model.h"
+#include "core/train/device.h"
+#include "core/train/progress_printer.h"
+#include "core/util/error.h"
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+namespace {
+
+// Exit codes: 0 trained to the end, 1 the run failed or diverged, 2 bad input,
+// 130 stopped by Ctrl-C (what was recorded is kept).
+constexpr int kExitFailed = 1;
+constexpr int kExitBadInput = 2;
+constexpr int kExitInterrupted = 130;
+
+std::atomic<bool> g_interrupted{false};
+extern "C" void onSignal(int) { g_interrupted = true; }
+
+std::string versionText() {
+    std::string blas = alig::core::blasCoreName();
+    return std::string("alig-train ") + ALIG_VERSION + " (LibTorch " + TORCH_VERSION +
+           (blas.empty() ? ", reference BLAS" : ", OpenBLAS " + blas) + ")";
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    using namespace alig::core;
+    CLI::App app{"Train a model with ALI-G (or a baseline) without a window.\n"
+                 "Starts from the default preset (" +
+                 std::string(kDefaultPreset) +
+                 ") unless a CONFIG file or --preset is given; --set changes any field."};
+    app.set_version_flag("--version", versionText());
+
+    std::string configPath, presetName, outDir, resumeDir, device;
+    std::vector<std::string> overrides;
+    int64_t epochs = 0, threads = -1;
+    bool quiet = false, listPresetsFlag = false, printConfig = false;
+    app.add_option("CONFIG", configPath, "Experiment file (JSON, see docs/config.md)");
+    app.add_option("--preset", presetName, "Start from a preset (see --list-presets)");
+    app.add_option("--set", overrides, "Change one field: key.path=value (repeatable), "
+                                       "e.g. --set optimizer.max_lr=0.05")
+        ->take_all();
+    app.add_option("--out", outDir, "Run folder (default: a new one under "
+                                    "~/.local/share/alig-studio/runs)");
+    app.add_option("--epochs", epochs, "Number of epochs (with --resume: train up to N)")
+        ->check(CLI::PositiveNumber);
+    app.add_option("--device", device, "auto, cpu, cuda or cuda:N");
+    app.add_option("--threads", threads, "CPU threads for LibTorch and OpenBLAS (0: all cores)")
+        ->check(CLI::NonNegativeNumber);
+    app.add_flag("--quiet,-q", quiet, "Print only the epoch lines and the summary");
+    app.add_option("--resume", resumeDir, "Continue a run folder from its last checkpoint");
+    app.add_flag("--list-presets", listPresetsFlag, "List the presets and exit");
+    app.add_flag("--print-config", printConfig,
+                 "Print the resolved experiment (every field) and exit");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? 0 : kExitBadInput;
+    }
+
+    try {
+        if (listPresetsFlag) {
+            for (const auto& p : listPresets())
+                std::printf("%-28s %s\n", p.name.c_str(), p.description.c_str());
+            return 0;
+        }
+
+        std::unique_ptr<RunSession> session;
+        if (!resumeDir.empty()) {
+            if (!configPath.empty() || !presetName.empty() || !overrides.empty() ||
+                !outDir.empty())
+                throw Error("--resume continues a run as it was configured: it takes only "
+                            "--epochs, --device, --threads and --quiet");
+            session = RunSession::resume(
+                resumeDir, epochs > 0 ? std::optional<int64_t>(epochs) : std::nullopt,
+                device.empty() ? std::nullopt : std::optional<std::string>(device),
+                threads >= 0 ? std::optional<int64_t>(threads) : std::nullopt);
+        } else {
+            if (!configPath.empty() && !presetName.empty())
+                throw Error("give either a CONFIG file or --preset, not both");
+            nlohmann::json doc = !configPath.empty() ? readJsonFile(configPath)
+                                 : loadPreset(presetName.empty() ? kDefaultPreset : presetName);
+            for (const auto& o : overrides)
+                applyOverride(doc, o);
+            if (epochs > 0)
+                applyOverride(doc, "training.epochs=" + std::to_string(epochs));
+            if (!device.empty())
+                doc["training"]["device"] = device;
+            if (threads >= 0)
+                applyOverride(doc, "training.threads=" + std::to_string(threads));
+            if (!outDir.empty())
+                doc["output"]["dir"] = outDir;
+            ExperimentConfig config;
+            try {
+                config = ExperimentConfig::fromJson(doc);
+            } catch (const Error& e) {
+                throw Error((configPath.empty() ? std::string("preset")
+                                                : configPath) + ": " + e.what());
+            }
+            if (printConfig) {
+                std::printf("%s\n", config.toJson().dump(2).c_str());
+                return 0;
+            }
+            session = RunSession::create(config);
+        }
+
+        const auto& d = session->dataset();
+        std::printf("%s\n", versionText().c_str());
+        std::printf("experiment  %s\n", session->config().name.c_str());
+        std::printf("dataset     %s: %lld train, %lld test, %lld classes (%s)\n", d.name.c_str(),
+                    static_cast<long long>(d.trainSize()), static_cast<long long>(d.testSize()),
+                    static_cast<long long>(d.numClasses()), d.source.c_str());
+        std::printf("model       %s, %lld parameters\n", session->model().describe().c_str(),
+                    static_cast<long long>(session->model().parameterCount()));
+        const auto& o = session->config().optimizer;
+        if (o.name == "alig")
+            std::printf("optimizer   ALI-G, max_lr %s, momentum %g (%s)%s\n",
+                        o.maxLr ? std::to_string(*o.maxLr).c_str() : "none", o.momentum,
+                        o.momentumForm.c_str(),
+                        o.projectionRadius
+                            ? (", projection radius " + std::to_string(*o.projectionRadius)).c_str()
+                            : "");
+        else
+            std::printf("optimizer   %s, lr %g\n", o.name.c_str(), o.lr);
+        std::printf("training    %lld epochs, batch %lld, seed %llu, %s, %d threads\n",
+                    static_cast<long long>(session->config().training.epochs),
+                    static_cast<long long>(session->config().training.batchSize),
+                    static_cast<unsigned long long>(session->config().training.seed),
+                    session->trainer().device().str().c_str(), session->threads());
+        std::printf("run folder  %s\n", session->runDir().c_str());
+        std::fflush(stdout);
+
+        ProgressPrinter printer(stdout, quiet);
+        session->trainer().addObserver(&printer);
+
+        // Ctrl-C stops cleanly: the current step finishes and is recorded.
+        std::signal(SIGINT, onSignal);
+        std::signal(SIGTERM, onSignal);
+        std::atomic<bool> done{false};
+        std::thread watcher([&] {
+            while (!done) {
+                if (g_interrupted) {
+                    session->trainer().stop();
+                    return;
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            }
+        });
+        const RunResult result = session->run();
+        done = true;
+        watcher.join();
+        std::printf("run folder  %s\n", session->runDir().c_str());
+
+        switch (result.status) {
+        case RunStatus::Completed: return 0;
+        case RunStatus::Stopped: return kExitInterrupted;
+        default:
+            std::fprintf(stderr, "alig-train: %s\n", result.message.c_str());
+            return kExitFailed;
+        }
+    } catch (const Error& e) {
+        std::fprintf(stderr, "alig-train: %s\n", e.what());
+        return kExitBadInput;
+    } catch (const c10::Error& e) {
+        std::fprintf(stderr, "alig-train: %s\n", e.what_without_backtrace());
+        return kExitBadInput;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "alig-train: %s\n", e.what());
+        return kExitBadInput;
+    }
+}

@@ -1,0 +1,517 @@
+#include "core/experiment/experiment_config.h"
+
+#include "core/util/error.h"
+#include "core/util/paths.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace alig::core {
+
+namespace {
+
+std::string num(double v) {
+    std::ostringstream s;
+    s << v;
+    return s.str();
+}
+
+// Levenshtein distance, for "did you mean" on unknown keys.
+size_t editDistance(const std::string& a, const std::string& b) {
+    std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j)
+        prev[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+        cur[0] = i;
+        for (size_t j = 1; j <= b.size(); ++j)
+            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+        std::swap(prev, cur);
+    }
+    return prev[b.size()];
+}
+
+std::string shortDump(const json& v) {
+    std::string s = v.dump();
+    return s.size() > 60 ? s.substr(0, 57) + "..." : s;
+}
+
+// Reads the keys of one JSON object, checking each value's type, and reports the keys
+// nobody asked for. Every error names the field by its JSON path.
+class Section {
+public:
+    Section(const json& object, std::string path) : m_object(object), m_path(std::move(path)) {
+        if (!m_object.is_object())
+            throw Error(m_path + ": must be an object, got " + shortDump(m_object));
+    }
+
+    std::string field(const std::string& key) const {
+        return m_path.empty() ? key : m_path + "." + key;
+    }
+
+    const json* find(const std::string& key) {
+        m_known.push_back(key);
+        auto it = m_object.find(key);
+        return it == m_object.end() ? nullptr : &*it;
+    }
+
+    void read(const std::string& key, std::string& out) {
+        if (auto v = find(key)) {
+            if (!v->is_string())
+                throw Error(field(key) + ": must be a string, got " + shortDump(*v));
+            out = v->get<std::string>();
+        }
+    }
+    void read(const std::string& key, bool& out) {
+        if (auto v = find(key)) {
+            if (!v->is_boolean())
+                throw Error(field(key) + ": must be true or false, got " + shortDump(*v));
+            out = v->get<bool>();
+        }
+    }
+    void read(const std::string& key, double& out) {
+        if (auto v = find(key)) {
+            if (!v->is_number())
+                throw Error(field(key) + ": must be a number, got " + shortDump(*v));
+            out = v->get<double>();
+        }
+    }
+    void read(const std::string& key, std::optional<double>& out) {
+        if (auto v = find(key)) {
+            if (v->is_null()) {
+                out.reset();
+                return;
+            }
+            if (!v->is_number())
+                throw Error(field(key) + ": must be a number or null, got " + shortDump(*v));
+            out = v->get<double>();
+        }
+    }
+    void read(const std::string& key, int64_t& out) {
+        if (auto v = find(key))
+            out = integer(key, *v);
+    }
+    void read(const std::string& key, uint64_t& out) {
+        if (auto v = find(key)) {
+            if (v->is_number_unsigned()) {
+                out = v->get<uint64_t>();
+                return;
+            }
+            const int64_t i = integer(key, *v);
+            if (i < 0)
+                throw Error(field(key) + ": must be >= 0, got " + std::to_string(i));
+            out = static_cast<uint64_t>(i);
+        }
+    }
+    void read(const std::string& key, std::vector<int64_t>& out) {
+        if (auto v = find(key)) {
+            if (!v->is_array())
+                throw Error(field(key) + ": must be a list of integers, got " + shortDump(*v));
+            std::vector<int64_t> values;
+            for (size_t i = 0; i < v->size(); ++i)
+                values.push_back(integer(key + "[" + std::to_string(i) + "]", (*v)[i]));
+            out = values;
+        }
+    }
+
+    // Unknown keys are errors: a typo must not silently fall back to a default.
+    void finish() const {
+        for (auto it = m_object.begin(); it != m_object.end(); ++it) {
+            if (std::find(m_known.begin(), m_known.end(), it.key()) != m_known.end())
+                continue;
+            std::string best;
+            size_t bestDistance = 3;
+            std::string known;
+            for (const auto& k : m_known) {
+                known += (known.empty() ? "" : ", ") + k;
+                const size_t d = editDistance(it.key(), k);
+                if (d < bestDistance) {
+                    bestDistance = d;
+                    best = k;
+                }
+            }
+            std::string message = field(it.key()) + ": unknown key";
+            if (!best.empty())
+                message += " (did you mean \"" + best + "\"?)";
+            throw Error(message + "; known keys: " + known);
+        }
+    }
+
+private:
+    int64_t integer(const std::string& key, const json& v) const {
+        if (v.is_number_integer())
+            return v.get<int64_t>();
+        if (v.is_number_float()) {
+            const double d = v.get<double>();
+            if (std::isfinite(d) && d == std::floor(d) && std::abs(d) < 9e15)
+                return static_cast<int64_t>(d);
+        }
+        throw Error(field(key) + ": must be an integer, got " + shortDump(v));
+    }
+
+    const json& m_object;
+    std::string m_path;
+    std::vector<std::string> m_known;
+};
+
+template <class T> bool oneOf(const T& value, std::initializer_list<T> options) {
+    return std::find(options.begin(), options.end(), value) != options.end();
+}
+
+std::string joined(const std::vector<std::string>& items) {
+    std::string s;
+    for (const auto& i : items)
+        s += (s.empty() ? "" : ", ") + i;
+    return s;
+}
+
+void requireIn(const std::string& field, const std::string& value,
+               const std::vector<std::string>& allowed) {
+    if (std::find(allowed.begin(), allowed.end(), value) == allowed.end())
+        throw Error(field + ": must be one of " + joined(allowed) + ", got \"" + value + "\"");
+}
+
+void requireRange(const std::string& field, double value, double lo, double hi,
+                  const std::string& what) {
+    if (!(value >= lo && value <= hi))
+        throw Error(field + ": must be " + what + ", got " + num(value));
+}
+
+const std::vector<std::string> kSyntheticKinds{"spirals", "circles", "moons", "xor", "blobs"};
+
+} // namespace
+
+ExperimentConfig ExperimentConfig::fromJson(const json& document) {
+    ExperimentConfig c;
+    Section top(document, "");
+    top.read("name", c.name);
+    top.read("description", c.description);
+
+    if (auto v = top.find("dataset")) {
+        Section s(*v, "dataset");
+        auto& d = c.dataset;
+        s.read("kind", d.kind);
+        s.read("path", d.path);
+        s.read("test_path", d.testPath);
+        s.read("subset", d.subset);
+        s.read("test_subset", d.testSubset);
+        s.read("normalize", d.normalize);
+        s.read("crop_padding", d.cropPadding);
+        s.read("horizontal_flip", d.horizontalFlip);
+        s.read("label_column", d.labelColumn);
+        s.read("header", d.header);
+        s.read("test_fraction", d.testFraction);
+        s.read("samples", d.samples);
+        s.read("noise", d.noise);
+        s.read("classes", d.classes);
+        s.read("seed", d.seed);
+        s.finish();
+    }
+    if (auto v = top.find("model")) {
+        Section s(*v, "model");
+        auto& m = c.model;
+        s.read("type", m.type);
+        s.read("hidden", m.hidden);
+        s.read("activation", m.activation);
+        s.read("dropout", m.dropout);
+        s.read("depth", m.depth);
+        s.read("widen", m.widen);
+        s.read("channels", m.channels);
+        s.read("path", m.path);
+        s.finish();
+    }
+    if (auto v = top.find("optimizer")) {
+        Section s(*v, "optimizer");
+        auto& o = c.optimizer;
+        s.read("name", o.name);
+        s.read("max_lr", o.maxLr);
+        s.read("momentum_form", o.momentumForm);
+        s.read("projection_radius", o.projectionRadius);
+        s.read("clip_at_zero", o.clipAtZero);
+        s.read("momentum", o.momentum);
+        s.read("eps", o.eps);
+        s.read("lr", o.lr);
+        s.read("weight_decay", o.weightDecay);
+        s.read("nesterov", o.nesterov);
+        s.read("beta1", o.beta1);
+        s.read("beta2", o.beta2);
+        s.finish();
+    }
+    if (auto v = top.find("training")) {
+        Section s(*v, "training");
+        auto& t = c.training;
+        s.read("epochs", t.epochs);
+        s.read("batch_size", t.batchSize);
+        s.read("seed", t.seed);
+        s.read("shuffle", t.shuffle);
+        s.read("loss", t.loss);
+        s.read("threads", t.threads);
+        s.read("device", t.device);
+        s.read("eval_batch_size", t.evalBatchSize);
+        s.read("metrics_interval", t.metricsInterval);
+        s.read("eval_train", t.evalTrain);
+        s.finish();
+    }
+    if (auto v = top.find("output")) {
+        Section s(*v, "output");
+        s.read("dir", c.output.dir);
+        s.read("checkpoint_every", c.output.checkpointEvery);
+        s.read("flush_seconds", c.output.flushSeconds);
+        s.finish();
+    }
+    top.finish();
+    c.validate();
+    return c;
+}
+
+void ExperimentConfig::validate() const {
+    if (name.empty())
+        throw Error("name: must not be empty");
+
+    const auto& d = dataset;
+    requireIn("dataset.kind", d.kind, datasetKinds());
+    if (d.subset < 0)
+        throw Error("dataset.subset: must be >= 0 (0 keeps every sample), got " +
+                    std::to_string(d.subset));
+    if (d.testSubset < 0)
+        throw Error("dataset.test_subset: must be >= 0 (0 keeps every sample), got " +
+                    std::to_string(d.testSubset));
+    if (d.cropPadding < 0 || d.cropPadding > 64)
+        throw Error("dataset.crop_padding: must be in [0, 64], got " +
+                    std::to_string(d.cropPadding));
+    requireIn("dataset.header", d.header, {"auto", "yes", "no"});
+    const bool synthetic =
+        std::find(kSyntheticKinds.begin(), kSyntheticKinds.end(), d.kind) != kSyntheticKinds.end();
+    if (synthetic || (d.kind == "csv" && d.testPath.empty()))
+        if (!(d.testFraction > 0.0 && d.testFraction < 1.0))
+            throw Error("dataset.test_fraction: must be in (0, 1), got " + num(d.testFraction));
+    if (synthetic) {
+        if (d.samples < 10 || d.samples > 10'000'000)
+            throw Error("dataset.samples: must be in [10, 10000000], got " +
+                        std::to_string(d.samples));
+        requireRange("dataset.noise", d.noise, 0.0, 10.0, "in [0, 10]");
+        if (d.classes < 2 || d.classes > 100)
+            throw Error("dataset.classes: must be in [2, 100], got " + std::to_string(d.classes));
+    }
+    if (d.kind == "csv" && d.path.empty())
+        throw Error("dataset.path: a csv dataset needs the CSV file's path");
+    if ((d.kind == "idx" || d.kind == "mnist" || d.kind == "kmnist") && d.path.empty())
+        throw Error("dataset.path: a " + d.kind + " dataset needs the folder of its IDX files");
+
+    const auto& m = model;
+    requireIn("model.type", m.type, modelTypes());
+    if (m.type == "mlp") {
+        for (size_t i = 0; i < m.hidden.size(); ++i)
+            if (m.hidden[i] < 1 || m.hidden[i] > 1'000'000)
+                throw Error("model.hidden[" + std::to_string(i) + "]: must be in [1, 1000000], got " +
+                            std::to_string(m.hidden[i]));
+        requireIn("model.activation", m.activation,
+                  {"relu", "tanh", "sigmoid", "gelu", "leaky_relu"});
+    }
+    if (!(m.dropout >= 0.0 && m.dropout < 1.0))
+        throw Error("model.dropout: must be in [0, 1), got " + num(m.dropout));
+    if (m.type == "resnet" && (m.depth < 8 || (m.depth - 2) % 6 != 0))
+        throw Error("model.depth: a CIFAR ResNet needs depth 6n+2 (20, 32, 44, 56, 110), got " +
+                    std::to_string(m.depth));
+    if (m.type == "wrn" && (m.depth < 10 || (m.depth - 4) % 6 != 0))
+        throw Error("model.depth: a Wide ResNet needs depth 6n+4 (16, 22, 28, 40), got " +
+                    std::to_string(m.depth));
+    if (m.type == "wrn" && (m.widen < 1 || m.widen > 32))
+        throw Error("model.widen: must be in [1, 32], got " + std::to_string(m.widen));
+    if (m.type == "cnn" && (m.channels < 1 || m.channels > 4096))
+        throw Error("model.channels: must be in [1, 4096], got " + std::to_string(m.channels));
+    if (m.type == "torchscript" && m.path.empty())
+        throw Error("model.path: a torchscript model needs the .pt file's path");
+
+    validateOptimizerConfig(optimizer);
+
+    const auto& t = training;
+    if (t.epochs < 1 || t.epochs > 1'000'000)
+        throw Error("training.epochs: must be in [1, 1000000], got " + std::to_string(t.epochs));
+    if (t.batchSize < 1 || t.batchSize > 1'000'000)
+        throw Error("training.batch_size: must be in [1, 1000000], got " +
+                    std::to_string(t.batchSize));
+    requireIn("training.loss", t.loss, {"cross_entropy", "multiclass_hinge"});
+    if (t.threads < 0 || t.threads > 1024)
+        throw Error("training.threads: must be in [0, 1024] (0: all cores), got " +
+                    std::to_string(t.threads));
+    static const std::regex device("auto|cpu|cuda(:[0-9]+)?");
+    if (!std::regex_match(t.device, device))
+        throw Error("training.device: must be auto, cpu, cuda or cuda:N, got \"" + t.device + "\"");
+    if (t.evalBatchSize < 1)
+        throw Error("training.eval_batch_size: must be >= 1, got " +
+                    std::to_string(t.evalBatchSize));
+    if (t.metricsInterval < 0)
+        throw Error("training.metrics_interval: must be >= 0 (0: automatic), got " +
+                    std::to_string(t.metricsInterval));
+
+    if (output.checkpointEvery < 0)
+        throw Error("output.checkpoint_every: must be >= 0 (0: only at the end), got " +
+                    std::to_string(output.checkpointEvery));
+    requireRange("output.flush_seconds", output.flushSeconds, 0.0, 2.0, "in [0, 2]");
+}
+
+json ExperimentConfig::toJson() const {
+    auto optional = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
+    const auto& d = dataset;
+    const auto& m = model;
+    const auto& o = optimizer;
+    const auto& t = training;
+    return json{
+        {"name", name},
+        {"description", description},
+        {"dataset",
+         {{"kind", d.kind}, {"path", d.path}, {"test_path", d.testPath}, {"subset", d.subset},
+          {"test_subset", d.testSubset}, {"normalize", d.normalize},
+          {"crop_padding", d.cropPadding}, {"horizontal_flip", d.horizontalFlip},
+          {"label_column", d.labelColumn}, {"header", d.header},
+          {"test_fraction", d.testFraction}, {"samples", d.samples}, {"noise", d.noise},
+          {"classes", d.classes}, {"seed", d.seed}}},
+        {"model",
+         {{"type", m.type}, {"hidden", m.hidden}, {"activation", m.activation},
+          {"dropout", m.dropout}, {"depth", m.depth}, {"widen", m.widen},
+          {"channels", m.channels}, {"path", m.path}}},
+        {"optimizer",
+         {{"name", o.name}, {"max_lr", optional(o.maxLr)}, {"momentum_form", o.momentumForm},
+          {"projection_radius", optional(o.projectionRadius)}, {"clip_at_zero", o.clipAtZero},
+          {"momentum", o.momentum}, {"eps", optional(o.eps)}, {"lr", o.lr},
+          {"weight_decay", o.weightDecay}, {"nesterov", o.nesterov}, {"beta1", o.beta1},
+          {"beta2", o.beta2}}},
+        {"training",
+         {{"epochs", t.epochs}, {"batch_size", t.batchSize}, {"seed", t.seed},
+          {"shuffle", t.shuffle}, {"loss", t.loss}, {"threads", t.threads},
+          {"device", t.device}, {"eval_batch_size", t.evalBatchSize},
+          {"metrics_interval", t.metricsInterval}, {"eval_train", t.evalTrain}}},
+        {"output",
+         {{"dir", output.dir}, {"checkpoint_every", output.checkpointEvery},
+          {"flush_seconds", output.flushSeconds}}},
+    };
+}
+
+json readJsonFile(const std::string& path) {
+    std::error_code ec;
+    if (!fs::exists(path, ec))
+        throw Error(path + ": no such file");
+    if (fs::is_directory(path, ec))
+        throw Error(path + ": is a folder, not a JSON file");
+    const auto size = fs::file_size(path, ec);
+    if (ec)
+        throw Error(path + ": cannot read: " + ec.message());
+    if (size > 16u * 1024 * 1024)
+        throw Error(path + ": too large for a config (" + std::to_string(size) +
+                    " bytes; the limit is 16 MiB)");
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw Error(path + ": cannot open for reading");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+        throw Error(path + ": empty file, expected a JSON object");
+    try {
+        return json::parse(text);
+    } catch (const json::parse_error& e) {
+        // Turn the byte offset into a line and column a person can find.
+        size_t line = 1, column = 1;
+        for (size_t i = 0; i < std::min(e.byte, text.size()) && i + 1 < e.byte; ++i) {
+            if (text[i] == '\n') {
+                ++line;
+                column = 1;
+            } else {
+                ++column;
+            }
+        }
+        std::string what = e.what();
+        const auto colon = what.rfind(": ");
+        if (colon != std::string::npos)
+            what = what.substr(colon + 2);
+        throw Error(path + ":" + std::to_string(line) + ":" + std::to_string(column) +
+                    ": not valid JSON: " + what);
+    }
+}
+
+void applyOverride(json& document, const std::string& assignment) {
+    const auto eq = assignment.find('=');
+    if (eq == std::string::npos || eq == 0)
+        throw Error("--set " + assignment + ": expected key.path=value");
+    const std::string path = assignment.substr(0, eq);
+    const std::string text = assignment.substr(eq + 1);
+    json value;
+    try {
+        value = json::parse(text);
+    } catch (const json::parse_error&) {
+        value = text; // a bare word, e.g. --set dataset.kind=cifar10
+    }
+    if (!document.is_object())
+        document = json::object();
+    json* node = &document;
+    std::stringstream parts(path);
+    std::string part, walked;
+    std::vector<std::string> keys;
+    while (std::getline(parts, part, '.')) {
+        if (part.empty())
+            throw Error("--set " + assignment + ": empty name in key path \"" + path + "\"");
+        keys.push_back(part);
+    }
+    for (size_t i = 0; i + 1 < keys.size(); ++i) {
+        walked += (walked.empty() ? "" : ".") + keys[i];
+        json& next = (*node)[keys[i]];
+        if (next.is_null())
+            next = json::object();
+        if (!next.is_object())
+            throw Error("--set " + assignment + ": " + walked + " is not a section");
+        node = &next;
+    }
+    (*node)[keys.back()] = value;
+}
+
+std::vector<PresetInfo> listPresets() {
+    std::vector<PresetInfo> presets;
+    std::set<std::string> seen;
+    for (const auto& dir : presetDirs()) {
+        std::error_code ec;
+        if (!fs::is_directory(dir, ec))
+            continue;
+        std::vector<fs::path> files;
+        for (const auto& entry : fs::directory_iterator(dir, ec))
+            if (entry.path().extension() == ".json")
+                files.push_back(entry.path());
+        std::sort(files.begin(), files.end());
+        for (const auto& file : files) {
+            const std::string name = file.stem().string();
+            if (!seen.insert(name).second)
+                continue;
+            PresetInfo info{name, "", file.string()};
+            try {
+                json j = readJsonFile(file.string());
+                if (j.is_object() && j.contains("description") && j["description"].is_string())
+                    info.description = j["description"].get<std::string>();
+            } catch (const Error& e) {
+                info.description = std::string("(unreadable: ") + e.what() + ")";
+            }
+            presets.push_back(info);
+        }
+    }
+    return presets;
+}
+
+json loadPreset(const std::string& name) {
+    for (const auto& preset : listPresets())
+        if (preset.name == name)
+            return readJsonFile(preset.path);
+    std::string known;
+    for (const auto& preset : listPresets())
+        known += (known.empty() ? "" : ", ") + preset.name;
+    throw Error("no preset named \"" + name + "\" (presets: " +
+                (known.empty() ? std::string("none found") : known) + ")");
+}
+
+} // namespace alig::core

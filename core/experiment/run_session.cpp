@@ -1,0 +1,155 @@
+#include "core/experiment/run_session.h"
+
+#include "core/experiment/run_store.h"
+#include "core/models/model.h"
+#include "core/optim/optimizer_factory.h"
+#include "core/train/device.h"
+#include "core/util/error.h"
+
+#include <torch/torch.h>
+
+#include <filesystem>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace alig::core {
+
+namespace {
+
+json runInfo(const RunSession& s, const std::string& program) {
+    const auto& d = s.dataset();
+    return json{
+        {"format", 1},
+        {"name", s.config().name},
+        {"config", s.config().toJson()},
+        {"program", {{"name", program}, {"version", ALIG_VERSION}}},
+        {"libtorch", TORCH_VERSION},
+        {"threads", s.threads()},
+        {"blas", blasCoreName()},
+        {"seed", s.config().training.seed},
+        {"dataset",
+         {{"name", d.name},
+          {"source", d.source},
+          {"train_size", d.trainSize()},
+          {"test_size", d.testSize()},
+          {"input_shape", d.inputShape},
+          {"classes", d.classNames}}},
+        {"start_time", isoNow()},
+        {"end_time", nullptr},
+        {"status", "running"},
+        {"message", ""},
+        {"final_metrics", nullptr},
+        {"checkpoint", nullptr},
+    };
+}
+
+} // namespace
+
+RunSession::~RunSession() = default;
+
+void RunSession::build(const ExperimentConfig& config, const std::string& device,
+                       int64_t threads) {
+    m_config = config;
+    m_config.validate();
+    m_threads = configureThreads(static_cast<int>(threads));
+    const torch::Device dev = resolveDevice(device);
+    m_dataset = loadDataset(m_config.dataset);
+    // The seed fixes the initial weights: the same seed gives the same model every time.
+    torch::manual_seed(m_config.training.seed);
+    m_model = makeModel(m_config.model, m_dataset.inputShape, m_dataset.numClasses());
+    m_model->to(dev);
+    m_optimizer = makeOptimizer(m_config.optimizer, m_model->parameters());
+    m_trainer = std::make_unique<Trainer>(m_dataset, *m_model, *m_optimizer, m_config.training,
+                                          dev);
+}
+
+std::unique_ptr<RunSession> RunSession::create(const ExperimentConfig& config,
+                                               const SessionOptions& options) {
+    std::unique_ptr<RunSession> s(new RunSession);
+    s->build(config, config.training.device, config.training.threads);
+    if (options.record) {
+        s->m_runDir = createRunDir(config, options.outDir.empty() ? config.output.dir
+                                                                  : options.outDir);
+        json info = runInfo(*s, options.program);
+        info["model"] = {{"description", s->m_model->describe()},
+                         {"parameters", s->m_model->parameterCount()}};
+        s->m_recorder = std::make_unique<RunRecorder>(s->m_runDir, std::move(info),
+                                                      config.output.flushSeconds);
+        s->m_trainer->addObserver(s->m_recorder.get());
+        s->m_trainer->setCheckpointing((fs::path(s->m_runDir) / kCheckpointFile).string(),
+                                       config.output.checkpointEvery);
+    }
+    return s;
+}
+
+std::unique_ptr<RunSession> RunSession::resume(const std::string& runDir,
+                                               std::optional<int64_t> epochs,
+                                               std::optional<std::string> device,
+                                               std::optional<int64_t> threads) {
+    const fs::path base(runDir);
+    if (!fs::is_directory(base))
+        throw Error(runDir + ": no such run folder");
+    json info = readJsonFile((base / "run.json").string());
+    if (!info.contains("config"))
+        throw Error((base / "run.json").string() + ": has no \"config\"");
+    ExperimentConfig config;
+    try {
+        config = ExperimentConfig::fromJson(info["config"]);
+    } catch (const Error& e) {
+        throw Error((base / "run.json").string() + ": config: " + e.what());
+    }
+    if (epochs)
+        config.training.epochs = *epochs;
+    if (device)
+        config.training.device = *device;
+    if (threads)
+        config.training.threads = *threads;
+    const fs::path checkpoint = base / kCheckpointFile;
+    if (!fs::exists(checkpoint))
+        throw Error(runDir + ": has no checkpoint to resume from (" + kCheckpointFile +
+                    " is written at the end of each checkpointed epoch)");
+
+    std::unique_ptr<RunSession> s(new RunSession);
+    s->build(config, config.training.device, config.training.threads);
+    s->m_runDir = runDir;
+    s->m_trainer->loadCheckpoint(checkpoint.string());
+    if (s->m_trainer->startEpoch() >= config.training.epochs)
+        throw Error(runDir + ": already trained " + std::to_string(s->m_trainer->startEpoch()) +
+                    " of " + std::to_string(config.training.epochs) +
+                    " epochs; pass --epochs N to train further");
+    info["config"] = config.toJson();
+    info["threads"] = s->m_threads;
+    info["end_time"] = nullptr;
+    info["message"] = "";
+    if (!info.contains("resumes") || !info["resumes"].is_array())
+        info["resumes"] = json::array();
+    info["resumes"].push_back({{"time", isoNow()},
+                               {"epoch", s->m_trainer->startEpoch()},
+                               {"step", s->m_trainer->startStep()}});
+    s->m_recorder = std::make_unique<RunRecorder>(runDir, std::move(info),
+                                                  config.output.flushSeconds,
+                                                  s->m_trainer->startStep(),
+                                                  s->m_trainer->startEpoch());
+    s->m_trainer->addObserver(s->m_recorder.get());
+    s->m_trainer->setCheckpointing(checkpoint.string(), config.output.checkpointEvery);
+    return s;
+}
+
+RunResult RunSession::run() {
+    try {
+        return m_trainer->run();
+    } catch (const std::exception& e) {
+        std::string message = e.what();
+        if (const auto* c10error = dynamic_cast<const c10::Error*>(&e))
+            message = c10error->what_without_backtrace();
+        RunResult result;
+        result.status = RunStatus::Failed;
+        result.message = "training failed: " + message;
+        if (m_recorder)
+            m_recorder->fail(result.message);
+        return result;
+    }
+}
+
+} // namespace alig::core

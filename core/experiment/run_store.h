@@ -1,0 +1,75 @@
+#pragma once
+// Run directories: what a run leaves on disk and how it is read back.
+//   run.json     the resolved config, versions, device, times, status, final metrics
+//   metrics.csv  one row per optimizer step (the StepMetrics columns)
+//   epochs.csv   one row per epoch (the EpochMetrics columns)
+//   checkpoints/last.pt  model and optimizer at the last checkpointed epoch
+// RunRecorder writes them while a run trains; readRun() loads them for plots and resume.
+
+#include "core/train/metrics.h"
+#include "core/train/training_observer.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace alig::core {
+
+struct ExperimentConfig;
+
+// <parent>/<YYYYMMDD-HHMMSS>-<name>, made unique with a suffix; parent defaults to
+// defaultRunsDir(). An explicit `dir` is used as it is (created if missing, and it must
+// not already hold a run). Errors name the folder.
+std::string createRunDir(const ExperimentConfig& config, const std::string& dir = {});
+
+inline constexpr const char* kCheckpointFile = "checkpoints/last.pt";
+
+struct RunRecord {
+    std::string dir;
+    nlohmann::json info; // run.json
+    std::vector<StepMetrics> steps;
+    std::vector<EpochMetrics> epochs;
+};
+
+// Reads a run directory back; a missing or damaged file is an Error naming it. A last
+// line cut short by a crash is ignored.
+RunRecord readRun(const std::string& dir);
+
+class RunRecorder : public TrainingObserver {
+public:
+    // `info` is the initial run.json (config, versions, dataset, model...). With
+    // `resumeStep` >= 0 the directory's rows after that step (and epochs after
+    // `resumeEpoch`) are dropped and the new rows are appended.
+    RunRecorder(std::string dir, nlohmann::json info, double flushSeconds,
+                int64_t resumeStep = -1, int64_t resumeEpoch = -1);
+    ~RunRecorder() override;
+
+    void onRunStart(const RunStartInfo& info) override;
+    void onSteps(const std::vector<StepMetrics>& steps) override;
+    void onEpoch(const EpochMetrics& epoch) override;
+    void onCheckpoint(const CheckpointInfo& checkpoint) override;
+    void onRunEnd(const RunResult& result) override;
+
+    // Marks the run failed with a message (an exception outside the loop's own checks).
+    void fail(const std::string& message);
+    const std::string& dir() const { return m_dir; }
+
+private:
+    void flush();
+    void writeInfo();
+
+    std::string m_dir;
+    nlohmann::json m_info;
+    double m_flushSeconds;
+    std::FILE* m_metrics = nullptr;
+    std::FILE* m_epochs = nullptr;
+    std::chrono::steady_clock::time_point m_lastFlush;
+};
+
+// "2026-11-29T19:13:12+0000"
+std::string isoNow();
+
+} // namespace alig::core

@@ -1,0 +1,52 @@
+#pragma once
+// What the training loop reports: one StepMetrics per optimizer step, one EpochMetrics per
+// epoch, and how the run ended. Plain values, no tensors: they cross threads and reach
+// files, plots and terminals.
+
+#include <cstdint>
+#include <limits>
+#include <string>
+
+namespace alig::core {
+
+struct StepMetrics {
+    int64_t step = 0;  // 1-based, counted over the whole run
+    int64_t epoch = 0; // 1-based
+    double loss = 0.0; // the mini-batch loss the step was computed from
+    double accuracy = 0.0; // mini-batch accuracy before the step, in [0, 1]
+    double stepSize = 0.0; // ALI-G: the step taken; other methods: their learning rate
+    double unclippedStepSize = 0.0; // ALI-G: loss / (||g||^2 + eps); others: = stepSize
+    bool clipped = false;           // ALI-G: the step was cut to max_lr
+    double gradNorm = 0.0;          // ||g|| over all parameters
+    double maxLr = std::numeric_limits<double>::quiet_NaN(); // ALI-G's max_lr (NaN: none)
+    double elapsed = 0.0; // seconds of training so far (pauses excluded)
+};
+
+struct EpochMetrics {
+    int64_t epoch = 0;
+    int64_t step = 0; // the last step of the epoch
+    double trainLoss = 0.0;
+    double trainAccuracy = 0.0;
+    double testLoss = 0.0;
+    double testAccuracy = 0.0;
+    double elapsed = 0.0;      // seconds of training so far
+    double epochSeconds = 0.0; // this epoch's training and evaluation
+};
+
+enum class RunStatus { Running, Completed, Stopped, Diverged, Failed };
+
+std::string toString(RunStatus status);
+RunStatus runStatusFromString(const std::string& text);
+
+struct RunResult {
+    RunStatus status = RunStatus::Running;
+    std::string message; // e.g. "diverged at step 412: the loss is nan"
+    int64_t epochsCompleted = 0;
+    int64_t steps = 0;
+    double elapsed = 0.0;
+    bool hasFinalEpoch = false;
+    EpochMetrics finalEpoch;
+    double bestTestAccuracy = 0.0;
+};
+
+} // namespace alig::core

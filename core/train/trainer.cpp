@@ -1,0 +1,419 @@
+#include "core/train/trainer.h"
+
+#include "core/models/model.h"
+#include "core/optim/alig.h"
+#include "core/optim/grad_norm.h"
+#include "core/util/error.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <filesystem>
+
+namespace alig::core {
+
+namespace {
+
+// Each epoch draws its order, dropout and augmentation from a seed derived from the run's
+// seed and the epoch, so a run resumed at an epoch boundary replays the same randomness.
+uint64_t epochSeed(uint64_t seed, int64_t epoch) {
+    uint64_t z = seed + 0x9E3779B97F4A7C15ull * static_cast<uint64_t>(epoch + 1);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+std::string describeNonFinite(double v) { return std::isnan(v) ? "nan" : "infinite"; }
+
+} // namespace
+
+std::string toString(RunStatus status) {
+    switch (status) {
+    case RunStatus::Running: return "running";
+    case RunStatus::Completed: return "completed";
+    case RunStatus::Stopped: return "stopped";
+    case RunStatus::Diverged: return "diverged";
+    case RunStatus::Failed: return "failed";
+    }
+    return "unknown";
+}
+
+RunStatus runStatusFromString(const std::string& text) {
+    for (auto s : {RunStatus::Running, RunStatus::Completed, RunStatus::Stopped,
+                   RunStatus::Diverged, RunStatus::Failed})
+        if (toString(s) == text)
+            return s;
+    throw Error("unknown run status \"" + text + "\"");
+}
+
+// One step's numbers, still on the device until flushSteps() reads a batch of them.
+struct Trainer::PendingStep {
+    int64_t step = 0, epoch = 0, batchSize = 0;
+    double elapsed = 0.0, maxLr = NAN, hostStepSize = NAN;
+    torch::Tensor loss, correct, gradSquaredNorm, stepSize, unclipped, clipped;
+};
+
+Trainer::Trainer(const Dataset& dataset, Model& model, torch::optim::Optimizer& optimizer,
+                 TrainingConfig config, torch::Device device)
+    : m_dataset(dataset), m_model(model), m_optimizer(optimizer), m_config(std::move(config)),
+      m_device(device) {
+    if (dataset.trainSize() == 0)
+        throw Error("the training set is empty");
+    // One copy of the data on the device; batches are index selections into it.
+    m_trainX = dataset.trainX.to(device);
+    m_trainY = dataset.trainY.to(device);
+    if (dataset.testSize() > 0) {
+        m_testX = dataset.testX.to(device);
+        m_testY = dataset.testY.to(device);
+    }
+    m_metricsInterval = m_config.metricsInterval > 0 ? m_config.metricsInterval
+                        : device.is_cuda()           ? 50
+                                                     : 1;
+}
+
+Trainer::~Trainer() = default;
+
+void Trainer::addObserver(TrainingObserver* observer) { m_observers.push_back(observer); }
+
+void Trainer::setCheckpointing(std::string path, int64_t every) {
+    m_checkpointPath = std::move(path);
+    m_checkpointEvery = every;
+}
+
+int64_t Trainer::stepsPerEpoch() const {
+    const int64_t n = m_trainX.size(0);
+    return (n + m_config.batchSize - 1) / m_config.batchSize;
+}
+
+void Trainer::pause() {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_paused = true;
+    m_wake.notify_all();
+}
+
+void Trainer::resume() {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_paused = false;
+    m_stepsAllowed = 0;
+    m_wake.notify_all();
+}
+
+void Trainer::stop() {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_stop = true;
+    m_wake.notify_all();
+}
+
+void Trainer::stepOnce() {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    if (m_paused)
+        ++m_stepsAllowed;
+    else
+        m_paused = true; // a running run stops at the next step boundary, ready to step
+    m_wake.notify_all();
+}
+
+void Trainer::setMaxLr(std::optional<double> maxLr) {
+    if (maxLr && !(*maxLr > 0.0))
+        throw Error("optimizer.max_lr: must be > 0, got " + std::to_string(*maxLr));
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_newMaxLr = maxLr;
+    m_maxLrChanged = true;
+}
+
+double Trainer::elapsedSeconds() const {
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - m_clockStart).count();
+    return m_elapsedBefore + wall - m_pausedSeconds;
+}
+
+bool Trainer::waitForGo() {
+    if (m_stop)
+        return false;
+    if (!m_paused)
+        return true;
+    const auto since = std::chrono::steady_clock::now();
+    std::unique_lock<std::mutex> lock(m_mutex);
+    m_wake.wait(lock, [&] { return m_stop || !m_paused || m_stepsAllowed > 0; });
+    m_pausedSeconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+    if (m_stop)
+        return false;
+    if (m_paused && m_stepsAllowed > 0)
+        --m_stepsAllowed;
+    return true;
+}
+
+torch::Tensor Trainer::lossOf(const torch::Tensor& logits, const torch::Tensor& labels) const {
+    if (m_config.loss == "multiclass_hinge") {
+        // Crammer-Singer multi-class hinge, as in DFW and ALI-G's SVM experiments:
+        // max_j (s_j + [j != y]) - s_y, averaged over the batch.
+        auto margin = 1.0 - torch::one_hot(labels, logits.size(1)).to(logits.dtype());
+        auto top = (logits + margin).amax(1);
+        return (top - logits.gather(1, labels.unsqueeze(1)).squeeze(1)).mean();
+    }
+    return torch::nn::functional::cross_entropy(logits, labels);
+}
+
+EvalResult Trainer::evaluate(const torch::Tensor& inputs, const torch::Tensor& labels) {
+    EvalResult result;
+    if (!inputs.defined() || inputs.size(0) == 0)
+        return result;
+    torch::NoGradGuard noGrad;
+    m_model.train(false);
+    const int64_t n = inputs.size(0);
+    torch::Tensor lossSum = torch::zeros({}, inputs.options().dtype(torch::kFloat64));
+    torch::Tensor correct = torch::zeros({}, inputs.options().dtype(torch::kLong));
+    for (int64_t start = 0; start < n; start += m_config.evalBatchSize) {
+        const int64_t end = std::min(n, start + m_config.evalBatchSize);
+        auto x = inputs.slice(0, start, end);
+        auto y = labels.slice(0, start, end);
+        auto logits = m_model.forward(x);
+        lossSum += lossOf(logits, y).to(torch::kFloat64) * static_cast<double>(end - start);
+        correct += (logits.argmax(1) == y).sum();
+    }
+    result.loss = lossSum.item<double>() / static_cast<double>(n);
+    result.accuracy = static_cast<double>(correct.item<int64_t>()) / static_cast<double>(n);
+    return result;
+}
+
+bool Trainer::flushSteps() {
+    if (m_pending.empty())
+        return true;
+    // One stack and one device-to-host copy for the whole batch of steps.
+    std::vector<torch::Tensor> rows;
+    rows.reserve(m_pending.size());
+    for (const auto& p : m_pending) {
+        auto zero = torch::zeros({}, p.loss.options().dtype(torch::kFloat64));
+        auto asDouble = [&](const torch::Tensor& t) {
+            return t.defined() ? t.to(torch::kFloat64).reshape({}) : zero;
+        };
+        rows.push_back(torch::stack({asDouble(p.loss), asDouble(p.correct),
+                                     asDouble(p.gradSquaredNorm), asDouble(p.stepSize),
+                                     asDouble(p.unclipped), asDouble(p.clipped)}));
+    }
+    const torch::Tensor host = torch::stack(rows).cpu().contiguous();
+    const double* v = host.data_ptr<double>();
+
+    std::vector<StepMetrics> steps;
+    steps.reserve(m_pending.size());
+    bool diverged = false;
+    for (size_t i = 0; i < m_pending.size() && !diverged; ++i) {
+        const auto& p = m_pending[i];
+        const double* row = v + 6 * i;
+        StepMetrics m;
+        m.step = p.step;
+        m.epoch = p.epoch;
+        m.loss = row[0];
+        m.accuracy = row[1] / static_cast<double>(p.batchSize);
+        m.gradNorm = std::sqrt(row[2]);
+        if (p.stepSize.defined()) {
+            m.stepSize = row[3];
+            m.unclippedStepSize = row[4];
+            m.clipped = row[5] != 0.0;
+        } else {
+            m.stepSize = m.unclippedStepSize = p.hostStepSize;
+        }
+        m.maxLr = p.maxLr;
+        m.elapsed = p.elapsed;
+        steps.push_back(m);
+        if (!std::isfinite(m.loss) || !std::isfinite(m.gradNorm)) {
+            diverged = true;
+            m_result.status = RunStatus::Diverged;
+            m_result.message = "diverged at step " + std::to_string(m.step) + " (epoch " +
+                               std::to_string(m.epoch) + "): " +
+                               (!std::isfinite(m.loss)
+                                    ? "the loss is " + describeNonFinite(m.loss)
+                                    : "the gradient norm is " + describeNonFinite(m.gradNorm));
+        }
+        m_result.steps = m.step;
+        m_epochLossSum += m.loss * static_cast<double>(p.batchSize);
+        m_epochCorrect += row[1];
+        m_epochCount += p.batchSize;
+    }
+    m_pending.clear();
+    for (auto* o : m_observers)
+        o->onSteps(steps);
+    return !diverged;
+}
+
+RunResult Trainer::run() {
+    m_result = RunResult{};
+    m_result.status = RunStatus::Running;
+    m_result.steps = m_startStep;
+    m_result.epochsCompleted = m_startEpoch;
+    m_clockStart = std::chrono::steady_clock::now();
+    m_pausedSeconds = 0.0;
+
+    auto* alig = dynamic_cast<AliG*>(&m_optimizer);
+    const std::vector<torch::Tensor> params = m_model.parameters();
+    const int64_t n = m_trainX.size(0);
+    const int64_t batchSize = m_config.batchSize;
+    const int64_t perEpoch = stepsPerEpoch();
+
+    RunStartInfo start{m_config.epochs, m_startEpoch, m_startStep, perEpoch, m_device.str()};
+    for (auto* o : m_observers)
+        o->onRunStart(start);
+
+    int64_t step = m_startStep;
+    for (int64_t epoch = m_startEpoch + 1;
+         epoch <= m_config.epochs && m_result.status == RunStatus::Running; ++epoch) {
+        const auto epochStart = std::chrono::steady_clock::now();
+        const double pausedAtEpochStart = m_pausedSeconds;
+        torch::manual_seed(epochSeed(m_config.seed, epoch));
+        torch::Tensor order = m_config.shuffle ? torch::randperm(n, torch::kLong)
+                                               : torch::arange(n, torch::kLong);
+        order = order.to(m_device);
+        m_model.train(true);
+        m_epochLossSum = 0.0;
+        m_epochCorrect = 0.0;
+        m_epochCount = 0;
+
+        for (int64_t b = 0; b < perEpoch; ++b) {
+            if (!waitForGo()) {
+                m_result.status = RunStatus::Stopped;
+                m_result.message = "stopped at step " + std::to_string(step) + " (epoch " +
+                                   std::to_string(epoch) + ")";
+                break;
+            }
+            if (m_maxLrChanged.exchange(false) && alig) {
+                std::lock_guard<std::mutex> lock(m_mutex);
+                for (size_t g = 0; g < m_optimizer.param_groups().size(); ++g)
+                    alig->groupOptions(g).max_lr(m_newMaxLr);
+            }
+            auto idx = order.slice(0, b * batchSize, std::min(n, (b + 1) * batchSize));
+            auto x = m_trainX.index_select(0, idx);
+            auto y = m_trainY.index_select(0, idx);
+            if (m_dataset.augmentation.enabled())
+                x = augmentBatch(x, m_dataset.augmentation);
+
+            m_optimizer.zero_grad();
+            auto logits = m_model.forward(x);
+            auto loss = lossOf(logits, y);
+            loss.backward();
+
+            PendingStep p;
+            p.step = ++step;
+            p.epoch = epoch;
+            p.batchSize = idx.size(0);
+            if (!alig) {
+                torch::NoGradGuard noGrad;
+                p.gradSquaredNorm = squaredNorm(definedGrads(params));
+                p.hostStepSize = m_optimizer.param_groups().front().options().get_lr();
+            } else {
+                const auto& maxLr = alig->groupOptions(0).max_lr();
+                p.maxLr = maxLr ? *maxLr : NAN;
+            }
+            auto detached = loss.detach();
+            m_optimizer.step([&] { return detached; });
+            if (alig) {
+                const auto& s = alig->lastStats();
+                p.gradSquaredNorm = s.gradSquaredNorm;
+                p.stepSize = s.stepSize;
+                p.unclipped = s.unclipped;
+                p.clipped = s.clipped;
+            }
+            p.loss = detached;
+            p.correct = (logits.detach().argmax(1) == y).sum();
+            p.elapsed = elapsedSeconds();
+            m_pending.push_back(std::move(p));
+
+            const bool due = static_cast<int64_t>(m_pending.size()) >= m_metricsInterval ||
+                             m_paused || m_stop;
+            if (due && !flushSteps())
+                break;
+        }
+        if (!flushSteps() || m_result.status != RunStatus::Running)
+            break;
+
+        EpochMetrics em;
+        em.epoch = epoch;
+        em.step = step;
+        const EvalResult test = evaluate(m_testX, m_testY);
+        em.testLoss = test.loss;
+        em.testAccuracy = test.accuracy;
+        if (m_config.evalTrain) {
+            const EvalResult train = evaluate(m_trainX, m_trainY);
+            em.trainLoss = train.loss;
+            em.trainAccuracy = train.accuracy;
+        } else {
+            em.trainLoss = m_epochLossSum / static_cast<double>(std::max<int64_t>(1, m_epochCount));
+            em.trainAccuracy = m_epochCorrect / static_cast<double>(std::max<int64_t>(1, m_epochCount));
+        }
+        em.elapsed = elapsedSeconds();
+        em.epochSeconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - epochStart).count() -
+            (m_pausedSeconds - pausedAtEpochStart);
+        m_result.epochsCompleted = epoch;
+        m_result.hasFinalEpoch = true;
+        m_result.finalEpoch = em;
+        m_result.bestTestAccuracy = std::max(m_result.bestTestAccuracy, em.testAccuracy);
+        for (auto* o : m_observers)
+            o->onEpoch(em);
+
+        const bool last = epoch == m_config.epochs;
+        const bool due = m_checkpointEvery > 0 && epoch % m_checkpointEvery == 0;
+        if (!m_checkpointPath.empty() && (due || last)) {
+            saveCheckpoint(m_checkpointPath, epoch, step, em.elapsed);
+            for (auto* o : m_observers)
+                o->onCheckpoint({epoch, step, m_checkpointPath});
+        }
+    }
+    if (m_result.status == RunStatus::Running) {
+        m_result.status = RunStatus::Completed;
+        m_result.message = "completed " + std::to_string(m_result.epochsCompleted) + " epochs";
+    }
+    m_result.steps = step;
+    m_result.elapsed = elapsedSeconds();
+    for (auto* o : m_observers)
+        o->onRunEnd(m_result);
+    return m_result;
+}
+
+void Trainer::saveCheckpoint(const std::string& path, int64_t epoch, int64_t step,
+                             double elapsed) {
+    torch::serialize::OutputArchive archive;
+    archive.write("format", c10::IValue(int64_t{1}));
+    archive.write("epoch", c10::IValue(epoch));
+    archive.write("step", c10::IValue(step));
+    archive.write("elapsed", c10::IValue(elapsed));
+    torch::serialize::OutputArchive model;
+    m_model.save(model);
+    archive.write("model", model);
+    torch::serialize::OutputArchive optimizer;
+    m_optimizer.save(optimizer);
+    archive.write("optimizer", optimizer);
+    // Write beside, then rename: a crash mid-write never leaves a half checkpoint behind.
+    const std::string partial = path + ".partial";
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+    archive.save_to(partial);
+    std::filesystem::rename(partial, path);
+}
+
+void Trainer::loadCheckpoint(const std::string& path) {
+    if (!std::filesystem::exists(path))
+        throw Error(path + ": no such checkpoint");
+    torch::serialize::InputArchive archive;
+    try {
+        archive.load_from(path, m_device);
+        c10::IValue v;
+        archive.read("epoch", v);
+        const int64_t epoch = v.toInt();
+        archive.read("step", v);
+        const int64_t step = v.toInt();
+        archive.read("elapsed", v);
+        const double elapsed = v.toDouble();
+        torch::serialize::InputArchive model, optimizer;
+        archive.read("model", model);
+        m_model.load(model);
+        archive.read("optimizer", optimizer);
+        m_optimizer.load(optimizer);
+        m_startEpoch = epoch;
+        m_startStep = step;
+        m_elapsedBefore = elapsed;
+    } catch (const c10::Error& e) {
+        throw Error(path + ": not a readable checkpoint (" + e.what_without_backtrace() + ")");
+    }
+}
+
+} // namespace alig::core

@@ -1,0 +1,112 @@
+#pragma once
+// The training loop: epochs of shuffled mini-batches, the optimizer step, metrics to the
+// observers, evaluation, checkpoints, and control (pause, resume, stop, step once) from
+// other threads. Both front ends run it; it knows nothing of files or windows.
+
+#include "core/data/dataset.h"
+#include "core/train/training_config.h"
+#include "core/train/metrics.h"
+#include "core/train/training_observer.h"
+
+#include <torch/types.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace torch::optim {
+class Optimizer;
+}
+
+namespace alig::core {
+
+class Model;
+
+struct EvalResult {
+    double loss = 0.0;
+    double accuracy = 0.0;
+};
+
+class Trainer {
+public:
+    // The dataset's tensors are moved to `device` once (a no-op on CPU); the model must
+    // already be there, and the optimizer must hold the model's parameters.
+    Trainer(const Dataset& dataset, Model& model, torch::optim::Optimizer& optimizer,
+            TrainingConfig config, torch::Device device);
+    ~Trainer();
+
+    void addObserver(TrainingObserver* observer);
+    // Writes model and optimizer to `path` every `every` epochs (0: only at the end).
+    void setCheckpointing(std::string path, int64_t every);
+
+    // Trains until the last epoch, a stop, or divergence. Blocks the calling thread.
+    RunResult run();
+
+    // Thread-safe control. A stop finishes the current step, records it and returns.
+    void pause();
+    void resume();
+    void stop();
+    // While paused: exactly one optimizer step, then paused again. Otherwise ignored.
+    void stepOnce();
+    bool isPaused() const { return m_paused.load(); }
+    // Takes effect at the next step and shows in that step's metrics (ALI-G only).
+    void setMaxLr(std::optional<double> maxLr);
+
+    // Mean loss and accuracy over a split, in eval mode without gradients.
+    EvalResult evaluate(const torch::Tensor& inputs, const torch::Tensor& labels);
+
+    // A checkpoint holds model, optimizer, and the position (epoch, step, elapsed).
+    void saveCheckpoint(const std::string& path, int64_t epoch, int64_t step, double elapsed);
+    // Continues after the checkpoint's epoch: the run then gives the metrics an
+    // uninterrupted run would have (same seed, CPU).
+    void loadCheckpoint(const std::string& path);
+
+    int64_t stepsPerEpoch() const;
+    const torch::Device& device() const { return m_device; }
+    int64_t startEpoch() const { return m_startEpoch; }
+    int64_t startStep() const { return m_startStep; }
+
+private:
+    struct PendingStep;
+    torch::Tensor lossOf(const torch::Tensor& logits, const torch::Tensor& labels) const;
+    // Reads pending step tensors back in one transfer and hands them to the observers.
+    // Returns false when a step diverged (then m_result says where).
+    bool flushSteps();
+    // Blocks while paused; returns false when the run must stop before the next step.
+    bool waitForGo();
+    double elapsedSeconds() const;
+
+    const Dataset& m_dataset;
+    Model& m_model;
+    torch::optim::Optimizer& m_optimizer;
+    TrainingConfig m_config;
+    torch::Device m_device;
+    torch::Tensor m_trainX, m_trainY, m_testX, m_testY;
+    std::vector<TrainingObserver*> m_observers;
+    std::string m_checkpointPath;
+    int64_t m_checkpointEvery = 0;
+
+    int64_t m_startEpoch = 0, m_startStep = 0;
+    double m_elapsedBefore = 0.0;
+    std::chrono::steady_clock::time_point m_clockStart;
+    double m_pausedSeconds = 0.0;
+
+    std::vector<PendingStep> m_pending;
+    double m_epochLossSum = 0.0, m_epochCorrect = 0.0;
+    int64_t m_epochCount = 0;
+    int64_t m_metricsInterval = 1;
+    RunResult m_result;
+
+    mutable std::mutex m_mutex;
+    std::condition_variable m_wake;
+    std::atomic<bool> m_paused{false}, m_stop{false};
+    int m_stepsAllowed = 0; // guarded by m_mutex
+    std::atomic<bool> m_maxLrChanged{false};
+    std::optional<double> m_newMaxLr; // guarded by m_mutex
+};
+
+} // namespace alig::core

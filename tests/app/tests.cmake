@@ -1,0 +1,4 @@
+# End-to-end suites for the programs in app/.
+alig_add_test(tst_alig_train ${CMAKE_CURRENT_LIST_DIR}/tst_alig_train.cpp)
+target_compile_definitions(tst_alig_train PRIVATE ALIG_TRAIN_PATH="$<TARGET_FILE:alig-train>")
+add_dependencies(tst_alig_train alig-train)

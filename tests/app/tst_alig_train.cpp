@@ -1,0 +1,176 @@
+// alig-train end to end, as a user runs it: exit codes, messages, and the files a run
+// leaves behind.
+
+#include "common/test_support.h"
+#include "core/experiment/run_store.h"
+
+#include <QtTest/QtTest>
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <filesystem>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+    int exitCode = -1;
+    QString out, err;
+};
+
+Result runTrain(const QStringList& args, int timeoutMs = 120000) {
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("XDG_DATA_HOME", QString::fromStdString(alig::test::scratchDir("xdg-home")));
+    p.setProcessEnvironment(env);
+    p.start(ALIG_TRAIN_PATH, args);
+    if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        p.waitForFinished();
+    }
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
+            QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError())};
+}
+
+QString scratch(const char* name) { return QString::fromStdString(alig::test::scratchDir(name)); }
+
+} // namespace
+
+class TestAligTrain : public QObject {
+    Q_OBJECT
+
+private slots:
+    void version();
+    void listPresets();
+    void printConfigAppliesOverrides();
+    void trainsAPresetAndWritesTheRun();
+    void resumeExtendsARun();
+    void badInput_data();
+    void badInput();
+    void divergenceExitsNonZero();
+    void ctrlCStopsCleanly();
+};
+
+void TestAligTrain::version() {
+    const Result r = runTrain({"--version"});
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY2(r.out.startsWith("alig-train "), qPrintable(r.out));
+    QVERIFY(r.out.contains("LibTorch"));
+}
+
+void TestAligTrain::listPresets() {
+    const Result r = runTrain({"--list-presets"});
+    QCOMPARE(r.exitCode, 0);
+    for (const char* name : {"fashion-mnist-mlp-alig", "spirals-mlp-alig", "cifar10-wrn-16-4-alig"})
+        QVERIFY2(r.out.contains(name), qPrintable(r.out));
+}
+
+void TestAligTrain::printConfigAppliesOverrides() {
+    const Result r = runTrain({"--preset", "spirals-mlp-alig", "--set", "optimizer.max_lr=0.05",
+                               "--set", "model.hidden=[16]", "--epochs", "7", "--print-config"});
+    QCOMPARE(r.exitCode, 0);
+    const auto j = nlohmann::json::parse(r.out.toStdString());
+    QCOMPARE(j["optimizer"]["max_lr"].get<double>(), 0.05);
+    QCOMPARE(j["model"]["hidden"], nlohmann::json::parse("[16]"));
+    QCOMPARE(j["training"]["epochs"].get<int>(), 7);
+    QCOMPARE(j["dataset"]["kind"].get<std::string>(), std::string("spirals"));
+}
+
+void TestAligTrain::trainsAPresetAndWritesTheRun() {
+    const QString dir = scratch("preset") + "/run";
+    const Result r = runTrain({"--preset", "spirals-mlp-alig", "--epochs", "3", "--threads", "1",
+                               "--out", dir});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out));
+    // Per-epoch lines and the summary table.
+    QVERIFY2(r.out.contains("epoch   3/3"), qPrintable(r.out));
+    QVERIFY(r.out.contains("test acc"));
+    QVERIFY(r.out.contains("completed: completed 3 epochs"));
+    const auto rec = alig::core::readRun(dir.toStdString());
+    QCOMPARE(rec.epochs.size(), size_t{3});
+    QCOMPARE(rec.steps.size(), size_t{3 * 25}); // 800 training samples, batch 32
+    QCOMPARE(rec.info["program"]["name"].get<std::string>(), std::string("alig-train"));
+    QVERIFY(fs::exists(dir.toStdString() + "/" + alig::core::kCheckpointFile));
+}
+
+void TestAligTrain::resumeExtendsARun() {
+    const QString dir = scratch("resume") + "/run";
+    QCOMPARE(runTrain({"--preset", "spirals-mlp-alig", "--epochs", "2", "--threads", "1", "--out",
+                       dir, "--quiet"}).exitCode, 0);
+    const Result r = runTrain({"--resume", dir, "--epochs", "3", "--quiet"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out));
+    QVERIFY(r.out.contains("resuming after epoch 2"));
+    QCOMPARE(alig::core::readRun(dir.toStdString()).epochs.size(), size_t{3});
+    // --resume keeps the run's own config.
+    const Result bad = runTrain({"--resume", dir, "--set", "optimizer.max_lr=1"});
+    QCOMPARE(bad.exitCode, 2);
+}
+
+void TestAligTrain::badInput_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("file");    // written to <scratch>/config.json when not empty
+    QTest::addColumn<QString>("message"); // expected on stderr
+    QTest::newRow("negative max_lr") << QStringList{"--preset", "spirals-mlp-alig", "--set", "optimizer.max_lr=-1"}
+                                     << "" << "optimizer.max_lr: must be > 0, got -1";
+    QTest::newRow("unknown preset") << QStringList{"--preset", "nope"} << "" << "no preset named \"nope\"";
+    QTest::newRow("broken json") << QStringList{"@config"} << "{\"training\": {\"epochs\": }" << "config.json:1:";
+    QTest::newRow("unknown key") << QStringList{"@config"} << "{\"trainig\": {}}"
+                                 << "unknown key (did you mean \"training\"?)";
+    QTest::newRow("missing config") << QStringList{"/no/such/config.json"} << "" << "/no/such/config.json: no such file";
+    QTest::newRow("cuda without gpu") << QStringList{"--preset", "spirals-mlp-alig", "--device", "cuda"} << ""
+                                      << "no CUDA device";
+    QTest::newRow("missing dataset") << QStringList{"--preset", "spirals-mlp-alig", "--set", "dataset.kind=mnist",
+                                                    "--set", "dataset.path=/no/such/dir"} << "" << "/no/such/dir";
+    QTest::newRow("bad option value") << QStringList{"--epochs", "zero"} << "" << "--epochs";
+}
+
+void TestAligTrain::badInput() {
+    QFETCH(QStringList, args);
+    QFETCH(QString, file);
+    QFETCH(QString, message);
+    const QString dir = scratch(QTest::currentDataTag());
+    if (!file.isEmpty())
+        alig::test::writeFile((dir + "/config.json").toStdString(), file.toStdString());
+    args.replaceInStrings("@config", dir + "/config.json");
+    args << "--out" << dir + "/run";
+    const Result r = runTrain(args);
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains(message), qPrintable(r.err));
+    QVERIFY2(r.err.trimmed().count('\n') <= 1, qPrintable(r.err)); // a message, not a dump
+    QVERIFY(!fs::exists((dir + "/run/metrics.csv").toStdString())); // refused before training
+}
+
+void TestAligTrain::divergenceExitsNonZero() {
+    const QString dir = scratch("diverge") + "/run";
+    const Result r = runTrain({"--preset", "spirals-mlp-alig", "--set", "optimizer.name=sgd",
+                               "--set", "optimizer.lr=1e30", "--set", "optimizer.momentum=0",
+                               "--threads", "1", "--out", dir});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains("diverged at step"), qPrintable(r.err));
+    const auto rec = alig::core::readRun(dir.toStdString());
+    QCOMPARE(rec.info["status"].get<std::string>(), std::string("diverged"));
+    QVERIFY(!rec.steps.empty()); // everything up to the bad step is on disk
+    QVERIFY(!std::isfinite(rec.steps.back().loss) || !std::isfinite(rec.steps.back().gradNorm));
+}
+
+void TestAligTrain::ctrlCStopsCleanly() {
+    const QString dir = scratch("sigint") + "/run";
+    QProcess p;
+    p.start(ALIG_TRAIN_PATH, {"--preset", "spirals-mlp-alig", "--epochs", "100000", "--threads",
+                              "1", "--out", dir});
+    QVERIFY(p.waitForStarted());
+    // Wait until steps reach the disk (at most flush_seconds after they happen).
+    QTRY_VERIFY_WITH_TIMEOUT(fs::exists((dir + "/metrics.csv").toStdString()) &&
+                                 fs::file_size((dir + "/metrics.csv").toStdString()) > 2000,
+                             30000);
+    ::kill(static_cast<pid_t>(p.processId()), SIGINT);
+    QVERIFY(p.waitForFinished(30000));
+    QCOMPARE(p.exitCode(), 130);
+    const auto rec = alig::core::readRun(dir.toStdString());
+    QCOMPARE(rec.info["status"].get<std::string>(), std::string("stopped"));
+    QCOMPARE(rec.info["progress"]["steps"].get<int64_t>(), rec.steps.back().step);
+}
+
+QTEST_GUILESS_MAIN(TestAligTrain)
+#include "tst_alig_train.moc"

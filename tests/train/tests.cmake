@@ -1,0 +1,2 @@
+# Suites for core/train.
+alig_add_test(tst_trainer ${CMAKE_CURRENT_LIST_DIR}/tst_trainer.cpp)
