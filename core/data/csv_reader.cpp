@@ -169,11 +169,13 @@ CsvTable readCsvTable(const std::string& path, const std::string& labelColumn,
                             "(separated by commas, semicolons or tabs)");
             auto named = std::find_if(fields.begin(), fields.end(),
                                       [&](const Field& f) { return f.text == label; });
+            // Where the label column probably is, so that text labels alone do not make
+            // the first row look like a header.
             int64_t guess = fieldCount - 1;
-            if (!label.empty() && named != fields.end())
-                guess = named - fields.begin();
-            else if (isIndex(label))
+            if (isIndex(label))
                 guess = std::stoll(label);
+            else if (!label.empty() && named != fields.end())
+                guess = named - fields.begin();
             bool textOutsideLabel = false;
             for (int64_t c = 0; c < fieldCount; ++c)
                 textOutsideLabel = textOutsideLabel || (c != guess && !isNumber(fields[c].text));
