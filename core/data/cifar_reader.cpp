@@ -36,6 +36,7 @@ std::string trim(const std::string& s) {
 
 // The directory that holds the files: dir itself or its usual subfolder.
 std::string locate(const CifarFormat& f, const std::string& dir) {
+    if (dir.empty()) throw Error(f.name + ": no directory given (" + f.download + ")");
     std::error_code ec;
     for (const fs::path& candidate : {fs::path(dir), fs::path(dir) / f.subfolder}) {
         bool all = fs::is_regular_file(candidate / f.testFile, ec);
@@ -47,9 +48,8 @@ std::string locate(const CifarFormat& f, const std::string& dir) {
     for (const auto& t : f.trainFiles)
         files += t + ", ";
     files += f.testFile;
-    throw Error(f.name + " not found in " + (dir.empty() ? std::string("(no path)") : dir) +
-                ": expected " + files + " there or in its subfolder " + f.subfolder + " (" +
-                f.download + ")");
+    throw Error(f.name + " not found in " + dir + ": expected " + files +
+                " there or in its subfolder " + f.subfolder + " (" + f.download + ")");
 }
 
 // Reads whole records of one file into [records, recordSize] bytes.

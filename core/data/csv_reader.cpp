@@ -11,7 +11,6 @@
 #include <fstream>
 #include <map>
 #include <random>
-#include <sstream>
 
 namespace fs = std::filesystem;
 

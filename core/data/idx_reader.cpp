@@ -34,96 +34,97 @@ std::string hex(uint32_t value, int digits) {
 class ByteReader {
 public:
     explicit ByteReader(const std::string& path)
-        : path_(path) {
+        : m_path(path) {
         std::error_code ec;
         if (!fs::is_regular_file(path, ec)) throw Error(path + ": not found or not a regular file");
-        fileSize_ = fs::file_size(path, ec);
-        in_.open(path, std::ios::binary);
-        if (!in_ || ec) throw Error(path + ": cannot open for reading");
+        m_fileSize = fs::file_size(path, ec);
+        m_in.open(path, std::ios::binary);
+        if (!m_in || ec) throw Error(path + ": cannot open for reading");
         unsigned char magic[2] = {0, 0};
-        in_.read(reinterpret_cast<char*>(magic), 2);
-        gzip_ = in_.gcount() == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-        in_.clear();
-        in_.seekg(0);
-        if (gzip_) {
+        m_in.read(reinterpret_cast<char*>(magic), 2);
+        m_gzip = m_in.gcount() == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+        m_in.clear();
+        m_in.seekg(0);
+        if (m_gzip) {
             // 15 + 16: a gzip wrapper only, so a raw zlib stream is not silently accepted.
-            if (inflateInit2(&zs_, 15 + 16) != Z_OK) throw Error(path + ": cannot initialise zlib");
-            inBuf_.resize(kChunk);
+            if (inflateInit2(&m_zs, 15 + 16) != Z_OK)
+                throw Error(path + ": cannot initialise zlib");
+            m_inBuf.resize(kChunk);
         }
     }
     ~ByteReader() {
-        if (gzip_) inflateEnd(&zs_);
+        if (m_gzip) inflateEnd(&m_zs);
     }
     ByteReader(const ByteReader&) = delete;
     ByteReader& operator=(const ByteReader&) = delete;
 
-    bool gzip() const { return gzip_; }
-    uint64_t fileSize() const { return fileSize_; }
+    bool gzip() const { return m_gzip; }
+    uint64_t fileSize() const { return m_fileSize; }
     // True when the gzip input ended in the middle of a stream (a cut-off download).
-    bool streamCut() const { return streamCut_; }
+    bool streamCut() const { return m_streamCut; }
 
     // Reads up to n bytes; fewer only at the end of the (decompressed) data.
-    size_t read(uint8_t* dst, size_t n) { return gzip_ ? readGzip(dst, n) : readPlain(dst, n); }
+    size_t read(uint8_t* dst, size_t n) { return m_gzip ? readGzip(dst, n) : readPlain(dst, n); }
 
 private:
     size_t readPlain(uint8_t* dst, size_t n) {
         size_t got = 0;
-        while (got < n && in_) {
+        while (got < n && m_in) {
             const size_t want = std::min(n - got, kChunk * 64);
-            in_.read(reinterpret_cast<char*>(dst + got), static_cast<std::streamsize>(want));
-            got += static_cast<size_t>(in_.gcount());
+            m_in.read(reinterpret_cast<char*>(dst + got), static_cast<std::streamsize>(want));
+            got += static_cast<size_t>(m_in.gcount());
         }
         return got;
     }
 
     size_t readGzip(uint8_t* dst, size_t n) {
         size_t got = 0;
-        while (got < n && !finished_) {
-            if (zs_.avail_in == 0) {
-                in_.read(reinterpret_cast<char*>(inBuf_.data()),
-                         static_cast<std::streamsize>(inBuf_.size()));
-                zs_.next_in = inBuf_.data();
-                zs_.avail_in = static_cast<uInt>(in_.gcount());
-                if (zs_.avail_in == 0) {
+        while (got < n && !m_finished) {
+            if (m_zs.avail_in == 0) {
+                m_in.read(reinterpret_cast<char*>(m_inBuf.data()),
+                          static_cast<std::streamsize>(m_inBuf.size()));
+                m_zs.next_in = m_inBuf.data();
+                m_zs.avail_in = static_cast<uInt>(m_in.gcount());
+                if (m_zs.avail_in == 0) {
                     // Running out between members is a clean end; inside one, a cut file.
-                    streamCut_ = !(atMemberStart_ && members_ > 0);
-                    finished_ = true;
+                    m_streamCut = !(m_atMemberStart && m_members > 0);
+                    m_finished = true;
                     break;
                 }
             }
             const size_t want = std::min<size_t>(n - got, UINT_MAX);
-            zs_.next_out = dst + got;
-            zs_.avail_out = static_cast<uInt>(want);
-            const int rc = inflate(&zs_, Z_NO_FLUSH);
-            got += want - zs_.avail_out;
+            m_zs.next_out = dst + got;
+            m_zs.avail_out = static_cast<uInt>(want);
+            const int rc = inflate(&m_zs, Z_NO_FLUSH);
+            got += want - m_zs.avail_out;
             if (rc == Z_STREAM_END) {
                 // gzip allows members back to back (cat a.gz b.gz); read on after each.
-                ++members_;
-                atMemberStart_ = true;
-                inflateReset(&zs_);
+                ++m_members;
+                m_atMemberStart = true;
+                inflateReset(&m_zs);
             } else if (rc == Z_OK || rc == Z_BUF_ERROR) {
-                atMemberStart_ = false;
-            } else if (atMemberStart_ && members_ > 0) {
+                m_atMemberStart = false;
+            } else if (m_atMemberStart && m_members > 0) {
                 // Like gzip(1), ignore non-gzip bytes after the last member.
-                finished_ = true;
+                m_finished = true;
             } else {
-                throw Error(path_ + ": corrupt gzip data (" +
-                            std::string(zs_.msg ? zs_.msg : "inflate failed") + ")");
+                throw Error(m_path + ": corrupt gzip data (" +
+                            std::string(m_zs.msg ? m_zs.msg : "inflate failed") + ")");
             }
         }
         return got;
     }
 
-    std::string path_;
-    std::ifstream in_;
-    uint64_t fileSize_ = 0;
-    bool gzip_ = false;
-    z_stream zs_{};
-    std::vector<uint8_t> inBuf_;
-    bool finished_ = false;
-    bool streamCut_ = false;
-    bool atMemberStart_ = true;
-    int members_ = 0;
+    std::string m_path;
+    std::ifstream m_in;
+    uint64_t m_fileSize = 0;
+    bool m_gzip = false;
+    z_stream m_zs{};
+    std::vector<uint8_t> m_inBuf;
+    bool m_finished = false;
+    bool m_streamCut = false;
+    bool m_atMemberStart = true;
+    int m_members = 0;
 };
 
 std::string describeItems(uint8_t ndims, const std::vector<uint32_t>& dims, uint64_t bytes) {
