@@ -253,10 +253,12 @@ Dataset readIdxDataset(const std::string& dir, const std::vector<std::string>& c
         paths.push_back(findIdx(dir, n));
         if (paths.back().empty()) missing += (missing.empty() ? "" : ", ") + n + "[.gz]";
     }
+    if (missing == expected)
+        throw Error(name + " not found in " + dir + ": expected " + expected +
+                    " (each plain or gzip-compressed)");
     if (!missing.empty())
         throw Error(name + " not found in " + dir + ": missing " + missing +
-                    " (looked for each file plain and with .gz; the directory must hold " +
-                    expected + ")");
+                    " (looked for each file plain and with .gz)");
 
     Dataset ds;
     ds.name = name;

@@ -200,6 +200,15 @@ private slots:
                  qPrintable(msg));
         QVERIFY2(!msg.contains("missing train-images"), qPrintable(msg));
 
+        const std::string empty = scratchDir("no files");
+        const QString none = errorOf([&] { readIdxDataset(empty, {}, "KMNIST"); });
+        QVERIFY2(none.contains(QString::fromStdString("KMNIST not found in " + empty +
+                                                      ": expected train-images-idx3-ubyte[.gz], "
+                                                      "train-labels-idx1-ubyte[.gz], "
+                                                      "t10k-images-idx3-ubyte[.gz], "
+                                                      "t10k-labels-idx1-ubyte[.gz]")),
+                 qPrintable(none));
+
         const QString noDir = errorOf([&] { readIdxDataset(dir + "/nope"); });
         QVERIFY2(noDir.contains("not a directory") && noDir.contains("train-images-idx3-ubyte"),
                  qPrintable(noDir));
