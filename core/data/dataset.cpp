@@ -1,0 +1,149 @@
+#include "core/data/dataset.h"
+
+#include "core/data/cifar_reader.h"
+#include "core/data/csv_reader.h"
+#include "core/data/idx_reader.h"
+#include "core/data/synthetic.h"
+#include "core/util/error.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+
+namespace alig::core {
+
+namespace {
+
+const char* const kFashionMnistDefaultPath = "/usr/share/datasets/fashion-mnist";
+
+std::vector<std::string> digitNames() {
+    std::vector<std::string> names;
+    for (int c = 0; c < 10; ++c)
+        names.push_back(std::to_string(c));
+    return names;
+}
+
+std::string requirePath(const DatasetConfig& config, const std::string& what) {
+    if (config.path.empty())
+        throw Error("dataset.path: " + config.kind + " needs the directory that holds " + what);
+    return config.path;
+}
+
+Dataset loadRaw(const DatasetConfig& config) {
+    const std::string& kind = config.kind;
+    const std::string idxFiles =
+        "train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and "
+        "t10k-labels-idx1-ubyte (plain or .gz)";
+    if (kind == "fashion-mnist")
+        return readIdxDataset(config.path.empty() ? kFashionMnistDefaultPath : config.path,
+                              {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
+                               "Shirt", "Sneaker", "Bag", "Ankle boot"},
+                              "Fashion-MNIST");
+    if (kind == "mnist")
+        return readIdxDataset(requirePath(config, "MNIST's " + idxFiles), digitNames(), "MNIST");
+    if (kind == "kmnist")
+        // Kuzushiji-MNIST's classes are these hiragana, in label order (kmnist_classmap.csv).
+        return readIdxDataset(requirePath(config, "KMNIST's " + idxFiles),
+                              {"o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"},
+                              "KMNIST");
+    if (kind == "idx") return readIdxDataset(requirePath(config, idxFiles), {}, "IDX");
+    if (kind == "cifar10") return readCifar10(requirePath(config, "CIFAR-10's binary batches"));
+    if (kind == "cifar100") return readCifar100(requirePath(config, "CIFAR-100's binary files"));
+    if (kind == "csv") return readCsvDataset(config);
+    const auto& synthetic = syntheticKinds();
+    if (std::find(synthetic.begin(), synthetic.end(), kind) != synthetic.end())
+        return makeSyntheticDataset(config);
+    std::string known;
+    for (const auto& k : datasetKinds())
+        known += (known.empty() ? "" : ", ") + k;
+    throw Error("dataset.kind: unknown kind '" + kind + "' (expected one of " + known + ")");
+}
+
+void keepFirst(torch::Tensor& x, torch::Tensor& y, int64_t n) {
+    if (n > 0 && n < x.size(0)) {
+        // Clone so the rest of the full set is freed rather than kept alive by a view.
+        x = x.narrow(0, 0, n).clone();
+        y = y.narrow(0, 0, n).clone();
+    }
+}
+
+} // namespace
+
+const std::vector<std::string>& datasetKinds() {
+    static const std::vector<std::string> kinds{"fashion-mnist", "mnist",    "kmnist", "idx",
+                                                "cifar10",       "cifar100", "csv",    "spirals",
+                                                "circles",       "moons",    "xor",    "blobs"};
+    return kinds;
+}
+
+Dataset loadDataset(const DatasetConfig& config) {
+    if (config.subset < 0)
+        throw Error("dataset.subset: must be >= 0, got " + std::to_string(config.subset));
+    if (config.testSubset < 0)
+        throw Error("dataset.test_subset: must be >= 0, got " + std::to_string(config.testSubset));
+    if (config.cropPadding < 0)
+        throw Error("dataset.crop_padding: must be >= 0, got " +
+                    std::to_string(config.cropPadding));
+
+    Dataset ds = loadRaw(config);
+    if ((config.cropPadding > 0 || config.horizontalFlip) && !ds.isImage())
+        throw Error(std::string("dataset.") +
+                    (config.cropPadding > 0 ? "crop_padding" : "horizontal_flip") +
+                    ": augmentation applies to images only, but " + ds.name + " is tabular");
+    keepFirst(ds.trainX, ds.trainY, config.subset);
+    keepFirst(ds.testX, ds.testY, config.testSubset);
+
+    if (config.normalize) {
+        // Statistics of the training set only, so nothing about the test set leaks in.
+        const std::vector<int64_t> dims =
+            ds.isImage() ? std::vector<int64_t>{0, 2, 3} : std::vector<int64_t>{0};
+        auto [stdT, meanT] = torch::std_mean(ds.trainX, dims, /*unbiased=*/false);
+        // A constant channel (e.g. MNIST's border pixels as features) would divide by zero.
+        stdT = torch::where(stdT > 0, stdT, torch::ones_like(stdT));
+        std::vector<int64_t> shape(ds.trainX.dim(), 1);
+        shape[1] = ds.trainX.size(1);
+        ds.trainX.sub_(meanT.view(shape)).div_(stdT.view(shape));
+        if (ds.testX.numel() > 0) ds.testX.sub_(meanT.view(shape)).div_(stdT.view(shape));
+        const torch::Tensor m = meanT.to(torch::kFloat64).contiguous();
+        const torch::Tensor s = stdT.to(torch::kFloat64).contiguous();
+        ds.mean.assign(m.data_ptr<double>(), m.data_ptr<double>() + m.numel());
+        ds.stddev.assign(s.data_ptr<double>(), s.data_ptr<double>() + s.numel());
+    }
+    ds.augmentation.cropPadding = config.cropPadding;
+    ds.augmentation.horizontalFlip = config.horizontalFlip;
+    return ds;
+}
+
+torch::Tensor augmentBatch(const torch::Tensor& images, const Augmentation& augmentation) {
+    if (!augmentation.enabled()) return images;
+    if (images.dim() != 4)
+        throw Error("augmentBatch: expected images [B, C, H, W], got " +
+                    std::to_string(images.dim()) + " dimensions");
+    const int64_t b = images.size(0), h = images.size(2), w = images.size(3);
+    const auto longs = torch::TensorOptions().dtype(torch::kInt64).device(images.device());
+    torch::Tensor out = images;
+    if (augmentation.cropPadding > 0) {
+        const int64_t p = augmentation.cropPadding;
+        // One gather for the whole batch: row and column indices per sample into the padded
+        // images, so the cost is a few kernels whatever the batch size (and no host loop).
+        const torch::Tensor padded = torch::constant_pad_nd(images, {p, p, p, p}, 0);
+        const torch::Tensor dy = torch::randint(0, 2 * p + 1, {b}, longs);
+        const torch::Tensor dx = torch::randint(0, 2 * p + 1, {b}, longs);
+        const torch::Tensor rows = (dy.view({b, 1}) + torch::arange(h, longs)).view({b, h, 1});
+        const torch::Tensor cols = (dx.view({b, 1}) + torch::arange(w, longs)).view({b, 1, w});
+        const torch::Tensor batch = torch::arange(b, longs).view({b, 1, 1});
+        // [B, H+2p, W+2p, C] indexed by (batch, rows, cols) -> [B, H, W, C]
+        out = padded.permute({0, 2, 3, 1})
+                  .index({batch, rows, cols})
+                  .permute({0, 3, 1, 2})
+                  .contiguous();
+    }
+    if (augmentation.horizontalFlip) {
+        const torch::Tensor flip =
+            torch::rand({b}, images.options().dtype(torch::kFloat32)).lt(0.5).view({b, 1, 1, 1});
+        out = torch::where(flip, out.flip({3}), out);
+    }
+    return out;
+}
+
+} // namespace alig::core
