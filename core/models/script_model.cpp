@@ -64,6 +64,14 @@ std::vector<torch::Tensor> trainableParameters(const torch::jit::Module& module)
     return result;
 }
 
+// Module::train() asserts that every submodule has a "training" attribute; modules scripted in
+// Python do, modules assembled in C++ need not.
+void setTraining(torch::jit::Module& module, bool on) {
+    for (torch::jit::Module child : module.modules()) {
+        if (child.hasattr("training")) child.setattr("training", on);
+    }
+}
+
 // A TorchScript module behind the Model interface. Its parameters are the module's own
 // tensors, so optimizers update the module in place.
 class ScriptModel : public Model {
@@ -83,7 +91,7 @@ public:
     // Only the tensors that require gradients: frozen ones are not the optimizer's.
     std::vector<torch::Tensor> parameters() override { return trainableParameters(m_module); }
 
-    void train(bool on) override { m_module.train(on); }
+    void train(bool on) override { setTraining(m_module, on); }
 
     void to(const torch::Device& device) override { m_module.to(device); }
 
@@ -130,9 +138,8 @@ std::unique_ptr<Model> loadScriptModel(const std::string& path,
     if (trainableParameters(module).empty()) {
         const auto all = static_cast<int64_t>(module.parameters().size());
         throw Error(where + ": has no trainable parameters" +
-                    (all > 0
-                         ? " (its " + std::to_string(all) + " parameters do not require gradients)"
-                         : std::string()));
+                    (all > 0 ? " (none of its " + std::to_string(all) + " requires gradients)"
+                             : std::string()));
     }
 
     if (!inputShape.empty()) {
@@ -141,7 +148,7 @@ std::unique_ptr<Model> loadScriptModel(const std::string& path,
         // Eval mode and no gradients: the check must not move BatchNorm statistics. Zeros, not
         // random input, so that the check draws nothing from the seeded generator.
         const bool wasTraining = module.is_training();
-        module.train(false);
+        setTraining(module, false);
         torch::Tensor output;
         try {
             torch::NoGradGuard noGrad;
@@ -150,7 +157,7 @@ std::unique_ptr<Model> loadScriptModel(const std::string& path,
             throw Error(where + ": fails on a batch of shape " + sizesText(batchShape) + ": " +
                         e.what());
         }
-        module.train(wasTraining);
+        setTraining(module, wasTraining);
         if (output.dim() != 2 || output.size(0) != 2 || output.size(1) != numClasses)
             throw Error(where + ": returns shape " + sizesText(output.sizes()) +
                         " for a batch of shape " + sizesText(batchShape) + ", expected [2, " +
