@@ -48,10 +48,8 @@ void ModuleModel::save(torch::serialize::OutputArchive& archive) {
 }
 
 void ModuleModel::load(torch::serialize::InputArchive& archive) {
-    NamedTensors tensors = toNamedTensors(m_module->named_parameters());
-    for (auto& buffer : toNamedTensors(m_module->named_buffers()))
-        tensors.push_back(std::move(buffer));
-    readNamedTensors(archive, tensors);
+    readNamedTensors(archive, toNamedTensors(m_module->named_parameters()),
+                     toNamedTensors(m_module->named_buffers()));
 }
 
 std::string ModuleModel::describe() const {

@@ -24,6 +24,7 @@ void writeNamedTensors(torch::serialize::OutputArchive& archive, const NamedTens
 // Copies each archived tensor into the model's tensor of the same name, in place: the tensors
 // stay on the model's device and remain the ones the optimizer holds. Throws Error when a name
 // is missing or a shape differs (copy_ would otherwise broadcast silently).
-void readNamedTensors(torch::serialize::InputArchive& archive, const NamedTensors& tensors);
+void readNamedTensors(torch::serialize::InputArchive& archive, const NamedTensors& parameters,
+                      const NamedTensors& buffers);
 
 } // namespace alig::core

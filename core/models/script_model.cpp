@@ -24,9 +24,9 @@ std::string firstLine(const std::string& text) {
 std::string lastLine(const std::string& text) {
     const auto end = text.find_last_not_of("\r\n ");
     if (end == std::string::npos) return text;
-    const auto start = text.find_last_of("\r\n", end);
-    return text.substr(start == std::string::npos ? 0 : start + 1,
-                       end + 1 - (start == std::string::npos ? 0 : start + 1));
+    const auto newline = text.find_last_of("\r\n", end);
+    const size_t start = newline == std::string::npos ? 0 : newline + 1;
+    return text.substr(start, end + 1 - start);
 }
 
 std::string sizesText(torch::IntArrayRef sizes) {
@@ -101,10 +101,8 @@ public:
     }
 
     void load(torch::serialize::InputArchive& archive) override {
-        NamedTensors tensors = toNamedTensors(m_module.named_parameters());
-        for (auto& buffer : toNamedTensors(m_module.named_buffers()))
-            tensors.push_back(std::move(buffer));
-        readNamedTensors(archive, tensors);
+        readNamedTensors(archive, toNamedTensors(m_module.named_parameters()),
+                         toNamedTensors(m_module.named_buffers()));
     }
 
     std::string describe() const override { return "TorchScript " + m_fileName; }

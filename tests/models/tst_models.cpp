@@ -529,7 +529,9 @@ void TestModels::loadRejectsOtherModel() {
     std::stringstream bytes;
     out.save_to(bytes);
 
-    auto narrower = makeModel(mlp({128, 256}), kFashion, 10);
+    // The first layer fits, the second does not: a failed load must leave the model untouched.
+    auto narrower = makeModel(mlp({256, 128}), kFashion, 10);
+    const auto before = snapshot(narrower->parameters());
     torch::serialize::InputArchive in;
     in.load_from(bytes);
     try {
@@ -537,9 +539,10 @@ void TestModels::loadRejectsOtherModel() {
         QFAIL("load() accepted tensors of the wrong shape");
     } catch (const Error& e) {
         QCOMPARE(QString::fromUtf8(e.what()),
-                 QStringLiteral("model checkpoint: 'layers.1.weight' has shape [256, 784], the "
-                                "model expects [128, 784]"));
+                 QStringLiteral("model checkpoint: 'layers.3.weight' has shape [256, 256], the "
+                                "model expects [128, 256]"));
     }
+    QVERIFY(allEqual(before, narrower->parameters()));
 
     auto other = makeModel(cnn(4), kFashion, 10);
     try {
