@@ -11,6 +11,7 @@
 
 #include <QtTest/QtTest>
 
+#include <cmath>
 #include <sstream>
 
 using alig::core::Error;

@@ -10,6 +10,7 @@
 
 #include <QtTest/QtTest>
 
+#include <cstdlib>
 #include <sstream>
 
 using alig::core::Error;
