@@ -5,6 +5,7 @@
 #include "core/data/idx_reader.h"
 #include "core/data/synthetic.h"
 #include "core/util/error.h"
+#include "core/util/paths.h"
 
 #include <torch/torch.h>
 
@@ -47,8 +48,12 @@ Dataset loadRaw(const DatasetConfig& config) {
                               {"o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"},
                               "KMNIST");
     if (kind == "idx") return readIdxDataset(requirePath(config, idxFiles), {}, "IDX");
-    if (kind == "cifar10") return readCifar10(requirePath(config, "CIFAR-10's binary batches"));
-    if (kind == "cifar100") return readCifar100(requirePath(config, "CIFAR-100's binary files"));
+    // CIFAR is not packaged and never downloaded: by default it is looked for where the
+    // README tells people to unpack it.
+    if (kind == "cifar10")
+        return readCifar10(config.path.empty() ? defaultDatasetsDir() : config.path);
+    if (kind == "cifar100")
+        return readCifar100(config.path.empty() ? defaultDatasetsDir() : config.path);
     if (kind == "csv") return readCsvDataset(config);
     const auto& synthetic = syntheticKinds();
     if (std::find(synthetic.begin(), synthetic.end(), kind) != synthetic.end())

@@ -206,7 +206,7 @@ RunRecorder::RunRecorder(std::string dir, json info, double flushSeconds, int64_
     }
     m_metrics = openAppend(base / "metrics.csv", kMetricsHeader);
     m_epochs = openAppend(base / "epochs.csv", kEpochsHeader);
-    m_info["status"] = toString(RunStatus::Running);
+    m_info["status"] = runStatusName(RunStatus::Running);
     writeInfo();
     flush();
 }
@@ -268,7 +268,7 @@ void RunRecorder::onCheckpoint(const CheckpointInfo& c) {
 
 void RunRecorder::onRunEnd(const RunResult& r) {
     flush();
-    m_info["status"] = toString(r.status);
+    m_info["status"] = runStatusName(r.status);
     m_info["message"] = r.message;
     m_info["end_time"] = isoNow();
     m_info["elapsed_s"] = finite(r.elapsed);
@@ -282,7 +282,7 @@ void RunRecorder::fail(const std::string& message) {
     } catch (const Error&) {
         // Keep going: the message below matters more than the last rows.
     }
-    m_info["status"] = toString(RunStatus::Failed);
+    m_info["status"] = runStatusName(RunStatus::Failed);
     m_info["message"] = message;
     m_info["end_time"] = isoNow();
     writeInfo();

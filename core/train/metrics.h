@@ -35,8 +35,8 @@ struct EpochMetrics {
 
 enum class RunStatus { Running, Completed, Stopped, Diverged, Failed };
 
-std::string toString(RunStatus status);
-RunStatus runStatusFromString(const std::string& text);
+std::string runStatusName(RunStatus status);
+RunStatus runStatusFromName(const std::string& text);
 
 struct RunResult {
     RunStatus status = RunStatus::Running;

@@ -109,7 +109,7 @@ void ProgressPrinter::onRunEnd(const RunResult& r) {
                          e.trainLoss, 100.0 * e.trainAccuracy, e.testLoss,
                          100.0 * e.testAccuracy, e.elapsed);
     }
-    std::fprintf(m_out, "\n%s: %s; %lld steps in %s", toString(r.status).c_str(),
+    std::fprintf(m_out, "\n%s: %s; %lld steps in %s", runStatusName(r.status).c_str(),
                  r.message.c_str(), static_cast<long long>(r.steps), duration(r.elapsed).c_str());
     if (r.hasFinalEpoch)
         std::fprintf(m_out, "; final test accuracy %.2f%% (best %.2f%%)",

@@ -27,7 +27,7 @@ std::string describeNonFinite(double v) { return std::isnan(v) ? "nan" : "infini
 
 } // namespace
 
-std::string toString(RunStatus status) {
+std::string runStatusName(RunStatus status) {
     switch (status) {
     case RunStatus::Running: return "running";
     case RunStatus::Completed: return "completed";
@@ -38,10 +38,10 @@ std::string toString(RunStatus status) {
     return "unknown";
 }
 
-RunStatus runStatusFromString(const std::string& text) {
+RunStatus runStatusFromName(const std::string& text) {
     for (auto s : {RunStatus::Running, RunStatus::Completed, RunStatus::Stopped,
                    RunStatus::Diverged, RunStatus::Failed})
-        if (toString(s) == text)
+        if (runStatusName(s) == text)
             return s;
     throw Error("unknown run status \"" + text + "\"");
 }

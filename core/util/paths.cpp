@@ -17,6 +17,8 @@ std::string userDataDir() {
 
 std::string defaultRunsDir() { return (fs::path(userDataDir()) / "runs").string(); }
 
+std::string defaultDatasetsDir() { return (fs::path(userDataDir()) / "datasets").string(); }
+
 std::vector<std::string> presetDirs() {
     std::vector<std::string> dirs;
     if (const char* env = std::getenv("ALIG_PRESET_DIR"); env && *env)

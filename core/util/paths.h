@@ -10,6 +10,9 @@ namespace alig::core {
 std::string userDataDir();
 // The default parent of run directories: userDataDir()/runs.
 std::string defaultRunsDir();
+// Where datasets that Debian does not package (CIFAR) are looked for by default:
+// userDataDir()/datasets.
+std::string defaultDatasetsDir();
 // Folders searched for presets, first match wins: $ALIG_PRESET_DIR, the source tree's
 // resources/presets (for a build run in place), then the installed share folder.
 std::vector<std::string> presetDirs();

@@ -46,6 +46,7 @@ private slots:
     void listPresets();
     void printConfigAppliesOverrides();
     void trainsAPresetAndWritesTheRun();
+    void defaultPresetLearnsFashionMnist();
     void resumeExtendsARun();
     void badInput_data();
     void badInput();
@@ -92,6 +93,25 @@ void TestAligTrain::trainsAPresetAndWritesTheRun() {
     QCOMPARE(rec.steps.size(), size_t{3 * 25}); // 800 training samples, batch 32
     QCOMPARE(rec.info["program"]["name"].get<std::string>(), std::string("alig-train"));
     QVERIFY(fs::exists(dir.toStdString() + "/" + alig::core::kCheckpointFile));
+}
+
+void TestAligTrain::defaultPresetLearnsFashionMnist() {
+    // The acceptance bar on the real Fashion-MNIST the machine ships: one epoch of the
+    // default preset (ALI-G on an MLP) reaches at least 80% test accuracy.
+    const QString dir = scratch("default") + "/run";
+    const Result r = runTrain({"--epochs", "1", "--out", dir, "--quiet"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out));
+    QVERIFY(r.out.contains("Fashion-MNIST: 60000 train, 10000 test, 10 classes"));
+    const auto rec = alig::core::readRun(dir.toStdString());
+    QCOMPARE(rec.epochs.size(), size_t{1});
+    QVERIFY2(rec.epochs[0].testAccuracy >= 0.80,
+             qPrintable(QString::number(rec.epochs[0].testAccuracy)));
+    QCOMPARE(rec.info["config"]["optimizer"]["name"].get<std::string>(), std::string("alig"));
+    // ALI-G adapted its step: some steps were below max_lr, some clipped to it.
+    size_t clipped = 0;
+    for (const auto& s : rec.steps)
+        clipped += s.clipped ? 1 : 0;
+    QVERIFY(clipped > 0 && clipped < rec.steps.size());
 }
 
 void TestAligTrain::resumeExtendsARun() {

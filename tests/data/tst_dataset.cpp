@@ -212,7 +212,7 @@ private slots:
         QTest::addColumn<QString>("expected");
         QTest::newRow("mnist without path") << "mnist" << 0 << false << 0 << "dataset.path: mnist";
         QTest::newRow("kmnist without path") << "kmnist" << 0 << false << 0 << "dataset.path";
-        QTest::newRow("cifar10 without path") << "cifar10" << 0 << false << 0 << "dataset.path";
+        QTest::newRow("cifar10 without path") << "cifar10" << 0 << false << 0 << "CIFAR-10 not found in"; // looked for under the user data folder
         QTest::newRow("unknown kind")
             << "imagenet" << 0 << false << 0 << "unknown kind 'imagenet' (expected one of";
         QTest::newRow("crop on tabular")

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Builds and runs every benchmark in bench/; each prints its own table.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+./scripts/build.sh
+BUILD_DIR=${ALIG_BUILD_DIR:-build}
+"$BUILD_DIR/bench/bench_optimizer_step"
+echo
+"$BUILD_DIR/bench/bench_training_throughput"
