@@ -65,10 +65,8 @@ int main(int argc, char** argv) {
     sgd.momentum = 0.0;
     adam.name = "adam";
     adam.lr = 1e-3;
-    const std::vector<Method> methods{{"ALI-G (momentum 0.9)", alig},
-                                      {"SGD + momentum 0.9", sgdm},
-                                      {"SGD", sgd},
-                                      {"Adam", adam}};
+    const std::vector<Method> methods{
+        {"ALI-G (momentum 0.9)", alig}, {"SGD + momentum 0.9", sgdm}, {"SGD", sgd}, {"Adam", adam}};
 
     std::printf("optimizer step alone, median of N steps, %d threads, BLAS %s\n\n", used,
                 blasCoreName().empty() ? "reference" : blasCoreName().c_str());
@@ -87,8 +85,8 @@ int main(int argc, char** argv) {
         }
         for (size_t i = 0; i < methods.size(); ++i)
             std::printf("%-20s %10lld  %-22s %12.1f %9.2fx\n", i == 0 ? c.name : "",
-                        static_cast<long long>(model->parameterCount()), methods[i].name,
-                        micros[i], micros[i] / micros[1]);
+                        static_cast<long long>(model->parameterCount()), methods[i].name, micros[i],
+                        micros[i] / micros[1]);
     }
     return 0;
 }

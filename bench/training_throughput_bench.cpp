@@ -25,8 +25,7 @@ int main(int argc, char** argv) {
     std::printf("%8s %12s %12s %12s\n", "threads", "steps/s", "samples/s", "seconds");
     const int cores = static_cast<int>(std::thread::hardware_concurrency());
     std::vector<int> threadCounts{1};
-    if (cores > 1)
-        threadCounts.push_back(cores);
+    if (cores > 1) threadCounts.push_back(cores);
     for (int threads : threadCounts) {
         try {
             ExperimentConfig c = ExperimentConfig::fromJson(loadPreset(preset));

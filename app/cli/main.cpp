@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <torch/version.h>
 
 #include <atomic>
 #include <csignal>
@@ -27,7 +28,9 @@ constexpr int kExitBadInput = 2;
 constexpr int kExitInterrupted = 130;
 
 std::atomic<bool> g_interrupted{false};
-extern "C" void onSignal(int) { g_interrupted = true; }
+extern "C" void onSignal(int) {
+    g_interrupted = true;
+}
 
 std::string versionText() {
     std::string blas = alig::core::blasCoreName();
@@ -51,11 +54,13 @@ int main(int argc, char** argv) {
     bool quiet = false, listPresetsFlag = false, printConfig = false;
     app.add_option("CONFIG", configPath, "Experiment file (JSON, see docs/config.md)");
     app.add_option("--preset", presetName, "Start from a preset (see --list-presets)");
-    app.add_option("--set", overrides, "Change one field: key.path=value (repeatable), "
-                                       "e.g. --set optimizer.max_lr=0.05")
+    app.add_option("--set", overrides,
+                   "Change one field: key.path=value (repeatable), "
+                   "e.g. --set optimizer.max_lr=0.05")
         ->take_all();
-    app.add_option("--out", outDir, "Run folder (default: a new one under "
-                                    "~/.local/share/alig-studio/runs)");
+    app.add_option("--out", outDir,
+                   "Run folder (default: a new one under "
+                   "~/.local/share/alig-studio/runs)");
     app.add_option("--epochs", epochs, "Number of epochs (with --resume: train up to N)")
         ->check(CLI::PositiveNumber);
     app.add_option("--device", device, "auto, cpu, cuda or cuda:N");
@@ -81,8 +86,7 @@ int main(int argc, char** argv) {
 
         std::unique_ptr<RunSession> session;
         if (!resumeDir.empty()) {
-            if (!configPath.empty() || !presetName.empty() || !overrides.empty() ||
-                !outDir.empty())
+            if (!configPath.empty() || !presetName.empty() || !overrides.empty() || !outDir.empty())
                 throw Error("--resume continues a run as it was configured: it takes only "
                             "--epochs, --device, --threads and --quiet");
             session = RunSession::resume(
@@ -92,24 +96,21 @@ int main(int argc, char** argv) {
         } else {
             if (!configPath.empty() && !presetName.empty())
                 throw Error("give either a CONFIG file or --preset, not both");
-            nlohmann::json doc = !configPath.empty() ? readJsonFile(configPath)
-                                 : loadPreset(presetName.empty() ? kDefaultPreset : presetName);
+            nlohmann::json doc = !configPath.empty()
+                                     ? readJsonFile(configPath)
+                                     : loadPreset(presetName.empty() ? kDefaultPreset : presetName);
             for (const auto& o : overrides)
                 applyOverride(doc, o);
-            if (epochs > 0)
-                applyOverride(doc, "training.epochs=" + std::to_string(epochs));
-            if (!device.empty())
-                doc["training"]["device"] = device;
-            if (threads >= 0)
-                applyOverride(doc, "training.threads=" + std::to_string(threads));
-            if (!outDir.empty())
-                doc["output"]["dir"] = outDir;
+            if (epochs > 0) applyOverride(doc, "training.epochs=" + std::to_string(epochs));
+            if (!device.empty()) doc["training"]["device"] = device;
+            if (threads >= 0) applyOverride(doc, "training.threads=" + std::to_string(threads));
+            if (!outDir.empty()) doc["output"]["dir"] = outDir;
             ExperimentConfig config;
             try {
                 config = ExperimentConfig::fromJson(doc);
             } catch (const Error& e) {
-                throw Error((configPath.empty() ? std::string("preset")
-                                                : configPath) + ": " + e.what());
+                throw Error((configPath.empty() ? std::string("preset") : configPath) + ": " +
+                            e.what());
             }
             if (printConfig) {
                 std::printf("%s\n", config.toJson().dump(2).c_str());
@@ -166,8 +167,10 @@ int main(int argc, char** argv) {
         std::printf("run folder  %s\n", session->runDir().c_str());
 
         switch (result.status) {
-        case RunStatus::Completed: return 0;
-        case RunStatus::Stopped: return kExitInterrupted;
+        case RunStatus::Completed:
+            return 0;
+        case RunStatus::Stopped:
+            return kExitInterrupted;
         default:
             std::fprintf(stderr, "alig-train: %s\n", result.message.c_str());
             return kExitFailed;

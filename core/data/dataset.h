@@ -45,8 +45,8 @@ struct Augmentation {
 };
 
 struct Dataset {
-    std::string name;   // human-readable, e.g. "Fashion-MNIST"
-    std::string source; // where it came from: a path, or the synthetic recipe
+    std::string name;     // human-readable, e.g. "Fashion-MNIST"
+    std::string source;   // where it came from: a path, or the synthetic recipe
     torch::Tensor trainX; // float32, [N, inputShape...]
     torch::Tensor trainY; // int64, [N], values in [0, classNames.size())
     torch::Tensor testX;

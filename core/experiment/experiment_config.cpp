@@ -50,7 +50,9 @@ std::string shortDump(const json& v) {
 // nobody asked for. Every error names the field by its JSON path.
 class Section {
 public:
-    Section(const json& object, std::string path) : m_object(object), m_path(std::move(path)) {
+    Section(const json& object, std::string path)
+        : m_object(object)
+        , m_path(std::move(path)) {
         if (!m_object.is_object())
             throw Error(m_path + ": must be an object, got " + shortDump(m_object));
     }
@@ -65,28 +67,28 @@ public:
         return it == m_object.end() ? nullptr : &*it;
     }
 
-    void read(const std::string& key, std::string& out) {
+    void operator()(const std::string& key, std::string& out) {
         if (auto v = find(key)) {
             if (!v->is_string())
                 throw Error(field(key) + ": must be a string, got " + shortDump(*v));
             out = v->get<std::string>();
         }
     }
-    void read(const std::string& key, bool& out) {
+    void operator()(const std::string& key, bool& out) {
         if (auto v = find(key)) {
             if (!v->is_boolean())
                 throw Error(field(key) + ": must be true or false, got " + shortDump(*v));
             out = v->get<bool>();
         }
     }
-    void read(const std::string& key, double& out) {
+    void operator()(const std::string& key, double& out) {
         if (auto v = find(key)) {
             if (!v->is_number())
                 throw Error(field(key) + ": must be a number, got " + shortDump(*v));
             out = v->get<double>();
         }
     }
-    void read(const std::string& key, std::optional<double>& out) {
+    void operator()(const std::string& key, std::optional<double>& out) {
         if (auto v = find(key)) {
             if (v->is_null()) {
                 out.reset();
@@ -97,23 +99,21 @@ public:
             out = v->get<double>();
         }
     }
-    void read(const std::string& key, int64_t& out) {
-        if (auto v = find(key))
-            out = integer(key, *v);
+    void operator()(const std::string& key, int64_t& out) {
+        if (auto v = find(key)) out = integer(key, *v);
     }
-    void read(const std::string& key, uint64_t& out) {
+    void operator()(const std::string& key, uint64_t& out) {
         if (auto v = find(key)) {
             if (v->is_number_unsigned()) {
                 out = v->get<uint64_t>();
                 return;
             }
             const int64_t i = integer(key, *v);
-            if (i < 0)
-                throw Error(field(key) + ": must be >= 0, got " + std::to_string(i));
+            if (i < 0) throw Error(field(key) + ": must be >= 0, got " + std::to_string(i));
             out = static_cast<uint64_t>(i);
         }
     }
-    void read(const std::string& key, std::vector<int64_t>& out) {
+    void operator()(const std::string& key, std::vector<int64_t>& out) {
         if (auto v = find(key)) {
             if (!v->is_array())
                 throw Error(field(key) + ": must be a list of integers, got " + shortDump(*v));
@@ -127,8 +127,7 @@ public:
     // Unknown keys are errors: a typo must not silently fall back to a default.
     void finish() const {
         for (auto it = m_object.begin(); it != m_object.end(); ++it) {
-            if (std::find(m_known.begin(), m_known.end(), it.key()) != m_known.end())
-                continue;
+            if (std::find(m_known.begin(), m_known.end(), it.key()) != m_known.end()) continue;
             std::string best;
             size_t bestDistance = 3;
             std::string known;
@@ -141,16 +140,14 @@ public:
                 }
             }
             std::string message = field(it.key()) + ": unknown key";
-            if (!best.empty())
-                message += " (did you mean \"" + best + "\"?)";
+            if (!best.empty()) message += " (did you mean \"" + best + "\"?)";
             throw Error(message + "; known keys: " + known);
         }
     }
 
 private:
     int64_t integer(const std::string& key, const json& v) const {
-        if (v.is_number_integer())
-            return v.get<int64_t>();
+        if (v.is_number_integer()) return v.get<int64_t>();
         if (v.is_number_float()) {
             const double d = v.get<double>();
             if (std::isfinite(d) && d == std::floor(d) && std::abs(d) < 9e15)
@@ -189,94 +186,123 @@ void requireRange(const std::string& field, double value, double lo, double hi,
 
 const std::vector<std::string> kSyntheticKinds{"spirals", "circles", "moons", "xor", "blobs"};
 
+// Each section's keys, listed once: the reader (Section) and the writer (JsonWriter) both
+// walk these lists, so a new field is added in one place. D may be const for writing.
+template <class D, class V> void datasetFields(D& d, V& v) {
+    v("kind", d.kind);
+    v("path", d.path);
+    v("test_path", d.testPath);
+    v("subset", d.subset);
+    v("test_subset", d.testSubset);
+    v("normalize", d.normalize);
+    v("crop_padding", d.cropPadding);
+    v("horizontal_flip", d.horizontalFlip);
+    v("label_column", d.labelColumn);
+    v("header", d.header);
+    v("test_fraction", d.testFraction);
+    v("samples", d.samples);
+    v("noise", d.noise);
+    v("classes", d.classes);
+    v("seed", d.seed);
+}
+
+template <class M, class V> void modelFields(M& m, V& v) {
+    v("type", m.type);
+    v("hidden", m.hidden);
+    v("activation", m.activation);
+    v("dropout", m.dropout);
+    v("depth", m.depth);
+    v("widen", m.widen);
+    v("channels", m.channels);
+    v("path", m.path);
+}
+
+template <class O, class V> void optimizerFields(O& o, V& v) {
+    v("name", o.name);
+    v("max_lr", o.maxLr);
+    v("momentum_form", o.momentumForm);
+    v("projection_radius", o.projectionRadius);
+    v("clip_at_zero", o.clipAtZero);
+    v("momentum", o.momentum);
+    v("eps", o.eps);
+    v("lr", o.lr);
+    v("weight_decay", o.weightDecay);
+    v("nesterov", o.nesterov);
+    v("beta1", o.beta1);
+    v("beta2", o.beta2);
+}
+
+template <class T, class V> void trainingFields(T& t, V& v) {
+    v("epochs", t.epochs);
+    v("batch_size", t.batchSize);
+    v("seed", t.seed);
+    v("shuffle", t.shuffle);
+    v("loss", t.loss);
+    v("threads", t.threads);
+    v("device", t.device);
+    v("eval_batch_size", t.evalBatchSize);
+    v("metrics_interval", t.metricsInterval);
+    v("eval_train", t.evalTrain);
+}
+
+template <class O, class V> void outputFields(O& o, V& v) {
+    v("dir", o.dir);
+    v("checkpoint_every", o.checkpointEvery);
+    v("flush_seconds", o.flushSeconds);
+}
+
+struct JsonWriter {
+    json& out;
+    template <class T> void operator()(const char* key, const T& value) { out[key] = value; }
+    void operator()(const char* key, const std::optional<double>& value) {
+        out[key] = value ? json(*value) : json(nullptr);
+    }
+};
+
+template <class Config, class Fields>
+void readSection(Section& top, const char* key, Config& config, Fields fields) {
+    if (const json* v = top.find(key)) {
+        Section s(*v, key);
+        fields(config, s);
+        s.finish();
+    }
+}
+
+template <class Config, class Fields>
+void writeSection(json& out, const char* key, const Config& config, Fields fields) {
+    JsonWriter w{out[key]};
+    fields(config, w);
+}
+
 } // namespace
 
 ExperimentConfig ExperimentConfig::fromJson(const json& document) {
     ExperimentConfig c;
     Section top(document, "");
-    top.read("name", c.name);
-    top.read("description", c.description);
-
-    if (auto v = top.find("dataset")) {
-        Section s(*v, "dataset");
-        auto& d = c.dataset;
-        s.read("kind", d.kind);
-        s.read("path", d.path);
-        s.read("test_path", d.testPath);
-        s.read("subset", d.subset);
-        s.read("test_subset", d.testSubset);
-        s.read("normalize", d.normalize);
-        s.read("crop_padding", d.cropPadding);
-        s.read("horizontal_flip", d.horizontalFlip);
-        s.read("label_column", d.labelColumn);
-        s.read("header", d.header);
-        s.read("test_fraction", d.testFraction);
-        s.read("samples", d.samples);
-        s.read("noise", d.noise);
-        s.read("classes", d.classes);
-        s.read("seed", d.seed);
-        s.finish();
-    }
-    if (auto v = top.find("model")) {
-        Section s(*v, "model");
-        auto& m = c.model;
-        s.read("type", m.type);
-        s.read("hidden", m.hidden);
-        s.read("activation", m.activation);
-        s.read("dropout", m.dropout);
-        s.read("depth", m.depth);
-        s.read("widen", m.widen);
-        s.read("channels", m.channels);
-        s.read("path", m.path);
-        s.finish();
-    }
-    if (auto v = top.find("optimizer")) {
-        Section s(*v, "optimizer");
-        auto& o = c.optimizer;
-        s.read("name", o.name);
-        s.read("max_lr", o.maxLr);
-        s.read("momentum_form", o.momentumForm);
-        s.read("projection_radius", o.projectionRadius);
-        s.read("clip_at_zero", o.clipAtZero);
-        s.read("momentum", o.momentum);
-        s.read("eps", o.eps);
-        s.read("lr", o.lr);
-        s.read("weight_decay", o.weightDecay);
-        s.read("nesterov", o.nesterov);
-        s.read("beta1", o.beta1);
-        s.read("beta2", o.beta2);
-        s.finish();
-    }
-    if (auto v = top.find("training")) {
-        Section s(*v, "training");
-        auto& t = c.training;
-        s.read("epochs", t.epochs);
-        s.read("batch_size", t.batchSize);
-        s.read("seed", t.seed);
-        s.read("shuffle", t.shuffle);
-        s.read("loss", t.loss);
-        s.read("threads", t.threads);
-        s.read("device", t.device);
-        s.read("eval_batch_size", t.evalBatchSize);
-        s.read("metrics_interval", t.metricsInterval);
-        s.read("eval_train", t.evalTrain);
-        s.finish();
-    }
-    if (auto v = top.find("output")) {
-        Section s(*v, "output");
-        s.read("dir", c.output.dir);
-        s.read("checkpoint_every", c.output.checkpointEvery);
-        s.read("flush_seconds", c.output.flushSeconds);
-        s.finish();
-    }
+    top("name", c.name);
+    top("description", c.description);
+    readSection(top, "dataset", c.dataset, [](auto& d, auto& v) { datasetFields(d, v); });
+    readSection(top, "model", c.model, [](auto& m, auto& v) { modelFields(m, v); });
+    readSection(top, "optimizer", c.optimizer, [](auto& o, auto& v) { optimizerFields(o, v); });
+    readSection(top, "training", c.training, [](auto& t, auto& v) { trainingFields(t, v); });
+    readSection(top, "output", c.output, [](auto& o, auto& v) { outputFields(o, v); });
     top.finish();
     c.validate();
     return c;
 }
 
+json ExperimentConfig::toJson() const {
+    json j = {{"name", name}, {"description", description}};
+    writeSection(j, "dataset", dataset, [](auto& d, auto& v) { datasetFields(d, v); });
+    writeSection(j, "model", model, [](auto& m, auto& v) { modelFields(m, v); });
+    writeSection(j, "optimizer", optimizer, [](auto& o, auto& v) { optimizerFields(o, v); });
+    writeSection(j, "training", training, [](auto& t, auto& v) { trainingFields(t, v); });
+    writeSection(j, "output", output, [](auto& o, auto& v) { outputFields(o, v); });
+    return j;
+}
+
 void ExperimentConfig::validate() const {
-    if (name.empty())
-        throw Error("name: must not be empty");
+    if (name.empty()) throw Error("name: must not be empty");
 
     const auto& d = dataset;
     requireIn("dataset.kind", d.kind, datasetKinds());
@@ -313,8 +339,8 @@ void ExperimentConfig::validate() const {
     if (m.type == "mlp") {
         for (size_t i = 0; i < m.hidden.size(); ++i)
             if (m.hidden[i] < 1 || m.hidden[i] > 1'000'000)
-                throw Error("model.hidden[" + std::to_string(i) + "]: must be in [1, 1000000], got " +
-                            std::to_string(m.hidden[i]));
+                throw Error("model.hidden[" + std::to_string(i) +
+                            "]: must be in [1, 1000000], got " + std::to_string(m.hidden[i]));
         requireIn("model.activation", m.activation,
                   {"relu", "tanh", "sigmoid", "gelu", "leaky_relu"});
     }
@@ -361,58 +387,17 @@ void ExperimentConfig::validate() const {
     requireRange("output.flush_seconds", output.flushSeconds, 0.0, 2.0, "in [0, 2]");
 }
 
-json ExperimentConfig::toJson() const {
-    auto optional = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
-    const auto& d = dataset;
-    const auto& m = model;
-    const auto& o = optimizer;
-    const auto& t = training;
-    return json{
-        {"name", name},
-        {"description", description},
-        {"dataset",
-         {{"kind", d.kind}, {"path", d.path}, {"test_path", d.testPath}, {"subset", d.subset},
-          {"test_subset", d.testSubset}, {"normalize", d.normalize},
-          {"crop_padding", d.cropPadding}, {"horizontal_flip", d.horizontalFlip},
-          {"label_column", d.labelColumn}, {"header", d.header},
-          {"test_fraction", d.testFraction}, {"samples", d.samples}, {"noise", d.noise},
-          {"classes", d.classes}, {"seed", d.seed}}},
-        {"model",
-         {{"type", m.type}, {"hidden", m.hidden}, {"activation", m.activation},
-          {"dropout", m.dropout}, {"depth", m.depth}, {"widen", m.widen},
-          {"channels", m.channels}, {"path", m.path}}},
-        {"optimizer",
-         {{"name", o.name}, {"max_lr", optional(o.maxLr)}, {"momentum_form", o.momentumForm},
-          {"projection_radius", optional(o.projectionRadius)}, {"clip_at_zero", o.clipAtZero},
-          {"momentum", o.momentum}, {"eps", optional(o.eps)}, {"lr", o.lr},
-          {"weight_decay", o.weightDecay}, {"nesterov", o.nesterov}, {"beta1", o.beta1},
-          {"beta2", o.beta2}}},
-        {"training",
-         {{"epochs", t.epochs}, {"batch_size", t.batchSize}, {"seed", t.seed},
-          {"shuffle", t.shuffle}, {"loss", t.loss}, {"threads", t.threads},
-          {"device", t.device}, {"eval_batch_size", t.evalBatchSize},
-          {"metrics_interval", t.metricsInterval}, {"eval_train", t.evalTrain}}},
-        {"output",
-         {{"dir", output.dir}, {"checkpoint_every", output.checkpointEvery},
-          {"flush_seconds", output.flushSeconds}}},
-    };
-}
-
 json readJsonFile(const std::string& path) {
     std::error_code ec;
-    if (!fs::exists(path, ec))
-        throw Error(path + ": no such file");
-    if (fs::is_directory(path, ec))
-        throw Error(path + ": is a folder, not a JSON file");
+    if (!fs::exists(path, ec)) throw Error(path + ": no such file");
+    if (fs::is_directory(path, ec)) throw Error(path + ": is a folder, not a JSON file");
     const auto size = fs::file_size(path, ec);
-    if (ec)
-        throw Error(path + ": cannot read: " + ec.message());
+    if (ec) throw Error(path + ": cannot read: " + ec.message());
     if (size > 16u * 1024 * 1024)
         throw Error(path + ": too large for a config (" + std::to_string(size) +
                     " bytes; the limit is 16 MiB)");
     std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw Error(path + ": cannot open for reading");
+    if (!in) throw Error(path + ": cannot open for reading");
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (text.find_first_not_of(" \t\r\n") == std::string::npos)
         throw Error(path + ": empty file, expected a JSON object");
@@ -431,8 +416,7 @@ json readJsonFile(const std::string& path) {
         }
         std::string what = e.what();
         const auto colon = what.rfind(": ");
-        if (colon != std::string::npos)
-            what = what.substr(colon + 2);
+        if (colon != std::string::npos) what = what.substr(colon + 2);
         throw Error(path + ":" + std::to_string(line) + ":" + std::to_string(column) +
                     ": not valid JSON: " + what);
     }
@@ -450,8 +434,7 @@ void applyOverride(json& document, const std::string& assignment) {
     } catch (const json::parse_error&) {
         value = text; // a bare word, e.g. --set dataset.kind=cifar10
     }
-    if (!document.is_object())
-        document = json::object();
+    if (!document.is_object()) document = json::object();
     json* node = &document;
     std::stringstream parts(path);
     std::string part, walked;
@@ -464,8 +447,7 @@ void applyOverride(json& document, const std::string& assignment) {
     for (size_t i = 0; i + 1 < keys.size(); ++i) {
         walked += (walked.empty() ? "" : ".") + keys[i];
         json& next = (*node)[keys[i]];
-        if (next.is_null())
-            next = json::object();
+        if (next.is_null()) next = json::object();
         if (!next.is_object())
             throw Error("--set " + assignment + ": " + walked + " is not a section");
         node = &next;
@@ -478,17 +460,14 @@ std::vector<PresetInfo> listPresets() {
     std::set<std::string> seen;
     for (const auto& dir : presetDirs()) {
         std::error_code ec;
-        if (!fs::is_directory(dir, ec))
-            continue;
+        if (!fs::is_directory(dir, ec)) continue;
         std::vector<fs::path> files;
         for (const auto& entry : fs::directory_iterator(dir, ec))
-            if (entry.path().extension() == ".json")
-                files.push_back(entry.path());
+            if (entry.path().extension() == ".json") files.push_back(entry.path());
         std::sort(files.begin(), files.end());
         for (const auto& file : files) {
             const std::string name = file.stem().string();
-            if (!seen.insert(name).second)
-                continue;
+            if (!seen.insert(name).second) continue;
             PresetInfo info{name, "", file.string()};
             try {
                 json j = readJsonFile(file.string());
@@ -505,13 +484,12 @@ std::vector<PresetInfo> listPresets() {
 
 json loadPreset(const std::string& name) {
     for (const auto& preset : listPresets())
-        if (preset.name == name)
-            return readJsonFile(preset.path);
+        if (preset.name == name) return readJsonFile(preset.path);
     std::string known;
     for (const auto& preset : listPresets())
         known += (known.empty() ? "" : ", ") + preset.name;
-    throw Error("no preset named \"" + name + "\" (presets: " +
-                (known.empty() ? std::string("none found") : known) + ")");
+    throw Error("no preset named \"" + name +
+                "\" (presets: " + (known.empty() ? std::string("none found") : known) + ")");
 }
 
 } // namespace alig::core

@@ -7,6 +7,7 @@
 #include "core/util/error.h"
 
 #include <torch/torch.h>
+#include <torch/version.h>
 
 #include <filesystem>
 
@@ -48,8 +49,7 @@ json runInfo(const RunSession& s, const std::string& program) {
 
 RunSession::~RunSession() = default;
 
-void RunSession::build(const ExperimentConfig& config, const std::string& device,
-                       int64_t threads) {
+void RunSession::build(const ExperimentConfig& config, const std::string& device, int64_t threads) {
     m_config = config;
     m_config.validate();
     m_threads = configureThreads(static_cast<int>(threads));
@@ -60,8 +60,8 @@ void RunSession::build(const ExperimentConfig& config, const std::string& device
     m_model = makeModel(m_config.model, m_dataset.inputShape, m_dataset.numClasses());
     m_model->to(dev);
     m_optimizer = makeOptimizer(m_config.optimizer, m_model->parameters());
-    m_trainer = std::make_unique<Trainer>(m_dataset, *m_model, *m_optimizer, m_config.training,
-                                          dev);
+    m_trainer =
+        std::make_unique<Trainer>(m_dataset, *m_model, *m_optimizer, m_config.training, dev);
 }
 
 std::unique_ptr<RunSession> RunSession::create(const ExperimentConfig& config,
@@ -69,13 +69,13 @@ std::unique_ptr<RunSession> RunSession::create(const ExperimentConfig& config,
     std::unique_ptr<RunSession> s(new RunSession);
     s->build(config, config.training.device, config.training.threads);
     if (options.record) {
-        s->m_runDir = createRunDir(config, options.outDir.empty() ? config.output.dir
-                                                                  : options.outDir);
+        s->m_runDir =
+            createRunDir(config, options.outDir.empty() ? config.output.dir : options.outDir);
         json info = runInfo(*s, options.program);
         info["model"] = {{"description", s->m_model->describe()},
                          {"parameters", s->m_model->parameterCount()}};
-        s->m_recorder = std::make_unique<RunRecorder>(s->m_runDir, std::move(info),
-                                                      config.output.flushSeconds);
+        s->m_recorder =
+            std::make_unique<RunRecorder>(s->m_runDir, std::move(info), config.output.flushSeconds);
         s->m_trainer->addObserver(s->m_recorder.get());
         s->m_trainer->setCheckpointing((fs::path(s->m_runDir) / kCheckpointFile).string(),
                                        config.output.checkpointEvery);
@@ -88,23 +88,18 @@ std::unique_ptr<RunSession> RunSession::resume(const std::string& runDir,
                                                std::optional<std::string> device,
                                                std::optional<int64_t> threads) {
     const fs::path base(runDir);
-    if (!fs::is_directory(base))
-        throw Error(runDir + ": no such run folder");
+    if (!fs::is_directory(base)) throw Error(runDir + ": no such run folder");
     json info = readJsonFile((base / "run.json").string());
-    if (!info.contains("config"))
-        throw Error((base / "run.json").string() + ": has no \"config\"");
+    if (!info.contains("config")) throw Error((base / "run.json").string() + ": has no \"config\"");
     ExperimentConfig config;
     try {
         config = ExperimentConfig::fromJson(info["config"]);
     } catch (const Error& e) {
         throw Error((base / "run.json").string() + ": config: " + e.what());
     }
-    if (epochs)
-        config.training.epochs = *epochs;
-    if (device)
-        config.training.device = *device;
-    if (threads)
-        config.training.threads = *threads;
+    if (epochs) config.training.epochs = *epochs;
+    if (device) config.training.device = *device;
+    if (threads) config.training.threads = *threads;
     const fs::path checkpoint = base / kCheckpointFile;
     if (!fs::exists(checkpoint))
         throw Error(runDir + ": has no checkpoint to resume from (" + kCheckpointFile +
@@ -122,15 +117,13 @@ std::unique_ptr<RunSession> RunSession::resume(const std::string& runDir,
     info["threads"] = s->m_threads;
     info["end_time"] = nullptr;
     info["message"] = "";
-    if (!info.contains("resumes") || !info["resumes"].is_array())
-        info["resumes"] = json::array();
+    if (!info.contains("resumes") || !info["resumes"].is_array()) info["resumes"] = json::array();
     info["resumes"].push_back({{"time", isoNow()},
                                {"epoch", s->m_trainer->startEpoch()},
                                {"step", s->m_trainer->startStep()}});
-    s->m_recorder = std::make_unique<RunRecorder>(runDir, std::move(info),
-                                                  config.output.flushSeconds,
-                                                  s->m_trainer->startStep(),
-                                                  s->m_trainer->startEpoch());
+    s->m_recorder =
+        std::make_unique<RunRecorder>(runDir, std::move(info), config.output.flushSeconds,
+                                      s->m_trainer->startStep(), s->m_trainer->startEpoch());
     s->m_trainer->addObserver(s->m_recorder.get());
     s->m_trainer->setCheckpointing(checkpoint.string(), config.output.checkpointEvery);
     return s;
@@ -146,8 +139,7 @@ RunResult RunSession::run() {
         RunResult result;
         result.status = RunStatus::Failed;
         result.message = "training failed: " + message;
-        if (m_recorder)
-            m_recorder->fail(result.message);
+        if (m_recorder) m_recorder->fail(result.message);
         return result;
     }
 }

@@ -21,9 +21,9 @@ class Model;
 class RunRecorder;
 
 struct SessionOptions {
-    std::string outDir;                  // the run directory (empty: a new one under runs/)
-    std::string program = "alig-train";  // recorded in run.json
-    bool record = true;                  // false: no run directory (tests, quick demos)
+    std::string outDir;                 // the run directory (empty: a new one under runs/)
+    std::string program = "alig-train"; // recorded in run.json
+    bool record = true;                 // false: no run directory (tests, quick demos)
 };
 
 class RunSession {

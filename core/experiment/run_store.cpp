@@ -48,16 +48,14 @@ void writeAtomically(const fs::path& path, const std::string& text) {
         std::ofstream out(partial, std::ios::binary | std::ios::trunc);
         out << text;
         out.flush();
-        if (!out)
-            throw Error(path.string() + ": cannot write (" + std::strerror(errno) + ")");
+        if (!out) throw Error(path.string() + ": cannot write (" + std::strerror(errno) + ")");
     }
     fs::rename(partial, path);
 }
 
 std::vector<std::vector<double>> readCsv(const fs::path& path, const std::string& header) {
     std::ifstream in(path);
-    if (!in)
-        throw Error(path.string() + ": cannot open");
+    if (!in) throw Error(path.string() + ": cannot open");
     std::string line;
     if (!std::getline(in, line) || line != header)
         throw Error(path.string() + ": unexpected header (expected \"" + header + "\")");
@@ -66,8 +64,7 @@ std::vector<std::vector<double>> readCsv(const fs::path& path, const std::string
     size_t number = 1;
     while (std::getline(in, line)) {
         ++number;
-        if (line.empty())
-            continue;
+        if (line.empty()) continue;
         std::vector<double> row;
         std::stringstream fields(line);
         std::string field;
@@ -96,8 +93,7 @@ void truncateCsv(const fs::path& path, const std::string& header, double limit) 
         std::string line;
         std::getline(in, line);
         while (std::getline(in, line)) {
-            if (line.empty())
-                continue;
+            if (line.empty()) continue;
             char* end = nullptr;
             const double key = std::strtod(line.c_str(), &end);
             const size_t commas = std::count(line.begin(), line.end(), ',');
@@ -112,26 +108,28 @@ void truncateCsv(const fs::path& path, const std::string& header, double limit) 
 std::FILE* openAppend(const fs::path& path, const char* header) {
     const bool fresh = !fs::exists(path);
     std::FILE* f = std::fopen(path.c_str(), "a");
-    if (!f)
-        throw Error(path.string() + ": cannot open for writing (" + std::strerror(errno) + ")");
-    if (fresh)
-        std::fprintf(f, "%s\n", header);
+    if (!f) throw Error(path.string() + ": cannot open for writing (" + std::strerror(errno) + ")");
+    if (fresh) std::fprintf(f, "%s\n", header);
     return f;
 }
 
 json epochJson(const EpochMetrics& e) {
-    return {{"epoch", e.epoch},           {"step", e.step},
-            {"train_loss", e.trainLoss},  {"train_accuracy", e.trainAccuracy},
-            {"test_loss", e.testLoss},    {"test_accuracy", e.testAccuracy},
-            {"elapsed_s", e.elapsed},     {"epoch_s", e.epochSeconds}};
+    return {{"epoch", e.epoch},          {"step", e.step},
+            {"train_loss", e.trainLoss}, {"train_accuracy", e.trainAccuracy},
+            {"test_loss", e.testLoss},   {"test_accuracy", e.testAccuracy},
+            {"elapsed_s", e.elapsed},    {"epoch_s", e.epochSeconds}};
 }
 
 // JSON has no NaN: store non-finite numbers as null.
-json finite(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+json finite(double v) {
+    return std::isfinite(v) ? json(v) : json(nullptr);
+}
 
 } // namespace
 
-std::string isoNow() { return timestamp("%Y-%m-%dT%H:%M:%S%z"); }
+std::string isoNow() {
+    return timestamp("%Y-%m-%dT%H:%M:%S%z");
+}
 
 std::string createRunDir(const ExperimentConfig& config, const std::string& dir) {
     fs::path path;
@@ -149,14 +147,13 @@ std::string createRunDir(const ExperimentConfig& config, const std::string& dir)
             path = parent / (base + "-" + std::to_string(i));
     }
     fs::create_directories(path / "checkpoints", ec);
-    if (ec)
-        throw Error(path.string() + ": cannot create the run folder (" + ec.message() + ")");
+    if (ec) throw Error(path.string() + ": cannot create the run folder (" + ec.message() + ")");
     // Fail now, not at the first flush, when the folder is not writable.
     const fs::path probe = path / ".write-test";
     std::FILE* f = std::fopen(probe.c_str(), "w");
     if (!f)
-        throw Error(path.string() + ": the run folder is not writable (" +
-                    std::strerror(errno) + ")");
+        throw Error(path.string() + ": the run folder is not writable (" + std::strerror(errno) +
+                    ")");
     std::fclose(f);
     fs::remove(probe, ec);
     return path.string();
@@ -198,7 +195,9 @@ RunRecord readRun(const std::string& dir) {
 
 RunRecorder::RunRecorder(std::string dir, json info, double flushSeconds, int64_t resumeStep,
                          int64_t resumeEpoch)
-    : m_dir(std::move(dir)), m_info(std::move(info)), m_flushSeconds(flushSeconds) {
+    : m_dir(std::move(dir))
+    , m_info(std::move(info))
+    , m_flushSeconds(flushSeconds) {
     const fs::path base(m_dir);
     if (resumeStep >= 0) {
         truncateCsv(base / "metrics.csv", kMetricsHeader, static_cast<double>(resumeStep));
@@ -212,10 +211,8 @@ RunRecorder::RunRecorder(std::string dir, json info, double flushSeconds, int64_
 }
 
 RunRecorder::~RunRecorder() {
-    if (m_metrics)
-        std::fclose(m_metrics);
-    if (m_epochs)
-        std::fclose(m_epochs);
+    if (m_metrics) std::fclose(m_metrics);
+    if (m_epochs) std::fclose(m_epochs);
 }
 
 void RunRecorder::writeInfo() {
@@ -245,8 +242,7 @@ void RunRecorder::onSteps(const std::vector<StepMetrics>& steps) {
     // A crash loses at most flushSeconds of rows.
     const double since =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - m_lastFlush).count();
-    if (since >= m_flushSeconds)
-        flush();
+    if (since >= m_flushSeconds) flush();
 }
 
 void RunRecorder::onEpoch(const EpochMetrics& e) {

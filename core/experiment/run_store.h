@@ -43,8 +43,8 @@ public:
     // `info` is the initial run.json (config, versions, dataset, model...). With
     // `resumeStep` >= 0 the directory's rows after that step (and epochs after
     // `resumeEpoch`) are dropped and the new rows are appended.
-    RunRecorder(std::string dir, nlohmann::json info, double flushSeconds,
-                int64_t resumeStep = -1, int64_t resumeEpoch = -1);
+    RunRecorder(std::string dir, nlohmann::json info, double flushSeconds, int64_t resumeStep = -1,
+                int64_t resumeEpoch = -1);
     ~RunRecorder() override;
 
     void onRunStart(const RunStartInfo& info) override;

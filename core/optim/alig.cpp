@@ -43,8 +43,7 @@ std::optional<double> readOptional(torch::serialize::InputArchive& a, const std:
     c10::IValue has, value;
     a.read("has_" + key, has);
     a.read(key, value);
-    if (!has.toBool())
-        return std::nullopt;
+    if (!has.toBool()) return std::nullopt;
     return value.toDouble();
 }
 
@@ -56,11 +55,11 @@ double readDouble(torch::serialize::InputArchive& a, const std::string& key) {
 
 } // namespace
 
-AliGOptions::AliGOptions(std::optional<double> maxLr) : max_lr_(maxLr) {}
+AliGOptions::AliGOptions(std::optional<double> maxLr)
+    : max_lr_(maxLr) {}
 
 void AliGOptions::validate() const {
-    if (max_lr_ && !(*max_lr_ > 0.0))
-        throw Error("max_lr: must be > 0, got " + str(*max_lr_));
+    if (max_lr_ && !(*max_lr_ > 0.0)) throw Error("max_lr: must be > 0, got " + str(*max_lr_));
     if (!(momentum_ >= 0.0 && momentum_ < 1.0))
         throw Error("momentum: must be in [0, 1), got " + str(momentum_));
     if (!(eps_ >= 0.0) || std::isinf(eps_))
@@ -108,8 +107,7 @@ void AliGParamState::serialize(torch::serialize::OutputArchive& archive) const {
 
 void AliGParamState::serialize(torch::serialize::InputArchive& archive) {
     torch::Tensor buffer;
-    if (archive.try_read("momentum_buffer", buffer, /*is_buffer=*/true))
-        momentum_buffer_ = buffer;
+    if (archive.try_read("momentum_buffer", buffer, /*is_buffer=*/true)) momentum_buffer_ = buffer;
 }
 
 AliG::AliG(std::vector<torch::optim::OptimizerParamGroup> paramGroups, AliGOptions defaults)
@@ -153,8 +151,7 @@ AliGParamState& AliG::stateFor(const torch::Tensor& param) {
 }
 
 torch::Tensor AliG::step(LossClosure closure) {
-    if (!closure)
-        throw Error("ALI-G needs a closure that returns the mini-batch loss");
+    if (!closure) throw Error("ALI-G needs a closure that returns the mini-batch loss");
     torch::NoGradGuard noGrad;
     const AliGOptions& global = globalOptions();
     const torch::Tensor loss = closure();
@@ -165,11 +162,9 @@ torch::Tensor AliG::step(LossClosure closure) {
     std::vector<torch::Tensor> grads;
     for (auto& group : param_groups_)
         for (auto& p : group.params())
-            if (p.grad().defined())
-                grads.push_back(p.grad());
+            if (p.grad().defined()) grads.push_back(p.grad());
     torch::Tensor gsq = squaredNorm(grads);
-    if (!gsq.defined())
-        gsq = torch::zeros({}, loss.options());
+    if (!gsq.defined()) gsq = torch::zeros({}, loss.options());
     const auto scalarOptions = gsq.options();
     const torch::Tensor lossValue = loss.detach().reshape({}).to(scalarOptions);
 
@@ -187,16 +182,14 @@ torch::Tensor AliG::step(LossClosure closure) {
             step = unclipped.clamp_max(*options.max_lr());
             clipped = clipped.logical_or(unclipped > *options.max_lr());
         }
-        if (global.clip_at_zero())
-            step = step.clamp_min(0.0);
+        if (global.clip_at_zero()) step = step.clamp_min(0.0);
         stepSum = stepSum + step;
 
         const double mu = options.momentum();
         torch::Tensor negStep = -step;
         torch::Tensor stepMu = step * mu;
         for (auto& p : group.params()) {
-            if (!p.grad().defined())
-                continue;
+            if (!p.grad().defined()) continue;
             const torch::Tensor& grad = p.grad();
             if (negStep.scalar_type() != p.scalar_type() || negStep.device() != p.device()) {
                 negStep = negStep.to(p.options());
@@ -229,16 +222,14 @@ torch::Tensor AliG::step(LossClosure closure) {
 
 void AliG::project() {
     const auto& radius = globalOptions().projection_radius();
-    if (!radius)
-        return;
+    if (!radius) return;
     torch::NoGradGuard noGrad;
     std::vector<torch::Tensor> params;
     for (auto& group : param_groups_)
         for (auto& p : group.params())
             params.push_back(p);
     torch::Tensor sq = squaredNorm(params);
-    if (!sq.defined())
-        return;
+    if (!sq.defined()) return;
     // min(r / ||w||, 1) scales only when ||w|| > r, without a host round trip; a factor of
     // exactly 1 leaves the weights bit for bit as they were.
     const torch::Tensor factor = (*radius / sq.sqrt()).clamp_max(1.0);
@@ -272,8 +263,7 @@ void AliG::save(torch::serialize::OutputArchive& archive) const {
         groupArchive.write("num_params", c10::IValue(static_cast<int64_t>(group.params().size())));
         for (size_t i = 0; i < group.params().size(); ++i) {
             auto it = state_.find(stateKey(state_, group.params()[i]));
-            if (it == state_.end())
-                continue;
+            if (it == state_.end()) continue;
             torch::serialize::OutputArchive paramArchive;
             it->second->serialize(paramArchive);
             groupArchive.write("param_" + std::to_string(i), paramArchive);
@@ -308,8 +298,7 @@ void AliG::load(torch::serialize::InputArchive& archive) {
         for (size_t i = 0; i < group.params().size(); ++i) {
             const torch::Tensor& p = group.params()[i];
             torch::serialize::InputArchive paramArchive;
-            if (!groupArchive.try_read("param_" + std::to_string(i), paramArchive))
-                continue;
+            if (!groupArchive.try_read("param_" + std::to_string(i), paramArchive)) continue;
             auto state = std::make_unique<AliGParamState>();
             state->serialize(paramArchive);
             if (state->momentum_buffer().defined()) {

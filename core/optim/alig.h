@@ -51,11 +51,11 @@ public:
 // What one step computed, as 0-dim tensors on the parameters' device, so that a training
 // loop on CUDA can read them back in batches instead of synchronising every step.
 struct AliGStepStats {
-    torch::Tensor loss;           // the closure's value
+    torch::Tensor loss;            // the closure's value
     torch::Tensor gradSquaredNorm; // ||g||^2 over every parameter with a gradient
-    torch::Tensor unclipped;      // loss / (||g||^2 + eps)
-    torch::Tensor stepSize;       // the step taken, mean over groups (the reference's step_size)
-    torch::Tensor clipped;        // bool: some group's step was cut to its max_lr
+    torch::Tensor unclipped;       // loss / (||g||^2 + eps)
+    torch::Tensor stepSize;        // the step taken, mean over groups (the reference's step_size)
+    torch::Tensor clipped;         // bool: some group's step was cut to its max_lr
 };
 
 class AliG : public torch::optim::Optimizer {

@@ -8,10 +8,8 @@ torch::Tensor squaredNorm(const std::vector<torch::Tensor>& tensors) {
     std::vector<torch::Tensor> defined;
     defined.reserve(tensors.size());
     for (const auto& t : tensors)
-        if (t.defined())
-            defined.push_back(t);
-    if (defined.empty())
-        return {};
+        if (t.defined()) defined.push_back(t);
+    if (defined.empty()) return {};
 
     bool uniform = true;
     for (const auto& t : defined)
@@ -34,8 +32,7 @@ std::vector<torch::Tensor> definedGrads(const std::vector<torch::Tensor>& params
     std::vector<torch::Tensor> grads;
     grads.reserve(params.size());
     for (const auto& p : params)
-        if (p.grad().defined())
-            grads.push_back(p.grad());
+        if (p.grad().defined()) grads.push_back(p.grad());
     return grads;
 }
 

@@ -22,8 +22,7 @@ std::string str(double v) {
 } // namespace
 
 double OptimizerConfig::resolvedEps() const {
-    if (eps)
-        return *eps;
+    if (eps) return *eps;
     return name == "alig" ? 1e-5 : 1e-8;
 }
 

@@ -19,12 +19,12 @@ namespace alig::core {
 struct OptimizerConfig {
     std::string name = "alig"; // alig | sgd | adam | adamw
     // ALI-G
-    std::optional<double> maxLr = 0.1; // none: the unclipped Polyak step
-    std::string momentumForm = "standard"; // standard | adjusted
+    std::optional<double> maxLr = 0.1;      // none: the unclipped Polyak step
+    std::string momentumForm = "standard";  // standard | adjusted
     std::optional<double> projectionRadius; // none: no projection
     bool clipAtZero = false;
     // Shared
-    double momentum = 0.9; // ALI-G and SGD
+    double momentum = 0.9;     // ALI-G and SGD
     std::optional<double> eps; // none: the method's default (ALI-G 1e-5, Adam 1e-8)
     // Baselines
     double lr = 0.1;

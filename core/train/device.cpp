@@ -14,16 +14,14 @@ torch::Device resolveDevice(const std::string& spec) {
     const bool cudaAvailable = torch::cuda::is_available();
     if (spec == "auto")
         return cudaAvailable ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
-    if (spec == "cpu")
-        return torch::Device(torch::kCPU);
+    if (spec == "cpu") return torch::Device(torch::kCPU);
     if (spec.rfind("cuda", 0) == 0) {
         if (!cudaAvailable)
             throw Error("training.device: \"" + spec +
                         "\" was asked for, but LibTorch sees no CUDA device here (no GPU or "
                         "driver, or a LibTorch built without CUDA); use \"cpu\" or \"auto\"");
         int index = 0;
-        if (spec.size() > 5)
-            index = std::stoi(spec.substr(5));
+        if (spec.size() > 5) index = std::stoi(spec.substr(5));
         const int count = static_cast<int>(torch::cuda::device_count());
         if (index >= count)
             throw Error("training.device: \"" + spec + "\" does not exist; this machine has " +
@@ -34,8 +32,7 @@ torch::Device resolveDevice(const std::string& spec) {
 }
 
 int configureThreads(int threads) {
-    if (threads <= 0)
-        threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     torch::set_num_threads(threads);
     // Looked up at run time: with the reference BLAS (no OpenBLAS) the symbol is absent.
     using SetThreads = void (*)(int);

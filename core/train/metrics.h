@@ -10,11 +10,11 @@
 namespace alig::core {
 
 struct StepMetrics {
-    int64_t step = 0;  // 1-based, counted over the whole run
-    int64_t epoch = 0; // 1-based
-    double loss = 0.0; // the mini-batch loss the step was computed from
-    double accuracy = 0.0; // mini-batch accuracy before the step, in [0, 1]
-    double stepSize = 0.0; // ALI-G: the step taken; other methods: their learning rate
+    int64_t step = 0;               // 1-based, counted over the whole run
+    int64_t epoch = 0;              // 1-based
+    double loss = 0.0;              // the mini-batch loss the step was computed from
+    double accuracy = 0.0;          // mini-batch accuracy before the step, in [0, 1]
+    double stepSize = 0.0;          // ALI-G: the step taken; other methods: their learning rate
     double unclippedStepSize = 0.0; // ALI-G: loss / (||g||^2 + eps); others: = stepSize
     bool clipped = false;           // ALI-G: the step was cut to max_lr
     double gradNorm = 0.0;          // ||g|| over all parameters

@@ -10,8 +10,7 @@ namespace alig::core {
 namespace {
 
 std::string duration(double seconds) {
-    if (!std::isfinite(seconds) || seconds < 0)
-        return "--:--";
+    if (!std::isfinite(seconds) || seconds < 0) return "--:--";
     const long s = std::lround(seconds);
     char buf[32];
     if (s >= 3600)
@@ -24,7 +23,9 @@ std::string duration(double seconds) {
 } // namespace
 
 ProgressPrinter::ProgressPrinter(std::FILE* out, bool quiet)
-    : m_out(out), m_quiet(quiet), m_tty(isatty(fileno(out)) == 1) {}
+    : m_out(out)
+    , m_quiet(quiet)
+    , m_tty(isatty(fileno(out)) == 1) {}
 
 void ProgressPrinter::clearLine() {
     if (m_lineOpen) {
@@ -44,8 +45,7 @@ void ProgressPrinter::onRunStart(const RunStartInfo& info) {
 }
 
 void ProgressPrinter::onSteps(const std::vector<StepMetrics>& steps) {
-    if (steps.empty())
-        return;
+    if (steps.empty()) return;
     const auto now = std::chrono::steady_clock::now();
     m_rateSteps += static_cast<int64_t>(steps.size());
     m_stepsSinceEpoch += static_cast<int64_t>(steps.size());
@@ -57,11 +57,9 @@ void ProgressPrinter::onSteps(const std::vector<StepMetrics>& steps) {
         m_rateSteps = 0;
         m_rateSince = now;
     }
-    if (m_quiet)
-        return;
+    if (m_quiet) return;
     const double sincePrint = std::chrono::duration<double>(now - m_lastPrint).count();
-    if (sincePrint < (m_tty ? 0.2 : 5.0))
-        return;
+    if (sincePrint < (m_tty ? 0.2 : 5.0)) return;
     m_lastPrint = now;
 
     const StepMetrics& s = steps.back();
@@ -106,8 +104,8 @@ void ProgressPrinter::onRunEnd(const RunResult& r) {
         for (const auto& e : m_epochs)
             std::fprintf(m_out, "%6lld %8lld %11.4f %9.2f%% %10.4f %8.2f%% %8.1f\n",
                          static_cast<long long>(e.epoch), static_cast<long long>(e.step),
-                         e.trainLoss, 100.0 * e.trainAccuracy, e.testLoss,
-                         100.0 * e.testAccuracy, e.elapsed);
+                         e.trainLoss, 100.0 * e.trainAccuracy, e.testLoss, 100.0 * e.testAccuracy,
+                         e.elapsed);
     }
     std::fprintf(m_out, "\n%s: %s; %lld steps in %s", runStatusName(r.status).c_str(),
                  r.message.c_str(), static_cast<long long>(r.steps), duration(r.elapsed).c_str());

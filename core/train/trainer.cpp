@@ -23,17 +23,24 @@ uint64_t epochSeed(uint64_t seed, int64_t epoch) {
     return z ^ (z >> 31);
 }
 
-std::string describeNonFinite(double v) { return std::isnan(v) ? "nan" : "infinite"; }
+std::string describeNonFinite(double v) {
+    return std::isnan(v) ? "nan" : "infinite";
+}
 
 } // namespace
 
 std::string runStatusName(RunStatus status) {
     switch (status) {
-    case RunStatus::Running: return "running";
-    case RunStatus::Completed: return "completed";
-    case RunStatus::Stopped: return "stopped";
-    case RunStatus::Diverged: return "diverged";
-    case RunStatus::Failed: return "failed";
+    case RunStatus::Running:
+        return "running";
+    case RunStatus::Completed:
+        return "completed";
+    case RunStatus::Stopped:
+        return "stopped";
+    case RunStatus::Diverged:
+        return "diverged";
+    case RunStatus::Failed:
+        return "failed";
     }
     return "unknown";
 }
@@ -41,8 +48,7 @@ std::string runStatusName(RunStatus status) {
 RunStatus runStatusFromName(const std::string& text) {
     for (auto s : {RunStatus::Running, RunStatus::Completed, RunStatus::Stopped,
                    RunStatus::Diverged, RunStatus::Failed})
-        if (runStatusName(s) == text)
-            return s;
+        if (runStatusName(s) == text) return s;
     throw Error("unknown run status \"" + text + "\"");
 }
 
@@ -55,10 +61,12 @@ struct Trainer::PendingStep {
 
 Trainer::Trainer(const Dataset& dataset, Model& model, torch::optim::Optimizer& optimizer,
                  TrainingConfig config, torch::Device device)
-    : m_dataset(dataset), m_model(model), m_optimizer(optimizer), m_config(std::move(config)),
-      m_device(device) {
-    if (dataset.trainSize() == 0)
-        throw Error("the training set is empty");
+    : m_dataset(dataset)
+    , m_model(model)
+    , m_optimizer(optimizer)
+    , m_config(std::move(config))
+    , m_device(device) {
+    if (dataset.trainSize() == 0) throw Error("the training set is empty");
     // One copy of the data on the device; batches are index selections into it.
     m_trainX = dataset.trainX.to(device);
     m_trainY = dataset.trainY.to(device);
@@ -73,7 +81,9 @@ Trainer::Trainer(const Dataset& dataset, Model& model, torch::optim::Optimizer& 
 
 Trainer::~Trainer() = default;
 
-void Trainer::addObserver(TrainingObserver* observer) { m_observers.push_back(observer); }
+void Trainer::addObserver(TrainingObserver* observer) {
+    m_observers.push_back(observer);
+}
 
 void Trainer::setCheckpointing(std::string path, int64_t every) {
     m_checkpointPath = std::move(path);
@@ -128,19 +138,15 @@ double Trainer::elapsedSeconds() const {
 }
 
 bool Trainer::waitForGo() {
-    if (m_stop)
-        return false;
-    if (!m_paused)
-        return true;
+    if (m_stop) return false;
+    if (!m_paused) return true;
     const auto since = std::chrono::steady_clock::now();
     std::unique_lock<std::mutex> lock(m_mutex);
     m_wake.wait(lock, [&] { return m_stop || !m_paused || m_stepsAllowed > 0; });
     m_pausedSeconds +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
-    if (m_stop)
-        return false;
-    if (m_paused && m_stepsAllowed > 0)
-        --m_stepsAllowed;
+    if (m_stop) return false;
+    if (m_paused && m_stepsAllowed > 0) --m_stepsAllowed;
     return true;
 }
 
@@ -157,8 +163,7 @@ torch::Tensor Trainer::lossOf(const torch::Tensor& logits, const torch::Tensor& 
 
 EvalResult Trainer::evaluate(const torch::Tensor& inputs, const torch::Tensor& labels) {
     EvalResult result;
-    if (!inputs.defined() || inputs.size(0) == 0)
-        return result;
+    if (!inputs.defined() || inputs.size(0) == 0) return result;
     torch::NoGradGuard noGrad;
     m_model.train(false);
     const int64_t n = inputs.size(0);
@@ -178,8 +183,7 @@ EvalResult Trainer::evaluate(const torch::Tensor& inputs, const torch::Tensor& l
 }
 
 bool Trainer::flushSteps() {
-    if (m_pending.empty())
-        return true;
+    if (m_pending.empty()) return true;
     // One stack and one device-to-host copy for the whole batch of steps.
     std::vector<torch::Tensor> rows;
     rows.reserve(m_pending.size());
@@ -188,9 +192,9 @@ bool Trainer::flushSteps() {
         auto asDouble = [&](const torch::Tensor& t) {
             return t.defined() ? t.to(torch::kFloat64).reshape({}) : zero;
         };
-        rows.push_back(torch::stack({asDouble(p.loss), asDouble(p.correct),
-                                     asDouble(p.gradSquaredNorm), asDouble(p.stepSize),
-                                     asDouble(p.unclipped), asDouble(p.clipped)}));
+        rows.push_back(
+            torch::stack({asDouble(p.loss), asDouble(p.correct), asDouble(p.gradSquaredNorm),
+                          asDouble(p.stepSize), asDouble(p.unclipped), asDouble(p.clipped)}));
     }
     const torch::Tensor host = torch::stack(rows).cpu().contiguous();
     const double* v = host.data_ptr<double>();
@@ -220,11 +224,11 @@ bool Trainer::flushSteps() {
         if (!std::isfinite(m.loss) || !std::isfinite(m.gradNorm)) {
             diverged = true;
             m_result.status = RunStatus::Diverged;
-            m_result.message = "diverged at step " + std::to_string(m.step) + " (epoch " +
-                               std::to_string(m.epoch) + "): " +
-                               (!std::isfinite(m.loss)
-                                    ? "the loss is " + describeNonFinite(m.loss)
-                                    : "the gradient norm is " + describeNonFinite(m.gradNorm));
+            m_result.message =
+                "diverged at step " + std::to_string(m.step) + " (epoch " +
+                std::to_string(m.epoch) + "): " +
+                (!std::isfinite(m.loss) ? "the loss is " + describeNonFinite(m.loss)
+                                        : "the gradient norm is " + describeNonFinite(m.gradNorm));
         }
         m_result.steps = m.step;
         m_epochLossSum += m.loss * static_cast<double>(p.batchSize);
@@ -261,8 +265,8 @@ RunResult Trainer::run() {
         const auto epochStart = std::chrono::steady_clock::now();
         const double pausedAtEpochStart = m_pausedSeconds;
         torch::manual_seed(epochSeed(m_config.seed, epoch));
-        torch::Tensor order = m_config.shuffle ? torch::randperm(n, torch::kLong)
-                                               : torch::arange(n, torch::kLong);
+        torch::Tensor order =
+            m_config.shuffle ? torch::randperm(n, torch::kLong) : torch::arange(n, torch::kLong);
         order = order.to(m_device);
         m_model.train(true);
         m_epochLossSum = 0.0;
@@ -284,8 +288,7 @@ RunResult Trainer::run() {
             auto idx = order.slice(0, b * batchSize, std::min(n, (b + 1) * batchSize));
             auto x = m_trainX.index_select(0, idx);
             auto y = m_trainY.index_select(0, idx);
-            if (m_dataset.augmentation.enabled())
-                x = augmentBatch(x, m_dataset.augmentation);
+            if (m_dataset.augmentation.enabled()) x = augmentBatch(x, m_dataset.augmentation);
 
             m_optimizer.zero_grad();
             auto logits = m_model.forward(x);
@@ -318,13 +321,11 @@ RunResult Trainer::run() {
             p.elapsed = elapsedSeconds();
             m_pending.push_back(std::move(p));
 
-            const bool due = static_cast<int64_t>(m_pending.size()) >= m_metricsInterval ||
-                             m_paused || m_stop;
-            if (due && !flushSteps())
-                break;
+            const bool due =
+                static_cast<int64_t>(m_pending.size()) >= m_metricsInterval || m_paused || m_stop;
+            if (due && !flushSteps()) break;
         }
-        if (!flushSteps() || m_result.status != RunStatus::Running)
-            break;
+        if (!flushSteps() || m_result.status != RunStatus::Running) break;
 
         EpochMetrics em;
         em.epoch = epoch;
@@ -338,7 +339,8 @@ RunResult Trainer::run() {
             em.trainAccuracy = train.accuracy;
         } else {
             em.trainLoss = m_epochLossSum / static_cast<double>(std::max<int64_t>(1, m_epochCount));
-            em.trainAccuracy = m_epochCorrect / static_cast<double>(std::max<int64_t>(1, m_epochCount));
+            em.trainAccuracy =
+                m_epochCorrect / static_cast<double>(std::max<int64_t>(1, m_epochCount));
         }
         em.elapsed = elapsedSeconds();
         em.epochSeconds =
@@ -370,8 +372,7 @@ RunResult Trainer::run() {
     return m_result;
 }
 
-void Trainer::saveCheckpoint(const std::string& path, int64_t epoch, int64_t step,
-                             double elapsed) {
+void Trainer::saveCheckpoint(const std::string& path, int64_t epoch, int64_t step, double elapsed) {
     torch::serialize::OutputArchive archive;
     archive.write("format", c10::IValue(int64_t{1}));
     archive.write("epoch", c10::IValue(epoch));
@@ -391,8 +392,7 @@ void Trainer::saveCheckpoint(const std::string& path, int64_t epoch, int64_t ste
 }
 
 void Trainer::loadCheckpoint(const std::string& path) {
-    if (!std::filesystem::exists(path))
-        throw Error(path + ": no such checkpoint");
+    if (!std::filesystem::exists(path)) throw Error(path + ": no such checkpoint");
     torch::serialize::InputArchive archive;
     try {
         archive.load_from(path, m_device);

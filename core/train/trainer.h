@@ -4,8 +4,8 @@
 // other threads. Both front ends run it; it knows nothing of files or windows.
 
 #include "core/data/dataset.h"
-#include "core/train/training_config.h"
 #include "core/train/metrics.h"
+#include "core/train/training_config.h"
 #include "core/train/training_observer.h"
 
 #include <torch/types.h>

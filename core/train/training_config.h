@@ -10,14 +10,14 @@ namespace alig::core {
 struct TrainingConfig {
     int64_t epochs = 5;
     int64_t batchSize = 128;
-    uint64_t seed = 0;            // initial weights, data order, dropout, augmentation
-    bool shuffle = true;          // false: the dataset's order every epoch
+    uint64_t seed = 0;                  // initial weights, data order, dropout, augmentation
+    bool shuffle = true;                // false: the dataset's order every epoch
     std::string loss = "cross_entropy"; // cross_entropy | multiclass_hinge
-    int64_t threads = 0;          // 0: all cores (LibTorch and OpenBLAS)
-    std::string device = "auto";  // auto | cpu | cuda | cuda:N
-    int64_t evalBatchSize = 1000; // batch size of the evaluation passes
-    int64_t metricsInterval = 0;  // steps between metric read-backs (0: 1 on CPU, 50 on CUDA)
-    bool evalTrain = false;       // epoch train metrics from a full eval pass, not the running mean
+    int64_t threads = 0;                // 0: all cores (LibTorch and OpenBLAS)
+    std::string device = "auto";        // auto | cpu | cuda | cuda:N
+    int64_t evalBatchSize = 1000;       // batch size of the evaluation passes
+    int64_t metricsInterval = 0;        // steps between metric read-backs (0: 1 on CPU, 50 on CUDA)
+    bool evalTrain = false; // epoch train metrics from a full eval pass, not the running mean
 };
 
 } // namespace alig::core

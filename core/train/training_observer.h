@@ -10,11 +10,11 @@
 namespace alig::core {
 
 struct RunStartInfo {
-    int64_t epochs = 0;        // the epoch the run will end after
-    int64_t startEpoch = 0;    // epochs already done (a resumed run starts later)
-    int64_t startStep = 0;     // steps already done
+    int64_t epochs = 0;     // the epoch the run will end after
+    int64_t startEpoch = 0; // epochs already done (a resumed run starts later)
+    int64_t startStep = 0;  // steps already done
     int64_t stepsPerEpoch = 0;
-    std::string device;        // e.g. "cpu", "cuda:0"
+    std::string device; // e.g. "cpu", "cuda:0"
 };
 
 struct CheckpointInfo {

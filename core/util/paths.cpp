@@ -15,14 +15,17 @@ std::string userDataDir() {
     return (base / ".local" / "share" / "alig-studio").string();
 }
 
-std::string defaultRunsDir() { return (fs::path(userDataDir()) / "runs").string(); }
+std::string defaultRunsDir() {
+    return (fs::path(userDataDir()) / "runs").string();
+}
 
-std::string defaultDatasetsDir() { return (fs::path(userDataDir()) / "datasets").string(); }
+std::string defaultDatasetsDir() {
+    return (fs::path(userDataDir()) / "datasets").string();
+}
 
 std::vector<std::string> presetDirs() {
     std::vector<std::string> dirs;
-    if (const char* env = std::getenv("ALIG_PRESET_DIR"); env && *env)
-        dirs.emplace_back(env);
+    if (const char* env = std::getenv("ALIG_PRESET_DIR"); env && *env) dirs.emplace_back(env);
     dirs.emplace_back(ALIG_PRESET_DIR_BUILD);
     dirs.emplace_back(ALIG_PRESET_DIR_INSTALL);
     return dirs;

@@ -34,7 +34,9 @@ Result runTrain(const QStringList& args, int timeoutMs = 120000) {
             QString::fromUtf8(p.readAllStandardError())};
 }
 
-QString scratch(const char* name) { return QString::fromStdString(alig::test::scratchDir(name)); }
+QString scratch(const char* name) {
+    return QString::fromStdString(alig::test::scratchDir(name));
+}
 
 } // namespace
 
@@ -81,8 +83,8 @@ void TestAligTrain::printConfigAppliesOverrides() {
 
 void TestAligTrain::trainsAPresetAndWritesTheRun() {
     const QString dir = scratch("preset") + "/run";
-    const Result r = runTrain({"--preset", "spirals-mlp-alig", "--epochs", "3", "--threads", "1",
-                               "--out", dir});
+    const Result r =
+        runTrain({"--preset", "spirals-mlp-alig", "--epochs", "3", "--threads", "1", "--out", dir});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out));
     // Per-epoch lines and the summary table.
     QVERIFY2(r.out.contains("epoch   3/3"), qPrintable(r.out));
@@ -117,7 +119,9 @@ void TestAligTrain::defaultPresetLearnsFashionMnist() {
 void TestAligTrain::resumeExtendsARun() {
     const QString dir = scratch("resume") + "/run";
     QCOMPARE(runTrain({"--preset", "spirals-mlp-alig", "--epochs", "2", "--threads", "1", "--out",
-                       dir, "--quiet"}).exitCode, 0);
+                       dir, "--quiet"})
+                 .exitCode,
+             0);
     const Result r = runTrain({"--resume", dir, "--epochs", "3", "--quiet"});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out));
     QVERIFY(r.out.contains("resuming after epoch 2"));
@@ -131,18 +135,27 @@ void TestAligTrain::badInput_data() {
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<QString>("file");    // written to <scratch>/config.json when not empty
     QTest::addColumn<QString>("message"); // expected on stderr
-    QTest::newRow("negative max_lr") << QStringList{"--preset", "spirals-mlp-alig", "--set", "optimizer.max_lr=-1"}
-                                     << "" << "optimizer.max_lr: must be > 0, got -1";
-    QTest::newRow("unknown preset") << QStringList{"--preset", "nope"} << "" << "no preset named \"nope\"";
-    QTest::newRow("broken json") << QStringList{"@config"} << "{\"training\": {\"epochs\": }" << "config.json:1:";
+    QTest::newRow("negative max_lr")
+        << QStringList{"--preset", "spirals-mlp-alig", "--set", "optimizer.max_lr=-1"} << ""
+        << "optimizer.max_lr: must be > 0, got -1";
+    QTest::newRow("unknown preset") << QStringList{"--preset", "nope"} << ""
+                                    << "no preset named \"nope\"";
+    QTest::newRow("broken json") << QStringList{"@config"} << "{\"training\": {\"epochs\": }"
+                                 << "config.json:1:";
     QTest::newRow("unknown key") << QStringList{"@config"} << "{\"trainig\": {}}"
                                  << "unknown key (did you mean \"training\"?)";
-    QTest::newRow("missing config") << QStringList{"/no/such/config.json"} << "" << "/no/such/config.json: no such file";
-    QTest::newRow("cuda without gpu") << QStringList{"--preset", "spirals-mlp-alig", "--device", "cuda"} << ""
-                                      << "no CUDA device";
-    QTest::newRow("missing dataset") << QStringList{"--preset", "spirals-mlp-alig", "--set", "dataset.kind=mnist",
-                                                    "--set", "dataset.path=/no/such/dir"} << "" << "/no/such/dir";
-    QTest::newRow("bad option value") << QStringList{"--epochs", "zero"} << "" << "--epochs";
+    QTest::newRow("missing config") << QStringList{"/no/such/config.json"} << ""
+                                    << "/no/such/config.json: no such file";
+    QTest::newRow("cuda without gpu")
+        << QStringList{"--preset", "spirals-mlp-alig", "--device", "cuda"} << ""
+        << "no CUDA device";
+    QTest::newRow("missing dataset")
+        << QStringList{"--preset", "spirals-mlp-alig",         "--set", "dataset.kind=mnist",
+                       "--set",    "dataset.path=/no/such/dir"}
+        << ""
+        << "/no/such/dir";
+    QTest::newRow("bad option value") << QStringList{"--epochs", "zero"} << ""
+                                      << "--epochs";
 }
 
 void TestAligTrain::badInput() {
@@ -157,7 +170,7 @@ void TestAligTrain::badInput() {
     const Result r = runTrain(args);
     QCOMPARE(r.exitCode, 2);
     QVERIFY2(r.err.contains(message), qPrintable(r.err));
-    QVERIFY2(r.err.trimmed().count('\n') <= 1, qPrintable(r.err)); // a message, not a dump
+    QVERIFY2(r.err.trimmed().count('\n') <= 1, qPrintable(r.err));  // a message, not a dump
     QVERIFY(!fs::exists((dir + "/run/metrics.csv").toStdString())); // refused before training
 }
 
@@ -177,8 +190,8 @@ void TestAligTrain::divergenceExitsNonZero() {
 void TestAligTrain::ctrlCStopsCleanly() {
     const QString dir = scratch("sigint") + "/run";
     QProcess p;
-    p.start(ALIG_TRAIN_PATH, {"--preset", "spirals-mlp-alig", "--epochs", "100000", "--threads",
-                              "1", "--out", dir});
+    p.start(ALIG_TRAIN_PATH,
+            {"--preset", "spirals-mlp-alig", "--epochs", "100000", "--threads", "1", "--out", dir});
     QVERIFY(p.waitForStarted());
     // Wait until steps reach the disk (at most flush_seconds after they happen).
     QTRY_VERIFY_WITH_TIMEOUT(fs::exists((dir + "/metrics.csv").toStdString()) &&

@@ -1,5 +1,6 @@
 #include "common/test_support.h"
 
+#include <torch/torch.h>
 #include <zlib.h>
 
 #include <QCoreApplication>
@@ -24,19 +25,24 @@ std::string scratchDir(const std::string& name) {
 }
 
 bool near(double a, double b, double rtol, double atol) {
-    if (std::isnan(a) || std::isnan(b))
-        return false;
+    if (std::isnan(a) || std::isnan(b)) return false;
     return std::abs(a - b) <= atol + rtol * std::abs(b);
 }
 
 void writeFile(const std::string& path, const std::string& bytes) {
     fs::path p(path);
-    if (p.has_parent_path())
-        fs::create_directories(p.parent_path());
+    if (p.has_parent_path()) fs::create_directories(p.parent_path());
     std::ofstream out(p, std::ios::binary | std::ios::trunc);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!out)
-        throw std::runtime_error("cannot write " + path);
+    if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+std::vector<torch::Tensor> snapshot(const std::vector<torch::Tensor>& tensors) {
+    std::vector<torch::Tensor> copies;
+    copies.reserve(tensors.size());
+    for (const auto& t : tensors)
+        copies.push_back(t.detach().clone());
+    return copies;
 }
 
 std::string gzip(const std::string& bytes) {
@@ -50,8 +56,7 @@ std::string gzip(const std::string& bytes) {
     zs.avail_out = static_cast<uInt>(out.size());
     const int rc = deflate(&zs, Z_FINISH);
     deflateEnd(&zs);
-    if (rc != Z_STREAM_END)
-        throw std::runtime_error("deflate failed");
+    if (rc != Z_STREAM_END) throw std::runtime_error("deflate failed");
     out.resize(zs.total_out);
     return out;
 }

@@ -2,8 +2,13 @@
 // Helpers shared by the test suites: scratch folders under the build tree and fuzzy
 // float comparison for numerics.
 
+#include "core/util/error.h"
+
 #include <QString>
+#include <torch/types.h>
+
 #include <string>
+#include <vector>
 
 namespace alig::test {
 
@@ -17,6 +22,20 @@ bool near(double a, double b, double rtol = 1e-12, double atol = 1e-12);
 // Writes bytes to a file, creating parent folders.
 void writeFile(const std::string& path, const std::string& bytes);
 
+// The message of the alig::core::Error that f() throws, or an empty string when it throws
+// none: QVERIFY(errorOf([&] { ... }).contains("...")).
+template <class F> QString errorOf(F&& f) {
+    try {
+        f();
+    } catch (const alig::core::Error& e) {
+        return QString::fromStdString(e.what());
+    }
+    return {};
+}
+
+// Detached copies of tensors (e.g. weights before a step), to compare with later.
+std::vector<torch::Tensor> snapshot(const std::vector<torch::Tensor>& tensors);
+
 // gzip-compresses bytes (zlib), for writing .gz fixtures.
 std::string gzip(const std::string& bytes);
 
@@ -25,9 +44,9 @@ std::string gzip(const std::string& bytes);
 // QCOMPARE for doubles with an explicit tolerance and a readable failure message.
 #define ALIG_COMPARE_NEAR(actual, expected, rtol)                                                  \
     do {                                                                                           \
-        const double a_ = (actual), e_ = (expected);                                              \
+        const double a_ = (actual), e_ = (expected);                                               \
         if (!alig::test::near(a_, e_, (rtol), (rtol)))                                             \
-            QFAIL(qPrintable(QStringLiteral("%1 = %2, expected %3 (rtol %4)")                     \
+            QFAIL(qPrintable(QStringLiteral("%1 = %2, expected %3 (rtol %4)")                      \
                                  .arg(QStringLiteral(#actual))                                     \
                                  .arg(a_, 0, 'g', 17)                                              \
                                  .arg(e_, 0, 'g', 17)                                              \

@@ -10,6 +10,7 @@
 #include <torch/torch.h>
 
 using namespace alig::core;
+using alig::test::errorOf;
 using alig::test::scratchDir;
 using alig::test::writeFile;
 
@@ -44,15 +45,6 @@ void writeCifar100(const std::string& dir) {
     // coarse, fine: the fine label must be the class
     writeFile(dir + "/train.bin", records(0, {"\x01\x63", std::string("\x02\x00", 2), "\x13\x2a"}));
     writeFile(dir + "/test.bin", records(50, {std::string("\x00\x07", 2)}));
-}
-
-template <class F> QString errorOf(F&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return QString::fromStdString(e.what());
-    }
-    return {};
 }
 
 } // namespace

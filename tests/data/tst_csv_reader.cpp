@@ -12,19 +12,11 @@
 #include <set>
 
 using namespace alig::core;
+using alig::test::errorOf;
 using alig::test::scratchDir;
 using alig::test::writeFile;
 
 namespace {
-
-template <class F> QString errorOf(F&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return QString::fromStdString(e.what());
-    }
-    return {};
-}
 
 std::vector<float> toFloats(const torch::Tensor& t) {
     const torch::Tensor c = t.contiguous().reshape({-1});

@@ -14,21 +14,13 @@
 #include <set>
 
 using namespace alig::core;
+using alig::test::errorOf;
 using alig::test::scratchDir;
 using alig::test::writeFile;
 
 namespace {
 
 const std::string kFashionDir = "/usr/share/datasets/fashion-mnist";
-
-template <class F> QString errorOf(F&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return QString::fromStdString(e.what());
-    }
-    return {};
-}
 
 std::string be32(uint32_t v) {
     return {char(v >> 24), char((v >> 16) & 0xff), char((v >> 8) & 0xff), char(v & 0xff)};
@@ -212,7 +204,9 @@ private slots:
         QTest::addColumn<QString>("expected");
         QTest::newRow("mnist without path") << "mnist" << 0 << false << 0 << "dataset.path: mnist";
         QTest::newRow("kmnist without path") << "kmnist" << 0 << false << 0 << "dataset.path";
-        QTest::newRow("cifar10 without path") << "cifar10" << 0 << false << 0 << "CIFAR-10 not found in"; // looked for under the user data folder
+        QTest::newRow("cifar10 without path")
+            << "cifar10" << 0 << false << 0
+            << "CIFAR-10 not found in"; // looked for under the user data folder
         QTest::newRow("unknown kind")
             << "imagenet" << 0 << false << 0 << "unknown kind 'imagenet' (expected one of";
         QTest::newRow("crop on tabular")

@@ -12,6 +12,7 @@
 #include <filesystem>
 
 using namespace alig::core;
+using alig::test::errorOf;
 using alig::test::gzip;
 using alig::test::scratchDir;
 using alig::test::writeFile;
@@ -34,15 +35,6 @@ std::string bytes(size_t n, int start = 0) {
     for (size_t i = 0; i < n; ++i)
         s[i] = char((start + i) % 256);
     return s;
-}
-
-template <class F> QString errorOf(F&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return QString::fromStdString(e.what());
-    }
-    return {};
 }
 
 // Writes a complete MNIST-style directory: n train and m test images of 3x2 pixels.

@@ -11,19 +11,11 @@
 #include <cmath>
 
 using namespace alig::core;
+using alig::test::errorOf;
 
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
-
-template <class F> QString errorOf(F&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return QString::fromStdString(e.what());
-    }
-    return {};
-}
 
 DatasetConfig config(const std::string& kind, int64_t samples, double noise, int64_t classes,
                      uint64_t seed, double testFraction = 0.2) {

@@ -43,20 +43,39 @@ void TestExperimentConfig::everyFieldRoundTrips() {
     json j = ExperimentConfig{}.toJson();
     j["name"] = "x";
     j["description"] = "d";
-    j["dataset"] = {{"kind", "csv"}, {"path", "/tmp/a.csv"}, {"test_path", "/tmp/b.csv"},
-                    {"subset", 10}, {"test_subset", 5}, {"normalize", false},
-                    {"crop_padding", 2}, {"horizontal_flip", true}, {"label_column", "y"},
-                    {"header", "yes"}, {"test_fraction", 0.3}, {"samples", 500},
-                    {"noise", 0.2}, {"classes", 3}, {"seed", 9}};
+    j["dataset"] = {{"kind", "csv"},
+                    {"path", "/tmp/a.csv"},
+                    {"test_path", "/tmp/b.csv"},
+                    {"subset", 10},
+                    {"test_subset", 5},
+                    {"normalize", false},
+                    {"crop_padding", 2},
+                    {"horizontal_flip", true},
+                    {"label_column", "y"},
+                    {"header", "yes"},
+                    {"test_fraction", 0.3},
+                    {"samples", 500},
+                    {"noise", 0.2},
+                    {"classes", 3},
+                    {"seed", 9}};
     j["model"] = {{"type", "wrn"}, {"hidden", {8, 4}}, {"activation", "tanh"}, {"dropout", 0.3},
-                  {"depth", 22}, {"widen", 2}, {"channels", 16}, {"path", "m.pt"}};
-    j["optimizer"] = {{"name", "alig"}, {"max_lr", 0.5}, {"momentum_form", "adjusted"},
-                      {"projection_radius", 50.0}, {"clip_at_zero", true}, {"momentum", 0.5},
-                      {"eps", 1e-6}, {"lr", 0.2}, {"weight_decay", 1e-4}, {"nesterov", true},
-                      {"beta1", 0.8}, {"beta2", 0.99}};
-    j["training"] = {{"epochs", 3}, {"batch_size", 64}, {"seed", 42}, {"shuffle", false},
-                     {"loss", "multiclass_hinge"}, {"threads", 1}, {"device", "cpu"},
-                     {"eval_batch_size", 100}, {"metrics_interval", 5}, {"eval_train", true}};
+                  {"depth", 22},   {"widen", 2},       {"channels", 16},       {"path", "m.pt"}};
+    j["optimizer"] = {{"name", "alig"},
+                      {"max_lr", 0.5},
+                      {"momentum_form", "adjusted"},
+                      {"projection_radius", 50.0},
+                      {"clip_at_zero", true},
+                      {"momentum", 0.5},
+                      {"eps", 1e-6},
+                      {"lr", 0.2},
+                      {"weight_decay", 1e-4},
+                      {"nesterov", true},
+                      {"beta1", 0.8},
+                      {"beta2", 0.99}};
+    j["training"] = {{"epochs", 3},       {"batch_size", 64},           {"seed", 42},
+                     {"shuffle", false},  {"loss", "multiclass_hinge"}, {"threads", 1},
+                     {"device", "cpu"},   {"eval_batch_size", 100},     {"metrics_interval", 5},
+                     {"eval_train", true}};
     j["output"] = {{"dir", "/tmp/run"}, {"checkpoint_every", 2}, {"flush_seconds", 1.0}};
     const ExperimentConfig c = ExperimentConfig::fromJson(j);
     QCOMPARE(c.toJson(), j);
@@ -74,7 +93,8 @@ void TestExperimentConfig::presetsLoadAndValidate() {
         const ExperimentConfig c = ExperimentConfig::fromJson(loadPreset(p.name));
         QCOMPARE(QString::fromStdString(c.name), QString::fromStdString(p.name));
     }
-    for (const char* required : {"fashion-mnist-mlp-alig", "spirals-mlp-alig", "cifar10-wrn-16-4-alig"})
+    for (const char* required :
+         {"fashion-mnist-mlp-alig", "spirals-mlp-alig", "cifar10-wrn-16-4-alig"})
         QVERIFY2(names.contains(required), required);
     const ExperimentConfig def = ExperimentConfig::fromJson(loadPreset(kDefaultPreset));
     QCOMPARE(QString::fromStdString(def.dataset.kind), QString("fashion-mnist"));
@@ -88,7 +108,8 @@ void TestExperimentConfig::rejects_data() {
     auto row = [](const char* name, const char* doc, const char* msg) {
         QTest::newRow(name) << QString(doc) << QString(msg);
     };
-    row("negative max_lr", R"({"optimizer": {"max_lr": -1}})", "optimizer.max_lr: must be > 0, got -1");
+    row("negative max_lr", R"({"optimizer": {"max_lr": -1}})",
+        "optimizer.max_lr: must be > 0, got -1");
     row("zero max_lr", R"({"optimizer": {"max_lr": 0}})", "optimizer.max_lr: must be > 0, got 0");
     row("max_lr as text", R"({"optimizer": {"max_lr": "big"}})",
         "optimizer.max_lr: must be a number or null, got \"big\"");
@@ -101,24 +122,29 @@ void TestExperimentConfig::rejects_data() {
         "optimizer.momentum_form: must be \"standard\" or \"adjusted\", got \"heavy\"");
     row("unknown optimizer", R"({"optimizer": {"name": "lbfgs"}})",
         "optimizer.name: unknown optimizer \"lbfgs\"");
-    row("sgd lr zero", R"({"optimizer": {"name": "sgd", "lr": 0}})", "optimizer.lr: must be > 0, got 0");
+    row("sgd lr zero", R"({"optimizer": {"name": "sgd", "lr": 0}})",
+        "optimizer.lr: must be > 0, got 0");
     row("epochs as text", R"({"training": {"epochs": "ten"}})",
         "training.epochs: must be an integer, got \"ten\"");
     row("epochs fractional", R"({"training": {"epochs": 2.5}})",
         "training.epochs: must be an integer, got 2.5");
-    row("epochs zero", R"({"training": {"epochs": 0}})", "training.epochs: must be in [1, 1000000], got 0");
+    row("epochs zero", R"({"training": {"epochs": 0}})",
+        "training.epochs: must be in [1, 1000000], got 0");
     row("batch size zero", R"({"training": {"batch_size": 0}})",
         "training.batch_size: must be in [1, 1000000], got 0");
     row("negative seed", R"({"training": {"seed": -4}})", "training.seed: must be >= 0, got -4");
     row("bad device", R"({"training": {"device": "gpu"}})",
         "training.device: must be auto, cpu, cuda or cuda:N, got \"gpu\"");
-    row("bad loss", R"({"training": {"loss": "mse"}})", "training.loss: must be one of cross_entropy, multiclass_hinge");
-    row("shuffle as number", R"({"training": {"shuffle": 1}})", "training.shuffle: must be true or false, got 1");
+    row("bad loss", R"({"training": {"loss": "mse"}})",
+        "training.loss: must be one of cross_entropy, multiclass_hinge");
+    row("shuffle as number", R"({"training": {"shuffle": 1}})",
+        "training.shuffle: must be true or false, got 1");
     row("misspelt key", R"({"training": {"epoch": 3}})",
         "training.epoch: unknown key (did you mean \"epochs\"?)");
     row("unknown top-level key", R"({"bogus": 1})", "bogus: unknown key");
     row("section not an object", R"({"dataset": 5})", "dataset: must be an object, got 5");
-    row("unknown dataset kind", R"({"dataset": {"kind": "imagenet"}})", "dataset.kind: must be one of");
+    row("unknown dataset kind", R"({"dataset": {"kind": "imagenet"}})",
+        "dataset.kind: must be one of");
     row("negative subset", R"({"dataset": {"subset": -1}})", "dataset.subset: must be >= 0");
     row("csv without path", R"({"dataset": {"kind": "csv"}})", "dataset.path: a csv dataset needs");
     row("test fraction one", R"({"dataset": {"kind": "moons", "test_fraction": 1.0}})",
@@ -135,9 +161,12 @@ void TestExperimentConfig::rejects_data() {
     row("wrn depth", R"({"model": {"type": "wrn", "depth": 20}})",
         "model.depth: a Wide ResNet needs depth 6n+4 (16, 22, 28, 40), got 20");
     row("dropout one", R"({"model": {"dropout": 1}})", "model.dropout: must be in [0, 1), got 1");
-    row("torchscript without path", R"({"model": {"type": "torchscript"}})", "model.path: a torchscript model needs");
-    row("flush too slow", R"({"output": {"flush_seconds": 5}})", "output.flush_seconds: must be in [0, 2], got 5");
-    row("negative checkpoint", R"({"output": {"checkpoint_every": -1}})", "output.checkpoint_every: must be >= 0");
+    row("torchscript without path", R"({"model": {"type": "torchscript"}})",
+        "model.path: a torchscript model needs");
+    row("flush too slow", R"({"output": {"flush_seconds": 5}})",
+        "output.flush_seconds: must be in [0, 2], got 5");
+    row("negative checkpoint", R"({"output": {"checkpoint_every": -1}})",
+        "output.checkpoint_every: must be >= 0");
     row("not an object", R"([1, 2])", ": must be an object");
 }
 
@@ -161,15 +190,29 @@ void TestExperimentConfig::nullMaxLrMeansNone() {
 
 void TestExperimentConfig::overrides_data() {
     QTest::addColumn<QString>("assignment");
-    QTest::addColumn<QString>("path"); // JSON pointer
+    QTest::addColumn<QString>("path");     // JSON pointer
     QTest::addColumn<QString>("expected"); // JSON
-    QTest::newRow("number") << "optimizer.max_lr=0.05" << "/optimizer/max_lr" << "0.05";
-    QTest::newRow("bare word") << "dataset.kind=cifar10" << "/dataset/kind" << "\"cifar10\"";
-    QTest::newRow("list") << "model.hidden=[512, 128]" << "/model/hidden" << "[512,128]";
-    QTest::newRow("null") << "optimizer.max_lr=null" << "/optimizer/max_lr" << "null";
-    QTest::newRow("bool") << "training.shuffle=false" << "/training/shuffle" << "false";
-    QTest::newRow("new section") << "output.dir=/tmp/x" << "/output/dir" << "\"/tmp/x\"";
-    QTest::newRow("top level") << "name=try-1" << "/name" << "\"try-1\"";
+    QTest::newRow("number") << "optimizer.max_lr=0.05"
+                            << "/optimizer/max_lr"
+                            << "0.05";
+    QTest::newRow("bare word") << "dataset.kind=cifar10"
+                               << "/dataset/kind"
+                               << "\"cifar10\"";
+    QTest::newRow("list") << "model.hidden=[512, 128]"
+                          << "/model/hidden"
+                          << "[512,128]";
+    QTest::newRow("null") << "optimizer.max_lr=null"
+                          << "/optimizer/max_lr"
+                          << "null";
+    QTest::newRow("bool") << "training.shuffle=false"
+                          << "/training/shuffle"
+                          << "false";
+    QTest::newRow("new section") << "output.dir=/tmp/x"
+                                 << "/output/dir"
+                                 << "\"/tmp/x\"";
+    QTest::newRow("top level") << "name=try-1"
+                               << "/name"
+                               << "\"try-1\"";
 }
 
 void TestExperimentConfig::overrides() {
@@ -209,8 +252,7 @@ void TestExperimentConfig::readJsonFileErrors() {
     QFETCH(QString, message);
     const std::string dir = alig::test::scratchDir(QTest::currentDataTag());
     const std::string path = dir + "/config.json";
-    if (!content.isNull())
-        alig::test::writeFile(path, content.toStdString());
+    if (!content.isNull()) alig::test::writeFile(path, content.toStdString());
     try {
         readJsonFile(path);
         QFAIL("no error");

@@ -10,6 +10,7 @@
 
 #include <QtTest/QtTest>
 #include <nlohmann/json.hpp>
+#include <torch/version.h>
 
 #include <filesystem>
 #include <fstream>
@@ -33,8 +34,7 @@ struct StopAt : TrainingObserver {
     Trainer* trainer = nullptr;
     int64_t step = 0;
     void onSteps(const std::vector<StepMetrics>& s) override {
-        if (!s.empty() && s.back().step >= step)
-            trainer->stop();
+        if (!s.empty() && s.back().step >= step) trainer->stop();
     }
 };
 
@@ -196,7 +196,8 @@ void TestRunStore::unwritableFolder() {
         RunSession::create(spiralsConfig(1, base + "/file/run"));
         QFAIL("no error");
     } catch (const Error& e) {
-        QVERIFY2(QString(e.what()).startsWith(QString::fromStdString(base + "/file/run")), e.what());
+        QVERIFY2(QString(e.what()).startsWith(QString::fromStdString(base + "/file/run")),
+                 e.what());
     }
 }
 
@@ -206,8 +207,9 @@ void TestRunStore::defaultFolderIsUnderXdgData() {
     ExperimentConfig c = spiralsConfig(1, "");
     c.name = "my run";
     const std::string dir = createRunDir(c);
-    QVERIFY2(QString::fromStdString(dir).startsWith(QString::fromStdString(home + "/alig-studio/runs/")),
-             dir.c_str());
+    QVERIFY2(
+        QString::fromStdString(dir).startsWith(QString::fromStdString(home + "/alig-studio/runs/")),
+        dir.c_str());
     QVERIFY2(QString::fromStdString(dir).endsWith("-my-run"), dir.c_str());
     const std::string second = createRunDir(c);
     QVERIFY(second != dir); // same second, same name: still a fresh folder

@@ -138,12 +138,7 @@ bool allEqual(const std::vector<torch::Tensor>& a, const std::vector<torch::Tens
     return true;
 }
 
-std::vector<torch::Tensor> snapshot(const std::vector<torch::Tensor>& tensors) {
-    std::vector<torch::Tensor> copies;
-    for (const auto& t : tensors)
-        copies.push_back(t.detach().clone());
-    return copies;
-}
+using alig::test::snapshot;
 
 } // namespace
 

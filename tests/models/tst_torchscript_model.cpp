@@ -72,12 +72,7 @@ std::string saveModule(torch::jit::Module module, const std::string& name) {
 // The number of parameters twoLayerNet() has: 16*784 + 10*16 + 10.
 constexpr int64_t kNetParameters = kHidden * kFeatures + kClasses * kHidden + kClasses;
 
-std::vector<torch::Tensor> snapshot(const std::vector<torch::Tensor>& tensors) {
-    std::vector<torch::Tensor> copies;
-    for (const auto& t : tensors)
-        copies.push_back(t.detach().clone());
-    return copies;
-}
+using alig::test::snapshot;
 
 } // namespace
 

@@ -26,10 +26,8 @@ const Vec kY = {1.0, -2.0, 0.5, 3.0};
 
 double lsLoss(const Vec& w, double b, Vec* gw, double* gb) {
     double loss = 0.0;
-    if (gw)
-        *gw = Vec(3, 0.0);
-    if (gb)
-        *gb = 0.0;
+    if (gw) *gw = Vec(3, 0.0);
+    if (gb) *gb = 0.0;
     const double n = static_cast<double>(kY.size());
     for (size_t i = 0; i < kY.size(); ++i) {
         double r = b - kY[i];
@@ -39,8 +37,7 @@ double lsLoss(const Vec& w, double b, Vec* gw, double* gb) {
         if (gw)
             for (int j = 0; j < 3; ++j)
                 (*gw)[j] += r * kA[i][j] / n;
-        if (gb)
-            *gb += r / n;
+        if (gb) *gb += r / n;
     }
     return loss;
 }
@@ -70,8 +67,7 @@ struct RefResult {
 
 RefResult refStep(std::vector<RefParam>& params, const std::vector<Vec>& grads, double loss,
                   const std::vector<std::optional<double>>& maxLr, const Vec& momentum,
-                  bool adjusted, std::optional<double> radius, bool clipAtZero,
-                  double eps = 1e-5) {
+                  bool adjusted, std::optional<double> radius, bool clipAtZero, double eps = 1e-5) {
     double gsq = 0.0;
     for (size_t k = 0; k < params.size(); ++k)
         if (params[k].hasGrad)
@@ -81,19 +77,15 @@ RefResult refStep(std::vector<RefParam>& params, const std::vector<Vec>& grads, 
     Vec steps(maxLr.size());
     for (size_t g = 0; g < maxLr.size(); ++g) {
         steps[g] = maxLr[g] ? std::min(r.unclipped, *maxLr[g]) : r.unclipped;
-        if (maxLr[g] && r.unclipped > *maxLr[g])
-            r.clipped = true;
-        if (clipAtZero)
-            steps[g] = std::max(steps[g], 0.0);
+        if (maxLr[g] && r.unclipped > *maxLr[g]) r.clipped = true;
+        if (clipAtZero) steps[g] = std::max(steps[g], 0.0);
         r.step += steps[g] / static_cast<double>(maxLr.size());
     }
     for (size_t k = 0; k < params.size(); ++k) {
         auto& p = params[k];
-        if (!p.hasGrad)
-            continue;
+        if (!p.hasGrad) continue;
         const double s = steps[p.group], mu = momentum[p.group];
-        if (p.v.empty())
-            p.v = Vec(p.w.size(), 0.0);
+        if (p.v.empty()) p.v = Vec(p.w.size(), 0.0);
         for (size_t i = 0; i < p.w.size(); ++i) {
             const double g = grads[k][i];
             p.w[i] -= s * g;
@@ -133,7 +125,9 @@ void compareTensor(const torch::Tensor& t, const Vec& expected, double rtol) {
         ALIG_COMPARE_NEAR(c.data_ptr<double>()[i], expected[i], rtol);
 }
 
-std::optional<double> opt(double v) { return v > 0 ? std::optional<double>(v) : std::nullopt; }
+std::optional<double> opt(double v) {
+    return v > 0 ? std::optional<double>(v) : std::nullopt;
+}
 
 } // namespace
 
@@ -195,8 +189,7 @@ void TestAliGOptimizer::leastSquares() {
 
     std::vector<RefParam> ref{{w0, {}, 0, true}, {b0, {}, 0, true}};
     if (radius > 0) // the reference projects at construction too
-        refStep(ref, {Vec(3, 0.0), Vec(1, 0.0)}, 0.0, {std::nullopt}, {0.0}, false, radius,
-                false);
+        refStep(ref, {Vec(3, 0.0), Vec(1, 0.0)}, 0.0, {std::nullopt}, {0.0}, false, radius, false);
     for (int s = 0; s < steps; ++s) {
         optimizer.zero_grad();
         auto loss = lsLossTorch(w, b);
@@ -214,8 +207,7 @@ void TestAliGOptimizer::leastSquares() {
         ALIG_COMPARE_NEAR(optimizer.lastGradSquaredNorm(),
                           gw[0] * gw[0] + gw[1] * gw[1] + gw[2] * gw[2] + gb * gb, 1e-12);
         QCOMPARE(optimizer.lastClipped(), r.clipped);
-        if (s == 0)
-            QCOMPARE(r.clipped, expectClipOnFirst);
+        if (s == 0) QCOMPARE(r.clipped, expectClipOnFirst);
         compareTensor(w, ref[0].w, 1e-12);
         compareTensor(b, ref[1].w, 1e-12);
     }
@@ -281,8 +273,7 @@ void TestAliGOptimizer::projection() {
     const double step = std::min(l / (2.0 * l + 1e-5), 1.0); // ||g||^2 = ||w||^2 = 2l
     Vec expected{wStart[0] * (1 - step), wStart[1] * (1 - step)};
     const double norm = std::hypot(expected[0], expected[1]);
-    if (norm > radius)
-        expected = {expected[0] * radius / norm, expected[1] * radius / norm};
+    if (norm > radius) expected = {expected[0] * radius / norm, expected[1] * radius / norm};
     compareTensor(w, expected, 1e-12);
 }
 
@@ -307,8 +298,8 @@ void TestAliGOptimizer::twoGroups() {
         Vec gw;
         double gb;
         const double refLoss = lsLoss(ref[0].w, ref[1].w[0], &gw, &gb);
-        RefResult r = refStep(ref, {gw, {gb}}, refLoss, {0.05, 10.0}, {0.0, 0.5}, false,
-                              std::nullopt, false);
+        RefResult r =
+            refStep(ref, {gw, {gb}}, refLoss, {0.05, 10.0}, {0.0, 0.5}, false, std::nullopt, false);
         ALIG_COMPARE_NEAR(optimizer.lastStepSize(), r.step, 1e-12); // mean over the groups
         QVERIFY(optimizer.lastClipped());
         compareTensor(w, ref[0].w, 1e-12);
@@ -333,8 +324,8 @@ void TestAliGOptimizer::parameterWithoutGradient() {
         Vec gw;
         double gb;
         const double refLoss = lsLoss(ref[0].w, ref[2].w[0], &gw, &gb);
-        RefResult r = refStep(ref, {gw, {}, {gb}}, refLoss, {1.0}, {0.9}, false, std::nullopt,
-                              false);
+        RefResult r =
+            refStep(ref, {gw, {}, {gb}}, refLoss, {1.0}, {0.9}, false, std::nullopt, false);
         ALIG_COMPARE_NEAR(optimizer.lastUnclippedStepSize(), r.unclipped, 1e-12);
         compareTensor(w, ref[0].w, 1e-12);
     }
@@ -352,8 +343,7 @@ void TestAliGOptimizer::saveLoadContinuesIdentically() {
     QFETCH(bool, adjusted);
     const Vec w0{0.3, -0.2, 0.1}, b0{0.05};
     AliGOptions options(0.1);
-    options.momentum(0.9).momentum_form(adjusted ? MomentumForm::Adjusted
-                                                 : MomentumForm::Standard);
+    options.momentum(0.9).momentum_form(adjusted ? MomentumForm::Adjusted : MomentumForm::Standard);
     auto run = [&](AliG& opt, torch::Tensor& w, torch::Tensor& b, int steps) {
         for (int s = 0; s < steps; ++s) {
             opt.zero_grad();
@@ -401,11 +391,12 @@ void TestAliGOptimizer::invalidOptions_data() {
     QTest::newRow("max_lr negative") << -1.0 << 0.0 << 1e-5 << 1.0 << "max_lr: must be > 0, got -1";
     QTest::newRow("max_lr nan") << std::nan("") << 0.0 << 1e-5 << 1.0 << "max_lr: must be > 0";
     QTest::newRow("eps negative") << 0.1 << 0.0 << -1e-3 << 1.0 << "eps: must be >= 0";
-    QTest::newRow("radius negative") << 0.1 << 0.0 << 1e-5 << -2.0
-                                     << "projection_radius: must be > 0 and finite, got -2";
-    QTest::newRow("momentum one") << 0.1 << 1.0 << 1e-5 << 1.0 << "momentum: must be in [0, 1), got 1";
-    QTest::newRow("momentum negative") << 0.1 << -0.5 << 1e-5 << 1.0
-                                       << "momentum: must be in [0, 1), got -0.5";
+    QTest::newRow("radius negative")
+        << 0.1 << 0.0 << 1e-5 << -2.0 << "projection_radius: must be > 0 and finite, got -2";
+    QTest::newRow("momentum one") << 0.1 << 1.0 << 1e-5 << 1.0
+                                  << "momentum: must be in [0, 1), got 1";
+    QTest::newRow("momentum negative")
+        << 0.1 << -0.5 << 1e-5 << 1.0 << "momentum: must be in [0, 1), got -0.5";
 }
 
 void TestAliGOptimizer::invalidOptions() {

@@ -35,8 +35,7 @@ struct Collector : TrainingObserver {
         batchSizes.push_back(s.size());
         for (const auto& m : s) {
             steps.push_back(m);
-            if (onStep)
-                onStep(m);
+            if (onStep) onStep(m);
         }
     }
     void onEpoch(const EpochMetrics& e) override {
@@ -153,8 +152,7 @@ void TestTrainer::metricsAreConsistent() {
         ALIG_COMPARE_NEAR(m.unclippedStepSize, m.loss / (m.gradNorm * m.gradNorm + 1e-5), 1e-4);
         QCOMPARE(m.maxLr, 0.05);
         QVERIFY(m.accuracy >= 0.0 && m.accuracy <= 1.0);
-        if (i > 0)
-            QVERIFY(m.elapsed >= s.collector.steps[i - 1].elapsed);
+        if (i > 0) QVERIFY(m.elapsed >= s.collector.steps[i - 1].elapsed);
     }
     QCOMPARE(s.collector.epochs.size(), size_t{2});
     QCOMPARE(s.collector.epochs[1].step, 2 * perEpoch);
@@ -230,11 +228,14 @@ void TestTrainer::nanLossStopsAtItsStep() {
         return t;
     }());
     s.data.trainX[100][0] = std::nan("");
-    Trainer trainer(s.data, *s.model, *s.optimizer, [] {
-        TrainingConfig t = training(3);
-        t.shuffle = false;
-        return t;
-    }(), torch::kCPU);
+    Trainer trainer(
+        s.data, *s.model, *s.optimizer,
+        [] {
+            TrainingConfig t = training(3);
+            t.shuffle = false;
+            return t;
+        }(),
+        torch::kCPU);
     Collector collector;
     trainer.addObserver(&collector);
     const RunResult r = trainer.run();
@@ -250,8 +251,7 @@ void TestTrainer::nanLossStopsAtItsStep() {
 void TestTrainer::maxLrChangeTakesEffectNextStep() {
     Setup s(spirals(), mlp(), aligConfig(1.0, 0.0), training(1));
     s.collector.onStep = [&](const StepMetrics& m) {
-        if (m.step == 5)
-            s.trainer->setMaxLr(1e-4);
+        if (m.step == 5) s.trainer->setMaxLr(1e-4);
     };
     s.trainer->run();
     const auto& steps = s.collector.steps;
@@ -305,8 +305,7 @@ void TestTrainer::hingeLoss() {
 }
 
 void TestTrainer::cudaWithoutGpuIsAClearError() {
-    if (torch::cuda::is_available())
-        QSKIP("this machine has CUDA");
+    if (torch::cuda::is_available()) QSKIP("this machine has CUDA");
     for (const char* spec : {"cuda", "cuda:0", "cuda:3"}) {
         try {
             resolveDevice(spec);
