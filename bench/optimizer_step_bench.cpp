@@ -5,6 +5,7 @@
 #include "core/models/model.h"
 #include "core/optim/optimizer_factory.h"
 #include "core/train/device.h"
+#include "core/train/runtime_env.h"
 
 #include <torch/torch.h>
 
@@ -37,6 +38,7 @@ double medianStepMicros(torch::optim::Optimizer& opt, int repeats) {
 } // namespace
 
 int main(int argc, char** argv) {
+    alig::core::prepareRuntimeEnvironment(argv);
     const int threads = argc > 1 ? std::atoi(argv[1]) : 0;
     const int used = configureThreads(threads);
     struct Case {

@@ -4,6 +4,7 @@
 #include "core/experiment/experiment_config.h"
 #include "core/experiment/run_session.h"
 #include "core/train/device.h"
+#include "core/train/runtime_env.h"
 #include "core/util/error.h"
 
 #include <nlohmann/json.hpp>
@@ -16,6 +17,7 @@
 using namespace alig::core;
 
 int main(int argc, char** argv) {
+    alig::core::prepareRuntimeEnvironment(argv);
     // Default: one epoch of the default preset on a 12,800-sample subset.
     const std::string preset = argc > 1 ? argv[1] : kDefaultPreset;
     const int64_t subset = argc > 2 ? std::atoll(argv[2]) : 12800;

@@ -6,6 +6,7 @@
 #include "core/models/model.h"
 #include "core/train/device.h"
 #include "core/train/progress_printer.h"
+#include "core/train/runtime_env.h"
 #include "core/util/error.h"
 
 #include <CLI/CLI.hpp>
@@ -42,6 +43,7 @@ std::string versionText() {
 
 int main(int argc, char** argv) {
     using namespace alig::core;
+    prepareRuntimeEnvironment(argv);
     CLI::App app{"Train a model with ALI-G (or a baseline) without a window.\n"
                  "Starts from the default preset (" +
                  std::string(kDefaultPreset) +
@@ -137,11 +139,13 @@ int main(int argc, char** argv) {
                             : "");
         else
             std::printf("optimizer   %s, lr %g\n", o.name.c_str(), o.lr);
-        std::printf("training    %lld epochs, batch %lld, seed %llu, %s, %d threads\n",
+        std::printf("training    %lld epochs, batch %lld, seed %llu, %s, %d threads (OpenMP "
+                    "wait policy %s)\n",
                     static_cast<long long>(session->config().training.epochs),
                     static_cast<long long>(session->config().training.batchSize),
                     static_cast<unsigned long long>(session->config().training.seed),
-                    session->trainer().device().str().c_str(), session->threads());
+                    session->trainer().device().str().c_str(), session->threads(),
+                    *ompWaitPolicy() ? ompWaitPolicy() : "default");
         std::printf("run folder  %s\n", session->runDir().c_str());
         std::fflush(stdout);
 

@@ -4,6 +4,7 @@
 #include "core/models/model.h"
 #include "core/optim/optimizer_factory.h"
 #include "core/train/device.h"
+#include "core/train/runtime_env.h"
 #include "core/util/error.h"
 
 #include <torch/torch.h>
@@ -28,6 +29,7 @@ json runInfo(const RunSession& s, const std::string& program) {
         {"libtorch", TORCH_VERSION},
         {"threads", s.threads()},
         {"blas", blasCoreName()},
+        {"omp_wait_policy", ompWaitPolicy()},
         {"seed", s.config().training.seed},
         {"dataset",
          {{"name", d.name},

@@ -2,4 +2,5 @@
 target_sources(alig_core PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/device.cpp
     ${CMAKE_CURRENT_LIST_DIR}/progress_printer.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/runtime_env.cpp
     ${CMAKE_CURRENT_LIST_DIR}/trainer.cpp)

@@ -9,6 +9,7 @@
 
 #include <csignal>
 #include <filesystem>
+#include <functional>
 
 namespace fs = std::filesystem;
 
@@ -19,10 +20,12 @@ struct Result {
     QString out, err;
 };
 
-Result runTrain(const QStringList& args, int timeoutMs = 120000) {
+Result runTrain(const QStringList& args, int timeoutMs = 120000,
+                const std::function<void(QProcessEnvironment&)>& adjust = {}) {
     QProcess p;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert("XDG_DATA_HOME", QString::fromStdString(alig::test::scratchDir("xdg-home")));
+    if (adjust) adjust(env);
     p.setProcessEnvironment(env);
     p.start(ALIG_TRAIN_PATH, args);
     if (!p.waitForFinished(timeoutMs)) {
@@ -54,6 +57,7 @@ private slots:
     void badInput();
     void divergenceExitsNonZero();
     void ctrlCStopsCleanly();
+    void openMpWaitsPassivelyUnlessTheUserChose();
 };
 
 void TestAligTrain::version() {
@@ -203,6 +207,25 @@ void TestAligTrain::ctrlCStopsCleanly() {
     const auto rec = alig::core::readRun(dir.toStdString());
     QCOMPARE(rec.info["status"].get<std::string>(), std::string("stopped"));
     QCOMPARE(rec.info["progress"]["steps"].get<int64_t>(), rec.steps.back().step);
+}
+
+void TestAligTrain::openMpWaitsPassivelyUnlessTheUserChose() {
+    // Spinning OpenMP threads starve OpenBLAS's: alig-train re-executes itself once with
+    // OMP_WAIT_POLICY=PASSIVE, but never overrides a value the user set.
+    for (const QString& userValue : {QString(), QString("ACTIVE")}) {
+        const QString dir = scratch(userValue.isEmpty() ? "omp-unset" : "omp-active") + "/run";
+        const Result r =
+            runTrain({"--preset", "spirals-mlp-alig", "--epochs", "1", "--out", dir, "--quiet"},
+                     120000, [&](QProcessEnvironment& env) {
+                         env.remove("OMP_WAIT_POLICY");
+                         env.remove("ALIG_RUNTIME_PREPARED");
+                         if (!userValue.isEmpty()) env.insert("OMP_WAIT_POLICY", userValue);
+                     });
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const auto info = alig::core::readRun(dir.toStdString()).info;
+        QCOMPARE(QString::fromStdString(info["omp_wait_policy"].get<std::string>()),
+                 userValue.isEmpty() ? QString("PASSIVE") : userValue);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestAligTrain)
