@@ -1,6 +1,7 @@
 #include "core/experiment/experiment_config.h"
 
 #include "core/util/error.h"
+#include "core/util/format.h"
 #include "core/util/paths.h"
 
 #include <nlohmann/json.hpp>
@@ -20,12 +21,6 @@ using nlohmann::json;
 namespace alig::core {
 
 namespace {
-
-std::string num(double v) {
-    std::ostringstream s;
-    s << v;
-    return s.str();
-}
 
 // Levenshtein distance, for "did you mean" on unknown keys.
 size_t editDistance(const std::string& a, const std::string& b) {
@@ -181,7 +176,7 @@ void requireIn(const std::string& field, const std::string& value,
 void requireRange(const std::string& field, double value, double lo, double hi,
                   const std::string& what) {
     if (!(value >= lo && value <= hi))
-        throw Error(field + ": must be " + what + ", got " + num(value));
+        throw Error(field + ": must be " + what + ", got " + formatNumber(value));
 }
 
 const std::vector<std::string> kSyntheticKinds{"spirals", "circles", "moons", "xor", "blobs"};
@@ -320,7 +315,7 @@ void ExperimentConfig::validate() const {
         std::find(kSyntheticKinds.begin(), kSyntheticKinds.end(), d.kind) != kSyntheticKinds.end();
     if (synthetic || (d.kind == "csv" && d.testPath.empty()))
         if (!(d.testFraction > 0.0 && d.testFraction < 1.0))
-            throw Error("dataset.test_fraction: must be in (0, 1), got " + num(d.testFraction));
+            throw Error("dataset.test_fraction: must be in (0, 1), got " + formatNumber(d.testFraction));
     if (synthetic) {
         if (d.samples < 10 || d.samples > 10'000'000)
             throw Error("dataset.samples: must be in [10, 10000000], got " +
@@ -345,7 +340,7 @@ void ExperimentConfig::validate() const {
                   {"relu", "tanh", "sigmoid", "gelu", "leaky_relu"});
     }
     if (!(m.dropout >= 0.0 && m.dropout < 1.0))
-        throw Error("model.dropout: must be in [0, 1), got " + num(m.dropout));
+        throw Error("model.dropout: must be in [0, 1), got " + formatNumber(m.dropout));
     if (m.type == "resnet" && (m.depth < 8 || (m.depth - 2) % 6 != 0))
         throw Error("model.depth: a CIFAR ResNet needs depth 6n+2 (20, 32, 44, 56, 110), got " +
                     std::to_string(m.depth));

@@ -2,6 +2,7 @@
 
 #include "core/optim/alig.h"
 #include "core/util/error.h"
+#include "core/util/format.h"
 
 #include <torch/torch.h>
 
@@ -10,16 +11,6 @@
 #include <sstream>
 
 namespace alig::core {
-
-namespace {
-
-std::string str(double v) {
-    std::ostringstream s;
-    s << v;
-    return s.str();
-}
-
-} // namespace
 
 double OptimizerConfig::resolvedEps() const {
     if (eps) return *eps;
@@ -53,21 +44,21 @@ void validateOptimizerConfig(const OptimizerConfig& c) {
         return;
     }
     if (!(c.lr > 0.0) || std::isinf(c.lr))
-        throw Error("optimizer.lr: must be > 0, got " + str(c.lr));
+        throw Error("optimizer.lr: must be > 0, got " + formatNumber(c.lr));
     if (!(c.weightDecay >= 0.0))
-        throw Error("optimizer.weight_decay: must be >= 0, got " + str(c.weightDecay));
+        throw Error("optimizer.weight_decay: must be >= 0, got " + formatNumber(c.weightDecay));
     if (!(c.resolvedEps() >= 0.0))
-        throw Error("optimizer.eps: must be >= 0, got " + str(c.resolvedEps()));
+        throw Error("optimizer.eps: must be >= 0, got " + formatNumber(c.resolvedEps()));
     if (c.name == "sgd") {
         if (!(c.momentum >= 0.0 && c.momentum < 1.0))
-            throw Error("optimizer.momentum: must be in [0, 1), got " + str(c.momentum));
+            throw Error("optimizer.momentum: must be in [0, 1), got " + formatNumber(c.momentum));
         if (c.nesterov && c.momentum == 0.0)
             throw Error("optimizer.nesterov: Nesterov momentum needs optimizer.momentum > 0");
     } else {
         if (!(c.beta1 >= 0.0 && c.beta1 < 1.0))
-            throw Error("optimizer.beta1: must be in [0, 1), got " + str(c.beta1));
+            throw Error("optimizer.beta1: must be in [0, 1), got " + formatNumber(c.beta1));
         if (!(c.beta2 >= 0.0 && c.beta2 < 1.0))
-            throw Error("optimizer.beta2: must be in [0, 1), got " + str(c.beta2));
+            throw Error("optimizer.beta2: must be in [0, 1), got " + formatNumber(c.beta2));
     }
 }
 
