@@ -315,7 +315,8 @@ void ExperimentConfig::validate() const {
         std::find(kSyntheticKinds.begin(), kSyntheticKinds.end(), d.kind) != kSyntheticKinds.end();
     if (synthetic || (d.kind == "csv" && d.testPath.empty()))
         if (!(d.testFraction > 0.0 && d.testFraction < 1.0))
-            throw Error("dataset.test_fraction: must be in (0, 1), got " + formatNumber(d.testFraction));
+            throw Error("dataset.test_fraction: must be in (0, 1), got " +
+                        formatNumber(d.testFraction));
     if (synthetic) {
         if (d.samples < 10 || d.samples > 10'000'000)
             throw Error("dataset.samples: must be in [10, 10000000], got " +

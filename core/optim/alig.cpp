@@ -54,13 +54,15 @@ AliGOptions::AliGOptions(std::optional<double> maxLr)
     : max_lr_(maxLr) {}
 
 void AliGOptions::validate() const {
-    if (max_lr_ && !(*max_lr_ > 0.0)) throw Error("max_lr: must be > 0, got " + formatNumber(*max_lr_));
+    if (max_lr_ && !(*max_lr_ > 0.0))
+        throw Error("max_lr: must be > 0, got " + formatNumber(*max_lr_));
     if (!(momentum_ >= 0.0 && momentum_ < 1.0))
         throw Error("momentum: must be in [0, 1), got " + formatNumber(momentum_));
     if (!(eps_ >= 0.0) || std::isinf(eps_))
         throw Error("eps: must be >= 0 and finite, got " + formatNumber(eps_));
     if (projection_radius_ && (!(*projection_radius_ > 0.0) || std::isinf(*projection_radius_)))
-        throw Error("projection_radius: must be > 0 and finite, got " + formatNumber(*projection_radius_));
+        throw Error("projection_radius: must be > 0 and finite, got " +
+                    formatNumber(*projection_radius_));
 }
 
 double AliGOptions::get_lr() const {

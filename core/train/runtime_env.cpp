@@ -11,8 +11,7 @@ constexpr const char* kMarker = "ALIG_RUNTIME_PREPARED";
 }
 
 void prepareRuntimeEnvironment(char** argv) {
-    if (std::getenv(kMarker) || std::getenv("OMP_WAIT_POLICY"))
-        return;
+    if (std::getenv(kMarker) || std::getenv("OMP_WAIT_POLICY")) return;
     setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
     setenv(kMarker, "1", 1);
     execv("/proc/self/exe", argv);

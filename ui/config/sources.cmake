@@ -1,0 +1,1 @@
+# Sources of ui/config (see ui/CMakeLists.txt).

@@ -1,0 +1,1 @@
+# Sources of ui/plots (see ui/CMakeLists.txt).

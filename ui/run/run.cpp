@@ -1,0 +1,122 @@
+#include "ui/run/run.h"
+
+#include <algorithm>
+
+namespace alig::ui {
+
+Run::Run(QString id, QString name, QColor color, core::ExperimentConfig config, QObject* parent)
+    : QObject(parent)
+    , m_id(std::move(id))
+    , m_name(std::move(name))
+    , m_color(std::move(color))
+    , m_config(std::move(config)) {}
+
+void Run::setName(const QString& name) {
+    if (name == m_name) return;
+    m_name = name;
+    emit changed();
+}
+
+void Run::setVisible(bool visible) {
+    if (visible == m_visible) return;
+    m_visible = visible;
+    emit visibilityChanged(visible);
+    emit changed();
+}
+
+void Run::setRunDir(const QString& dir) {
+    m_runDir = dir;
+}
+
+void Run::setLive(bool live) {
+    m_live = live;
+    emit changed();
+}
+
+void Run::setStatus(core::RunStatus status, const QString& message) {
+    m_status = status;
+    m_message = message;
+    if (status != core::RunStatus::Running) m_stepsPerSecond = 0.0;
+    emit changed();
+}
+
+void Run::setStepsPerSecond(double rate) {
+    m_stepsPerSecond = rate;
+    emit changed();
+}
+
+void Run::appendSteps(const std::vector<core::StepMetrics>& steps) {
+    if (steps.empty()) return;
+    const int first = static_cast<int>(m_steps.size());
+    m_steps.insert(m_steps.end(), steps.begin(), steps.end());
+    emit stepsAppended(first);
+}
+
+void Run::appendEpochs(const std::vector<core::EpochMetrics>& epochs) {
+    if (epochs.empty()) return;
+    const int first = static_cast<int>(m_epochs.size());
+    m_epochs.insert(m_epochs.end(), epochs.begin(), epochs.end());
+    for (const auto& e : epochs)
+        m_bestTestAccuracy = std::max(m_bestTestAccuracy, e.testAccuracy);
+    emit epochsAppended(first);
+    emit changed();
+}
+
+void Run::clearMetrics() {
+    m_steps.clear();
+    m_epochs.clear();
+    m_bestTestAccuracy = 0.0;
+    emit metricsCleared();
+    emit changed();
+}
+
+QString Run::optimizerSummary() const {
+    const auto& o = m_config.optimizer;
+    if (o.name == "alig") {
+        QString s = o.maxLr ? QStringLiteral("ALI-G max_lr %1").arg(*o.maxLr)
+                            : QStringLiteral("ALI-G, no max_lr");
+        if (o.momentum > 0) s += QStringLiteral(", momentum %1").arg(o.momentum);
+        return s;
+    }
+    static const QMap<QString, QString> names{{"sgd", "SGD"}, {"adam", "Adam"}, {"adamw", "AdamW"}};
+    const QString name = QString::fromStdString(o.name);
+    return QStringLiteral("%1 lr %2").arg(names.value(name, name)).arg(o.lr);
+}
+
+RunRegistry::RunRegistry(QObject* parent)
+    : QObject(parent) {}
+
+Run* RunRegistry::find(const QString& id) const {
+    for (Run* r : m_runs)
+        if (r->id() == id) return r;
+    return nullptr;
+}
+
+void RunRegistry::add(Run* run) {
+    run->setParent(this);
+    m_runs.append(run);
+    emit runAdded(run);
+}
+
+void RunRegistry::remove(Run* run) {
+    if (!m_runs.removeOne(run)) return;
+    emit runRemoved(run);
+    run->deleteLater();
+}
+
+const QList<QColor>& RunRegistry::palette() {
+    // Okabe & Ito (2008), ordered so the first runs get the most distinct colours on white;
+    // yellow comes last because it reads poorly on a white background.
+    static const QList<QColor> colors{QColor(0x00, 0x72, 0xB2), QColor(0xD5, 0x5E, 0x00),
+                                      QColor(0x00, 0x9E, 0x73), QColor(0xCC, 0x79, 0xA7),
+                                      QColor(0xE6, 0x9F, 0x00), QColor(0x56, 0xB4, 0xE9),
+                                      QColor(0x00, 0x00, 0x00), QColor(0xF0, 0xE4, 0x42)};
+    return colors;
+}
+
+QColor RunRegistry::nextColor() {
+    const auto& colors = palette();
+    return colors[m_nextColor++ % colors.size()];
+}
+
+} // namespace alig::ui

@@ -1,0 +1,110 @@
+#pragma once
+// The window's record of one run: its config, colour, status and every metric received so
+// far. Lives on the UI thread; a RunController appends to it in batches, a run read from
+// the run store fills it once. Plots and the runs table listen to its signals.
+
+#include "core/experiment/experiment_config.h"
+#include "core/train/metrics.h"
+
+#include <QColor>
+#include <QObject>
+#include <QString>
+
+#include <vector>
+
+namespace alig::ui {
+
+class Run : public QObject {
+    Q_OBJECT
+
+public:
+    Run(QString id, QString name, QColor color, core::ExperimentConfig config,
+        QObject* parent = nullptr);
+
+    QString id() const { return m_id; } // stable: the run folder's name, or a session id
+    QString name() const { return m_name; }
+    void setName(const QString& name);
+    QColor color() const { return m_color; }
+    bool isVisible() const { return m_visible; }
+    void setVisible(bool visible);
+    const core::ExperimentConfig& config() const { return m_config; }
+    QString runDir() const { return m_runDir; }
+    void setRunDir(const QString& dir);
+    // True while a training thread of this session feeds the run.
+    bool isLive() const { return m_live; }
+    void setLive(bool live);
+
+    core::RunStatus status() const { return m_status; }
+    QString message() const { return m_message; }
+    void setStatus(core::RunStatus status, const QString& message = {});
+
+    const std::vector<core::StepMetrics>& steps() const { return m_steps; }
+    const std::vector<core::EpochMetrics>& epochs() const { return m_epochs; }
+    int64_t stepsPerEpoch() const { return m_stepsPerEpoch; }
+    void setStepsPerEpoch(int64_t steps) { m_stepsPerEpoch = steps; }
+    int64_t totalEpochs() const { return m_config.training.epochs; }
+    double bestTestAccuracy() const { return m_bestTestAccuracy; }
+    // Over the last few seconds of training (0 when idle).
+    double stepsPerSecond() const { return m_stepsPerSecond; }
+    void setStepsPerSecond(double rate);
+
+    void appendSteps(const std::vector<core::StepMetrics>& steps);
+    void appendEpochs(const std::vector<core::EpochMetrics>& epochs);
+    // Forgets every metric (a run restarted from scratch).
+    void clearMetrics();
+
+    // One line for tables: "ALI-G max_lr 0.5", "SGD lr 0.1", ...
+    QString optimizerSummary() const;
+
+signals:
+    // steps()[first..] are new. Emitted once per batch, never per step.
+    void stepsAppended(int first);
+    void epochsAppended(int first);
+    void metricsCleared();
+    // Name, status, visibility or rate changed.
+    void changed();
+    void visibilityChanged(bool visible);
+
+private:
+    QString m_id, m_name;
+    QColor m_color;
+    bool m_visible = true;
+    bool m_live = false;
+    core::ExperimentConfig m_config;
+    QString m_runDir;
+    core::RunStatus m_status = core::RunStatus::Running;
+    QString m_message;
+    std::vector<core::StepMetrics> m_steps;
+    std::vector<core::EpochMetrics> m_epochs;
+    int64_t m_stepsPerEpoch = 0;
+    double m_bestTestAccuracy = 0.0;
+    double m_stepsPerSecond = 0.0;
+};
+
+// Every run the window knows, in order of arrival. Plots and the runs table follow it.
+class RunRegistry : public QObject {
+    Q_OBJECT
+
+public:
+    explicit RunRegistry(QObject* parent = nullptr);
+
+    const QList<Run*>& runs() const { return m_runs; }
+    Run* find(const QString& id) const;
+    // Takes ownership.
+    void add(Run* run);
+    // Removes and deletes the run (later, with deleteLater).
+    void remove(Run* run);
+    // The next colour of the Okabe-Ito palette (colour-blind safe), cycling.
+    QColor nextColor();
+    static const QList<QColor>& palette();
+
+signals:
+    void runAdded(alig::ui::Run* run);
+    void runRemoved(alig::ui::Run* run);
+
+private:
+    QList<Run*> m_runs;
+    int m_nextColor = 0;
+};
+
+} // namespace alig::ui

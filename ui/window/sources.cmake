@@ -1,0 +1,1 @@
+# Sources of ui/window (see ui/CMakeLists.txt).
