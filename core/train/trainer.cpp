@@ -137,8 +137,9 @@ double Trainer::elapsedSeconds() const {
     return m_elapsedBefore + wall - m_pausedSeconds;
 }
 
-bool Trainer::waitForGo() {
-    if (m_stop) return false;
+bool Trainer::waitForGo(int64_t stepsDone) {
+    const int64_t limit = m_stopAfterStep;
+    if (m_stop || (limit > 0 && stepsDone >= limit)) return false;
     if (!m_paused) return true;
     const auto since = std::chrono::steady_clock::now();
     std::unique_lock<std::mutex> lock(m_mutex);
@@ -274,7 +275,7 @@ RunResult Trainer::run() {
         m_epochCount = 0;
 
         for (int64_t b = 0; b < perEpoch; ++b) {
-            if (!waitForGo()) {
+            if (!waitForGo(step)) {
                 m_result.status = RunStatus::Stopped;
                 m_result.message = "stopped at step " + std::to_string(step) + " (epoch " +
                                    std::to_string(epoch) + ")";

@@ -53,6 +53,9 @@ public:
     // While paused: exactly one optimizer step, then paused again. Otherwise ignored.
     void stepOnce();
     bool isPaused() const { return m_paused.load(); }
+    // Stops the run once `step` steps are done (0: no limit), as stop() would: for demos,
+    // screenshots and lessons that take a fixed number of steps.
+    void stopAfterStep(int64_t step) { m_stopAfterStep = step; }
     // Takes effect at the next step and shows in that step's metrics (ALI-G only).
     void setMaxLr(std::optional<double> maxLr);
 
@@ -77,7 +80,7 @@ private:
     // Returns false when a step diverged (then m_result says where).
     bool flushSteps();
     // Blocks while paused; returns false when the run must stop before the next step.
-    bool waitForGo();
+    bool waitForGo(int64_t stepsDone);
     double elapsedSeconds() const;
 
     const Dataset& m_dataset;
@@ -104,6 +107,7 @@ private:
     mutable std::mutex m_mutex;
     std::condition_variable m_wake;
     std::atomic<bool> m_paused{false}, m_stop{false};
+    std::atomic<int64_t> m_stopAfterStep{0};
     int m_stepsAllowed = 0; // guarded by m_mutex
     std::atomic<bool> m_maxLrChanged{false};
     std::optional<double> m_newMaxLr; // guarded by m_mutex

@@ -112,6 +112,7 @@ private slots:
     void sameSeedSameMetrics();
     void stopFromAnotherThread();
     void pauseStepOnceResume();
+    void stopsAfterAGivenStep();
     void nanLossStopsAtItsStep();
     void maxLrChangeTakesEffectNextStep();
     void evaluationIsDeterministicWithDropout();
@@ -217,6 +218,15 @@ void TestTrainer::pauseStepOnceResume() {
     QCOMPARE(static_cast<int64_t>(s.collector.stepCount()), 2 * s.trainer->stepsPerEpoch());
     // Paused time is not training time.
     QVERIFY(result.elapsed < 5.0);
+}
+
+void TestTrainer::stopsAfterAGivenStep() {
+    Setup s(spirals(), mlp(), aligConfig(), training(5));
+    s.trainer->stopAfterStep(7);
+    const RunResult r = s.trainer->run();
+    QCOMPARE(r.status, RunStatus::Stopped);
+    QCOMPARE(r.steps, int64_t{7});
+    QCOMPARE(s.collector.steps.size(), size_t{7});
 }
 
 void TestTrainer::nanLossStopsAtItsStep() {
