@@ -1,0 +1,246 @@
+#include "ui/run/run_controller.h"
+
+#include "core/experiment/run_session.h"
+#include "core/models/model.h"
+#include "core/train/trainer.h"
+#include "core/util/error.h"
+#include "ui/run/run.h"
+
+#include <torch/torch.h>
+
+namespace alig::ui {
+
+void MetricsBuffer::onRunStart(const core::RunStartInfo& info) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_pending.stepsPerEpoch = info.stepsPerEpoch;
+}
+
+void MetricsBuffer::onSteps(const std::vector<core::StepMetrics>& steps) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_pending.steps.insert(m_pending.steps.end(), steps.begin(), steps.end());
+}
+
+void MetricsBuffer::onEpoch(const core::EpochMetrics& epoch) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_pending.epochs.push_back(epoch);
+}
+
+MetricsBuffer::Batch MetricsBuffer::take() {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    Batch out;
+    out.stepsPerEpoch = m_pending.stepsPerEpoch;
+    std::swap(out.steps, m_pending.steps);
+    std::swap(out.epochs, m_pending.epochs);
+    return out;
+}
+
+TrainingWorker::TrainingWorker(core::ExperimentConfig config, QString outDir, QString resumeDir,
+                               std::shared_ptr<MetricsBuffer> buffer)
+    : m_config(std::move(config)), m_outDir(std::move(outDir)), m_resumeDir(std::move(resumeDir)),
+      m_buffer(std::move(buffer)) {}
+
+TrainingWorker::~TrainingWorker() = default;
+
+void TrainingWorker::control(std::function<void(core::Trainer&)> f) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    if (m_trainer)
+        f(*m_trainer);
+    else
+        m_pending.push_back(std::move(f));
+}
+
+void TrainingWorker::work() {
+    try {
+        if (m_resumeDir.isEmpty()) {
+            core::SessionOptions options;
+            options.outDir = m_outDir.toStdString();
+            options.program = "alig-studio";
+            m_session = core::RunSession::create(m_config, options);
+        } else {
+            m_session = core::RunSession::resume(m_resumeDir.toStdString());
+        }
+    } catch (const core::Error& e) {
+        emit failed(QString::fromStdString(e.what()));
+        return;
+    } catch (const c10::Error& e) {
+        emit failed(QString::fromStdString(e.what_without_backtrace()));
+        return;
+    } catch (const std::exception& e) {
+        emit failed(QString::fromStdString(e.what()));
+        return;
+    }
+    core::Trainer& trainer = m_session->trainer();
+    trainer.addObserver(m_buffer.get());
+    {
+        // Apply what the user did while the data was loading, in order.
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_trainer = &trainer;
+        for (auto& f : m_pending)
+            f(trainer);
+        m_pending.clear();
+    }
+
+    const auto& d = m_session->dataset();
+    const QString summary =
+        QStringLiteral("%1 (%2 train, %3 test) · %4, %5 parameters")
+            .arg(QString::fromStdString(d.name))
+            .arg(d.trainSize())
+            .arg(d.testSize())
+            .arg(QString::fromStdString(m_session->model().describe()))
+            .arg(m_session->model().parameterCount());
+    emit prepared(QString::fromStdString(m_session->runDir()), trainer.stepsPerEpoch(),
+                  QString::fromStdString(trainer.device().str()), summary);
+
+    const core::RunResult result = m_session->run();
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_trainer = nullptr;
+    }
+    emit finished(static_cast<int>(result.status), QString::fromStdString(result.message));
+}
+
+RunController::RunController(Run* run, core::ExperimentConfig config, QString outDir,
+                             QString resumeDir, QObject* parent)
+    : QObject(parent), m_run(run), m_buffer(std::make_shared<MetricsBuffer>()) {
+    m_worker = new TrainingWorker(std::move(config), std::move(outDir), std::move(resumeDir),
+                                  m_buffer);
+    m_worker->moveToThread(&m_thread);
+    m_thread.setObjectName(QStringLiteral("training ") + (run ? run->name() : QString()));
+    connect(&m_thread, &QThread::started, m_worker, &TrainingWorker::work);
+
+    connect(m_worker, &TrainingWorker::prepared, this,
+            [this](const QString& dir, qint64 perEpoch, const QString& device, const QString&) {
+                m_device = device;
+                if (m_run) {
+                    m_run->setRunDir(dir);
+                    m_run->setStepsPerEpoch(perEpoch);
+                }
+                emit started();
+            });
+    connect(m_worker, &TrainingWorker::failed, this, [this](const QString& message) {
+        m_active = false;
+        m_drainTimer.stop();
+        if (m_run) {
+            m_run->setLive(false);
+            m_run->setStatus(core::RunStatus::Failed, message);
+        }
+        m_thread.quit();
+        emit failed(message);
+    });
+    connect(m_worker, &TrainingWorker::finished, this, [this](int status, const QString& message) {
+        drain(); // the last metrics before the status changes
+        m_active = false;
+        m_drainTimer.stop();
+        const auto s = static_cast<core::RunStatus>(status);
+        if (m_run) {
+            m_run->setLive(false);
+            m_run->setStatus(s, message);
+        }
+        m_thread.quit();
+        emit finished(s, message);
+    });
+
+    // About 30 Hz: smooth for the eye, cheap for the event loop.
+    m_drainTimer.setInterval(33);
+    connect(&m_drainTimer, &QTimer::timeout, this, &RunController::drain);
+}
+
+RunController::~RunController() {
+    stopAndWait();
+    // The thread has ended: the worker (and its session) can go from here.
+    delete m_worker;
+}
+
+void RunController::start(bool paused) {
+    if (m_active || m_thread.isRunning())
+        return;
+    m_active = true;
+    m_paused = paused;
+    if (paused)
+        m_worker->control([](core::Trainer& t) { t.pause(); });
+    if (m_run) {
+        m_run->setLive(true);
+        m_run->setStatus(core::RunStatus::Running);
+    }
+    m_drainTimer.start();
+    m_thread.start();
+    emit pausedChanged(m_paused);
+}
+
+void RunController::pause() {
+    if (!m_active || m_paused)
+        return;
+    m_paused = true;
+    m_worker->control([](core::Trainer& t) { t.pause(); });
+    emit pausedChanged(true);
+}
+
+void RunController::resume() {
+    if (!m_active || !m_paused)
+        return;
+    m_paused = false;
+    m_worker->control([](core::Trainer& t) { t.resume(); });
+    emit pausedChanged(false);
+}
+
+void RunController::stop() {
+    if (m_active)
+        m_worker->control([](core::Trainer& t) { t.stop(); });
+}
+
+void RunController::stepOnce() {
+    if (!m_active)
+        return;
+    if (!m_paused) {
+        pause(); // Step on a running run stops it at the next step boundary
+        return;
+    }
+    m_worker->control([](core::Trainer& t) { t.stepOnce(); });
+}
+
+void RunController::setMaxLr(std::optional<double> maxLr) {
+    if (maxLr && !(*maxLr > 0.0)) {
+        emit failed(QStringLiteral("optimizer.max_lr: must be > 0, got %1").arg(*maxLr));
+        return;
+    }
+    if (m_active)
+        m_worker->control([maxLr](core::Trainer& t) { t.setMaxLr(maxLr); });
+}
+
+void RunController::stopAfterStep(int64_t step) {
+    m_worker->control([step](core::Trainer& t) { t.stopAfterStep(step); });
+}
+
+void RunController::stopAndWait() {
+    if (m_thread.isRunning()) {
+        m_worker->control([](core::Trainer& t) { t.stop(); });
+        m_thread.quit(); // ends the event loop once work() has returned
+        m_thread.wait();
+    }
+}
+
+void RunController::drain() {
+    MetricsBuffer::Batch batch = m_buffer->take();
+    if (!m_run || (batch.steps.empty() && batch.epochs.empty()))
+        return;
+    if (batch.stepsPerEpoch > 0)
+        m_run->setStepsPerEpoch(batch.stepsPerEpoch);
+    if (!batch.steps.empty()) {
+        // Steps per second over the elapsed training time of the last few seconds.
+        const auto& all = m_run->steps();
+        const double before = all.empty() ? 0.0 : all.back().elapsed;
+        const double window = batch.steps.back().elapsed - before;
+        m_rateSteps += static_cast<qint64>(batch.steps.size());
+        m_rateElapsed += window;
+        if (m_rateElapsed >= 1.0) {
+            m_run->setStepsPerSecond(m_rateSteps / m_rateElapsed);
+            m_rateSteps = 0;
+            m_rateElapsed = 0.0;
+        }
+    }
+    m_run->appendSteps(batch.steps);
+    m_run->appendEpochs(batch.epochs);
+    emit progressed();
+}
+
+} // namespace alig::ui

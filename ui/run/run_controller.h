@@ -1,0 +1,133 @@
+#pragma once
+// Runs one experiment on its own QThread and feeds a Run with its metrics. The worker
+// object owns the core RunSession on the training thread; metrics cross to the UI through
+// a mutex-guarded buffer that a ~30 Hz timer drains, so a fast model never floods the
+// event loop with one signal per step, and the training thread never waits on the UI.
+
+#include "core/experiment/experiment_config.h"
+#include "core/train/metrics.h"
+#include "core/train/training_observer.h"
+
+#include <QObject>
+#include <QPointer>
+#include <QThread>
+#include <QTimer>
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+namespace alig::core {
+class Trainer;
+class RunSession;
+} // namespace alig::core
+
+namespace alig::ui {
+
+class Run;
+
+// Collects metrics on the training thread; the UI takes them in batches.
+class MetricsBuffer : public core::TrainingObserver {
+public:
+    void onRunStart(const core::RunStartInfo& info) override;
+    void onSteps(const std::vector<core::StepMetrics>& steps) override;
+    void onEpoch(const core::EpochMetrics& epoch) override;
+
+    struct Batch {
+        std::vector<core::StepMetrics> steps;
+        std::vector<core::EpochMetrics> epochs;
+        int64_t stepsPerEpoch = 0;
+    };
+    // Everything received since the last call.
+    Batch take();
+
+private:
+    std::mutex m_mutex;
+    Batch m_pending;
+};
+
+// Lives on the training thread: builds the session (loading data there, not on the UI
+// thread), trains, and reports the outcome with queued signals.
+class TrainingWorker : public QObject {
+    Q_OBJECT
+
+public:
+    TrainingWorker(core::ExperimentConfig config, QString outDir, QString resumeDir,
+                   std::shared_ptr<MetricsBuffer> buffer);
+    ~TrainingWorker() override;
+
+    // Thread-safe: runs f on the trainer now when it exists, or as soon as it does (a
+    // press of Pause or Step while the data still loads is not lost).
+    void control(std::function<void(core::Trainer&)> f);
+
+public slots:
+    void work();
+
+signals:
+    // The session is built and training starts.
+    void prepared(const QString& runDir, qint64 stepsPerEpoch, const QString& device,
+                  const QString& summary);
+    // The session could not be built (bad dataset file, bad model...): nothing trained.
+    void failed(const QString& message);
+    void finished(int status, const QString& message);
+
+private:
+    core::ExperimentConfig m_config;
+    QString m_outDir, m_resumeDir;
+    std::shared_ptr<MetricsBuffer> m_buffer;
+    std::unique_ptr<core::RunSession> m_session;
+    std::mutex m_mutex; // guards m_trainer and m_pending
+    core::Trainer* m_trainer = nullptr;
+    std::vector<std::function<void(core::Trainer&)>> m_pending;
+};
+
+class RunController : public QObject {
+    Q_OBJECT
+
+public:
+    // `outDir` empty: a new folder in the run store. `resumeDir`: continue that run.
+    RunController(Run* run, core::ExperimentConfig config, QString outDir = {},
+                  QString resumeDir = {}, QObject* parent = nullptr);
+    ~RunController() override; // stops the run and joins its thread
+
+    Run* run() const { return m_run; }
+    void start(bool paused = false);
+    void pause();
+    void resume();
+    void stop();
+    // Exactly one optimizer step (pauses first when running).
+    void stepOnce();
+    // Takes effect at the next step; the step's metrics record it.
+    void setMaxLr(std::optional<double> maxLr);
+    void stopAfterStep(int64_t step);
+    bool isPaused() const { return m_paused; }
+    bool isActive() const { return m_active; }
+    QString device() const { return m_device; }
+    // Stops and blocks until the thread ended (closing the window); records stay on disk.
+    void stopAndWait();
+
+signals:
+    void started();
+    void failed(const QString& message);
+    void finished(core::RunStatus status, const QString& message);
+    void pausedChanged(bool paused);
+    // After each drain that brought new metrics (status bar, rates).
+    void progressed();
+
+private:
+    void drain();
+
+    QPointer<Run> m_run;
+    QThread m_thread;
+    TrainingWorker* m_worker = nullptr;
+    std::shared_ptr<MetricsBuffer> m_buffer;
+    QTimer m_drainTimer;
+    bool m_paused = false, m_active = false;
+    QString m_device;
+    // For steps per second over a sliding window of a few seconds.
+    qint64 m_rateSteps = 0;
+    double m_rateElapsed = 0.0;
+};
+
+} // namespace alig::ui
