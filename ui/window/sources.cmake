@@ -1,1 +1,8 @@
 # Sources of ui/window (see ui/CMakeLists.txt).
+target_sources(alig_ui PRIVATE
+    ${CMAKE_CURRENT_LIST_DIR}/metrics_export.h
+    ${CMAKE_CURRENT_LIST_DIR}/metrics_export.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/run_library.h
+    ${CMAKE_CURRENT_LIST_DIR}/run_library.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/runs_table.h
+    ${CMAKE_CURRENT_LIST_DIR}/runs_table.cpp)

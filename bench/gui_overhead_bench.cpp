@@ -1,0 +1,84 @@
+// What the window costs: training throughput of the same preset headless and with the
+// window open and every plot live, and the event loop's longest stall meanwhile.
+// Run offscreen (QT_QPA_PLATFORM=offscreen) or under Xvfb; prints a table.
+
+#include "core/experiment/experiment_config.h"
+#include "core/experiment/run_session.h"
+#include "core/train/runtime_env.h"
+#include "ui/config/experiment_panel.h"
+#include "ui/run/run.h"
+#include "ui/window/main_window.h"
+
+#include <nlohmann/json.hpp>
+
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QTemporaryDir>
+#include <QTimer>
+
+#include <cstdio>
+
+using namespace alig;
+
+int main(int argc, char** argv) {
+    core::prepareRuntimeEnvironment(argv);
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName("alig-studio-bench");
+    const std::string preset = argc > 1 ? argv[1] : core::kDefaultPreset;
+    const int64_t epochs = argc > 2 ? std::atoll(argv[2]) : 3;
+    core::ExperimentConfig config = core::ExperimentConfig::fromJson(core::loadPreset(preset));
+    config.training.epochs = epochs;
+    QTemporaryDir tmp;
+
+    // Headless, recording to disk like the window does.
+    config.output.dir = (tmp.path() + "/headless").toStdString();
+    auto session = core::RunSession::create(config);
+    const core::RunResult headless = session->run();
+    const double headlessRate = headless.steps / headless.elapsed;
+    session.reset();
+
+    // The window, all plots live; a 10 ms timer measures how late the event loop runs.
+    config.output.dir.clear();
+    ui::MainWindow window(tmp.path() + "/runs", false);
+    window.setDialogsEnabled(false);
+    window.resize(1600, 1000);
+    window.show();
+    window.experimentPanel()->setConfig(config);
+    QElapsedTimer clock;
+    qint64 last = 0, worstGap = 0;
+    QTimer ticker;
+    ticker.setInterval(10);
+    QObject::connect(&ticker, &QTimer::timeout, [&] {
+        const qint64 now = clock.elapsed();
+        worstGap = std::max(worstGap, now - last);
+        last = now;
+    });
+    QEventLoop loop;
+    ui::Run* finished = nullptr;
+    QObject::connect(&window, &ui::MainWindow::runFinished, [&](ui::Run* run) {
+        finished = run;
+        loop.quit();
+    });
+    clock.start();
+    ticker.start();
+    ui::Run* run = window.startRun();
+    if (!run) {
+        std::fprintf(stderr, "bench: %s\n", qPrintable(window.lastError()));
+        return 2;
+    }
+    loop.exec();
+    ticker.stop();
+    const auto& steps = finished->steps();
+    const double windowRate = steps.size() / steps.back().elapsed;
+
+    std::printf("window overhead, preset %s, %lld epochs (%zu steps)\n\n", preset.c_str(),
+                static_cast<long long>(epochs), steps.size());
+    std::printf("%-28s %12s %10s\n", "mode", "steps/s", "relative");
+    std::printf("%-28s %12.1f %9.1f%%\n", "headless (RunSession)", headlessRate, 100.0);
+    std::printf("%-28s %12.1f %9.1f%%\n", "window, all plots live", windowRate,
+                100.0 * windowRate / headlessRate);
+    std::printf("\nlongest event-loop stall while training: %lld ms (10 ms timer)\n",
+                static_cast<long long>(worstGap));
+    return 0;
+}

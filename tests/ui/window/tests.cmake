@@ -1,0 +1,2 @@
+# Suites for ui/window.
+alig_add_test(tst_ui_main_window ${CMAKE_CURRENT_LIST_DIR}/tst_ui_main_window.cpp)

@@ -1,0 +1,201 @@
+// The window as a user drives it, offscreen: short real runs on a synthetic set, the
+// toolbar's controls, a live max_lr change, export, the run store, closing mid-run.
+
+#include "common/test_support.h"
+#include "core/experiment/run_store.h"
+#include "ui/config/experiment_panel.h"
+#include "ui/plots/loss_plot.h"
+#include "ui/plots/plots_view.h"
+#include "ui/plots/step_size_plot.h"
+#include "ui/run/run.h"
+#include "ui/run/run_controller.h"
+#include "ui/window/main_window.h"
+#include "ui/window/runs_table.h"
+
+#include <QtTest/QtTest>
+
+using namespace alig;
+
+namespace {
+
+core::ExperimentConfig spirals(int64_t epochs) {
+    core::ExperimentConfig c =
+        core::ExperimentConfig::fromJson(core::loadPreset("spirals-mlp-alig"));
+    c.dataset.samples = 400;
+    c.training.epochs = epochs;
+    c.training.threads = 1;
+    return c;
+}
+
+std::unique_ptr<ui::MainWindow> makeWindow(const QString& runsDir, int64_t epochs) {
+    auto w = std::make_unique<ui::MainWindow>(runsDir, /*restoreSettings=*/false);
+    w->setDialogsEnabled(false);
+    w->resize(1400, 900);
+    w->show();
+    w->experimentPanel()->setConfig(spirals(epochs));
+    return w;
+}
+
+QString scratch(const char* name) { return QString::fromStdString(alig::test::scratchDir(name)); }
+
+} // namespace
+
+class TestUiMainWindow : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+    void plotsHoldWhatTheRunStoreRecorded();
+    void invalidFieldBlocksStart();
+    void stepPauseResumeStop();
+    void maxLrChangeMidRunShowsInMetrics();
+    void exportWritesEveryStep();
+    void runsTableRestoresFromTheStore();
+    void closingDuringARunKeepsTheRecords();
+};
+
+void TestUiMainWindow::plotsHoldWhatTheRunStoreRecorded() {
+    auto w = makeWindow(scratch("plots"), 3);
+    QSignalSpy finished(w.get(), &ui::MainWindow::runFinished);
+    ui::Run* run = w->startRun();
+    QVERIFY(run);
+    QVERIFY(finished.wait(60000));
+    QCOMPARE(run->status(), core::RunStatus::Completed);
+    const auto rec = core::readRun(run->runDir().toStdString());
+    QCOMPARE(run->steps().size(), rec.steps.size());
+    auto* loss = w->plotsView()->lossPlot();
+    auto* step = w->plotsView()->stepSizePlot();
+    QCOMPARE(loss->pointCount(run, ui::Series::RawLoss), static_cast<int>(rec.steps.size()));
+    QCOMPARE(loss->pointCount(run, ui::Series::TestLoss), static_cast<int>(rec.epochs.size()));
+    QCOMPARE(step->pointCount(run, ui::Series::StepSize), static_cast<int>(rec.steps.size()));
+    int clipped = 0;
+    for (const auto& s : rec.steps)
+        clipped += s.clipped ? 1 : 0;
+    QCOMPARE(step->pointCount(run, ui::Series::ClippedSteps), clipped);
+    // The runs table shows it with its result.
+    const int row = w->runsTable()->rowOf(run);
+    QVERIFY(row >= 0);
+    QCOMPARE(w->runsTable()->item(row, ui::RunsTable::Status)->text(), QString("completed"));
+    QVERIFY(w->runsTable()->item(row, ui::RunsTable::BestAccuracy)->text().endsWith("%"));
+}
+
+void TestUiMainWindow::invalidFieldBlocksStart() {
+    auto w = makeWindow(scratch("invalid"), 1);
+    core::ExperimentConfig bad = spirals(1);
+    bad.model.type = "resnet";
+    bad.model.depth = 21;
+    w->experimentPanel()->setConfig(bad);
+    QVERIFY(!w->experimentPanel()->isValid());
+    QVERIFY(!w->startAction()->isEnabled());
+    QVERIFY2(w->startAction()->toolTip().contains("model.depth"),
+             qPrintable(w->startAction()->toolTip()));
+    QVERIFY(w->startRun() == nullptr);
+    QVERIFY(w->lastError().contains("6n+2"));
+    QVERIFY(w->registry()->runs().isEmpty());
+    w->experimentPanel()->setConfig(spirals(1));
+    QVERIFY(w->startAction()->isEnabled());
+}
+
+void TestUiMainWindow::stepPauseResumeStop() {
+    auto w = makeWindow(scratch("controls"), 100000);
+    QSignalSpy finished(w.get(), &ui::MainWindow::runFinished);
+    // Step with no run: a paused run starts and takes exactly one step.
+    w->stepAction()->trigger();
+    QVERIFY(w->currentController());
+    ui::Run* run = w->currentController()->run();
+    QTRY_COMPARE_WITH_TIMEOUT(run->steps().size(), size_t{1}, 20000);
+    w->stepAction()->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(run->steps().size(), size_t{2}, 20000);
+    QTest::qWait(100);
+    QCOMPARE(run->steps().size(), size_t{2});
+    QCOMPARE(w->pauseAction()->text(), QString("&Resume"));
+    w->pauseAction()->trigger(); // resume
+    QTRY_VERIFY_WITH_TIMEOUT(run->steps().size() > 60, 20000);
+    w->pauseAction()->trigger(); // pause
+    QTest::qWait(200);
+    const size_t pausedAt = run->steps().size();
+    QTest::qWait(200);
+    QCOMPARE(run->steps().size(), pausedAt);
+    w->stopAction()->trigger();
+    QVERIFY(finished.wait(20000));
+    QCOMPARE(run->status(), core::RunStatus::Stopped);
+    QCOMPARE(core::readRun(run->runDir().toStdString()).steps.size(), run->steps().size());
+}
+
+void TestUiMainWindow::maxLrChangeMidRunShowsInMetrics() {
+    auto w = makeWindow(scratch("maxlr"), 100000);
+    w->stepAction()->trigger();
+    ui::Run* run = w->currentController()->run();
+    QTRY_COMPARE_WITH_TIMEOUT(run->steps().size(), size_t{1}, 20000);
+    emit w->experimentPanel()->maxLrEdited(2e-3); // what the max_lr slider sends
+    w->stepAction()->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(run->steps().size(), size_t{2}, 20000);
+    QCOMPARE(run->steps()[0].maxLr, 0.1);
+    QCOMPARE(run->steps()[1].maxLr, 2e-3);
+    QSignalSpy finished(w.get(), &ui::MainWindow::runFinished);
+    w->stopAction()->trigger();
+    QVERIFY(finished.wait(20000));
+    QCOMPARE(core::readRun(run->runDir().toStdString()).steps[1].maxLr, 2e-3);
+}
+
+void TestUiMainWindow::exportWritesEveryStep() {
+    auto w = makeWindow(scratch("export"), 2);
+    QSignalSpy finished(w.get(), &ui::MainWindow::runFinished);
+    ui::Run* run = w->startRun();
+    QVERIFY(finished.wait(60000));
+    const QString path = scratch("export-out") + "/metrics.csv";
+    QVERIFY(w->exportMetrics(path));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QStringList lines = QString::fromUtf8(file.readAll()).split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), static_cast<int>(run->steps().size()) + 1);
+    QVERIFY(lines[0].startsWith("run,step,epoch,loss,"));
+    QVERIFY(lines[1].startsWith('"' + run->name() + "\",1,1,"));
+    const QStringList last = lines.last().split(',');
+    QCOMPARE(last[1].toLongLong(), run->steps().back().step);
+    QCOMPARE(last[3].toDouble(), run->steps().back().loss);
+    QFile epochs(scratch("export-out") + "/metrics-epochs.csv");
+    QVERIFY(!epochs.exists() || epochs.size() > 0);
+}
+
+void TestUiMainWindow::runsTableRestoresFromTheStore() {
+    const QString store = scratch("store");
+    QString dir;
+    size_t steps = 0;
+    {
+        auto w = makeWindow(store, 2);
+        QSignalSpy finished(w.get(), &ui::MainWindow::runFinished);
+        ui::Run* run = w->startRun();
+        QVERIFY(finished.wait(60000));
+        dir = run->runDir();
+        steps = run->steps().size();
+    }
+    auto w = makeWindow(store, 1);
+    QCOMPARE(w->registry()->runs().size(), 1);
+    ui::Run* restored = w->registry()->runs().front();
+    QCOMPARE(restored->runDir(), dir);
+    QCOMPARE(restored->steps().size(), steps);
+    QCOMPARE(restored->status(), core::RunStatus::Completed);
+    QVERIFY(!restored->isVisible()); // past runs start hidden
+    QCOMPARE(w->runsTable()->rowCount(), 1);
+    // Ticking its box shows it in the plots.
+    w->runsTable()->item(0, ui::RunsTable::Show)->setCheckState(Qt::Checked);
+    QVERIFY(restored->isVisible());
+    QCOMPARE(w->plotsView()->lossPlot()->pointCount(restored, ui::Series::RawLoss),
+             static_cast<int>(steps));
+}
+
+void TestUiMainWindow::closingDuringARunKeepsTheRecords() {
+    auto w = makeWindow(scratch("close"), 100000);
+    ui::Run* run = w->startRun();
+    QTRY_VERIFY_WITH_TIMEOUT(run->steps().size() > 30, 20000);
+    const QString dir = run->runDir();
+    w->close();
+    const auto rec = core::readRun(dir.toStdString());
+    QCOMPARE(rec.info["status"].get<std::string>(), std::string("stopped"));
+    QVERIFY(rec.steps.size() >= run->steps().size());
+    w.reset(); // no hang, no crash on destruction
+}
+
+QTEST_MAIN(TestUiMainWindow)
+#include "tst_ui_main_window.moc"

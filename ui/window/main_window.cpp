@@ -1,0 +1,507 @@
+#include "ui/window/main_window.h"
+
+#include "core/experiment/run_store.h"
+#include "core/train/device.h"
+#include "core/train/runtime_env.h"
+#include "core/util/error.h"
+#include "core/util/paths.h"
+#include "ui/config/experiment_panel.h"
+#include "ui/plots/plots_view.h"
+#include "ui/run/run.h"
+#include "ui/run/run_controller.h"
+#include "ui/window/metrics_export.h"
+#include "ui/window/run_library.h"
+#include "ui/window/runs_table.h"
+
+#include <nlohmann/json.hpp>
+#include <torch/version.h>
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QRegularExpression>
+#include <QSettings>
+#include <QStatusBar>
+#include <QStyle>
+#include <QToolBar>
+
+#include <cmath>
+#include <fstream>
+
+namespace alig::ui {
+
+namespace {
+
+constexpr int kMaxRecentFiles = 8;
+
+QString formatDuration(double seconds) {
+    if (!std::isfinite(seconds) || seconds < 0)
+        return QStringLiteral("--:--");
+    const qint64 s = std::llround(seconds);
+    if (s >= 3600)
+        return QStringLiteral("%1:%2:%3")
+            .arg(s / 3600)
+            .arg((s / 60) % 60, 2, 10, QChar('0'))
+            .arg(s % 60, 2, 10, QChar('0'));
+    return QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QChar('0'));
+}
+
+core::ExperimentConfig defaultConfig() {
+    try {
+        return core::ExperimentConfig::fromJson(core::loadPreset(core::kDefaultPreset));
+    } catch (const core::Error&) {
+        return core::ExperimentConfig{}; // no presets installed: the built-in defaults
+    }
+}
+
+} // namespace
+
+MainWindow::MainWindow(QString runsDir, bool restore, QWidget* parent)
+    : QMainWindow(parent), m_runsDir(runsDir.isEmpty()
+                                         ? QString::fromStdString(core::defaultRunsDir())
+                                         : std::move(runsDir)) {
+    setWindowTitle(tr("ALI-G Studio"));
+    setObjectName("MainWindow");
+    m_registry = new RunRegistry(this);
+
+    m_plots = new PlotsView(m_registry, this);
+    setCentralWidget(m_plots);
+
+    m_panel = new ExperimentPanel;
+    auto* panelDock = new QDockWidget(tr("Experiment"), this);
+    panelDock->setObjectName("ExperimentDock");
+    panelDock->setWidget(m_panel);
+    addDockWidget(Qt::LeftDockWidgetArea, panelDock);
+
+    m_runsTable = new RunsTable(m_registry);
+    auto* runsDock = new QDockWidget(tr("Runs"), this);
+    runsDock->setObjectName("RunsDock");
+    runsDock->setWidget(m_runsTable);
+    addDockWidget(Qt::BottomDockWidgetArea, runsDock);
+
+    createActions();
+    createMenus();
+    createStatusBar();
+
+    connect(m_panel, &ExperimentPanel::validityChanged, this, [this](bool) { updateActions(); });
+    connect(m_panel, &ExperimentPanel::maxLrEdited, this, [this](std::optional<double> maxLr) {
+        // A live change: the current run takes it at its next step and records it.
+        if (m_current && m_current->isActive())
+            m_current->setMaxLr(maxLr);
+    });
+    connect(m_runsTable, &RunsTable::renamed, this, [this](Run* run, const QString& name) {
+        try {
+            renameRunOnDisk(*run, name);
+            run->setName(name);
+        } catch (const std::exception& e) {
+            showError(tr("Rename"), QString::fromStdString(e.what()));
+            run->setName(run->name()); // puts the old name back in the table
+        }
+    });
+    connect(m_runsTable, &RunsTable::deleteRequested, this, &MainWindow::deleteRuns);
+    connect(m_runsTable, &RunsTable::runActivated, this, [this](Run* run) {
+        for (RunController* c : m_controllers)
+            if (c->run() == run && c->isActive())
+                setCurrent(c);
+        run->setVisible(true);
+    });
+
+    m_panel->setConfig(defaultConfig());
+    if (restore)
+        restoreSettings();
+    const QStringList problems = loadRunStore(m_runsDir, *m_registry);
+    if (!problems.isEmpty())
+        statusBar()->showMessage(tr("Skipped %n unreadable run folder(s): %1", "", problems.size())
+                                     .arg(problems.first()),
+                                 10000);
+    updateActions();
+    updateStatusBar();
+}
+
+MainWindow::~MainWindow() {
+    for (RunController* c : m_controllers)
+        c->stopAndWait();
+    qDeleteAll(m_controllers);
+}
+
+void MainWindow::createActions() {
+    QStyle* s = style();
+    m_start = new QAction(s->standardIcon(QStyle::SP_MediaPlay), tr("&Start"), this);
+    m_start->setShortcut(Qt::Key_F5);
+    m_start->setToolTip(tr("Start a new run of the experiment on the left (F5). Several runs "
+                           "may train at once."));
+    connect(m_start, &QAction::triggered, this, [this] { startRun(); });
+
+    m_pause = new QAction(s->standardIcon(QStyle::SP_MediaPause), tr("&Pause"), this);
+    m_pause->setShortcut(Qt::Key_F6);
+    m_pause->setToolTip(tr("Pause the current run after its step, or resume it (F6)"));
+    connect(m_pause, &QAction::triggered, this, [this] {
+        if (!m_current)
+            return;
+        if (m_current->isPaused())
+            m_current->resume();
+        else
+            m_current->pause();
+    });
+
+    m_stop = new QAction(s->standardIcon(QStyle::SP_MediaStop), tr("S&top"), this);
+    m_stop->setShortcut(QKeySequence(Qt::SHIFT | Qt::Key_F5));
+    m_stop->setToolTip(tr("Stop the current run: it finishes its step and keeps everything "
+                          "it recorded (Shift+F5)"));
+    connect(m_stop, &QAction::triggered, this, [this] {
+        if (m_current)
+            m_current->stop();
+    });
+
+    m_step = new QAction(s->standardIcon(QStyle::SP_MediaSkipForward), tr("Ste&p"), this);
+    m_step->setShortcut(Qt::Key_F10);
+    m_step->setToolTip(tr("Take exactly one optimizer step, then wait (F10). Starts a paused "
+                          "run when none is active."));
+    connect(m_step, &QAction::triggered, this, [this] {
+        if (!(m_current && m_current->isActive()) && !startRun(/*paused=*/true))
+            return;
+        m_current->stepOnce();
+    });
+
+    auto* toolbar = addToolBar(tr("Run"));
+    toolbar->setObjectName("RunToolbar");
+    toolbar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    toolbar->addActions({m_start, m_pause, m_stop, m_step});
+}
+
+void MainWindow::createMenus() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&Open Experiment…"), QKeySequence::Open, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(
+            this, tr("Open experiment"), QFileInfo(m_experimentPath).path(),
+            tr("Experiments (*.json);;All files (*)"));
+        if (!path.isEmpty())
+            openExperiment(path);
+    });
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    file->addAction(tr("&Save Experiment"), QKeySequence::Save, this, [this] {
+        QString path = m_experimentPath;
+        if (path.isEmpty())
+            path = QFileDialog::getSaveFileName(this, tr("Save experiment"),
+                                                m_panel->config().name.c_str() + QString(".json"),
+                                                tr("Experiments (*.json)"));
+        if (!path.isEmpty())
+            saveExperiment(path);
+    });
+    file->addAction(tr("Save Experiment &As…"), QKeySequence::SaveAs, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Save experiment"), m_panel->config().name.c_str() + QString(".json"),
+            tr("Experiments (*.json)"));
+        if (!path.isEmpty())
+            saveExperiment(path);
+    });
+    file->addSeparator();
+    file->addAction(tr("&Export Metrics (CSV)…"), this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export metrics"),
+                                                          "metrics.csv", tr("CSV (*.csv)"));
+        if (!path.isEmpty())
+            exportMetrics(path);
+    });
+    file->addSeparator();
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+    rebuildRecentMenu();
+
+    QMenu* run = menuBar()->addMenu(tr("&Run"));
+    run->addActions({m_start, m_pause, m_stop, m_step});
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    for (QDockWidget* dock : findChildren<QDockWidget*>())
+        view->addAction(dock->toggleViewAction());
+    view->addAction(tr("Reload Run Store"), this, [this] { loadRunStore(m_runsDir, *m_registry); });
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About ALI-G Studio"), this, [this] {
+        const QString blas = QString::fromStdString(core::blasCoreName());
+        QMessageBox::about(
+            this, tr("About ALI-G Studio"),
+            tr("<h3>ALI-G Studio %1</h3>"
+               "<p>Watch neural networks train with ALI-G (Berrada, Zisserman, Kumar, ICML "
+               "2020): the step min(loss / ||g||², max_lr) adapts to every mini-batch.</p>"
+               "<p>LibTorch %2 · BLAS: %3 · OpenMP wait policy: %4<br>Runs: %5</p>")
+                .arg(ALIG_VERSION, TORCH_VERSION,
+                     blas.isEmpty() ? tr("reference (slow: install libopenblas0-pthread)")
+                                    : "OpenBLAS " + blas,
+                     *core::ompWaitPolicy() ? core::ompWaitPolicy() : "default", m_runsDir));
+    });
+}
+
+void MainWindow::createStatusBar() {
+    m_deviceLabel = new QLabel;
+    m_deviceLabel->setToolTip(tr("Where the current run trains"));
+    m_speedLabel = new QLabel;
+    m_speedLabel->setToolTip(tr("Optimizer steps per second of the current run"));
+    m_stepLabel = new QLabel;
+    m_stepLabel->setToolTip(tr("The step size ALI-G took at the latest step (the learning rate "
+                               "for other methods)"));
+    m_epochProgress = new QProgressBar;
+    m_epochProgress->setMaximumWidth(180);
+    m_epochProgress->setFormat(tr("epoch %p%"));
+    m_epochProgress->setToolTip(tr("Progress through the current epoch"));
+    m_etaLabel = new QLabel;
+    m_etaLabel->setToolTip(tr("Time left until the run's last epoch ends, at the current speed"));
+    statusBar()->addPermanentWidget(m_deviceLabel);
+    statusBar()->addPermanentWidget(m_speedLabel);
+    statusBar()->addPermanentWidget(m_stepLabel);
+    statusBar()->addPermanentWidget(m_epochProgress);
+    statusBar()->addPermanentWidget(m_etaLabel);
+}
+
+Run* MainWindow::startRun(bool paused, int64_t stopAfterStep) {
+    if (!m_panel->isValid()) {
+        showError(tr("Cannot start"), m_panel->validationMessage());
+        return nullptr;
+    }
+    const core::ExperimentConfig config = m_panel->config();
+    QString name = QString::fromStdString(config.name);
+    int n = 1;
+    for (Run* r : m_registry->runs())
+        if (r->isLive() && r->name().startsWith(name))
+            ++n;
+    if (n > 1)
+        name += QStringLiteral(" #%1").arg(n);
+    // A session id until the run folder exists; the folder's name once it does.
+    static int counter = 0;
+    auto* run = new Run(QStringLiteral("session-%1").arg(++counter), name,
+                        m_registry->nextColor(), config);
+    m_registry->add(run);
+
+    auto* controller = new RunController(run, config, QString(), QString(), this);
+    m_controllers << controller;
+    connect(controller, &RunController::progressed, this, [this, controller] {
+        if (controller == m_current)
+            updateStatusBar();
+    });
+    connect(controller, &RunController::pausedChanged, this, [this] { updateActions(); });
+    connect(controller, &RunController::started, this, [this, controller] {
+        if (controller == m_current)
+            updateStatusBar();
+    });
+    connect(controller, &RunController::failed, this, [this, run](const QString& message) {
+        showError(tr("Run \"%1\" failed").arg(run ? run->name() : QString()), message);
+        updateActions();
+    });
+    connect(controller, &RunController::finished, this,
+            [this, run, controller](core::RunStatus status, const QString& message) {
+                if (status == core::RunStatus::Diverged || status == core::RunStatus::Failed)
+                    showError(tr("Run \"%1\" %2").arg(run->name(),
+                                                     QString::fromStdString(
+                                                         core::runStatusName(status))),
+                              message + tr("\nThe plots keep everything before it."));
+                else
+                    statusBar()->showMessage(tr("%1: %2").arg(run->name(), message), 8000);
+                if (controller == m_current)
+                    updateStatusBar();
+                updateActions();
+                emit runFinished(run);
+            });
+    if (stopAfterStep > 0)
+        controller->stopAfterStep(stopAfterStep);
+    setCurrent(controller);
+    controller->start(paused);
+    updateActions();
+    return run;
+}
+
+void MainWindow::setCurrent(RunController* controller) {
+    m_current = controller;
+    updateActions();
+    updateStatusBar();
+}
+
+void MainWindow::updateActions() {
+    const bool active = m_current && m_current->isActive();
+    m_start->setEnabled(m_panel->isValid());
+    m_start->setToolTip(m_panel->isValid()
+                            ? tr("Start a new run of the experiment on the left (F5)")
+                            : tr("Fix the experiment first: %1").arg(m_panel->validationMessage()));
+    m_pause->setEnabled(active);
+    const bool paused = active && m_current->isPaused();
+    m_pause->setText(paused ? tr("&Resume") : tr("&Pause"));
+    m_pause->setIcon(style()->standardIcon(paused ? QStyle::SP_MediaPlay : QStyle::SP_MediaPause));
+    m_stop->setEnabled(active);
+    m_step->setEnabled(active || m_panel->isValid());
+}
+
+void MainWindow::updateStatusBar() {
+    Run* run = m_current ? m_current->run() : nullptr;
+    if (!run) {
+        m_deviceLabel->clear();
+        m_speedLabel->clear();
+        m_stepLabel->clear();
+        m_etaLabel->clear();
+        m_epochProgress->setValue(0);
+        return;
+    }
+    m_deviceLabel->setText(tr("device: %1").arg(m_current->device().isEmpty() ? tr("starting…")
+                                                                              : m_current->device()));
+    const double rate = run->stepsPerSecond();
+    m_speedLabel->setText(rate > 0 ? tr("%1 steps/s").arg(rate, 0, 'f', 0) : QString());
+    if (run->steps().empty()) {
+        m_stepLabel->clear();
+        m_epochProgress->setValue(0);
+        m_etaLabel->clear();
+        return;
+    }
+    const core::StepMetrics& last = run->steps().back();
+    m_stepLabel->setText(tr("step size %1%2")
+                             .arg(last.stepSize, 0, 'g', 3)
+                             .arg(last.clipped ? tr(" (clipped)") : QString()));
+    const int64_t perEpoch = std::max<int64_t>(1, run->stepsPerEpoch());
+    const int64_t inEpoch = last.step - (last.epoch - 1) * perEpoch;
+    m_epochProgress->setValue(static_cast<int>(100 * inEpoch / perEpoch));
+    m_epochProgress->setFormat(tr("epoch %1/%2: %p%").arg(last.epoch).arg(run->totalEpochs()));
+    const int64_t left = run->totalEpochs() * perEpoch - last.step;
+    m_etaLabel->setText(run->isLive() && rate > 0
+                            ? tr("%1 left").arg(formatDuration(static_cast<double>(left) / rate))
+                            : QString());
+}
+
+void MainWindow::showError(const QString& title, const QString& message) {
+    m_lastError = message;
+    statusBar()->showMessage(title + ": " + message.section('\n', 0, 0), 15000);
+    if (m_dialogs) {
+        // Non-modal: training goes on and the plots keep updating while it is open.
+        auto* box = new QMessageBox(QMessageBox::Warning, title, message, QMessageBox::Ok, this);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+    }
+}
+
+bool MainWindow::openExperiment(const QString& path) {
+    try {
+        const auto config = core::ExperimentConfig::fromJson(core::readJsonFile(path.toStdString()));
+        m_panel->setConfig(config);
+        m_experimentPath = path;
+        addRecentFile(path);
+        statusBar()->showMessage(tr("Opened %1").arg(path), 5000);
+        return true;
+    } catch (const core::Error& e) {
+        const QString what = QString::fromStdString(e.what());
+        showError(tr("Cannot open experiment"),
+                  what.startsWith(path) ? what : path + ": " + what);
+        return false;
+    }
+}
+
+bool MainWindow::saveExperiment(const QString& path) {
+    std::ofstream out(path.toStdString(), std::ios::trunc);
+    out << m_panel->config().toJson().dump(2) << '\n';
+    if (!out) {
+        showError(tr("Cannot save experiment"), path + tr(": cannot write"));
+        return false;
+    }
+    m_experimentPath = path;
+    addRecentFile(path);
+    statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
+    return true;
+}
+
+bool MainWindow::exportMetrics(const QString& path) {
+    QList<const Run*> runs;
+    for (Run* r : m_runsTable->selectedRuns())
+        runs << r;
+    if (runs.isEmpty())
+        for (Run* r : m_registry->runs())
+            if (r->isVisible())
+                runs << r;
+    try {
+        QString epochs = path;
+        epochs.replace(QRegularExpression("\\.csv$"), "");
+        exportMetricsCsv(runs, path, epochs + "-epochs.csv");
+        statusBar()->showMessage(tr("Exported %n run(s) to %1", "", runs.size()).arg(path), 5000);
+        return true;
+    } catch (const core::Error& e) {
+        showError(tr("Export failed"), QString::fromStdString(e.what()));
+        return false;
+    }
+}
+
+void MainWindow::deleteRuns(const QList<Run*>& runs) {
+    QStringList names;
+    for (Run* r : runs)
+        names << r->name();
+    if (m_dialogs &&
+        QMessageBox::question(this, tr("Delete runs"),
+                              tr("Delete %n run(s) and their folders from disk?\n\n%1", "",
+                                 runs.size())
+                                  .arg(names.join('\n'))) != QMessageBox::Yes)
+        return;
+    for (Run* r : runs) {
+        try {
+            deleteRunFromDisk(*r);
+            m_registry->remove(r);
+        } catch (const core::Error& e) {
+            showError(tr("Cannot delete"), QString::fromStdString(e.what()));
+        }
+    }
+}
+
+void MainWindow::addRecentFile(const QString& path) {
+    QSettings settings;
+    QStringList files = settings.value("recentFiles").toStringList();
+    files.removeAll(path);
+    files.prepend(path);
+    while (files.size() > kMaxRecentFiles)
+        files.removeLast();
+    settings.setValue("recentFiles", files);
+    rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu() {
+    m_recentMenu->clear();
+    const QStringList files = QSettings().value("recentFiles").toStringList();
+    for (const QString& f : files)
+        m_recentMenu->addAction(QFileInfo(f).fileName(), this, [this, f] { openExperiment(f); })
+            ->setToolTip(f);
+    m_recentMenu->setEnabled(!files.isEmpty());
+}
+
+void MainWindow::saveSettings() {
+    QSettings settings;
+    settings.setValue("window/geometry", saveGeometry());
+    settings.setValue("window/state", saveState());
+    settings.setValue("experiment/last", QString::fromStdString(m_panel->config().toJson().dump()));
+    settings.setValue("experiment/path", m_experimentPath);
+    m_plots->settings().save(settings);
+}
+
+void MainWindow::restoreSettings() {
+    QSettings settings;
+    restoreGeometry(settings.value("window/geometry").toByteArray());
+    restoreState(settings.value("window/state").toByteArray());
+    m_experimentPath = settings.value("experiment/path").toString();
+    const QString last = settings.value("experiment/last").toString();
+    if (!last.isEmpty()) {
+        try {
+            m_panel->setConfig(
+                core::ExperimentConfig::fromJson(nlohmann::json::parse(last.toStdString())));
+        } catch (const std::exception&) {
+            // An older or damaged setting: keep the default preset.
+        }
+    }
+    PlotSettings plotSettings = m_plots->settings();
+    plotSettings.load(settings);
+    m_plots->setSettings(plotSettings);
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    // Runs stop cleanly: each finishes its step, records it and closes its files.
+    for (RunController* c : m_controllers)
+        c->stopAndWait();
+    saveSettings();
+    event->accept();
+}
+
+} // namespace alig::ui

@@ -1,0 +1,100 @@
+#pragma once
+// alig-studio's window: the experiment panel (left dock), the live plots (centre), the
+// runs table (bottom dock), run controls on the toolbar, and a status bar with the
+// device, speed, current step size and epoch progress. It wires panels, plots and run
+// controllers together and holds no training logic.
+
+#include "core/experiment/experiment_config.h"
+#include "core/train/metrics.h"
+
+#include <QMainWindow>
+#include <QPointer>
+
+#include <optional>
+
+class QAction;
+class QLabel;
+class QMenu;
+class QProgressBar;
+
+namespace alig::ui {
+
+class ExperimentPanel;
+class PlotsView;
+class Run;
+class RunController;
+class RunRegistry;
+class RunsTable;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+
+public:
+    // `runsDir` empty: the run store's default folder. With `restoreSettings` false the
+    // window starts from the default preset and default layout (tests, screenshots).
+    explicit MainWindow(QString runsDir = {}, bool restoreSettings = true,
+                        QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // With dialogs off, errors go to the status bar only (tests and --screenshot).
+    void setDialogsEnabled(bool enabled) { m_dialogs = enabled; }
+
+    ExperimentPanel* experimentPanel() const { return m_panel; }
+    PlotsView* plotsView() const { return m_plots; }
+    RunsTable* runsTable() const { return m_runsTable; }
+    RunRegistry* registry() const { return m_registry; }
+    RunController* currentController() const { return m_current; }
+    QAction* startAction() const { return m_start; }
+    QAction* pauseAction() const { return m_pause; }
+    QAction* stopAction() const { return m_stop; }
+    QAction* stepAction() const { return m_step; }
+    QString lastError() const { return m_lastError; }
+
+    // Starts a run of the panel's experiment; returns it (null when the config is invalid).
+    Run* startRun(bool paused = false, int64_t stopAfterStep = 0);
+    bool openExperiment(const QString& path);
+    bool saveExperiment(const QString& path);
+    // Writes the selected runs' metrics (all visible runs when none is selected).
+    bool exportMetrics(const QString& path);
+
+signals:
+    // A run ended (completed, stopped, diverged or failed).
+    void runFinished(alig::ui::Run* run);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    void createActions();
+    void createMenus();
+    void createStatusBar();
+    void updateActions();
+    void updateStatusBar();
+    void setCurrent(RunController* controller);
+    void showError(const QString& title, const QString& message);
+    void addRecentFile(const QString& path);
+    void rebuildRecentMenu();
+    void deleteRuns(const QList<Run*>& runs);
+    void saveSettings();
+    void restoreSettings();
+
+    QString m_runsDir;
+    bool m_dialogs = true;
+    QString m_lastError;
+    QString m_experimentPath;
+
+    RunRegistry* m_registry = nullptr;
+    ExperimentPanel* m_panel = nullptr;
+    PlotsView* m_plots = nullptr;
+    RunsTable* m_runsTable = nullptr;
+    QList<RunController*> m_controllers;
+    QPointer<RunController> m_current;
+
+    QAction *m_start = nullptr, *m_pause = nullptr, *m_stop = nullptr, *m_step = nullptr;
+    QMenu* m_recentMenu = nullptr;
+    QLabel *m_deviceLabel = nullptr, *m_speedLabel = nullptr, *m_stepLabel = nullptr,
+           *m_etaLabel = nullptr;
+    QProgressBar* m_epochProgress = nullptr;
+};
+
+} // namespace alig::ui

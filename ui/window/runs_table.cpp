@@ -1,0 +1,166 @@
+#include "ui/window/runs_table.h"
+
+#include "ui/run/run.h"
+
+#include <QHeaderView>
+#include <QMenu>
+#include <QPainter>
+
+namespace alig::ui {
+
+namespace {
+
+QIcon swatch(const QColor& color) {
+    QPixmap pixmap(14, 14);
+    pixmap.fill(Qt::transparent);
+    QPainter p(&pixmap);
+    p.setRenderHint(QPainter::Antialiasing);
+    p.setBrush(color);
+    p.setPen(color.darker(130));
+    p.drawRoundedRect(QRectF(1, 1, 12, 12), 3, 3);
+    return QIcon(pixmap);
+}
+
+QString statusText(const Run& run) {
+    switch (run.status()) {
+    case core::RunStatus::Running: return run.isLive() ? RunsTable::tr("training") : "";
+    case core::RunStatus::Completed: return RunsTable::tr("completed");
+    case core::RunStatus::Stopped: return RunsTable::tr("stopped");
+    case core::RunStatus::Diverged: return RunsTable::tr("diverged");
+    case core::RunStatus::Failed: return RunsTable::tr("failed");
+    }
+    return {};
+}
+
+} // namespace
+
+RunsTable::RunsTable(RunRegistry* registry, QWidget* parent)
+    : QTableWidget(0, ColumnCount, parent), m_registry(registry) {
+    setHorizontalHeaderLabels(
+        {tr("Show"), tr("Run"), tr("Optimizer"), tr("Status"), tr("Best test acc."), tr("Steps/s")});
+    horizontalHeaderItem(Show)->setToolTip(tr("Show or hide this run's curves in every plot"));
+    horizontalHeaderItem(Name)->setToolTip(tr("The run's name and colour; double-click to rename"));
+    horizontalHeaderItem(BestAccuracy)
+        ->setToolTip(tr("The best test accuracy over the run's epochs so far"));
+    horizontalHeaderItem(Speed)->setToolTip(tr("Optimizer steps per second while training"));
+    verticalHeader()->hide();
+    horizontalHeader()->setSectionResizeMode(Name, QHeaderView::Stretch);
+    horizontalHeader()->setSectionResizeMode(Optimizer, QHeaderView::ResizeToContents);
+    setSelectionBehavior(QAbstractItemView::SelectRows);
+    setSelectionMode(QAbstractItemView::ExtendedSelection);
+    setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed);
+    setContextMenuPolicy(Qt::CustomContextMenu);
+    setAlternatingRowColors(true);
+
+    for (Run* run : registry->runs())
+        addRow(run);
+    connect(registry, &RunRegistry::runAdded, this, &RunsTable::addRow);
+    connect(registry, &RunRegistry::runRemoved, this, &RunsTable::removeRow);
+    connect(this, &QTableWidget::itemChanged, this, [this](QTableWidgetItem* item) {
+        if (m_updating)
+            return;
+        Run* run = runAt(item->row());
+        if (!run)
+            return;
+        if (item->column() == Show)
+            run->setVisible(item->checkState() == Qt::Checked);
+        else if (item->column() == Name && item->text() != run->name() &&
+                 !item->text().trimmed().isEmpty())
+            emit renamed(run, item->text().trimmed());
+    });
+    connect(this, &QTableWidget::cellDoubleClicked, this, [this](int row, int column) {
+        if (column != Name)
+            if (Run* run = runAt(row))
+                emit runActivated(run);
+    });
+    connect(this, &QWidget::customContextMenuRequested, this, &RunsTable::showContextMenu);
+}
+
+Run* RunsTable::runAt(int row) const { return row >= 0 && row < m_rows.size() ? m_rows[row] : nullptr; }
+
+int RunsTable::rowOf(const Run* run) const { return m_rows.indexOf(const_cast<Run*>(run)); }
+
+QList<Run*> RunsTable::selectedRuns() const {
+    QList<Run*> runs;
+    for (int row = 0; row < m_rows.size(); ++row)
+        if (selectionModel()->isRowSelected(row, QModelIndex()))
+            runs << m_rows[row];
+    return runs;
+}
+
+void RunsTable::addRow(Run* run) {
+    m_updating = true;
+    const int row = rowCount();
+    insertRow(row);
+    m_rows.append(run);
+    auto* show = new QTableWidgetItem;
+    show->setFlags(Qt::ItemIsUserCheckable | Qt::ItemIsEnabled | Qt::ItemIsSelectable);
+    setItem(row, Show, show);
+    auto* name = new QTableWidgetItem;
+    name->setFlags(Qt::ItemIsEditable | Qt::ItemIsEnabled | Qt::ItemIsSelectable);
+    setItem(row, Name, name);
+    for (int c = Optimizer; c < ColumnCount; ++c) {
+        auto* item = new QTableWidgetItem;
+        item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
+        if (c == BestAccuracy || c == Speed)
+            item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+        setItem(row, c, item);
+    }
+    m_updating = false;
+    refresh(run);
+    connect(run, &Run::changed, this, [this, run] { refresh(run); });
+}
+
+void RunsTable::removeRow(Run* run) {
+    const int row = rowOf(run);
+    if (row < 0)
+        return;
+    disconnect(run, nullptr, this, nullptr);
+    m_rows.removeAt(row);
+    QTableWidget::removeRow(row);
+}
+
+void RunsTable::refresh(Run* run) {
+    const int row = rowOf(run);
+    if (row < 0)
+        return;
+    m_updating = true;
+    item(row, Show)->setCheckState(run->isVisible() ? Qt::Checked : Qt::Unchecked);
+    QTableWidgetItem* name = item(row, Name);
+    if (!isPersistentEditorOpen(name))
+        name->setText(run->name());
+    name->setIcon(swatch(run->color()));
+    name->setToolTip(run->runDir().isEmpty() ? run->name() : run->runDir());
+    item(row, Optimizer)->setText(run->optimizerSummary());
+    item(row, Status)->setText(statusText(*run));
+    item(row, Status)->setToolTip(run->message());
+    item(row, BestAccuracy)
+        ->setText(run->epochs().empty() ? QString()
+                                        : QString::number(100.0 * run->bestTestAccuracy(), 'f', 2) + " %");
+    item(row, Speed)->setText(run->stepsPerSecond() > 0 ? QString::number(run->stepsPerSecond(), 'f', 0)
+                                                        : QString());
+    m_updating = false;
+}
+
+void RunsTable::showContextMenu(const QPoint& pos) {
+    const QList<Run*> runs = selectedRuns();
+    if (runs.isEmpty())
+        return;
+    QMenu menu(this);
+    QAction* rename = menu.addAction(tr("Rename"));
+    rename->setEnabled(runs.size() == 1);
+    QAction* showAll = menu.addAction(tr("Show in plots"));
+    QAction* hideAll = menu.addAction(tr("Hide from plots"));
+    menu.addSeparator();
+    QAction* remove = menu.addAction(tr("Delete…"));
+    QAction* chosen = menu.exec(viewport()->mapToGlobal(pos));
+    if (chosen == rename)
+        editItem(item(rowOf(runs.front()), Name));
+    else if (chosen == showAll || chosen == hideAll)
+        for (Run* r : runs)
+            r->setVisible(chosen == showAll);
+    else if (chosen == remove)
+        emit deleteRequested(runs);
+}
+
+} // namespace alig::ui

@@ -1,0 +1,45 @@
+#pragma once
+// The runs of this session and of the run store, one row each: a checkbox that shows or
+// hides the run's curves in every plot, its colour and name (editable), the optimizer and
+// its key setting, status, best test accuracy and speed.
+
+#include <QHash>
+#include <QTableWidget>
+
+namespace alig::ui {
+
+class Run;
+class RunRegistry;
+
+class RunsTable : public QTableWidget {
+    Q_OBJECT
+
+public:
+    enum Column { Show, Name, Optimizer, Status, BestAccuracy, Speed, ColumnCount };
+
+    explicit RunsTable(RunRegistry* registry, QWidget* parent = nullptr);
+
+    // The runs whose rows are selected (for export), in table order.
+    QList<Run*> selectedRuns() const;
+    Run* runAt(int row) const;
+    int rowOf(const Run* run) const;
+
+signals:
+    void runActivated(alig::ui::Run* run);
+    // The user asked to delete these runs (the window confirms and deletes).
+    void deleteRequested(const QList<alig::ui::Run*>& runs);
+    // A new name was typed in; the window writes it to disk.
+    void renamed(alig::ui::Run* run, const QString& name);
+
+private:
+    void addRow(Run* run);
+    void removeRow(Run* run);
+    void refresh(Run* run);
+    void showContextMenu(const QPoint& pos);
+
+    RunRegistry* m_registry;
+    QList<Run*> m_rows;
+    bool m_updating = false;
+};
+
+} // namespace alig::ui
