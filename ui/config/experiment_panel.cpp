@@ -182,8 +182,9 @@ QString pathOf(const QString& message) {
 
 QFormLayout* newForm(QGroupBox* box) {
     auto* form = new QFormLayout(box);
-    // Fields below their labels when the dock is too narrow for both on one line.
-    form->setRowWrapPolicy(QFormLayout::WrapLongRows);
+    // Labels are short enough for a 360 px dock. WrapLongRows would add height-for-width,
+    // whose cached heights QFormLayout::setRowVisible() leaves stale: shown rows got 0 px.
+    form->setRowWrapPolicy(QFormLayout::DontWrapRows);
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     return form;
 }
@@ -276,14 +277,15 @@ QWidget* ExperimentPanel::buildDatasetSection() {
 
     m_path = new QLineEdit;
     addField(form, "dataset.path", tr("Path"), m_path,
-             tr("Where the data is: the folder of the IDX or CIFAR files, or the CSV file; leave "
-                "it empty to use the kind's default folder."),
+             tr("Where the data is: the folder of the IDX or CIFAR files, or the CSV file; "
+                "empty uses /usr/share/datasets/fashion-mnist or, for CIFAR, %1.")
+                 .arg(toQ(core::defaultDatasetsDir())),
              withBrowseButton(m_path, &m_pathBrowse));
     connect(m_pathBrowse, &QPushButton::clicked, this, [this] { browse(Browse::DatasetPath); });
     m_pathBrowse->setToolTip(tr("Pick the data folder (or, for CSV, the file) in a dialog."));
 
     m_testPath = new QLineEdit;
-    m_testPath->setPlaceholderText(tr("none: split the training file"));
+    m_testPath->setPlaceholderText(tr("empty: split Path"));
     addField(form, "dataset.test_path", tr("Test file"), m_testPath,
              tr("A separate CSV file with the same columns to test on; leave it empty to hold out "
                 "part of the training file instead."),
@@ -466,6 +468,7 @@ QWidget* ExperimentPanel::buildOptimizerSection() {
     m_project->setToolTip(tr("Keep all weights inside a ball of this radius, the paper's "
                              "regulariser in place of weight decay."));
     m_radius = numberBox(0.0, 1e12, 1.0, true);
+    m_radius->setValue(100.0); // the paper's CIFAR radius, offered when projection is ticked
     {
         auto* row = new QWidget;
         auto* layout = new QHBoxLayout(row);
@@ -566,6 +569,8 @@ QWidget* ExperimentPanel::buildOutputSection() {
     m_checkpointEvery = intBox(0);
     m_checkpointEvery->setSpecialValueText(tr("only at the end"));
     m_checkpointEvery->setSuffix(tr(" epochs"));
+    connect(m_checkpointEvery, &QSpinBox::valueChanged, this,
+            [this](int n) { m_checkpointEvery->setSuffix(n == 1 ? tr(" epoch") : tr(" epochs")); });
     addField(form, "output.checkpoint_every", tr("Checkpoint every"), m_checkpointEvery,
              tr("Save the weights every N epochs so that a run can be resumed; 0 saves only at "
                 "the end."));
@@ -824,16 +829,12 @@ void ExperimentPanel::updateVisibility() {
         it->form->setRowVisible(it->widget, isRelevant(it.key()));
 
     const QString kind = dataOf(m_kind);
-    QString placeholder = tr("required");
-    if (kind == "fashion-mnist")
-        placeholder = tr("default: /usr/share/datasets/fashion-mnist");
-    else if (kind == "cifar10" || kind == "cifar100")
-        placeholder = tr("default: %1").arg(toQ(core::defaultDatasetsDir()));
+    if (kind == "fashion-mnist" || kind == "cifar10" || kind == "cifar100")
+        m_path->setPlaceholderText(tr("empty: the default folder"));
     else if (kind == "csv")
-        placeholder = tr("the CSV file (required)");
+        m_path->setPlaceholderText(tr("CSV file (required)"));
     else
-        placeholder = tr("the folder of the IDX files (required)");
-    m_path->setPlaceholderText(placeholder);
+        m_path->setPlaceholderText(tr("IDX folder (required)"));
 
     // Unticked, the eps box shows what the method will use.
     if (!m_customEps->isChecked()) {

@@ -505,10 +505,15 @@ void TestUiExperimentPanel::visibility() {
     c.model.type = value == "mlp" ? "wrn" : "mlp";
     c.optimizer.name = value == "alig" ? "sgd" : "alig";
     panel.setConfig(c);
+    panel.resize(380, 1400);
+    panel.show();
     choose(panel, combo, value);
     for (const QString& path : shown) {
-        QVERIFY2(panel.fieldWidget(path), qPrintable(path));
-        QVERIFY2(panel.fieldWidget(path)->isVisibleTo(&panel), qPrintable(path + " hidden"));
+        QWidget* input = panel.fieldWidget(path);
+        QVERIFY2(input, qPrintable(path));
+        QVERIFY2(input->isVisibleTo(&panel), qPrintable(path + " hidden"));
+        // Laid out with room, not squeezed to 0 px (seen with QFormLayout::WrapLongRows).
+        QTRY_VERIFY2(input->height() >= input->minimumSizeHint().height(), qPrintable(path));
     }
     for (const QString& path : hidden) {
         QVERIFY2(panel.fieldWidget(path), qPrintable(path));
@@ -558,16 +563,16 @@ void TestUiExperimentPanel::screenshots() {
     panel.resize(380, 1400);
     panel.show();
     QVERIFY(panel.loadPreset(core::kDefaultPreset));
-    QCoreApplication::processEvents();
+    QTest::qWait(50);
     QVERIFY(panel.grab().save(dir + "/panel-alig.png"));
 
     choose(panel, "dataset.kind", "csv");
     choose(panel, "optimizer.name", "sgd");
     field<QLineEdit>(panel, "model.hidden")->setText("64, x");
-    QCoreApplication::processEvents();
+    QTest::qWait(50); // layout requests travel up one parent per event loop pass
     QVERIFY(panel.grab().save(dir + "/panel-csv-sgd.png"));
     panel.resize(360, 700); // the dock's size: the form scrolls
-    QCoreApplication::processEvents();
+    QTest::qWait(50);
     QVERIFY(panel.grab().save(dir + "/panel-dock.png"));
 }
 
