@@ -1,0 +1,937 @@
+#include "ui/config/experiment_panel.h"
+
+#include "core/util/error.h"
+#include "core/util/paths.h"
+#include "ui/config/log_slider.h"
+#include "ui/config/number_spin_box.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QRegularExpressionValidator>
+#include <QScrollArea>
+#include <QSignalBlocker>
+#include <QSlider>
+#include <QSpinBox>
+#include <QStyle>
+#include <QVBoxLayout>
+
+#include <nlohmann/json.hpp>
+#include <torch/cuda.h>
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <exception>
+
+namespace alig::ui {
+
+namespace {
+
+// Core keeps its list private; these kinds take samples/noise/classes instead of a path.
+const QStringList kSyntheticKinds{"spirals", "circles", "moons", "xor", "blobs"};
+
+const char* kBaseToolTip = "baseToolTip"; // the tooltip without an error message
+
+QString kindLabel(const QString& kind) {
+    static const QHash<QString, QString> labels{
+        {"fashion-mnist", QObject::tr("Fashion-MNIST (built in)")},
+        {"mnist", QObject::tr("MNIST (IDX folder)")},
+        {"kmnist", QObject::tr("Kuzushiji-MNIST (IDX folder)")},
+        {"idx", QObject::tr("Other IDX folder")},
+        {"cifar10", QObject::tr("CIFAR-10 (binary files)")},
+        {"cifar100", QObject::tr("CIFAR-100 (binary files)")},
+        {"csv", QObject::tr("CSV table")},
+        {"spirals", QObject::tr("Spirals (2-D, synthetic)")},
+        {"circles", QObject::tr("Circles (2-D, synthetic)")},
+        {"moons", QObject::tr("Moons (2-D, synthetic)")},
+        {"xor", QObject::tr("XOR (2-D, synthetic)")},
+        {"blobs", QObject::tr("Blobs (2-D, synthetic)")},
+    };
+    return labels.value(kind, kind);
+}
+
+QString modelLabel(const QString& type) {
+    static const QHash<QString, QString> labels{
+        {"linear", QObject::tr("Linear (logistic regression)")},
+        {"mlp", QObject::tr("MLP (fully connected)")},
+        {"cnn", QObject::tr("Small CNN (images)")},
+        {"resnet", QObject::tr("ResNet (CIFAR)")},
+        {"wrn", QObject::tr("Wide ResNet")},
+        {"torchscript", QObject::tr("TorchScript file (.pt)")},
+    };
+    return labels.value(type, type);
+}
+
+QString optimizerLabel(const QString& name) {
+    static const QHash<QString, QString> labels{
+        {"alig", QObject::tr("ALI-G (adaptive Polyak step)")},
+        {"sgd", QObject::tr("SGD")},
+        {"adam", QObject::tr("Adam")},
+        {"adamw", QObject::tr("AdamW (decoupled weight decay)")},
+    };
+    return labels.value(name, name);
+}
+
+QString toQ(const std::string& s) {
+    return QString::fromStdString(s);
+}
+std::string toStd(const QString& s) {
+    return s.toStdString();
+}
+QString dataOf(const QComboBox* box) {
+    return box->currentData().toString();
+}
+
+// Selects the item whose data is `value`, adding one when the list lacks it (a config from a
+// file may name a device this machine does not have): the form must not change a value.
+void selectData(QComboBox* box, const QString& value) {
+    int index = box->findData(value);
+    if (index < 0) {
+        box->addItem(value, value);
+        index = box->count() - 1;
+    }
+    box->setCurrentIndex(index);
+}
+
+void setInt(QSpinBox* box, int64_t value) {
+    box->setValue(static_cast<int>(std::clamp<int64_t>(value, box->minimum(), box->maximum())));
+}
+
+QSpinBox* intBox(int minimum, int maximum = INT_MAX) {
+    auto* box = new QSpinBox;
+    box->setRange(minimum, maximum);
+    return box;
+}
+
+NumberSpinBox* numberBox(double minimum, double maximum, double step, bool logSteps = false) {
+    auto* box = new NumberSpinBox;
+    box->setRange(minimum, maximum);
+    box->setSingleStep(step);
+    box->setLogarithmicSteps(logSteps);
+    return box;
+}
+
+QComboBox* comboBox() {
+    auto* box = new QComboBox;
+    // Long item labels must not make the dock wider than it is; the popup shows them whole.
+    box->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    box->setMinimumContentsLength(12);
+    return box;
+}
+
+QLineEdit* seedEdit() {
+    auto* edit = new QLineEdit;
+    // Seeds are unsigned 64-bit, beyond what QSpinBox holds; the panel parses the digits.
+    edit->setValidator(new QRegularExpressionValidator(QRegularExpression("[0-9]{0,20}"), edit));
+    return edit;
+}
+
+QString formatWidths(const std::vector<int64_t>& widths) {
+    QStringList parts;
+    for (int64_t w : widths)
+        parts << QString::number(w);
+    return parts.join(", ");
+}
+
+// "256, 256" -> {256, 256}; "" -> {} (no hidden layer). Ranges are left to validate().
+std::optional<std::vector<int64_t>> parseWidths(const QString& text, QString* error) {
+    std::vector<int64_t> widths;
+    if (text.trimmed().isEmpty()) return widths;
+    for (const QString& part : text.split(',')) {
+        bool ok = false;
+        const qlonglong w = part.trimmed().toLongLong(&ok);
+        if (!ok) {
+            *error = QObject::tr("model.hidden: \"%1\" is not a whole number; write the widths of "
+                                 "the hidden layers separated by commas, e.g. 256, 256")
+                         .arg(part.trimmed());
+            return std::nullopt;
+        }
+        widths.push_back(w);
+    }
+    return widths;
+}
+
+std::optional<uint64_t> parseSeed(const QString& text, const QString& path, QString* error) {
+    bool ok = false;
+    const qulonglong seed = text.trimmed().toULongLong(&ok);
+    if (!ok) {
+        *error =
+            QObject::tr("%1: must be a whole number from 0 to 18446744073709551615, got \"%2\"")
+                .arg(path, text);
+        return std::nullopt;
+    }
+    return seed;
+}
+
+// The JSON path an error message starts with: "model.hidden[1]: must be ..." -> model.hidden.
+QString pathOf(const QString& message) {
+    const int colon = message.indexOf(QLatin1String(": "));
+    if (colon < 0) return {};
+    QString path = message.left(colon);
+    path.remove(QRegularExpression(R"(\[\d+\]$)"));
+    return path;
+}
+
+QFormLayout* newForm(QGroupBox* box) {
+    auto* form = new QFormLayout(box);
+    // Labels are short enough for a 360 px dock. WrapLongRows would add height-for-width,
+    // whose cached heights QFormLayout::setRowVisible() leaves stale: shown rows got 0 px.
+    form->setRowWrapPolicy(QFormLayout::DontWrapRows);
+    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    return form;
+}
+
+int cudaDeviceCount() {
+    static const int count = static_cast<int>(torch::cuda::device_count());
+    return count;
+}
+
+} // namespace
+
+ExperimentPanel::ExperimentPanel(QWidget* parent)
+    : QWidget(parent) {
+    buildForm();
+    setConfig(core::ExperimentConfig{});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building the form
+
+void ExperimentPanel::buildForm() {
+    auto* content = new QWidget;
+    auto* sections = new QVBoxLayout(content);
+
+    auto* top = new QGroupBox(tr("Experiment"));
+    auto* topForm = new QFormLayout(top);
+    m_preset = comboBox();
+    m_preset->setObjectName("preset");
+    m_preset->setPlaceholderText(tr("Choose a preset…"));
+    for (const auto& preset : core::listPresets()) {
+        m_preset->addItem(toQ(preset.name), toQ(preset.name));
+        m_preset->setItemData(m_preset->count() - 1, toQ(preset.description), Qt::ToolTipRole);
+    }
+    m_preset->setToolTip(tr("Load a ready-made experiment; it replaces every field below, and "
+                            "its description appears underneath."));
+    topForm->addRow(tr("Preset"), m_preset);
+    m_presetDescription = new QLabel;
+    m_presetDescription->setWordWrap(true);
+    m_presetDescription->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_presetDescription->setForegroundRole(QPalette::PlaceholderText);
+    topForm->addRow(m_presetDescription);
+    m_name = new QLineEdit;
+    addField(topForm, "name", tr("Name"), m_name,
+             tr("Names the run in the runs table and its folder on disk."));
+    connect(m_preset, &QComboBox::activated, this,
+            [this](int index) { loadPreset(m_preset->itemData(index).toString()); });
+
+    sections->addWidget(top);
+    sections->addWidget(buildDatasetSection());
+    sections->addWidget(buildModelSection());
+    sections->addWidget(buildOptimizerSection());
+    sections->addWidget(buildTrainingSection());
+    sections->addWidget(buildOutputSection());
+    sections->addStretch(1);
+
+    auto* scroll = new QScrollArea;
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    // The dock is narrow: the form wraps and scrolls down, never sideways.
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    scroll->setWidget(content);
+
+    m_errorLabel = new QLabel;
+    m_errorLabel->setObjectName("errors");
+    m_errorLabel->setWordWrap(true);
+    m_errorLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_errorLabel->setStyleSheet("color: #c62828; padding: 4px;");
+    m_errorLabel->hide();
+
+    auto* outer = new QVBoxLayout(this);
+    outer->setContentsMargins(0, 0, 0, 0);
+    outer->addWidget(scroll, 1);
+    outer->addWidget(m_errorLabel);
+
+    setStyleSheet(
+        QStringLiteral("*[%1=\"true\"] { border: 2px solid #c62828; border-radius: 3px; }")
+            .arg(kErrorProperty));
+}
+
+QWidget* ExperimentPanel::buildDatasetSection() {
+    auto* box = new QGroupBox(tr("Dataset"));
+    auto* form = newForm(box);
+
+    m_kind = comboBox();
+    for (const auto& kind : core::datasetKinds())
+        m_kind->addItem(kindLabel(toQ(kind)), toQ(kind));
+    addField(form, "dataset.kind", tr("Data"), m_kind,
+             tr("What to learn: built-in image sets, your own IDX, CIFAR or CSV files, or a small "
+                "2-D set generated on the fly that trains in seconds."));
+
+    m_path = new QLineEdit;
+    addField(form, "dataset.path", tr("Path"), m_path,
+             tr("Where the data is: the folder of the IDX or CIFAR files, or the CSV file; "
+                "empty uses /usr/share/datasets/fashion-mnist or, for CIFAR, %1.")
+                 .arg(toQ(core::defaultDatasetsDir())),
+             withBrowseButton(m_path, &m_pathBrowse));
+    connect(m_pathBrowse, &QPushButton::clicked, this, [this] { browse(Browse::DatasetPath); });
+    m_pathBrowse->setToolTip(tr("Pick the data folder (or, for CSV, the file) in a dialog."));
+
+    m_testPath = new QLineEdit;
+    m_testPath->setPlaceholderText(tr("empty: split Path"));
+    addField(form, "dataset.test_path", tr("Test file"), m_testPath,
+             tr("A separate CSV file with the same columns to test on; leave it empty to hold out "
+                "part of the training file instead."),
+             withBrowseButton(m_testPath, &m_testPathBrowse));
+    connect(m_testPathBrowse, &QPushButton::clicked, this, [this] { browse(Browse::CsvTestFile); });
+    m_testPathBrowse->setToolTip(tr("Pick the CSV test file in a dialog."));
+
+    m_labelColumn = new QLineEdit;
+    m_labelColumn->setPlaceholderText(tr("last column"));
+    addField(form, "dataset.label_column", tr("Label column"), m_labelColumn,
+             tr("The column that holds the class, by header name or 0-based index; leave it empty "
+                "for the last column."));
+
+    m_header = comboBox();
+    m_header->addItem(tr("Detect"), "auto");
+    m_header->addItem(tr("First row is a header"), "yes");
+    m_header->addItem(tr("No header row"), "no");
+    addField(form, "dataset.header", tr("Header"), m_header,
+             tr("Whether the first row names the columns; Detect treats a first row with any "
+                "non-number as a header."));
+
+    m_samples = intBox(0);
+    addField(form, "dataset.samples", tr("Samples"), m_samples,
+             tr("How many points to generate in total, before the test split."));
+
+    m_noise = numberBox(0.0, 1e6, 0.01);
+    addField(form, "dataset.noise", tr("Noise"), m_noise,
+             tr("The standard deviation of the Gaussian noise added to each point: more noise "
+                "makes the classes overlap."));
+
+    m_classes = intBox(0, 1000);
+    addField(form, "dataset.classes", tr("Classes"), m_classes,
+             tr("How many spiral arms or blob centres, each its own class."));
+
+    // 0 and 1 are allowed so that validate() explains why a split needs both parts.
+    m_testFraction = numberBox(0.0, 1.0, 0.05);
+    addField(form, "dataset.test_fraction", tr("Test fraction"), m_testFraction,
+             tr("The share of the samples held out to measure test accuracy, e.g. 0.2 for 20%."));
+
+    m_dataSeed = seedEdit();
+    addField(form, "dataset.seed", tr("Data seed"), m_dataSeed,
+             tr("Fixes the generated points and the train/test split, so the same seed gives the "
+                "same data."));
+
+    m_subset = intBox(0);
+    m_subset->setSpecialValueText(tr("all"));
+    addField(form, "dataset.subset", tr("Subset"), m_subset,
+             tr("Train on only the first N samples for a quick demo; 0 keeps them all."));
+
+    m_normalize = new QCheckBox(tr("Normalize inputs"));
+    addField(form, "dataset.normalize", {}, m_normalize,
+             tr("Shift and scale every input channel to mean 0 and standard deviation 1, "
+                "measured on the training set; this usually trains faster."));
+
+    m_cropPadding = intBox(0, 1000);
+    m_cropPadding->setSpecialValueText(tr("off"));
+    m_cropPadding->setSuffix(tr(" px"));
+    addField(form, "dataset.crop_padding", tr("Random crop"), m_cropPadding,
+             tr("Augmentation: pad each training image by this many pixels and cut a random "
+                "window of the original size; 0 turns it off."));
+
+    m_horizontalFlip = new QCheckBox(tr("Random horizontal flip"));
+    addField(form, "dataset.horizontal_flip", {}, m_horizontalFlip,
+             tr("Augmentation: mirror half of each training batch left to right."));
+    return box;
+}
+
+QWidget* ExperimentPanel::buildModelSection() {
+    auto* box = new QGroupBox(tr("Model"));
+    auto* form = newForm(box);
+
+    m_modelType = comboBox();
+    for (const auto& type : core::modelTypes())
+        m_modelType->addItem(modelLabel(toQ(type)), toQ(type));
+    addField(form, "model.type", tr("Type"), m_modelType,
+             tr("The network to train; its input size and number of outputs come from the "
+                "dataset."));
+
+    m_hiddenText = new QLineEdit;
+    m_hiddenText->setPlaceholderText(tr("e.g. 256, 256"));
+    addField(form, "model.hidden", tr("Hidden widths"), m_hiddenText,
+             tr("The number of units in each hidden layer, separated by commas, e.g. 256, 256 "
+                "for two layers; leave it empty for none."));
+
+    m_activation = comboBox();
+    m_activation->addItem(tr("ReLU"), "relu");
+    m_activation->addItem(tr("tanh"), "tanh");
+    m_activation->addItem(tr("Sigmoid"), "sigmoid");
+    m_activation->addItem(tr("GELU"), "gelu");
+    m_activation->addItem(tr("Leaky ReLU"), "leaky_relu");
+    addField(form, "model.activation", tr("Activation"), m_activation,
+             tr("The non-linearity after each hidden layer."));
+
+    m_dropout = numberBox(0.0, 1.0, 0.05);
+    addField(form, "model.dropout", tr("Dropout"), m_dropout,
+             tr("The chance that each hidden unit is switched off in a training step, which "
+                "fights overfitting; 0 turns it off."));
+
+    // Any depth can be typed: validate() says which depths a ResNet or WRN can have.
+    m_depth = intBox(0, 10000);
+    addField(form, "model.depth", tr("Depth"), m_depth,
+             tr("The number of layers: 6n+2 for a ResNet (20, 32, 44, 56, 110), 6n+4 for a Wide "
+                "ResNet (16, 22, 28, 40)."));
+
+    m_widen = intBox(0, 1000);
+    addField(form, "model.widen", tr("Widen factor"), m_widen,
+             tr("How many times wider than a plain ResNet each layer is (WRN-16-4 has depth 16, "
+                "widen 4)."));
+
+    m_channels = intBox(0, 100000);
+    addField(form, "model.channels", tr("Channels"), m_channels,
+             tr("The number of filters in the first convolution; later layers have more."));
+
+    m_modelPath = new QLineEdit;
+    m_modelPath->setPlaceholderText(tr("a .pt file"));
+    addField(form, "model.path", tr("File"), m_modelPath,
+             tr("A model saved with torch.jit.save; it is trained like the built-in ones."),
+             withBrowseButton(m_modelPath, &m_modelPathBrowse));
+    connect(m_modelPathBrowse, &QPushButton::clicked, this, [this] { browse(Browse::ModelFile); });
+    m_modelPathBrowse->setToolTip(tr("Pick the TorchScript .pt file in a dialog."));
+    return box;
+}
+
+QWidget* ExperimentPanel::buildOptimizerSection() {
+    auto* box = new QGroupBox(tr("Optimizer"));
+    auto* form = newForm(box);
+
+    m_method = comboBox();
+    for (const auto& name : core::optimizerNames())
+        m_method->addItem(optimizerLabel(toQ(name)), toQ(name));
+    addField(form, "optimizer.name", tr("Method"), m_method,
+             tr("How the weights are updated: ALI-G picks its own step size from the loss; SGD, "
+                "Adam and AdamW are the usual baselines to compare it with."));
+
+    m_maxLr = new LogSlider;
+    addField(form, "optimizer.max_lr", tr("max_lr"), m_maxLr->spinBox(),
+             tr("The largest step ALI-G may take; when the Polyak step loss/||g||² is larger, "
+                "ALI-G uses this instead (the step is 'clipped')."),
+             m_maxLr);
+    m_maxLr->slider()->setToolTip(
+        tr("Drag to set max_lr on a logarithmic scale from 0.0001 to 100; each tick is ten "
+           "times the last."));
+    m_maxLr->setToolTip(m_maxLr->spinBox()->toolTip());
+
+    m_noMaxLr = new QCheckBox(tr("No maximum (pure Polyak step)"));
+    addField(form, "optimizer.max_lr.none", {}, m_noMaxLr,
+             tr("Never clip: every step is loss/||g||², which can be huge when the gradient is "
+                "small."));
+
+    m_momentum = numberBox(0.0, 1.0, 0.1);
+    addField(form, "optimizer.momentum", tr("Momentum"), m_momentum,
+             tr("How much of the previous update is carried into the next one, from 0 (none) "
+                "to just below 1; 0.9 is usual."));
+
+    m_momentumForm = comboBox();
+    m_momentumForm->addItem(tr("Standard (reference ALI-G)"), "standard");
+    m_momentumForm->addItem(tr("Adjusted (PyTorch Nesterov)"), "adjusted");
+    addField(form, "optimizer.momentum_form", tr("Momentum form"), m_momentumForm,
+             tr("Standard follows the ALI-G paper's code (v = μv − γg, w += μv); Adjusted is "
+                "PyTorch's Nesterov SGD with the ALI-G step as learning rate."));
+
+    m_customEps = new QCheckBox(tr("custom"));
+    m_customEps->setToolTip(tr("Off: the method's own eps (1e-5 for ALI-G, 1e-8 for Adam); on: "
+                               "the value beside it."));
+    m_eps = numberBox(0.0, 1.0, 1e-8, true);
+    {
+        auto* row = new QWidget;
+        auto* layout = new QHBoxLayout(row);
+        layout->setContentsMargins(0, 0, 0, 0);
+        layout->addWidget(m_customEps);
+        layout->addWidget(m_eps, 1);
+        addField(form, "optimizer.eps", tr("eps"), m_eps,
+                 tr("A small number added to a denominator so that a tiny gradient cannot make "
+                    "the step blow up."),
+                 row);
+        watch(m_customEps);
+    }
+
+    m_project = new QCheckBox(tr("radius"));
+    m_project->setToolTip(tr("Keep all weights inside a ball of this radius, the paper's "
+                             "regulariser in place of weight decay."));
+    m_radius = numberBox(0.0, 1e12, 1.0, true);
+    m_radius->setValue(100.0); // the paper's CIFAR radius, offered when projection is ticked
+    {
+        auto* row = new QWidget;
+        auto* layout = new QHBoxLayout(row);
+        layout->setContentsMargins(0, 0, 0, 0);
+        layout->addWidget(m_project);
+        layout->addWidget(m_radius, 1);
+        addField(form, "optimizer.projection_radius", tr("L2 ball"), m_radius,
+                 tr("After every step, shrink the weights back onto the L2 ball of this radius "
+                    "when they leave it."),
+                 row);
+        watch(m_project);
+    }
+
+    m_clipAtZero = new QCheckBox(tr("Clip negative steps to 0"));
+    addField(form, "optimizer.clip_at_zero", {}, m_clipAtZero,
+             tr("Never step when the loss is negative (the reference implementation does not "
+                "clip)."));
+
+    m_lr = numberBox(0.0, 1e9, 1e-4, true);
+    addField(form, "optimizer.lr", tr("Learning rate"), m_lr,
+             tr("The fixed step size: how far the weights move along the (scaled) gradient in "
+                "each step."));
+
+    m_weightDecay = numberBox(0.0, 1e9, 1e-4, true);
+    addField(form, "optimizer.weight_decay", tr("Weight decay"), m_weightDecay,
+             tr("Pulls every weight a little towards 0 in each step, which fights overfitting; "
+                "0 turns it off."));
+
+    m_nesterov = new QCheckBox(tr("Nesterov momentum"));
+    addField(form, "optimizer.nesterov", {}, m_nesterov,
+             tr("Evaluate the momentum one step ahead, which often converges a little faster; "
+                "needs momentum above 0."));
+
+    m_beta1 = numberBox(0.0, 1.0, 0.01);
+    addField(form, "optimizer.beta1", tr("beta1"), m_beta1,
+             tr("How slowly Adam's running average of the gradient forgets; 0.9 is usual."));
+    m_beta2 = numberBox(0.0, 1.0, 0.001);
+    addField(form, "optimizer.beta2", tr("beta2"), m_beta2,
+             tr("How slowly Adam's running average of the squared gradient forgets; 0.999 is "
+                "usual."));
+
+    connect(m_maxLr, &LogSlider::valueChanged, this, [this] {
+        if (!m_loading) emitMaxLr();
+    });
+    connect(m_noMaxLr, &QCheckBox::toggled, this, [this] {
+        if (!m_loading) emitMaxLr();
+    });
+    return box;
+}
+
+QWidget* ExperimentPanel::buildTrainingSection() {
+    auto* box = new QGroupBox(tr("Training"));
+    auto* form = newForm(box);
+
+    m_epochs = intBox(0);
+    addField(form, "training.epochs", tr("Epochs"), m_epochs,
+             tr("How many times training goes through the whole training set."));
+
+    m_batchSize = intBox(0);
+    addField(form, "training.batch_size", tr("Batch size"), m_batchSize,
+             tr("How many samples each step averages its loss and gradient over."));
+
+    m_trainSeed = seedEdit();
+    addField(form, "training.seed", tr("Seed"), m_trainSeed,
+             tr("Fixes the initial weights, the data order, dropout and augmentation: the same "
+                "seed on the CPU gives the same run."));
+
+    m_threads = intBox(0, 100000);
+    m_threads->setSpecialValueText(tr("all cores"));
+    addField(form, "training.threads", tr("CPU threads"), m_threads,
+             tr("How many CPU cores training may use; 0 uses them all."));
+
+    m_device = comboBox();
+    m_device->addItem(tr("Automatic"), "auto");
+    m_device->addItem(tr("CPU"), "cpu");
+    for (int i = 0; i < cudaDeviceCount(); ++i)
+        m_device->addItem(QString("cuda:%1").arg(i), QString("cuda:%1").arg(i));
+    addField(form, "training.device", tr("Device"), m_device,
+             tr("Where to train: Automatic uses the GPU when there is one, else the CPU."));
+
+    m_loss = comboBox();
+    m_loss->addItem(tr("Cross-entropy"), "cross_entropy");
+    m_loss->addItem(tr("Multi-class hinge (SVM)"), "multiclass_hinge");
+    addField(form, "training.loss", tr("Loss"), m_loss,
+             tr("What training minimises: cross-entropy (the usual choice) or the multi-class "
+                "hinge loss of an SVM."));
+
+    m_evalTrain = new QCheckBox(tr("Evaluate train set each epoch"));
+    addField(form, "training.eval_train", {}, m_evalTrain,
+             tr("After each epoch, measure the training loss and accuracy in one extra pass "
+                "instead of averaging the epoch's batches (slower, but exact)."));
+    return box;
+}
+
+QWidget* ExperimentPanel::buildOutputSection() {
+    auto* box = new QGroupBox(tr("Output"));
+    auto* form = newForm(box);
+    m_checkpointEvery = intBox(0);
+    m_checkpointEvery->setSpecialValueText(tr("only at the end"));
+    m_checkpointEvery->setSuffix(tr(" epochs"));
+    connect(m_checkpointEvery, &QSpinBox::valueChanged, this,
+            [this](int n) { m_checkpointEvery->setSuffix(n == 1 ? tr(" epoch") : tr(" epochs")); });
+    addField(form, "output.checkpoint_every", tr("Checkpoint every"), m_checkpointEvery,
+             tr("Save the weights every N epochs so that a run can be resumed; 0 saves only at "
+                "the end."));
+    return box;
+}
+
+void ExperimentPanel::addField(QFormLayout* form, const QString& path, const QString& label,
+                               QWidget* input, const QString& toolTip, QWidget* rowWidget) {
+    input->setObjectName(path);
+    input->setToolTip(toolTip);
+    input->setProperty(kBaseToolTip, toolTip);
+    m_fields.insert(path, input);
+    QWidget* row = rowWidget ? rowWidget : input;
+    if (label.isEmpty())
+        form->addRow(row);
+    else
+        form->addRow(label, row);
+    m_rows.insert(path, {form, row});
+    watch(input);
+}
+
+QWidget* ExperimentPanel::withBrowseButton(QLineEdit* edit, QPushButton** button) {
+    auto* row = new QWidget;
+    auto* layout = new QHBoxLayout(row);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(edit, 1);
+    *button = new QPushButton(tr("Browse…"));
+    layout->addWidget(*button);
+    return row;
+}
+
+// Every edit revalidates; combos and check boxes may also change which fields are shown.
+void ExperimentPanel::watch(QWidget* input) {
+    if (auto* edit = qobject_cast<QLineEdit*>(input))
+        connect(edit, &QLineEdit::textChanged, this, &ExperimentPanel::onEdited);
+    else if (auto* spin = qobject_cast<QSpinBox*>(input))
+        connect(spin, &QSpinBox::valueChanged, this, &ExperimentPanel::onEdited);
+    else if (auto* number = qobject_cast<QDoubleSpinBox*>(input))
+        connect(number, &QDoubleSpinBox::valueChanged, this, &ExperimentPanel::onEdited);
+    else if (auto* check = qobject_cast<QCheckBox*>(input))
+        connect(check, &QCheckBox::toggled, this, &ExperimentPanel::onEdited);
+    else if (auto* combo = qobject_cast<QComboBox*>(input))
+        connect(combo, &QComboBox::currentIndexChanged, this, &ExperimentPanel::onEdited);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Config in and out
+
+void ExperimentPanel::setConfig(const core::ExperimentConfig& config) {
+    m_loading = true;
+    m_base = config;
+
+    m_name->setText(toQ(config.name));
+
+    const auto& d = config.dataset;
+    selectData(m_kind, toQ(d.kind));
+    m_path->setText(toQ(d.path));
+    m_testPath->setText(toQ(d.testPath));
+    setInt(m_subset, d.subset);
+    m_normalize->setChecked(d.normalize);
+    setInt(m_cropPadding, d.cropPadding);
+    m_horizontalFlip->setChecked(d.horizontalFlip);
+    m_labelColumn->setText(toQ(d.labelColumn));
+    selectData(m_header, toQ(d.header));
+    m_testFraction->setValue(d.testFraction);
+    setInt(m_samples, d.samples);
+    m_noise->setValue(d.noise);
+    setInt(m_classes, d.classes);
+    m_dataSeed->setText(QString::number(d.seed));
+
+    const auto& m = config.model;
+    selectData(m_modelType, toQ(m.type));
+    m_hiddenText->setText(formatWidths(m.hidden));
+    selectData(m_activation, toQ(m.activation));
+    m_dropout->setValue(m.dropout);
+    setInt(m_depth, m.depth);
+    setInt(m_widen, m.widen);
+    setInt(m_channels, m.channels);
+    m_modelPath->setText(toQ(m.path));
+
+    const auto& o = config.optimizer;
+    selectData(m_method, toQ(o.name));
+    // The editor keeps its last value under "no maximum", so unticking it restores one.
+    if (o.maxLr) m_maxLr->setValue(*o.maxLr);
+    m_noMaxLr->setChecked(!o.maxLr);
+    selectData(m_momentumForm, toQ(o.momentumForm));
+    if (o.projectionRadius) m_radius->setValue(*o.projectionRadius);
+    m_project->setChecked(o.projectionRadius.has_value());
+    m_clipAtZero->setChecked(o.clipAtZero);
+    m_momentum->setValue(o.momentum);
+    m_customEps->setChecked(o.eps.has_value());
+    m_eps->setValue(o.resolvedEps());
+    m_lr->setValue(o.lr);
+    m_weightDecay->setValue(o.weightDecay);
+    m_nesterov->setChecked(o.nesterov);
+    m_beta1->setValue(o.beta1);
+    m_beta2->setValue(o.beta2);
+
+    const auto& t = config.training;
+    setInt(m_epochs, t.epochs);
+    setInt(m_batchSize, t.batchSize);
+    m_trainSeed->setText(QString::number(t.seed));
+    setInt(m_threads, t.threads);
+    selectData(m_device, toQ(t.device));
+    selectData(m_loss, toQ(t.loss));
+    m_evalTrain->setChecked(t.evalTrain);
+
+    setInt(m_checkpointEvery, config.output.checkpointEvery);
+
+    {
+        const QSignalBlocker blocker(m_preset);
+        m_preset->setCurrentIndex(m_preset->findData(toQ(config.name)));
+    }
+    m_presetDescription->setText(toQ(config.description));
+    m_presetDescription->setVisible(!config.description.empty());
+
+    m_loading = false;
+    updateVisibility();
+    updateEnabled();
+    revalidate();
+    emit configChanged();
+}
+
+core::ExperimentConfig ExperimentPanel::config() const {
+    core::ExperimentConfig c = m_base;
+    auto shown = [this](const char* path) { return isRelevant(QLatin1String(path)); };
+    QString ignored;
+
+    c.name = toStd(m_name->text());
+
+    auto& d = c.dataset;
+    d.kind = toStd(dataOf(m_kind));
+    if (shown("dataset.path")) d.path = toStd(m_path->text());
+    if (shown("dataset.test_path")) d.testPath = toStd(m_testPath->text());
+    if (shown("dataset.subset")) d.subset = m_subset->value();
+    if (shown("dataset.normalize")) d.normalize = m_normalize->isChecked();
+    if (shown("dataset.crop_padding")) d.cropPadding = m_cropPadding->value();
+    if (shown("dataset.horizontal_flip")) d.horizontalFlip = m_horizontalFlip->isChecked();
+    if (shown("dataset.label_column")) d.labelColumn = toStd(m_labelColumn->text());
+    if (shown("dataset.header")) d.header = toStd(dataOf(m_header));
+    if (shown("dataset.test_fraction")) d.testFraction = m_testFraction->value();
+    if (shown("dataset.samples")) d.samples = m_samples->value();
+    if (shown("dataset.noise")) d.noise = m_noise->value();
+    if (shown("dataset.classes")) d.classes = m_classes->value();
+    if (shown("dataset.seed"))
+        d.seed = parseSeed(m_dataSeed->text(), "dataset.seed", &ignored).value_or(d.seed);
+
+    auto& m = c.model;
+    m.type = toStd(dataOf(m_modelType));
+    if (shown("model.hidden"))
+        m.hidden = parseWidths(m_hiddenText->text(), &ignored).value_or(m.hidden);
+    if (shown("model.activation")) m.activation = toStd(dataOf(m_activation));
+    if (shown("model.dropout")) m.dropout = m_dropout->value();
+    if (shown("model.depth")) m.depth = m_depth->value();
+    if (shown("model.widen")) m.widen = m_widen->value();
+    if (shown("model.channels")) m.channels = m_channels->value();
+    if (shown("model.path")) m.path = toStd(m_modelPath->text());
+
+    auto& o = c.optimizer;
+    o.name = toStd(dataOf(m_method));
+    if (shown("optimizer.max_lr"))
+        o.maxLr = m_noMaxLr->isChecked() ? std::nullopt : std::optional<double>(m_maxLr->value());
+    if (shown("optimizer.momentum_form")) o.momentumForm = toStd(dataOf(m_momentumForm));
+    if (shown("optimizer.projection_radius"))
+        o.projectionRadius =
+            m_project->isChecked() ? std::optional<double>(m_radius->value()) : std::nullopt;
+    if (shown("optimizer.clip_at_zero")) o.clipAtZero = m_clipAtZero->isChecked();
+    if (shown("optimizer.momentum")) o.momentum = m_momentum->value();
+    if (shown("optimizer.eps"))
+        o.eps = m_customEps->isChecked() ? std::optional<double>(m_eps->value()) : std::nullopt;
+    if (shown("optimizer.lr")) o.lr = m_lr->value();
+    if (shown("optimizer.weight_decay")) o.weightDecay = m_weightDecay->value();
+    if (shown("optimizer.nesterov")) o.nesterov = m_nesterov->isChecked();
+    if (shown("optimizer.beta1")) o.beta1 = m_beta1->value();
+    if (shown("optimizer.beta2")) o.beta2 = m_beta2->value();
+
+    auto& t = c.training;
+    t.epochs = m_epochs->value();
+    t.batchSize = m_batchSize->value();
+    t.seed = parseSeed(m_trainSeed->text(), "training.seed", &ignored).value_or(t.seed);
+    t.threads = m_threads->value();
+    t.device = toStd(dataOf(m_device));
+    t.loss = toStd(dataOf(m_loss));
+    t.evalTrain = m_evalTrain->isChecked();
+
+    c.output.checkpointEvery = m_checkpointEvery->value();
+    return c;
+}
+
+QString ExperimentPanel::validationMessage() const {
+    QStringList lines;
+    for (const auto& error : m_errors)
+        lines << error.second;
+    return lines.join('\n');
+}
+
+bool ExperimentPanel::loadPreset(const QString& name) {
+    try {
+        setConfig(core::ExperimentConfig::fromJson(core::loadPreset(toStd(name))));
+        return true;
+    } catch (const std::exception& e) {
+        m_presetDescription->setText(tr("Cannot load this preset: %1").arg(e.what()));
+        m_presetDescription->show();
+        return false;
+    }
+}
+
+void ExperimentPanel::setRunning(bool running) {
+    m_running = running;
+    updateEnabled();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reacting to edits
+
+// Which fields the chosen dataset kind, model type and method use. It decides both what is
+// shown and what config() takes from the form, so a hidden field never changes the config.
+bool ExperimentPanel::isRelevant(const QString& path) const {
+    const QString kind = dataOf(m_kind);
+    const bool csv = kind == "csv";
+    const bool synthetic = kSyntheticKinds.contains(kind);
+    const bool images = !csv && !synthetic;
+    const QString type = dataOf(m_modelType);
+    const QString method = dataOf(m_method);
+    const bool alig = method == "alig";
+    const bool adam = method == "adam" || method == "adamw";
+
+    if (path == "dataset.path") return !synthetic;
+    if (path == "dataset.test_path" || path == "dataset.label_column" || path == "dataset.header")
+        return csv;
+    if (path == "dataset.crop_padding" || path == "dataset.horizontal_flip") return images;
+    if (path == "dataset.test_fraction" || path == "dataset.seed") return csv || synthetic;
+    if (path == "dataset.samples" || path == "dataset.noise") return synthetic;
+    if (path == "dataset.classes") return kind == "spirals" || kind == "blobs";
+
+    if (path == "model.hidden" || path == "model.activation") return type == "mlp";
+    if (path == "model.dropout") return type == "mlp" || type == "wrn";
+    if (path == "model.depth") return type == "resnet" || type == "wrn";
+    if (path == "model.widen") return type == "wrn";
+    if (path == "model.channels") return type == "cnn";
+    if (path == "model.path") return type == "torchscript";
+
+    if (path.startsWith("optimizer.max_lr") || path == "optimizer.momentum_form" ||
+        path == "optimizer.projection_radius" || path == "optimizer.clip_at_zero")
+        return alig;
+    if (path == "optimizer.momentum") return alig || method == "sgd";
+    if (path == "optimizer.eps") return alig || adam;
+    if (path == "optimizer.lr" || path == "optimizer.weight_decay") return !alig;
+    if (path == "optimizer.nesterov") return method == "sgd";
+    if (path == "optimizer.beta1" || path == "optimizer.beta2") return adam;
+    return true;
+}
+
+void ExperimentPanel::updateVisibility() {
+    for (auto it = m_rows.cbegin(); it != m_rows.cend(); ++it)
+        it->form->setRowVisible(it->widget, isRelevant(it.key()));
+
+    const QString kind = dataOf(m_kind);
+    if (kind == "fashion-mnist" || kind == "cifar10" || kind == "cifar100")
+        m_path->setPlaceholderText(tr("empty: the default folder"));
+    else if (kind == "csv")
+        m_path->setPlaceholderText(tr("CSV file (required)"));
+    else
+        m_path->setPlaceholderText(tr("IDX folder (required)"));
+
+    // Unticked, the eps box shows what the method will use.
+    if (!m_customEps->isChecked()) {
+        const QSignalBlocker blocker(m_eps);
+        core::OptimizerConfig o;
+        o.name = toStd(dataOf(m_method));
+        m_eps->setValue(o.resolvedEps());
+    }
+}
+
+void ExperimentPanel::updateEnabled() {
+    for (auto it = m_rows.cbegin(); it != m_rows.cend(); ++it)
+        it->widget->setEnabled(!m_running || it.key().startsWith("optimizer.max_lr"));
+    m_preset->setEnabled(!m_running);
+    m_maxLr->setEnabled(!m_noMaxLr->isChecked());
+    m_eps->setEnabled(m_customEps->isChecked());
+    m_radius->setEnabled(m_project->isChecked());
+}
+
+void ExperimentPanel::onEdited() {
+    if (m_loading) return;
+    updateVisibility();
+    updateEnabled();
+    revalidate();
+    emit configChanged();
+}
+
+void ExperimentPanel::emitMaxLr() {
+    if (m_noMaxLr->isChecked()) {
+        emit maxLrEdited(std::nullopt);
+        return;
+    }
+    const double value = m_maxLr->value();
+    // A running optimizer must never get a max_lr that validate() would refuse.
+    if (value > 0.0 && std::isfinite(value)) emit maxLrEdited(value);
+}
+
+// The form's own parse errors first, then the first error ExperimentConfig::validate() finds;
+// each marks the input registered for the path the message starts with.
+void ExperimentPanel::revalidate() {
+    const bool wasValid = isValid();
+    QList<std::pair<QString, QString>> errors;
+    QString message;
+    if (isRelevant("model.hidden") && !parseWidths(m_hiddenText->text(), &message))
+        errors.append({"model.hidden", message});
+    if (isRelevant("dataset.seed") && !parseSeed(m_dataSeed->text(), "dataset.seed", &message))
+        errors.append({"dataset.seed", message});
+    if (!parseSeed(m_trainSeed->text(), "training.seed", &message))
+        errors.append({"training.seed", message});
+    try {
+        config().validate();
+    } catch (const std::exception& e) {
+        message = QString::fromUtf8(e.what());
+        errors.append({pathOf(message), message});
+    }
+    m_errors = errors;
+
+    QHash<QWidget*, QStringList> messages;
+    for (const auto& [path, text] : errors)
+        if (QWidget* input = m_fields.value(path)) messages[input] << text;
+    for (QWidget* input : std::as_const(m_fields)) {
+        const bool bad = messages.contains(input);
+        const QString base = input->property(kBaseToolTip).toString();
+        input->setToolTip(bad ? messages[input].join('\n') + "\n\n" + base : base);
+        if (input->property(kErrorProperty).toBool() != bad) {
+            input->setProperty(kErrorProperty, bad);
+            // Style sheets read dynamic properties only when the widget is polished again.
+            input->style()->unpolish(input);
+            input->style()->polish(input);
+            input->update();
+        }
+    }
+    m_errorLabel->setText(validationMessage());
+    m_errorLabel->setVisible(!errors.isEmpty());
+
+    if (wasValid != isValid()) emit validityChanged(isValid());
+}
+
+void ExperimentPanel::browse(Browse what) {
+    QString chosen;
+    if (what == Browse::DatasetPath && dataOf(m_kind) != "csv") {
+        chosen = QFileDialog::getExistingDirectory(this, tr("Choose the dataset folder"),
+                                                   m_path->text());
+    } else if (what == Browse::ModelFile) {
+        chosen = QFileDialog::getOpenFileName(this, tr("Choose a TorchScript model"),
+                                              m_modelPath->text(),
+                                              tr("TorchScript files (*.pt *.pth);;All files (*)"));
+    } else {
+        QLineEdit* edit = what == Browse::CsvTestFile ? m_testPath : m_path;
+        chosen = QFileDialog::getOpenFileName(this, tr("Choose a CSV file"), edit->text(),
+                                              tr("CSV files (*.csv *.txt);;All files (*)"));
+    }
+    if (chosen.isEmpty()) return;
+    QLineEdit* target = what == Browse::ModelFile     ? m_modelPath
+                        : what == Browse::CsvTestFile ? m_testPath
+                                                      : m_path;
+    target->setText(chosen); // textChanged revalidates
+}
+
+} // namespace alig::ui

@@ -1,0 +1,163 @@
+#pragma once
+// The window's experiment form: preset, dataset, model, optimizer, training and output of one
+// core::ExperimentConfig. It only edits the config; the config validates itself, and the panel
+// shows the first error at the field it names. The main window puts it in a dock.
+
+#include "core/experiment/experiment_config.h"
+
+#include <QHash>
+#include <QString>
+#include <QWidget>
+
+#include <optional>
+#include <utility>
+
+class QCheckBox;
+class QComboBox;
+class QFormLayout;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSpinBox;
+
+namespace alig::ui {
+
+class LogSlider;
+class NumberSpinBox;
+
+class ExperimentPanel : public QWidget {
+    Q_OBJECT
+
+public:
+    // The dynamic property set to true on a field's input while an error names that field;
+    // the panel's style sheet draws it with a red border.
+    static constexpr const char* kErrorProperty = "fieldError";
+
+    explicit ExperimentPanel(QWidget* parent = nullptr);
+
+    // Shows a config. Fields the form does not show (description, test_subset, ...) and fields
+    // hidden for the chosen kind, type or method keep these values in config().
+    void setConfig(const core::ExperimentConfig& config);
+    // The config of setConfig() with every shown field as the form holds it. A field whose text
+    // does not parse (hidden widths, seeds) keeps setConfig()'s value, and isValid() is false.
+    core::ExperimentConfig config() const;
+    bool isValid() const { return m_errors.isEmpty(); }
+    // The errors, one a line, each starting with the field's JSON path; empty when valid.
+    QString validationMessage() const;
+
+    // Loads a preset as if chosen in the preset combo; false, with the reason shown under the
+    // combo, when it cannot be read.
+    bool loadPreset(const QString& name);
+
+    // While a run trains, only max_lr and "no maximum" stay editable: the trainer reads the
+    // rest once, at the start.
+    void setRunning(bool running);
+    bool isRunning() const { return m_running; }
+
+    // The input that edits a JSON path ("optimizer.max_lr", "model.hidden"), or nullptr.
+    QWidget* fieldWidget(const QString& path) const { return m_fields.value(path); }
+
+signals:
+    // After every edit and after setConfig().
+    void configChanged();
+    void validityChanged(bool valid);
+    // The user changed max_lr or "no maximum" (nullopt: the unclipped Polyak step). Only valid
+    // values are sent: the window forwards them to a running run.
+    void maxLrEdited(std::optional<double> maxLr);
+
+private:
+    struct Row {
+        QFormLayout* form = nullptr;
+        QWidget* widget = nullptr; // the row's field: the input, or a box holding it
+    };
+
+    void buildForm();
+    QWidget* buildDatasetSection();
+    QWidget* buildModelSection();
+    QWidget* buildOptimizerSection();
+    QWidget* buildTrainingSection();
+    QWidget* buildOutputSection();
+    // Names the input by its path, gives it its tooltip and adds its row to the form.
+    void addField(QFormLayout* form, const QString& path, const QString& label, QWidget* input,
+                  const QString& toolTip, QWidget* rowWidget = nullptr);
+    QWidget* withBrowseButton(QLineEdit* edit, QPushButton** button);
+
+    bool isRelevant(const QString& path) const;
+    void updateVisibility();
+    void updateEnabled();
+    void onEdited();
+    void revalidate();
+    enum class Browse { DatasetPath, CsvTestFile, ModelFile };
+    void browse(Browse what);
+    void watch(QWidget* input);
+    void emitMaxLr();
+
+    core::ExperimentConfig m_base; // what setConfig() got: the values of hidden fields
+    bool m_loading = false;        // setConfig() is filling the form: edits are not the user's
+    bool m_running = false;
+    QList<std::pair<QString, QString>> m_errors; // (path, message)
+
+    QHash<QString, QWidget*> m_fields;
+    QHash<QString, Row> m_rows;
+
+    QComboBox* m_preset = nullptr;
+    QLabel* m_presetDescription = nullptr;
+    QLineEdit* m_name = nullptr;
+
+    QComboBox* m_kind = nullptr;
+    QLineEdit* m_path = nullptr;
+    QPushButton* m_pathBrowse = nullptr;
+    QLineEdit* m_testPath = nullptr;
+    QPushButton* m_testPathBrowse = nullptr;
+    QSpinBox* m_subset = nullptr;
+    QCheckBox* m_normalize = nullptr;
+    QSpinBox* m_cropPadding = nullptr;
+    QCheckBox* m_horizontalFlip = nullptr;
+    QLineEdit* m_labelColumn = nullptr;
+    QComboBox* m_header = nullptr;
+    NumberSpinBox* m_testFraction = nullptr;
+    QSpinBox* m_samples = nullptr;
+    NumberSpinBox* m_noise = nullptr;
+    QSpinBox* m_classes = nullptr;
+    QLineEdit* m_dataSeed = nullptr;
+
+    QComboBox* m_modelType = nullptr;
+    QLineEdit* m_hiddenText = nullptr;
+    QComboBox* m_activation = nullptr;
+    NumberSpinBox* m_dropout = nullptr;
+    QSpinBox* m_depth = nullptr;
+    QSpinBox* m_widen = nullptr;
+    QSpinBox* m_channels = nullptr;
+    QLineEdit* m_modelPath = nullptr;
+    QPushButton* m_modelPathBrowse = nullptr;
+
+    QComboBox* m_method = nullptr;
+    LogSlider* m_maxLr = nullptr;
+    QCheckBox* m_noMaxLr = nullptr;
+    NumberSpinBox* m_momentum = nullptr;
+    QComboBox* m_momentumForm = nullptr;
+    QCheckBox* m_customEps = nullptr;
+    NumberSpinBox* m_eps = nullptr;
+    QCheckBox* m_project = nullptr;
+    NumberSpinBox* m_radius = nullptr;
+    QCheckBox* m_clipAtZero = nullptr;
+    NumberSpinBox* m_lr = nullptr;
+    NumberSpinBox* m_weightDecay = nullptr;
+    QCheckBox* m_nesterov = nullptr;
+    NumberSpinBox* m_beta1 = nullptr;
+    NumberSpinBox* m_beta2 = nullptr;
+
+    QSpinBox* m_epochs = nullptr;
+    QSpinBox* m_batchSize = nullptr;
+    QLineEdit* m_trainSeed = nullptr;
+    QSpinBox* m_threads = nullptr;
+    QComboBox* m_device = nullptr;
+    QComboBox* m_loss = nullptr;
+    QCheckBox* m_evalTrain = nullptr;
+
+    QSpinBox* m_checkpointEvery = nullptr;
+
+    QLabel* m_errorLabel = nullptr;
+};
+
+} // namespace alig::ui
