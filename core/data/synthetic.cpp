@@ -4,6 +4,8 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+
 #include <cctype>
 #include <cmath>
 #include <random>
@@ -171,6 +173,11 @@ Dataset makeSyntheticDataset(const DatasetConfig& config) {
         << " classes, noise " << config.noise << ", seed " << config.seed;
     ds.source = src.str();
     return ds;
+}
+
+bool isSyntheticKind(const std::string& kind) {
+    const auto& kinds = syntheticKinds();
+    return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
 }
 
 } // namespace alig::core

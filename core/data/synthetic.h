@@ -34,5 +34,7 @@ Dataset makeSyntheticDataset(const DatasetConfig& config);
 
 // The kinds generateSynthetic() accepts.
 const std::vector<std::string>& syntheticKinds();
+// True for the synthetic 2-D kinds (spirals, circles, moons, xor, blobs).
+bool isSyntheticKind(const std::string& kind);
 
 } // namespace alig::core

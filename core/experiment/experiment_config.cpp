@@ -1,5 +1,6 @@
 #include "core/experiment/experiment_config.h"
 
+#include "core/data/synthetic.h"
 #include "core/util/error.h"
 #include "core/util/format.h"
 #include "core/util/paths.h"
@@ -179,8 +180,6 @@ void requireRange(const std::string& field, double value, double lo, double hi,
         throw Error(field + ": must be " + what + ", got " + formatNumber(value));
 }
 
-const std::vector<std::string> kSyntheticKinds{"spirals", "circles", "moons", "xor", "blobs"};
-
 // Each section's keys, listed once: the reader (Section) and the writer (JsonWriter) both
 // walk these lists, so a new field is added in one place. D may be const for writing.
 template <class D, class V> void datasetFields(D& d, V& v) {
@@ -311,8 +310,7 @@ void ExperimentConfig::validate() const {
         throw Error("dataset.crop_padding: must be in [0, 64], got " +
                     std::to_string(d.cropPadding));
     requireIn("dataset.header", d.header, {"auto", "yes", "no"});
-    const bool synthetic =
-        std::find(kSyntheticKinds.begin(), kSyntheticKinds.end(), d.kind) != kSyntheticKinds.end();
+    const bool synthetic = isSyntheticKind(d.kind);
     if (synthetic || (d.kind == "csv" && d.testPath.empty()))
         if (!(d.testFraction > 0.0 && d.testFraction < 1.0))
             throw Error("dataset.test_fraction: must be in (0, 1), got " +

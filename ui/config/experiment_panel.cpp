@@ -1,5 +1,6 @@
 #include "ui/config/experiment_panel.h"
 
+#include "core/data/synthetic.h"
 #include "core/util/error.h"
 #include "core/util/paths.h"
 #include "ui/config/log_slider.h"
@@ -36,7 +37,6 @@ namespace alig::ui {
 namespace {
 
 // Core keeps its list private; these kinds take samples/noise/classes instead of a path.
-const QStringList kSyntheticKinds{"spirals", "circles", "moons", "xor", "blobs"};
 
 const char* kBaseToolTip = "baseToolTip"; // the tooltip without an error message
 
@@ -791,7 +791,7 @@ void ExperimentPanel::setRunning(bool running) {
 bool ExperimentPanel::isRelevant(const QString& path) const {
     const QString kind = dataOf(m_kind);
     const bool csv = kind == "csv";
-    const bool synthetic = kSyntheticKinds.contains(kind);
+    const bool synthetic = core::isSyntheticKind(kind.toStdString());
     const bool images = !csv && !synthetic;
     const QString type = dataOf(m_modelType);
     const QString method = dataOf(m_method);
