@@ -117,7 +117,7 @@ MetricPlot::MetricPlot(const QString& title, QWidget* parent)
     legend->setBrush(QColor(255, 255, 255, 200));
     legend->setBorderPen(QPen(QColor(0, 0, 0, 60)));
     legend->setIconSize(18, 8);
-    legend->setRowSpacing(-2);
+    legend->setRowSpacing(-1);
     legend->setMargins(QMargins(4, 2, 4, 2));
     setLegendCorner(Qt::AlignTop | Qt::AlignRight);
 
@@ -553,6 +553,9 @@ void MetricPlot::updateLegend() {
         });
         if (hasData) m_kindGraphs[s]->addToLegend();
     }
+    // Items clip to the font's height, which cuts the underscore of "max_lr" off.
+    for (int i = 0; i < legend->itemCount(); ++i)
+        legend->item(i)->setMargins(QMargins(0, 0, 0, 2));
     legend->setVisible(legend->itemCount() > 0);
     m_legendDirty = false;
 }

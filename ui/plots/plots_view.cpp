@@ -97,6 +97,7 @@ PlotsView::PlotsView(RunRegistry* registry, QWidget* parent)
         s->setChildrenCollapsible(false);
         s->setStretchFactor(0, 1);
         s->setStretchFactor(1, 1);
+        s->setSizes({1000, 1000}); // equal halves (scaled to the space), whatever the hints
     }
     connect(m_topRow, &QSplitter::splitterMoved, this,
             [this] { m_bottomRow->setSizes(m_topRow->sizes()); });

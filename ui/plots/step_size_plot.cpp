@@ -14,7 +14,7 @@ StepSizePlot::StepSizePlot(RunRegistry* registry, QWidget* parent)
     auto polyak = stepSeries(
         Series::PolyakStepSize, tr("loss/(‖g‖²+ε)"),
         [](const core::StepMetrics& m) { return m.unclippedStepSize; },
-        lineStyle(1.0, 110, Qt::DotLine));
+        lineStyle(1.0, 150, Qt::DotLine));
     polyak.faint = true;
     addSeries(polyak);
     // NaN (no max_lr, or not ALI-G) draws nothing; a change mid-run draws a step.
