@@ -1,0 +1,2 @@
+# Suites for ui/plots.
+alig_add_test(tst_ui_plots ${CMAKE_CURRENT_LIST_DIR}/tst_ui_plots.cpp)

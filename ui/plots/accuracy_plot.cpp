@@ -1,0 +1,26 @@
+#include "ui/plots/accuracy_plot.h"
+
+namespace alig::ui {
+
+AccuracyPlot::AccuracyPlot(RunRegistry* registry, QWidget* parent)
+    : MetricPlot(tr("Accuracy"), parent) {
+    // Metrics hold fractions in [0, 1]; people read accuracy in percent.
+    auto batch = stepSeries(
+        Series::BatchAccuracy, tr("mini-batch"),
+        [](const core::StepMetrics& m) { return 100.0 * m.accuracy; }, lineStyle(1.0, 60));
+    batch.faint = true;
+    addSeries(batch);
+    addSeries(epochSeries(
+        Series::TrainAccuracy, tr("train (epoch)"),
+        [](const core::EpochMetrics& m) { return 100.0 * m.trainAccuracy; },
+        epochStyle(QCPScatterStyle::ssCircle, true, Qt::SolidLine)));
+    addSeries(epochSeries(
+        Series::TestAccuracy, tr("test (epoch)"),
+        [](const core::EpochMetrics& m) { return 100.0 * m.testAccuracy; },
+        epochStyle(QCPScatterStyle::ssSquare, false, Qt::DashLine)));
+    setValueLabel(tr("accuracy (%)"));
+    setLegendCorner(Qt::AlignBottom | Qt::AlignRight); // accuracy climbs: the bottom is free
+    setRegistry(registry);
+}
+
+} // namespace alig::ui

@@ -1,0 +1,15 @@
+#include "ui/plots/grad_norm_plot.h"
+
+namespace alig::ui {
+
+GradNormPlot::GradNormPlot(RunRegistry* registry, QWidget* parent)
+    : MetricPlot(tr("Gradient norm"), parent) {
+    addSeries(stepSeries(
+        Series::GradNorm, tr("‖g‖"), [](const core::StepMetrics& m) { return m.gradNorm; },
+        lineStyle(1.0, 200)));
+    setValueLabel(tr("gradient norm ||g||"));
+    setLogY(true);
+    setRegistry(registry);
+}
+
+} // namespace alig::ui

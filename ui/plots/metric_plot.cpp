@@ -1,0 +1,743 @@
+#include "ui/plots/metric_plot.h"
+
+#include "ui/plots/debiased_ema.h"
+#include "ui/run/run.h"
+
+#include <QApplication>
+#include <QClipboard>
+#include <QContextMenuEvent>
+#include <QFileDialog>
+#include <QMenu>
+#include <QMessageBox>
+#include <QToolTip>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace alig::ui {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr int kReplotIntervalMs = 33; // ~30 Hz: smooth to the eye, cheap for the event loop
+constexpr double kToolTipRadiusPx = 40.0;
+
+// QCPAxisTickerLog labels only powers of ten, which leaves a loss between 0.3 and 2 with one
+// label or none. Over narrow ranges this ticker labels 1-2-5 steps, or plain linear steps
+// when the range spans less than a factor of 3; over wide ranges it keeps the powers of ten.
+class ReadableLogTicker : public QCPAxisTickerLog {
+protected:
+    enum class Mode { Linear, OneTwoFive, Powers };
+
+    QVector<double> createTickVector(double tickStep, const QCPRange& range) override {
+        const double ratio = range.lower > 0 ? range.upper / range.lower : 1e9;
+        m_mode = ratio < 3 ? Mode::Linear : ratio <= 300 ? Mode::OneTwoFive : Mode::Powers;
+        if (m_mode == Mode::Linear) return QCPAxisTicker::createTickVector(tickStep, range);
+        if (m_mode == Mode::Powers) return QCPAxisTickerLog::createTickVector(tickStep, range);
+        QVector<double> ticks;
+        const int first = static_cast<int>(std::floor(std::log10(range.lower)));
+        const int last = static_cast<int>(std::ceil(std::log10(range.upper)));
+        for (int e = first; e <= last; ++e)
+            for (double m : {1.0, 2.0, 5.0})
+                ticks.append(m * std::pow(10.0, e));
+        return ticks; // the caller trims what lies outside the range
+    }
+
+    int getSubTickCount(double tickStep) override {
+        switch (m_mode) {
+        case Mode::Linear:
+            return QCPAxisTicker::getSubTickCount(tickStep);
+        case Mode::OneTwoFive:
+            return 0; // 1-2-5 gaps differ: no common count fits
+        case Mode::Powers:
+            return QCPAxisTickerLog::getSubTickCount(tickStep);
+        }
+        return 0;
+    }
+
+private:
+    Mode m_mode = Mode::Powers;
+};
+
+QString formatValue(double v) {
+    return QString::number(v, 'g', 4);
+}
+
+} // namespace
+
+void MetricPlot::Range::include(double v) {
+    if (!std::isfinite(v)) return;
+    if (!valid) {
+        lower = upper = v;
+        valid = true;
+        return;
+    }
+    lower = std::min(lower, v);
+    upper = std::max(upper, v);
+}
+
+// A run's graphs, parallel to m_specs, with the state that lets batches append: the running
+// average, the last value of step lines, and the data ranges (fitting by scanning a million
+// points 30 times a second would cost more than drawing them).
+struct MetricPlot::RunGraphs {
+    Run* run = nullptr;
+    QCPGraph* legendGraph = nullptr; // empty: the run's entry in the legend
+    std::vector<QCPGraph*> graphs;
+    std::vector<DebiasedEma> ema;
+    std::vector<double> lastValue;
+    std::vector<bool> trailing; // the graph ends with a point repeating lastValue
+    std::vector<Range> keys, values;
+};
+
+MetricPlot::MetricPlot(const QString& title, QWidget* parent)
+    : QCustomPlot(parent) {
+    setAutoAddPlottableToLegend(false);
+    setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    setNoAntialiasingOnDrag(true);
+    setPlottingHint(QCP::phFastPolylines, true);
+    setMouseTracking(true);
+
+    // Faint series (raw values) go below every solid line, whichever run came first.
+    addLayer(QStringLiteral("faint"), layer(QStringLiteral("main")), QCustomPlot::limBelow);
+
+    QFont titleFont = font();
+    titleFont.setBold(true);
+    plotLayout()->insertRow(0);
+    plotLayout()->addElement(0, 0, new QCPTextElement(this, title, titleFont));
+
+    m_linearTicker = xAxis->ticker();
+    m_logTicker = QSharedPointer<ReadableLogTicker>::create();
+    xAxis->setLabel(QStringLiteral("step"));
+
+    QFont small = font();
+    small.setPointSizeF(std::max(6.0, font().pointSizeF() * 0.8));
+    legend->setVisible(true);
+    legend->setFont(small);
+    legend->setBrush(QColor(255, 255, 255, 200));
+    legend->setBorderPen(QPen(QColor(0, 0, 0, 60)));
+    legend->setIconSize(18, 8);
+    legend->setRowSpacing(-1);
+    legend->setMargins(QMargins(4, 2, 4, 2));
+    setLegendCorner(Qt::AlignTop | Qt::AlignRight);
+
+    m_replotTimer.setSingleShot(true);
+    m_replotTimer.setInterval(kReplotIntervalMs);
+    connect(&m_replotTimer, &QTimer::timeout, this, &MetricPlot::onReplotTimer);
+
+    connect(this, &QCustomPlot::mouseWheel, this, [this] { stopFollowingByUser(); });
+    connect(this, &QCustomPlot::mousePress, this, [this](QMouseEvent* e) {
+        m_dragging =
+            e->button() == Qt::LeftButton && axisRect()->rect().contains(e->position().toPoint());
+    });
+    connect(this, &QCustomPlot::mouseRelease, this, [this] { m_dragging = false; });
+    connect(this, &QCustomPlot::mouseMove, this, [this](QMouseEvent* e) {
+        if (m_dragging && (e->buttons() & Qt::LeftButton)) {
+            stopFollowingByUser();
+            QToolTip::hideText();
+        } else if (e->buttons() == Qt::NoButton) {
+            showToolTip(e);
+        }
+    });
+    connect(this, &QCustomPlot::mouseDoubleClick, this, [this] {
+        const bool resumed = !m_follow;
+        m_follow = true;
+        fitToData();
+        if (resumed) emit followChanged(true);
+    });
+}
+
+MetricPlot::~MetricPlot() = default;
+
+void MetricPlot::addSeries(SeriesSpec spec) {
+    Q_ASSERT(m_runs.empty()); // specs are fixed before runs arrive
+    Q_ASSERT(spec.source == Source::Step || (!spec.smoothed && !spec.changesOnly));
+    QCPGraph* kind = addGraph();
+    kind->setName(spec.kindName);
+    spec.style(kind, QColor(80, 80, 80));
+    if (spec.faint) { // a faint grey icon would be invisible in the legend
+        QPen pen = kind->pen();
+        pen.setColor(QColor(80, 80, 80, 150));
+        kind->setPen(pen);
+    }
+    m_kindGraphs.push_back(kind);
+    m_specs.push_back(std::move(spec));
+    m_specVisible.push_back(true);
+}
+
+MetricPlot::SeriesSpec MetricPlot::stepSeries(Series series, const QString& kindName,
+                                              std::function<double(const core::StepMetrics&)> value,
+                                              Style style) {
+    SeriesSpec spec;
+    spec.series = series;
+    spec.kindName = kindName;
+    spec.source = Source::Step;
+    spec.stepValue = std::move(value);
+    spec.style = std::move(style);
+    return spec;
+}
+
+MetricPlot::SeriesSpec
+MetricPlot::epochSeries(Series series, const QString& kindName,
+                        std::function<double(const core::EpochMetrics&)> value, Style style) {
+    SeriesSpec spec;
+    spec.series = series;
+    spec.kindName = kindName;
+    spec.source = Source::Epoch;
+    spec.epochValue = std::move(value);
+    spec.style = std::move(style);
+    return spec;
+}
+
+MetricPlot::Style MetricPlot::lineStyle(double width, int alpha, Qt::PenStyle penStyle) {
+    return [=](QCPGraph* g, const QColor& runColor) {
+        QColor c = runColor;
+        c.setAlpha(alpha);
+        QPen pen(c, width, penStyle);
+        g->setPen(pen);
+        g->setLineStyle(QCPGraph::lsLine);
+    };
+}
+
+MetricPlot::Style MetricPlot::epochStyle(QCPScatterStyle::ScatterShape shape, bool filled,
+                                         Qt::PenStyle line) {
+    return [=](QCPGraph* g, const QColor& runColor) {
+        g->setPen(QPen(runColor, 1.2, line));
+        g->setLineStyle(QCPGraph::lsLine);
+        // Filled vs hollow tells train from test even in grey print.
+        g->setScatterStyle(QCPScatterStyle(shape, QPen(runColor, 1.5),
+                                           filled ? QBrush(runColor) : QBrush(Qt::white), 7));
+    };
+}
+
+MetricPlot::Style MetricPlot::markerStyle(QCPScatterStyle::ScatterShape shape, double size) {
+    return [=](QCPGraph* g, const QColor& runColor) {
+        g->setPen(QPen(runColor, 1.0));
+        g->setLineStyle(QCPGraph::lsNone);
+        g->setScatterStyle(
+            QCPScatterStyle(shape, QPen(runColor.darker(130), 1.0), QBrush(runColor), size));
+    };
+}
+
+void MetricPlot::setValueLabel(const QString& label) {
+    yAxis->setLabel(label);
+}
+
+void MetricPlot::setLegendCorner(Qt::Alignment corner) {
+    axisRect()->insetLayout()->setInsetAlignment(0, corner);
+}
+
+void MetricPlot::setRegistry(RunRegistry* registry) {
+    if (registry == m_registry) return;
+    if (m_registry) disconnect(m_registry, nullptr, this, nullptr);
+    while (!m_runs.empty())
+        removeRun(m_runs.back()->run);
+    m_registry = registry;
+    if (!registry) return;
+    connect(registry, &RunRegistry::runAdded, this, &MetricPlot::addRun);
+    connect(registry, &RunRegistry::runRemoved, this, [this](Run* run) { removeRun(run); });
+    for (Run* run : registry->runs())
+        addRun(run);
+}
+
+RunRegistry* MetricPlot::registry() const {
+    return m_registry;
+}
+
+MetricPlot::RunGraphs* MetricPlot::find(const Run* run) const {
+    for (const auto& rg : m_runs)
+        if (rg->run == run) return rg.get();
+    return nullptr;
+}
+
+void MetricPlot::addRun(Run* run) {
+    if (find(run)) return;
+    auto rg = std::make_unique<RunGraphs>();
+    rg->run = run;
+    rg->legendGraph = addGraph();
+    rg->legendGraph->setName(run->name());
+    rg->legendGraph->setPen(QPen(run->color(), 2.5));
+    for (const SeriesSpec& spec : m_specs) {
+        QCPGraph* g = addGraph();
+        g->setName(spec.kindName);
+        spec.style(g, run->color());
+        if (spec.faint) g->setLayer(QStringLiteral("faint"));
+        rg->graphs.push_back(g);
+    }
+    const size_t n = m_specs.size();
+    rg->ema.assign(n, DebiasedEma(m_smoothing));
+    rg->lastValue.assign(n, kNaN);
+    rg->trailing.assign(n, false);
+    rg->keys.assign(n, Range{});
+    rg->values.assign(n, Range{});
+    RunGraphs& ref = *rg;
+    m_runs.push_back(std::move(rg));
+
+    connect(run, &Run::stepsAppended, this, [this, run](int first) {
+        if (RunGraphs* r = find(run)) {
+            appendSteps(*r, first, std::vector<bool>(m_specs.size(), true));
+            markDirty();
+        }
+    });
+    connect(run, &Run::epochsAppended, this, [this, run](int first) {
+        if (RunGraphs* r = find(run)) {
+            appendEpochs(*r, first, std::vector<bool>(m_specs.size(), true));
+            markDirty();
+        }
+    });
+    connect(run, &Run::metricsCleared, this, [this, run] {
+        if (RunGraphs* r = find(run)) {
+            rebuild(*r, std::vector<bool>(m_specs.size(), true));
+            markDirty(true);
+        }
+    });
+    connect(run, &Run::visibilityChanged, this, [this, run] {
+        if (RunGraphs* r = find(run)) {
+            updateVisibility(*r);
+            markDirty(true);
+        }
+    });
+    connect(run, &Run::changed, this, [this, run] {
+        // changed() also reports rates and status several times a second: redraw only for
+        // a new name.
+        RunGraphs* r = find(run);
+        if (r && r->legendGraph->name() != run->name()) {
+            r->legendGraph->setName(run->name());
+            markDirty(true);
+        }
+    });
+    connect(run, &QObject::destroyed, this, [this, run] { removeRun(run); });
+
+    rebuild(ref, std::vector<bool>(m_specs.size(), true));
+    updateVisibility(ref);
+    markDirty(true);
+}
+
+void MetricPlot::removeRun(const Run* run) {
+    auto it = std::find_if(m_runs.begin(), m_runs.end(),
+                           [run](const auto& rg) { return rg->run == run; });
+    if (it == m_runs.end()) return;
+    disconnect(run, nullptr, this, nullptr);
+    removeGraph((*it)->legendGraph);
+    for (QCPGraph* g : (*it)->graphs)
+        removeGraph(g);
+    m_runs.erase(it);
+    markDirty(true);
+}
+
+bool MetricPlot::plottable(double v) const {
+    return std::isfinite(v) && (!m_logY || v > 0.0);
+}
+
+double MetricPlot::stepKey(const Run& run, const core::StepMetrics& m) const {
+    switch (m_xAxisMode) {
+    case XAxisMode::Step:
+        return static_cast<double>(m.step);
+    case XAxisMode::Epoch:
+        // Without stepsPerEpoch (a run whose first epoch has not told it yet) the step's
+        // epoch number is the best we know.
+        return run.stepsPerEpoch() > 0
+                   ? static_cast<double>(m.step) / static_cast<double>(run.stepsPerEpoch())
+                   : static_cast<double>(m.epoch);
+    case XAxisMode::WallTime:
+        return m.elapsed;
+    }
+    return static_cast<double>(m.step);
+}
+
+double MetricPlot::epochKey(const Run& run, const core::EpochMetrics& m) const {
+    switch (m_xAxisMode) {
+    case XAxisMode::Step:
+        return static_cast<double>(m.step);
+    case XAxisMode::Epoch:
+        return run.stepsPerEpoch() > 0
+                   ? static_cast<double>(m.step) / static_cast<double>(run.stepsPerEpoch())
+                   : static_cast<double>(m.epoch);
+    case XAxisMode::WallTime:
+        return m.elapsed;
+    }
+    return static_cast<double>(m.step);
+}
+
+void MetricPlot::appendSteps(RunGraphs& rg, int first, const std::vector<bool>& which) {
+    const auto& steps = rg.run->steps();
+    const int total = static_cast<int>(steps.size());
+    if (first < 0 || first >= total) return;
+    const int n = total - first;
+    QVector<double> keys(n);
+    for (int i = 0; i < n; ++i)
+        keys[i] = stepKey(*rg.run, steps[first + i]);
+    const bool batchSorted = std::is_sorted(keys.cbegin(), keys.cend());
+
+    QVector<double> k, v;
+    for (size_t s = 0; s < m_specs.size(); ++s) {
+        const SeriesSpec& spec = m_specs[s];
+        if (spec.source != Source::Step || !which[s]) continue;
+        QCPGraph* g = rg.graphs[s];
+        const auto data = g->data();
+        k.clear();
+        v.clear();
+        k.reserve(n + 1);
+        v.reserve(n + 1);
+        if (spec.changesOnly) {
+            // A step line needs a point where the value changes (NaN: a gap) and one at the
+            // newest step, which moves on with every batch.
+            if (rg.trailing[s] && !data->isEmpty()) data->remove((data->constEnd() - 1)->key);
+            double last = rg.lastValue[s];
+            for (int i = 0; i < n; ++i) {
+                double x = spec.stepValue(steps[first + i]);
+                if (!plottable(x)) x = kNaN;
+                const bool same = (std::isnan(x) && std::isnan(last)) || x == last;
+                if (same) continue;
+                k.append(keys[i]);
+                v.append(x);
+                last = x;
+            }
+            const double lastKey = !k.isEmpty()      ? k.last()
+                                   : data->isEmpty() ? -std::numeric_limits<double>::infinity()
+                                                     : (data->constEnd() - 1)->key;
+            rg.trailing[s] = std::isfinite(last) && keys.last() > lastKey;
+            if (rg.trailing[s]) {
+                k.append(keys.last());
+                v.append(last);
+            }
+            rg.lastValue[s] = last;
+        } else {
+            for (int i = 0; i < n; ++i) {
+                double x = spec.stepValue(steps[first + i]);
+                if (spec.smoothed) x = rg.ema[s].add(x);
+                if (!plottable(x)) continue;
+                k.append(keys[i]);
+                v.append(x);
+            }
+        }
+        for (int i = 0; i < k.size(); ++i) {
+            rg.keys[s].include(k[i]);
+            rg.values[s].include(v[i]);
+        }
+        const bool sorted = batchSorted && (data->isEmpty() || k.isEmpty() ||
+                                            k.first() >= (data->constEnd() - 1)->key);
+        g->addData(k, v, sorted);
+    }
+}
+
+void MetricPlot::appendEpochs(RunGraphs& rg, int first, const std::vector<bool>& which) {
+    const auto& epochs = rg.run->epochs();
+    const int total = static_cast<int>(epochs.size());
+    if (first < 0 || first >= total) return;
+    QVector<double> k, v;
+    for (size_t s = 0; s < m_specs.size(); ++s) {
+        const SeriesSpec& spec = m_specs[s];
+        if (spec.source != Source::Epoch || !which[s]) continue;
+        k.clear();
+        v.clear();
+        for (int i = first; i < total; ++i) {
+            const double x = spec.epochValue(epochs[i]);
+            if (!plottable(x)) continue;
+            k.append(epochKey(*rg.run, epochs[i]));
+            v.append(x);
+            rg.keys[s].include(k.last());
+            rg.values[s].include(x);
+        }
+        rg.graphs[s]->addData(k, v); // a handful of points: let QCustomPlot sort them
+    }
+}
+
+void MetricPlot::rebuild(RunGraphs& rg, const std::vector<bool>& which) {
+    for (size_t s = 0; s < m_specs.size(); ++s) {
+        if (!which[s]) continue;
+        rg.graphs[s]->data()->clear();
+        rg.ema[s] = DebiasedEma(m_smoothing);
+        rg.lastValue[s] = kNaN;
+        rg.trailing[s] = false;
+        rg.keys[s] = Range{};
+        rg.values[s] = Range{};
+    }
+    appendSteps(rg, 0, which);
+    appendEpochs(rg, 0, which);
+}
+
+void MetricPlot::rebuildAll(const std::function<bool(const SeriesSpec&)>& which) {
+    std::vector<bool> mask(m_specs.size());
+    for (size_t s = 0; s < m_specs.size(); ++s)
+        mask[s] = which(m_specs[s]);
+    if (std::none_of(mask.begin(), mask.end(), [](bool b) { return b; })) return;
+    for (auto& rg : m_runs)
+        rebuild(*rg, mask);
+    markDirty(true);
+}
+
+void MetricPlot::setXAxisMode(XAxisMode mode) {
+    if (mode == m_xAxisMode) return;
+    m_xAxisMode = mode;
+    updateAxisLabels();
+    rebuildAll([](const SeriesSpec&) { return true; });
+    fitToData(); // the old range means nothing on the new axis
+}
+
+void MetricPlot::setSmoothing(double weight) {
+    weight = std::clamp(weight, 0.0, PlotSettings::kMaxSmoothing);
+    if (weight == m_smoothing) return;
+    m_smoothing = weight;
+    rebuildAll([](const SeriesSpec& spec) { return spec.smoothed; });
+}
+
+void MetricPlot::setLogY(bool log) {
+    if (log == m_logY) return;
+    m_logY = log;
+    yAxis->setScaleType(log ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
+    yAxis->setTicker(log ? m_logTicker : m_linearTicker);
+    // "gb": plain decimals, or 1·10⁻⁴ with a real superscript once an exponent is needed.
+    yAxis->setNumberFormat(log ? QStringLiteral("gb") : QStringLiteral("gbd"));
+    yAxis->setNumberPrecision(log ? 3 : 6);
+    rebuildAll([](const SeriesSpec&) { return true; });
+    fitToData();
+}
+
+void MetricPlot::setFollow(bool follow) {
+    if (follow == m_follow) return;
+    m_follow = follow;
+    if (follow) fitToData();
+}
+
+bool MetricPlot::isSeriesVisible(Series series) const {
+    for (size_t s = 0; s < m_specs.size(); ++s)
+        if (m_specs[s].series == series) return m_specVisible[s];
+    return false;
+}
+
+void MetricPlot::setSeriesVisible(Series series, bool visible) {
+    for (size_t s = 0; s < m_specs.size(); ++s)
+        if (m_specs[s].series == series) m_specVisible[s] = visible;
+    for (auto& rg : m_runs)
+        updateVisibility(*rg);
+    markDirty(true);
+}
+
+QList<Series> MetricPlot::series() const {
+    QList<Series> list;
+    for (const SeriesSpec& spec : m_specs)
+        list.append(spec.series);
+    return list;
+}
+
+QCPGraph* MetricPlot::graph(const Run* run, Series series) const {
+    const RunGraphs* rg = find(run);
+    if (!rg) return nullptr;
+    for (size_t s = 0; s < m_specs.size(); ++s)
+        if (m_specs[s].series == series) return rg->graphs[s];
+    return nullptr;
+}
+
+int MetricPlot::pointCount(const Run* run, Series series) const {
+    const QCPGraph* g = graph(run, series);
+    return g ? g->dataCount() : -1;
+}
+
+void MetricPlot::updateVisibility(RunGraphs& rg) {
+    const bool runVisible = rg.run->isVisible();
+    for (size_t s = 0; s < m_specs.size(); ++s)
+        rg.graphs[s]->setVisible(runVisible && m_specVisible[s]);
+}
+
+void MetricPlot::updateLegend() {
+    // Colour says which run, line style says which series: one entry per visible run plus
+    // one grey entry per kind of series on show, instead of runs x series entries.
+    legend->clearItems();
+    for (const auto& rg : m_runs)
+        if (rg->run->isVisible()) rg->legendGraph->addToLegend();
+    for (size_t s = 0; s < m_specs.size(); ++s) {
+        if (!m_specVisible[s]) continue;
+        const bool hasData = std::any_of(m_runs.begin(), m_runs.end(), [s](const auto& rg) {
+            return rg->run->isVisible() && !rg->graphs[s]->data()->isEmpty();
+        });
+        if (hasData) m_kindGraphs[s]->addToLegend();
+    }
+    // Items clip to the font's height, which cuts the underscore of "max_lr" off.
+    for (int i = 0; i < legend->itemCount(); ++i)
+        legend->item(i)->setMargins(QMargins(0, 0, 0, 2));
+    legend->setVisible(legend->itemCount() > 0);
+    m_legendDirty = false;
+}
+
+void MetricPlot::updateAxisLabels() {
+    switch (m_xAxisMode) {
+    case XAxisMode::Step:
+        xAxis->setLabel(QStringLiteral("step"));
+        break;
+    case XAxisMode::Epoch:
+        xAxis->setLabel(QStringLiteral("epoch"));
+        break;
+    case XAxisMode::WallTime:
+        xAxis->setLabel(QStringLiteral("wall time (s)"));
+        break;
+    }
+}
+
+void MetricPlot::fitToData() {
+    applyFit();
+    markDirty();
+}
+
+void MetricPlot::applyFit() {
+    Range keys, values;
+    for (const auto& rg : m_runs) {
+        if (!rg->run->isVisible()) continue;
+        for (size_t s = 0; s < m_specs.size(); ++s) {
+            if (!m_specVisible[s] || !rg->values[s].valid) continue;
+            keys.include(rg->keys[s].lower);
+            keys.include(rg->keys[s].upper);
+            values.include(rg->values[s].lower);
+            values.include(rg->values[s].upper);
+        }
+    }
+    if (keys.valid) {
+        const double pad = keys.upper > keys.lower ? 0.02 * (keys.upper - keys.lower) : 0.5;
+        xAxis->setRange(keys.lower - pad, keys.upper + pad);
+    }
+    if (values.valid) {
+        if (m_logY) {
+            // A margin of 5% of the decades shown, on each side.
+            const double span = std::log10(values.upper / values.lower);
+            const double f = std::pow(10.0, span > 0 ? 0.05 * span : 0.3);
+            yAxis->setRange(values.lower / f, values.upper * f);
+        } else {
+            const double size = values.upper - values.lower;
+            const double pad =
+                size > 0 ? 0.05 * size : std::max(1e-9, 0.1 * std::abs(values.upper));
+            yAxis->setRange(values.lower - pad, values.upper + pad);
+        }
+    }
+}
+
+void MetricPlot::markDirty(bool legendToo) {
+    m_dirty = true;
+    m_legendDirty = m_legendDirty || legendToo;
+    if (!m_replotTimer.isActive()) m_replotTimer.start();
+}
+
+void MetricPlot::onReplotTimer() {
+    if (!m_dirty) return;
+    m_dirty = false;
+    if (m_follow) applyFit();
+    if (m_legendDirty) updateLegend();
+    replot(QCustomPlot::rpQueuedReplot);
+}
+
+void MetricPlot::flush() {
+    m_replotTimer.stop();
+    m_dirty = false;
+    if (m_follow) applyFit();
+    updateLegend();
+    replot(QCustomPlot::rpImmediateRefresh);
+}
+
+void MetricPlot::stopFollowingByUser() {
+    if (!m_follow) return;
+    m_follow = false;
+    emit followChanged(false);
+}
+
+void MetricPlot::showToolTip(QMouseEvent* event) {
+    const QPointF pos = event->position();
+    if (!axisRect()->rect().contains(pos.toPoint())) {
+        QToolTip::hideText();
+        return;
+    }
+    const double key = xAxis->pixelToCoord(pos.x());
+    QStringList lines;
+    for (const auto& rg : m_runs) {
+        if (!rg->run->isVisible()) continue;
+        double bestDistance = std::numeric_limits<double>::infinity();
+        double bestKey = 0.0, bestValue = 0.0;
+        int bestSpec = -1;
+        for (size_t s = 0; s < m_specs.size(); ++s) {
+            const QCPGraph* g = rg->graphs[s];
+            if (!g->visible() || g->data()->isEmpty()) continue;
+            auto it = g->data()->findBegin(key, true);
+            for (int j = 0; j < 2 && it != g->data()->constEnd(); ++j, ++it) {
+                if (!std::isfinite(it->value)) continue;
+                const double dx = xAxis->coordToPixel(it->key) - pos.x();
+                const double dy = yAxis->coordToPixel(it->value) - pos.y();
+                const double d = std::hypot(dx, dy);
+                if (std::abs(dx) <= kToolTipRadiusPx && d < bestDistance) {
+                    bestDistance = d;
+                    bestKey = it->key;
+                    bestValue = it->value;
+                    bestSpec = static_cast<int>(s);
+                }
+            }
+        }
+        if (bestSpec < 0) continue;
+        QString x;
+        switch (m_xAxisMode) {
+        case XAxisMode::Step:
+            x = QStringLiteral("step %1").arg(bestKey, 0, 'f', 0);
+            break;
+        case XAxisMode::Epoch:
+            x = QStringLiteral("epoch %1").arg(bestKey, 0, 'f', 2);
+            break;
+        case XAxisMode::WallTime:
+            x = QStringLiteral("%1 s").arg(bestKey, 0, 'f', 1);
+            break;
+        }
+        lines << QStringLiteral("<span style='color:%1'>&#9632;</span> <b>%2</b> %3<br>"
+                                "&nbsp;&nbsp;&nbsp;%4: %5")
+                     .arg(rg->run->color().name(), rg->run->name().toHtmlEscaped(),
+                          m_specs[bestSpec].kindName.toHtmlEscaped(), x, formatValue(bestValue));
+    }
+    if (lines.isEmpty()) {
+        QToolTip::hideText();
+        return;
+    }
+    QToolTip::showText(event->globalPosition().toPoint(), lines.join(QStringLiteral("<br>")), this);
+}
+
+bool MetricPlot::savePng(const QString& path, int width, int height, double scale) {
+    flush();
+    return QCustomPlot::savePng(path, width, height, scale);
+}
+
+bool MetricPlot::savePdf(const QString& path, int width, int height) {
+    flush();
+    // Non-cosmetic pens keep line widths right when a viewer zooms into the PDF.
+    return QCustomPlot::savePdf(path, width, height, QCP::epNoCosmetic,
+                                QStringLiteral("ALI-G Studio"));
+}
+
+bool MetricPlot::copyToClipboard() {
+    flush();
+    const QPixmap pixmap = toPixmap();
+    if (pixmap.isNull() || !QGuiApplication::clipboard()) return false;
+    QGuiApplication::clipboard()->setPixmap(pixmap);
+    return true;
+}
+
+void MetricPlot::contextMenuEvent(QContextMenuEvent* event) {
+    QMenu menu(this);
+    menu.addAction(tr("Fit to data"), this, [this] {
+        fitToData();
+        if (!m_follow) {
+            m_follow = true;
+            emit followChanged(true);
+        }
+    });
+    menu.addSeparator();
+    menu.addAction(tr("Save as PNG…"), this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Save plot as PNG"), {},
+                                                          tr("PNG images (*.png)"));
+        // Twice the screen resolution: sharp on slides and in reports.
+        if (!path.isEmpty() && !savePng(path, 0, 0, 2.0))
+            QMessageBox::warning(this, tr("Save plot"), tr("Could not write %1.").arg(path));
+    });
+    menu.addAction(tr("Save as PDF…"), this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Save plot as PDF"), {},
+                                                          tr("PDF documents (*.pdf)"));
+        if (!path.isEmpty() && !savePdf(path))
+            QMessageBox::warning(this, tr("Save plot"), tr("Could not write %1.").arg(path));
+    });
+    menu.addAction(tr("Copy to clipboard"), this, [this] { copyToClipboard(); });
+    menu.exec(event->globalPos());
+}
+
+} // namespace alig::ui

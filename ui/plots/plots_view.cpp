@@ -1,0 +1,200 @@
+#include "ui/plots/plots_view.h"
+
+#include "ui/plots/accuracy_plot.h"
+#include "ui/plots/grad_norm_plot.h"
+#include "ui/plots/loss_plot.h"
+#include "ui/plots/step_size_plot.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QSignalBlocker>
+#include <QSlider>
+#include <QSplitter>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+namespace alig::ui {
+
+namespace {
+
+constexpr int kSmoothingSteps = 1000; // slider units: smoothing = value / 1000, up to 0.999
+
+} // namespace
+
+PlotsView::PlotsView(RunRegistry* registry, QWidget* parent)
+    : QWidget(parent) {
+    m_loss = new LossPlot(registry);
+    m_stepSize = new StepSizePlot(registry);
+    m_accuracy = new AccuracyPlot(registry);
+    m_gradNorm = new GradNormPlot(registry);
+
+    m_xAxis = new QComboBox;
+    m_xAxis->addItem(tr("Step"), static_cast<int>(XAxisMode::Step));
+    m_xAxis->addItem(tr("Epoch"), static_cast<int>(XAxisMode::Epoch));
+    m_xAxis->addItem(tr("Wall time"), static_cast<int>(XAxisMode::WallTime));
+    m_xAxis->setToolTip(tr("What the horizontal axis counts: optimizer steps, epochs (passes "
+                           "over the training set, fractional within an epoch), or seconds "
+                           "of training."));
+
+    m_smoothing = new QSlider(Qt::Horizontal);
+    m_smoothing->setRange(0, kSmoothingSteps - 1);
+    m_smoothing->setMinimumWidth(80);
+    m_smoothing->setMaximumWidth(160);
+    m_smoothing->setToolTip(tr("Smoothing: exponential moving average of the loss, as in "
+                               "TensorBoard; 0 shows the raw values, values near 1 average "
+                               "over many steps."));
+    m_smoothingValue = new QLabel;
+    m_smoothingValue->setMinimumWidth(m_smoothingValue->fontMetrics().horizontalAdvance("0.000"));
+    m_smoothingValue->setToolTip(m_smoothing->toolTip());
+
+    m_logLoss = new QCheckBox(tr("Log loss"));
+    m_logLoss->setToolTip(tr("Logarithmic loss axis: equal distances mean equal ratios, so a "
+                             "loss going from 1 to 0.1 looks like one going from 0.1 to 0.01."));
+    m_logStepSize = new QCheckBox(tr("Log step size"));
+    m_logStepSize->setToolTip(tr("Logarithmic step size axis: ALI-G's step changes by factors "
+                                 "of ten during training; a log axis shows all of it."));
+    m_logGradNorm = new QCheckBox(tr("Log ‖g‖"));
+    m_logGradNorm->setToolTip(tr("Logarithmic axis for the gradient norm ‖g‖."));
+    m_rawLoss = new QCheckBox(tr("Raw loss"));
+    m_rawLoss->setToolTip(tr("Also draw the loss of every mini-batch (faint), not only the "
+                             "smoothed curve."));
+    m_follow = new QCheckBox(tr("Follow"));
+    m_follow->setToolTip(tr("Keep the newest data in view while a run trains. Dragging or "
+                            "zooming a plot stops this for that plot; double-click a plot to "
+                            "fit it and follow again."));
+
+    auto* controls = new QHBoxLayout;
+    controls->setContentsMargins(0, 0, 0, 0);
+    auto* xLabel = new QLabel(tr("X axis:"));
+    xLabel->setToolTip(m_xAxis->toolTip());
+    controls->addWidget(xLabel);
+    controls->addWidget(m_xAxis);
+    controls->addSpacing(12);
+    auto* smoothingLabel = new QLabel(tr("Smoothing:"));
+    smoothingLabel->setToolTip(m_smoothing->toolTip());
+    controls->addWidget(smoothingLabel);
+    controls->addWidget(m_smoothing);
+    controls->addWidget(m_smoothingValue);
+    controls->addSpacing(12);
+    for (QCheckBox* box : {m_logLoss, m_logStepSize, m_logGradNorm, m_rawLoss, m_follow})
+        controls->addWidget(box);
+    controls->addStretch(1);
+
+    // Two rows of two; the rows' splitters move together so the columns stay aligned.
+    m_topRow = new QSplitter(Qt::Horizontal);
+    m_topRow->addWidget(m_loss);
+    m_topRow->addWidget(m_stepSize);
+    m_bottomRow = new QSplitter(Qt::Horizontal);
+    m_bottomRow->addWidget(m_accuracy);
+    m_bottomRow->addWidget(m_gradNorm);
+    auto* rows = new QSplitter(Qt::Vertical);
+    rows->addWidget(m_topRow);
+    rows->addWidget(m_bottomRow);
+    for (QSplitter* s : {m_topRow, m_bottomRow, rows}) {
+        s->setChildrenCollapsible(false);
+        s->setStretchFactor(0, 1);
+        s->setStretchFactor(1, 1);
+        s->setSizes({1000, 1000}); // equal halves (scaled to the space), whatever the hints
+    }
+    connect(m_topRow, &QSplitter::splitterMoved, this,
+            [this] { m_bottomRow->setSizes(m_topRow->sizes()); });
+    connect(m_bottomRow, &QSplitter::splitterMoved, this,
+            [this] { m_topRow->setSizes(m_bottomRow->sizes()); });
+    for (MetricPlot* plot : plots())
+        plot->setMinimumSize(200, 150);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addLayout(controls);
+    layout->addWidget(rows, 1);
+
+    applyToPlots();
+    updateControls();
+
+    connect(m_xAxis, &QComboBox::currentIndexChanged, this, &PlotsView::onControlsEdited);
+    connect(m_smoothing, &QSlider::valueChanged, this, &PlotsView::onControlsEdited);
+    for (QCheckBox* box : {m_logLoss, m_logStepSize, m_logGradNorm, m_rawLoss, m_follow})
+        connect(box, &QCheckBox::toggled, this, &PlotsView::onControlsEdited);
+    for (MetricPlot* plot : plots())
+        connect(plot, &MetricPlot::followChanged, this, &PlotsView::onPlotFollowChanged);
+}
+
+QList<MetricPlot*> PlotsView::plots() const {
+    return {m_loss, m_stepSize, m_accuracy, m_gradNorm};
+}
+
+void PlotsView::setSettings(const PlotSettings& settings) {
+    PlotSettings s = settings;
+    s.smoothing = std::clamp(s.smoothing, 0.0, PlotSettings::kMaxSmoothing);
+    if (s == m_settings) return;
+    m_settings = s;
+    applyToPlots();
+    updateControls();
+    emit settingsChanged(m_settings);
+}
+
+void PlotsView::flush() {
+    for (MetricPlot* plot : plots())
+        plot->flush();
+}
+
+void PlotsView::applyToPlots() {
+    for (MetricPlot* plot : plots()) {
+        plot->setXAxisMode(m_settings.xAxis);
+        plot->setFollow(m_settings.follow);
+    }
+    m_loss->setSmoothing(m_settings.smoothing);
+    m_loss->setLogY(m_settings.logLoss);
+    m_loss->setSeriesVisible(Series::RawLoss, m_settings.showRawLoss);
+    m_stepSize->setLogY(m_settings.logStepSize);
+    m_gradNorm->setLogY(m_settings.logGradNorm);
+}
+
+void PlotsView::updateControls() {
+    const QSignalBlocker blocks[] = {QSignalBlocker(m_xAxis),       QSignalBlocker(m_smoothing),
+                                     QSignalBlocker(m_logLoss),     QSignalBlocker(m_logStepSize),
+                                     QSignalBlocker(m_logGradNorm), QSignalBlocker(m_rawLoss),
+                                     QSignalBlocker(m_follow)};
+    m_xAxis->setCurrentIndex(m_xAxis->findData(static_cast<int>(m_settings.xAxis)));
+    m_smoothing->setValue(static_cast<int>(std::lround(m_settings.smoothing * kSmoothingSteps)));
+    m_smoothingValue->setText(QString::number(m_settings.smoothing, 'f', 3));
+    m_logLoss->setChecked(m_settings.logLoss);
+    m_logStepSize->setChecked(m_settings.logStepSize);
+    m_logGradNorm->setChecked(m_settings.logGradNorm);
+    m_rawLoss->setChecked(m_settings.showRawLoss);
+    m_follow->setChecked(m_settings.follow);
+}
+
+void PlotsView::onControlsEdited() {
+    PlotSettings s = m_settings;
+    s.xAxis = static_cast<XAxisMode>(m_xAxis->currentData().toInt());
+    s.smoothing = static_cast<double>(m_smoothing->value()) / kSmoothingSteps;
+    s.logLoss = m_logLoss->isChecked();
+    s.logStepSize = m_logStepSize->isChecked();
+    s.logGradNorm = m_logGradNorm->isChecked();
+    s.showRawLoss = m_rawLoss->isChecked();
+    s.follow = m_follow->isChecked();
+    // Ticking Follow again resumes the plots the user had panned, even if it was already on.
+    if (s.follow && !m_settings.follow)
+        for (MetricPlot* plot : plots())
+            plot->setFollow(true);
+    setSettings(s);
+}
+
+void PlotsView::onPlotFollowChanged() {
+    // The box shows whether every plot follows: panning one plot clears it, ticking it
+    // makes them all follow again.
+    bool all = true;
+    for (MetricPlot* plot : plots())
+        all = all && plot->follow();
+    if (all == m_settings.follow) return;
+    m_settings.follow = all;
+    const QSignalBlocker block(m_follow);
+    m_follow->setChecked(all);
+    emit settingsChanged(m_settings);
+}
+
+} // namespace alig::ui

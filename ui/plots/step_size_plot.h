@@ -1,0 +1,17 @@
+#pragma once
+// ALI-G's adaptive step, the reason this tool exists: the step taken, the unclipped Polyak
+// value loss / (||g||^2 + eps), the max_lr cap, and markers where the cap cut the step.
+// Other optimizers show their learning rate.
+
+#include "ui/plots/metric_plot.h"
+
+namespace alig::ui {
+
+class StepSizePlot : public MetricPlot {
+    Q_OBJECT
+
+public:
+    explicit StepSizePlot(RunRegistry* registry = nullptr, QWidget* parent = nullptr);
+};
+
+} // namespace alig::ui
