@@ -7,6 +7,8 @@
 #include "ui/run/run.h"
 #include "ui/window/main_window.h"
 
+#include <nlohmann/json.hpp>
+
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QTimer>

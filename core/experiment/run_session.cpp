@@ -71,8 +71,8 @@ std::unique_ptr<RunSession> RunSession::create(const ExperimentConfig& config,
     std::unique_ptr<RunSession> s(new RunSession);
     s->build(config, config.training.device, config.training.threads);
     if (options.record) {
-        s->m_runDir =
-            createRunDir(config, options.outDir.empty() ? config.output.dir : options.outDir);
+        s->m_runDir = createRunDir(
+            config, options.outDir.empty() ? config.output.dir : options.outDir, options.runsDir);
         json info = runInfo(*s, options.program);
         info["model"] = {{"description", s->m_model->describe()},
                          {"parameters", s->m_model->parameterCount()}};

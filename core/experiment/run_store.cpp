@@ -131,7 +131,8 @@ std::string isoNow() {
     return timestamp("%Y-%m-%dT%H:%M:%S%z");
 }
 
-std::string createRunDir(const ExperimentConfig& config, const std::string& dir) {
+std::string createRunDir(const ExperimentConfig& config, const std::string& dir,
+                         const std::string& parentDir) {
     fs::path path;
     std::error_code ec;
     if (!dir.empty()) {
@@ -140,7 +141,7 @@ std::string createRunDir(const ExperimentConfig& config, const std::string& dir)
             throw Error(path.string() + ": already holds a run (use --resume to continue it, "
                                         "or choose another folder)");
     } else {
-        const fs::path parent = defaultRunsDir();
+        const fs::path parent = parentDir.empty() ? defaultRunsDir() : parentDir;
         const std::string base = timestamp("%Y%m%d-%H%M%S") + "-" + safeName(config.name);
         path = parent / base;
         for (int i = 2; fs::exists(path, ec); ++i)

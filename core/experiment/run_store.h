@@ -20,10 +20,11 @@ namespace alig::core {
 
 struct ExperimentConfig;
 
-// <parent>/<YYYYMMDD-HHMMSS>-<name>, made unique with a suffix; parent defaults to
+// <parent>/<YYYYMMDD-HHMMSS>-<name>, made unique with a suffix; `parent` defaults to
 // defaultRunsDir(). An explicit `dir` is used as it is (created if missing, and it must
 // not already hold a run). Errors name the folder.
-std::string createRunDir(const ExperimentConfig& config, const std::string& dir = {});
+std::string createRunDir(const ExperimentConfig& config, const std::string& dir = {},
+                         const std::string& parent = {});
 
 inline constexpr const char* kCheckpointFile = "checkpoints/last.pt";
 

@@ -34,9 +34,9 @@ MetricsBuffer::Batch MetricsBuffer::take() {
     return out;
 }
 
-TrainingWorker::TrainingWorker(core::ExperimentConfig config, QString outDir, QString resumeDir,
+TrainingWorker::TrainingWorker(core::ExperimentConfig config, QString runsDir, QString resumeDir,
                                std::shared_ptr<MetricsBuffer> buffer)
-    : m_config(std::move(config)), m_outDir(std::move(outDir)), m_resumeDir(std::move(resumeDir)),
+    : m_config(std::move(config)), m_runsDir(std::move(runsDir)), m_resumeDir(std::move(resumeDir)),
       m_buffer(std::move(buffer)) {}
 
 TrainingWorker::~TrainingWorker() = default;
@@ -53,7 +53,7 @@ void TrainingWorker::work() {
     try {
         if (m_resumeDir.isEmpty()) {
             core::SessionOptions options;
-            options.outDir = m_outDir.toStdString();
+            options.runsDir = m_runsDir.toStdString();
             options.program = "alig-studio";
             m_session = core::RunSession::create(m_config, options);
         } else {
@@ -99,10 +99,10 @@ void TrainingWorker::work() {
     emit finished(static_cast<int>(result.status), QString::fromStdString(result.message));
 }
 
-RunController::RunController(Run* run, core::ExperimentConfig config, QString outDir,
+RunController::RunController(Run* run, core::ExperimentConfig config, QString runsDir,
                              QString resumeDir, QObject* parent)
     : QObject(parent), m_run(run), m_buffer(std::make_shared<MetricsBuffer>()) {
-    m_worker = new TrainingWorker(std::move(config), std::move(outDir), std::move(resumeDir),
+    m_worker = new TrainingWorker(std::move(config), std::move(runsDir), std::move(resumeDir),
                                   m_buffer);
     m_worker->moveToThread(&m_thread);
     m_thread.setObjectName(QStringLiteral("training ") + (run ? run->name() : QString()));

@@ -53,7 +53,7 @@ class TrainingWorker : public QObject {
     Q_OBJECT
 
 public:
-    TrainingWorker(core::ExperimentConfig config, QString outDir, QString resumeDir,
+    TrainingWorker(core::ExperimentConfig config, QString runsDir, QString resumeDir,
                    std::shared_ptr<MetricsBuffer> buffer);
     ~TrainingWorker() override;
 
@@ -74,7 +74,7 @@ signals:
 
 private:
     core::ExperimentConfig m_config;
-    QString m_outDir, m_resumeDir;
+    QString m_runsDir, m_resumeDir;
     std::shared_ptr<MetricsBuffer> m_buffer;
     std::unique_ptr<core::RunSession> m_session;
     std::mutex m_mutex; // guards m_trainer and m_pending
@@ -86,8 +86,9 @@ class RunController : public QObject {
     Q_OBJECT
 
 public:
-    // `outDir` empty: a new folder in the run store. `resumeDir`: continue that run.
-    RunController(Run* run, core::ExperimentConfig config, QString outDir = {},
+    // A new run folder goes under `runsDir` (empty: the run store's default), unless the
+    // config names one (output.dir). `resumeDir`: continue that run instead.
+    RunController(Run* run, core::ExperimentConfig config, QString runsDir = {},
                   QString resumeDir = {}, QObject* parent = nullptr);
     ~RunController() override; // stops the run and joins its thread
 

@@ -131,6 +131,8 @@ MainWindow::~MainWindow() {
     qDeleteAll(m_controllers);
 }
 
+RunController* MainWindow::currentController() const { return m_current; }
+
 void MainWindow::createActions() {
     QStyle* s = style();
     m_start = new QAction(s->standardIcon(QStyle::SP_MediaPlay), tr("&Start"), this);
@@ -277,7 +279,7 @@ Run* MainWindow::startRun(bool paused, int64_t stopAfterStep) {
                         m_registry->nextColor(), config);
     m_registry->add(run);
 
-    auto* controller = new RunController(run, config, QString(), QString(), this);
+    auto* controller = new RunController(run, config, m_runsDir, QString(), this);
     m_controllers << controller;
     connect(controller, &RunController::progressed, this, [this, controller] {
         if (controller == m_current)

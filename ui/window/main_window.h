@@ -43,7 +43,7 @@ public:
     PlotsView* plotsView() const { return m_plots; }
     RunsTable* runsTable() const { return m_runsTable; }
     RunRegistry* registry() const { return m_registry; }
-    RunController* currentController() const { return m_current; }
+    RunController* currentController() const;
     QAction* startAction() const { return m_start; }
     QAction* pauseAction() const { return m_pause; }
     QAction* stopAction() const { return m_stop; }

@@ -6,3 +6,6 @@ target_sources(alig_ui PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/run_library.cpp
     ${CMAKE_CURRENT_LIST_DIR}/runs_table.h
     ${CMAKE_CURRENT_LIST_DIR}/runs_table.cpp)
+target_sources(alig_ui PRIVATE
+    ${CMAKE_CURRENT_LIST_DIR}/main_window.h
+    ${CMAKE_CURRENT_LIST_DIR}/main_window.cpp)
