@@ -421,6 +421,7 @@ void MetricPlot::appendSteps(RunGraphs& rg, int first, const std::vector<bool>& 
         }
         const bool sorted = batchSorted && (data->isEmpty() || k.isEmpty() ||
                                             k.first() >= (data->constEnd() - 1)->key);
+        if (data->isEmpty() && !k.isEmpty()) m_legendDirty = true; // its kind joins the legend
         g->addData(k, v, sorted);
     }
 }
@@ -443,6 +444,7 @@ void MetricPlot::appendEpochs(RunGraphs& rg, int first, const std::vector<bool>&
             rg.keys[s].include(k.last());
             rg.values[s].include(x);
         }
+        if (rg.graphs[s]->data()->isEmpty() && !k.isEmpty()) m_legendDirty = true;
         rg.graphs[s]->addData(k, v); // a handful of points: let QCustomPlot sort them
     }
 }
