@@ -121,6 +121,9 @@ MetricPlot::MetricPlot(const QString& title, QWidget* parent)
     legend->setMargins(QMargins(4, 2, 4, 2));
     setLegendCorner(Qt::AlignTop | Qt::AlignRight);
 
+    // Before every replot, whoever asked for it (our timer, a drag, a zoom, a resize).
+    connect(this, &QCustomPlot::beforeReplot, this, &MetricPlot::updateScatterSkip);
+
     m_replotTimer.setSingleShot(true);
     m_replotTimer.setInterval(kReplotIntervalMs);
     connect(&m_replotTimer, &QTimer::timeout, this, &MetricPlot::onReplotTimer);
@@ -202,7 +205,8 @@ MetricPlot::Style MetricPlot::lineStyle(double width, int alpha, Qt::PenStyle pe
 MetricPlot::Style MetricPlot::epochStyle(QCPScatterStyle::ScatterShape shape, bool filled,
                                          Qt::PenStyle line) {
     return [=](QCPGraph* g, const QColor& runColor) {
-        g->setPen(QPen(runColor, 1.2, line));
+        // Width 1 keeps Qt's fast path for dashes: 1.2 cost 9 ms for 500 epochs.
+        g->setPen(QPen(runColor, 1.0, line));
         g->setLineStyle(QCPGraph::lsLine);
         // Filled vs hollow tells train from test even in grey print.
         g->setScatterStyle(QCPScatterStyle(shape, QPen(runColor, 1.5),
@@ -417,6 +421,7 @@ void MetricPlot::appendSteps(RunGraphs& rg, int first, const std::vector<bool>& 
         }
         const bool sorted = batchSorted && (data->isEmpty() || k.isEmpty() ||
                                             k.first() >= (data->constEnd() - 1)->key);
+        if (data->isEmpty() && !k.isEmpty()) m_legendDirty = true; // its kind joins the legend
         g->addData(k, v, sorted);
     }
 }
@@ -439,6 +444,7 @@ void MetricPlot::appendEpochs(RunGraphs& rg, int first, const std::vector<bool>&
             rg.keys[s].include(k.last());
             rg.values[s].include(x);
         }
+        if (rg.graphs[s]->data()->isEmpty() && !k.isEmpty()) m_legendDirty = true;
         rg.graphs[s]->addData(k, v); // a handful of points: let QCustomPlot sort them
     }
 }
@@ -630,6 +636,26 @@ void MetricPlot::flush() {
     if (m_follow) applyFit();
     updateLegend();
     replot(QCustomPlot::rpImmediateRefresh);
+}
+
+void MetricPlot::updateScatterSkip() {
+    // QCustomPlot 2.1 thins scatter points per pixel column by their value spread, and keeps
+    // all of them when the spread is zero (its modulo overflows). Clipped markers all sit on
+    // max_lr, so 400k of them would all be drawn (60 ms). Draw at most one marker every
+    // kMarkerSpacingPx instead, which also keeps dense markers apart enough to read as
+    // markers rather than as a thicker line.
+    constexpr int kMarkerSpacingPx = 7;
+    const int maxMarkers = std::max(1, axisRect()->width() / kMarkerSpacingPx);
+    const QCPRange range = xAxis->range();
+    for (const auto& rg : m_runs) {
+        for (QCPGraph* g : rg->graphs) {
+            if (g->scatterStyle().isNone() || !g->visible()) continue;
+            const auto data = g->data();
+            const int count = static_cast<int>(data->findEnd(range.upper, false) -
+                                               data->findBegin(range.lower, false));
+            g->setScatterSkip(count > maxMarkers ? (count + maxMarkers - 1) / maxMarkers - 1 : 0);
+        }
+    }
 }
 
 void MetricPlot::stopFollowingByUser() {

@@ -3,6 +3,9 @@
 // per run, appends only the new points of each batch, and redraws at most ~30 times a second.
 // LossPlot, AccuracyPlot, StepSizePlot and GradNormPlot only declare their series.
 
+// First: it brings LibTorch, whose headers break once Qt has defined its `slots` macro.
+#include "ui/run/run.h"
+
 #include "ui/plots/plot_settings.h"
 
 #include "core/train/metrics.h"
@@ -17,9 +20,6 @@
 #include <vector>
 
 namespace alig::ui {
-
-class Run;
-class RunRegistry;
 
 // Every series any plot draws; a plot holds a subset.
 enum class Series {
@@ -142,6 +142,7 @@ private:
     void applyFit(); // sets the ranges; the caller replots
     void markDirty(bool legendToo = false);
     void onReplotTimer();
+    void updateScatterSkip();
     void stopFollowingByUser();
     void showToolTip(QMouseEvent* event);
     double stepKey(const Run& run, const core::StepMetrics& m) const;

@@ -2,6 +2,9 @@
 // The main window's plots pane: loss, step size, accuracy and gradient norm in a 2x2 grid of
 // splitters, under one row of controls that edits a PlotSettings.
 
+// First: it brings LibTorch, whose headers break once Qt has defined its `slots` macro.
+#include "ui/run/run.h"
+
 #include "ui/plots/plot_settings.h"
 
 #include <QWidget>
@@ -18,7 +21,6 @@ class AccuracyPlot;
 class GradNormPlot;
 class LossPlot;
 class MetricPlot;
-class RunRegistry;
 class StepSizePlot;
 
 class PlotsView : public QWidget {

@@ -31,7 +31,7 @@ StepSizePlot::StepSizePlot(RunRegistry* registry, QWidget* parent)
         [](const core::StepMetrics& m) {
             return m.clipped ? m.stepSize : std::numeric_limits<double>::quiet_NaN();
         },
-        markerStyle(QCPScatterStyle::ssTriangleInverted, 5)));
+        markerStyle(QCPScatterStyle::ssTriangleInverted, 6)));
     setValueLabel(tr("step size"));
     setLogY(true); // ALI-G's steps span decades
     setRegistry(registry);

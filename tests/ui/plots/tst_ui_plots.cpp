@@ -127,6 +127,8 @@ private slots:
     void accuracyInPercent();
     void exportsWriteFiles();
     void replotsAreCoalesced();
+    void legendGainsKindsAsDataArrives();
+    void toolTipShowsNearestPointPerRun();
     void followKeepsNewestInViewUntilTheUserZooms();
     void settingsRoundTripAndClamp();
     void plotsViewAppliesSettings();
@@ -501,6 +503,44 @@ void TestUiPlots::replotsAreCoalesced() {
     QVERIFY(!plot.isReplotPending());
     QTest::qWait(100);
     QCOMPARE(replots.count(), 1); // one replot for the 50 batches, nothing after
+}
+
+void TestUiPlots::legendGainsKindsAsDataArrives() {
+    ui::RunRegistry registry;
+    ui::LossPlot plot(&registry);
+    ui::Run* a = makeRun("a");
+    registry.add(a);
+    QTRY_VERIFY(!plot.isReplotPending());
+    QCOMPARE(plot.legend->itemCount(), 1); // the run; no series has data yet
+    a->appendSteps(steps(1, 10));
+    QTRY_VERIFY(!plot.isReplotPending());
+    QCOMPARE(plot.legend->itemCount(), 3); // + mini-batch, smoothed
+    a->appendEpochs({epochAt(1)});
+    QTRY_VERIFY(!plot.isReplotPending());
+    QCOMPARE(plot.legend->itemCount(), 5); // + train, test
+}
+
+void TestUiPlots::toolTipShowsNearestPointPerRun() {
+    ui::RunRegistry registry;
+    ui::GradNormPlot plot(&registry);
+    ui::Run* a = makeRun("alpha");
+    ui::Run* b = makeRun("beta");
+    registry.add(a);
+    registry.add(b);
+    feed(a);
+    b->appendSteps(steps(1, 20)); // ends far left of the cursor: not listed
+    plot.resize(500, 300);
+    plot.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&plot));
+    plot.flush();
+    const core::StepMetrics m = stepAt(120);
+    const QPoint at(int(plot.xAxis->coordToPixel(120)), int(plot.yAxis->coordToPixel(m.gradNorm)));
+    QTest::mouseMove(&plot, at);
+    QTRY_VERIFY(QToolTip::isVisible());
+    const QString text = QToolTip::text();
+    QVERIFY2(text.contains("alpha") && text.contains("step 12"), qPrintable(text));
+    QVERIFY2(!text.contains("beta"), qPrintable(text));
+    QToolTip::hideText();
 }
 
 void TestUiPlots::followKeepsNewestInViewUntilTheUserZooms() {

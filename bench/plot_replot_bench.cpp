@@ -1,0 +1,142 @@
+// Replot time of a live plot against the number of points it holds: one run in a LossPlot
+// (raw and smoothed loss, epoch markers) or a StepSizePlot (step, Polyak step, max_lr line,
+// clipped markers), in an 800x500 offscreen window showing all data. Prints the median of
+// several replots. The window redraws at most ~30 times a second, so a replot must stay well
+// under 33 ms; the target is 16 ms at a million points.
+//
+//   QT_QPA_PLATFORM=offscreen ./bench/bench_plot_replot [max_points]
+//
+// ALIG_BENCH_BREAKDOWN=1 adds the replot time of each series drawn alone (by Series value).
+
+#include "ui/plots/loss_plot.h"
+#include "ui/plots/step_size_plot.h"
+#include "ui/run/run.h"
+
+#include <QApplication>
+#include <QElapsedTimer>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <vector>
+
+using namespace alig;
+
+namespace {
+
+constexpr int kReplots = 11;
+constexpr int kBatch = 10000; // steps per Run::appendSteps, as a fast trainer's batch
+constexpr int kStepsPerEpoch = 1000;
+
+// A noisy, decaying run in which ALI-G clips about the first half of its steps.
+core::StepMetrics stepAt(int64_t i, int64_t total) {
+    core::StepMetrics m;
+    m.step = i;
+    m.epoch = (i - 1) / kStepsPerEpoch + 1;
+    const double t = static_cast<double>(i) / static_cast<double>(total);
+    const double noise = 0.25 * std::sin(i * 12.9898) * std::sin(i * 78.233);
+    m.loss = (2.3 * std::exp(-5.0 * t) + 0.05) * (1.0 + noise);
+    m.accuracy = 0.5;
+    m.gradNorm = 1.0 + noise;
+    m.unclippedStepSize = 0.2 * std::exp(-3.0 * t) * (1.0 + noise);
+    m.maxLr = t < 0.5 ? 0.1 : 0.05;
+    m.clipped = m.unclippedStepSize > m.maxLr;
+    m.stepSize = std::min(m.unclippedStepSize, m.maxLr);
+    m.elapsed = 0.001 * i;
+    return m;
+}
+
+struct Result {
+    int64_t points = 0;
+    double appendMs = 0.0;
+    double replotMs = 0.0;
+};
+
+Result measure(bool stepSizePlot, int64_t targetPoints) {
+    ui::RunRegistry registry;
+    std::unique_ptr<ui::MetricPlot> plot;
+    if (stepSizePlot)
+        plot = std::make_unique<ui::StepSizePlot>(&registry);
+    else
+        plot = std::make_unique<ui::LossPlot>(&registry);
+    plot->resize(800, 500);
+    plot->show();
+    auto* run =
+        new ui::Run("bench", "bench", ui::RunRegistry::palette().at(0), core::ExperimentConfig{});
+    run->setStepsPerEpoch(kStepsPerEpoch);
+    registry.add(run);
+
+    // Points per step: loss plot 2 (raw, smoothed); step size plot 2 plus a marker on the
+    // clipped ~40% of steps (max_lr adds two or three points in all).
+    const int64_t steps = static_cast<int64_t>(targetPoints / (stepSizePlot ? 2.4 : 2.0));
+    QElapsedTimer timer;
+    timer.start();
+    std::vector<core::StepMetrics> batch;
+    batch.reserve(kBatch);
+    for (int64_t i = 1; i <= steps; ++i) {
+        batch.push_back(stepAt(i, steps));
+        if (i % kStepsPerEpoch == 0) {
+            run->appendSteps(batch);
+            batch.clear();
+            core::EpochMetrics e;
+            e.epoch = i / kStepsPerEpoch;
+            e.step = i;
+            e.trainLoss = e.testLoss = stepAt(i, steps).loss;
+            run->appendEpochs({e});
+        } else if (static_cast<int>(batch.size()) == kBatch) {
+            run->appendSteps(batch);
+            batch.clear();
+        }
+    }
+    run->appendSteps(batch);
+    Result r;
+    r.appendMs = static_cast<double>(timer.nsecsElapsed()) / 1e6;
+
+    for (ui::Series s : plot->series())
+        r.points += std::max(0, plot->pointCount(run, s));
+    plot->setFollow(true);
+    plot->flush(); // fits all data and draws once (warm-up)
+    std::vector<double> times;
+    for (int i = 0; i < kReplots; ++i) {
+        timer.restart();
+        plot->replot(QCustomPlot::rpImmediateRefresh);
+        times.push_back(static_cast<double>(timer.nsecsElapsed()) / 1e6);
+    }
+    std::sort(times.begin(), times.end());
+    r.replotMs = times[times.size() / 2];
+    if (qEnvironmentVariableIsSet("ALIG_BENCH_BREAKDOWN")) {
+        for (ui::Series only : plot->series()) {
+            for (ui::Series s : plot->series())
+                plot->graph(run, s)->setVisible(s == only);
+            std::vector<double> t;
+            for (int i = 0; i < kReplots; ++i) {
+                timer.restart();
+                plot->replot(QCustomPlot::rpImmediateRefresh);
+                t.push_back(static_cast<double>(timer.nsecsElapsed()) / 1e6);
+            }
+            std::sort(t.begin(), t.end());
+            std::printf("    series %d alone: %.2f ms\n", int(only), t[t.size() / 2]);
+        }
+    }
+    return r;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
+    const int64_t maxPoints = argc > 1 ? std::atoll(argv[1]) : 10'000'000;
+    std::printf("%-14s %12s %14s %18s\n", "plot", "points", "append (ms)", "median replot (ms)");
+    for (bool stepSize : {false, true}) {
+        for (int64_t n : {10'000LL, 100'000LL, 1'000'000LL, 10'000'000LL}) {
+            if (n > maxPoints) continue;
+            const Result r = measure(stepSize, n);
+            std::printf("%-14s %12lld %14.1f %18.2f\n", stepSize ? "StepSizePlot" : "LossPlot",
+                        static_cast<long long>(r.points), r.appendMs, r.replotMs);
+            std::fflush(stdout);
+        }
+    }
+    return 0;
+}
