@@ -17,7 +17,9 @@
 #include <QTemporaryDir>
 #include <QTimer>
 
+#include <algorithm>
 #include <cstdio>
+#include <vector>
 
 using namespace alig;
 
@@ -31,49 +33,63 @@ int main(int argc, char** argv) {
     config.training.epochs = epochs;
     QTemporaryDir tmp;
 
-    // Headless, recording to disk like the window does.
-    config.output.dir = (tmp.path() + "/headless").toStdString();
-    auto session = core::RunSession::create(config);
-    const core::RunResult headless = session->run();
-    const double headlessRate = headless.steps / headless.elapsed;
-    session.reset();
+    // Alternate headless and window runs, three of each, and compare medians: a 2-core
+    // machine's throughput drifts by several percent from one run to the next.
+    auto median = [](std::vector<double> v) {
+        std::sort(v.begin(), v.end());
+        return v[v.size() / 2];
+    };
+    std::vector<double> headlessRates, windowRates;
+    qint64 worstGap = 0;
+    size_t stepCount = 0;
+    for (int round = 0; round < 3; ++round) {
+        // Headless, recording to disk like the window does.
+        core::ExperimentConfig headlessConfig = config;
+        headlessConfig.output.dir =
+            (tmp.path() + QStringLiteral("/headless-%1").arg(round)).toStdString();
+        auto session = core::RunSession::create(headlessConfig);
+        const core::RunResult headless = session->run();
+        headlessRates.push_back(headless.steps / headless.elapsed);
+        session.reset();
 
-    // The window, all plots live; a 10 ms timer measures how late the event loop runs.
-    config.output.dir.clear();
-    ui::MainWindow window(tmp.path() + "/runs", false);
-    window.setDialogsEnabled(false);
-    window.resize(1600, 1000);
-    window.show();
-    window.experimentPanel()->setConfig(config);
-    QElapsedTimer clock;
-    qint64 last = 0, worstGap = 0;
-    QTimer ticker;
-    ticker.setInterval(10);
-    QObject::connect(&ticker, &QTimer::timeout, [&] {
-        const qint64 now = clock.elapsed();
-        worstGap = std::max(worstGap, now - last);
-        last = now;
-    });
-    QEventLoop loop;
-    ui::Run* finished = nullptr;
-    QObject::connect(&window, &ui::MainWindow::runFinished, [&](ui::Run* run) {
-        finished = run;
-        loop.quit();
-    });
-    clock.start();
-    ticker.start();
-    ui::Run* run = window.startRun();
-    if (!run) {
-        std::fprintf(stderr, "bench: %s\n", qPrintable(window.lastError()));
-        return 2;
+        // The window, all plots live; a 10 ms timer measures how late the event loop runs.
+        ui::MainWindow window(tmp.path() + QStringLiteral("/runs-%1").arg(round), false);
+        window.setDialogsEnabled(false);
+        window.resize(1600, 1000);
+        window.show();
+        window.experimentPanel()->setConfig(config);
+        QElapsedTimer clock;
+        qint64 last = 0;
+        QTimer ticker;
+        ticker.setInterval(10);
+        QObject::connect(&ticker, &QTimer::timeout, [&] {
+            const qint64 now = clock.elapsed();
+            worstGap = std::max(worstGap, now - last);
+            last = now;
+        });
+        QEventLoop loop;
+        ui::Run* finished = nullptr;
+        QObject::connect(&window, &ui::MainWindow::runFinished, [&](ui::Run* run) {
+            finished = run;
+            loop.quit();
+        });
+        clock.start();
+        ticker.start();
+        if (!window.startRun()) {
+            std::fprintf(stderr, "bench: %s\n", qPrintable(window.lastError()));
+            return 2;
+        }
+        loop.exec();
+        ticker.stop();
+        const auto& steps = finished->steps();
+        stepCount = steps.size();
+        windowRates.push_back(steps.size() / steps.back().elapsed);
     }
-    loop.exec();
-    ticker.stop();
-    const auto& steps = finished->steps();
-    const double windowRate = steps.size() / steps.back().elapsed;
+    const double headlessRate = median(headlessRates);
+    const double windowRate = median(windowRates);
 
-    std::printf("window overhead, preset %s, %lld epochs (%zu steps)\n\n", preset.c_str(),
-                static_cast<long long>(epochs), steps.size());
+    std::printf("window overhead, preset %s, %lld epochs (%zu steps), median of 3 runs each\n\n",
+                preset.c_str(), static_cast<long long>(epochs), stepCount);
     std::printf("%-28s %12s %10s\n", "mode", "steps/s", "relative");
     std::printf("%-28s %12.1f %9.1f%%\n", "headless (RunSession)", headlessRate, 100.0);
     std::printf("%-28s %12.1f %9.1f%%\n", "window, all plots live", windowRate,

@@ -29,8 +29,9 @@ int main(int argc, char** argv) {
         "the loss, the accuracy and ALI-G's adaptive step sizes live.");
     parser.addHelpOption();
     parser.addVersionOption();
-    QCommandLineOption screenshot("screenshot", "Train, save a screenshot of the window to FILE, "
-                                                "and exit.",
+    QCommandLineOption screenshot("screenshot",
+                                  "Train, save a screenshot of the window to FILE, "
+                                  "and exit.",
                                   "FILE");
     QCommandLineOption preset("preset", "Start from the preset NAME.", "NAME");
     QCommandLineOption steps("steps", "With --screenshot: train N steps first (default 400).", "N",
@@ -69,24 +70,21 @@ int main(int argc, char** argv) {
     window.show();
     const QString file = parser.value(screenshot);
     int exitCode = 0;
-    QObject::connect(&window, &alig::ui::MainWindow::runFinished, &window,
-                     [&](alig::ui::Run* run) {
-                         if (run->status() == alig::core::RunStatus::Failed ||
-                             run->status() == alig::core::RunStatus::Diverged) {
-                             std::fprintf(stderr, "alig-studio: %s\n",
-                                          qPrintable(run->message()));
-                             exitCode = 1;
-                         }
-                         // Let the plots' coalesced replot draw the last points first.
-                         QTimer::singleShot(400, &window, [&] {
-                             if (!window.grab().save(file)) {
-                                 std::fprintf(stderr, "alig-studio: cannot write %s\n",
-                                              qPrintable(file));
-                                 exitCode = 1;
-                             }
-                             window.close();
-                         });
-                     });
+    QObject::connect(&window, &alig::ui::MainWindow::runFinished, &window, [&](alig::ui::Run* run) {
+        if (run->status() == alig::core::RunStatus::Failed ||
+            run->status() == alig::core::RunStatus::Diverged) {
+            std::fprintf(stderr, "alig-studio: %s\n", qPrintable(run->message()));
+            exitCode = 1;
+        }
+        // Let the plots' coalesced replot draw the last points first.
+        QTimer::singleShot(400, &window, [&] {
+            if (!window.grab().save(file)) {
+                std::fprintf(stderr, "alig-studio: cannot write %s\n", qPrintable(file));
+                exitCode = 1;
+            }
+            window.close();
+        });
+    });
     if (!window.startRun(false, n)) {
         std::fprintf(stderr, "alig-studio: %s\n", qPrintable(window.lastError()));
         return 2;

@@ -21,8 +21,8 @@ class Model;
 class RunRecorder;
 
 struct SessionOptions {
-    std::string outDir;  // the run directory (empty: a new one under runsDir)
-    std::string runsDir; // where new run directories go (empty: defaultRunsDir())
+    std::string outDir;                 // the run directory (empty: a new one under runsDir)
+    std::string runsDir;                // where new run directories go (empty: defaultRunsDir())
     std::string program = "alig-train"; // recorded in run.json
     bool record = true;                 // false: no run directory (tests, quick demos)
 };

@@ -20,7 +20,7 @@ namespace alig::ui {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr int kReplotIntervalMs = 33; // ~30 Hz: smooth to the eye, cheap for the event loop
+constexpr int kReplotIntervalMs = 40; // 25 Hz, as PlotJuggler: smooth to the eye, cheap to draw
 constexpr double kToolTipRadiusPx = 40.0;
 
 // QCPAxisTickerLog labels only powers of ten, which leaves a loss between 0.3 and 2 with one

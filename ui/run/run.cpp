@@ -36,8 +36,14 @@ void Run::setLive(bool live) {
 void Run::setStatus(core::RunStatus status, const QString& message) {
     m_status = status;
     m_message = message;
-    if (status != core::RunStatus::Running) m_stepsPerSecond = 0.0;
     emit changed();
+}
+
+double Run::stepsPerSecond() const {
+    if (m_live || m_steps.empty()) return m_stepsPerSecond;
+    // Steps and elapsed both count from the run's start (a resumed run's too).
+    const auto& last = m_steps.back();
+    return last.elapsed > 0 ? static_cast<double>(last.step) / last.elapsed : 0.0;
 }
 
 void Run::setStepsPerSecond(double rate) {

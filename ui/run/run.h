@@ -44,8 +44,8 @@ public:
     void setStepsPerEpoch(int64_t steps) { m_stepsPerEpoch = steps; }
     int64_t totalEpochs() const { return m_config.training.epochs; }
     double bestTestAccuracy() const { return m_bestTestAccuracy; }
-    // Over the last few seconds of training (0 when idle).
-    double stepsPerSecond() const { return m_stepsPerSecond; }
+    // While training: over the last few seconds. Afterwards: the run's average.
+    double stepsPerSecond() const;
     void setStepsPerSecond(double rate);
 
     void appendSteps(const std::vector<core::StepMetrics>& steps);

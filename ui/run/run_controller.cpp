@@ -36,8 +36,10 @@ MetricsBuffer::Batch MetricsBuffer::take() {
 
 TrainingWorker::TrainingWorker(core::ExperimentConfig config, QString runsDir, QString resumeDir,
                                std::shared_ptr<MetricsBuffer> buffer)
-    : m_config(std::move(config)), m_runsDir(std::move(runsDir)), m_resumeDir(std::move(resumeDir)),
-      m_buffer(std::move(buffer)) {}
+    : m_config(std::move(config))
+    , m_runsDir(std::move(runsDir))
+    , m_resumeDir(std::move(resumeDir))
+    , m_buffer(std::move(buffer)) {}
 
 TrainingWorker::~TrainingWorker() = default;
 
@@ -81,13 +83,12 @@ void TrainingWorker::work() {
     }
 
     const auto& d = m_session->dataset();
-    const QString summary =
-        QStringLiteral("%1 (%2 train, %3 test) · %4, %5 parameters")
-            .arg(QString::fromStdString(d.name))
-            .arg(d.trainSize())
-            .arg(d.testSize())
-            .arg(QString::fromStdString(m_session->model().describe()))
-            .arg(m_session->model().parameterCount());
+    const QString summary = QStringLiteral("%1 (%2 train, %3 test) · %4, %5 parameters")
+                                .arg(QString::fromStdString(d.name))
+                                .arg(d.trainSize())
+                                .arg(d.testSize())
+                                .arg(QString::fromStdString(m_session->model().describe()))
+                                .arg(m_session->model().parameterCount());
     emit prepared(QString::fromStdString(m_session->runDir()), trainer.stepsPerEpoch(),
                   QString::fromStdString(trainer.device().str()), summary);
 
@@ -101,9 +102,11 @@ void TrainingWorker::work() {
 
 RunController::RunController(Run* run, core::ExperimentConfig config, QString runsDir,
                              QString resumeDir, QObject* parent)
-    : QObject(parent), m_run(run), m_buffer(std::make_shared<MetricsBuffer>()) {
-    m_worker = new TrainingWorker(std::move(config), std::move(runsDir), std::move(resumeDir),
-                                  m_buffer);
+    : QObject(parent)
+    , m_run(run)
+    , m_buffer(std::make_shared<MetricsBuffer>()) {
+    m_worker =
+        new TrainingWorker(std::move(config), std::move(runsDir), std::move(resumeDir), m_buffer);
     m_worker->moveToThread(&m_thread);
     m_thread.setObjectName(QStringLiteral("training ") + (run ? run->name() : QString()));
     connect(&m_thread, &QThread::started, m_worker, &TrainingWorker::work);
@@ -152,12 +155,10 @@ RunController::~RunController() {
 }
 
 void RunController::start(bool paused) {
-    if (m_active || m_thread.isRunning())
-        return;
+    if (m_active || m_thread.isRunning()) return;
     m_active = true;
     m_paused = paused;
-    if (paused)
-        m_worker->control([](core::Trainer& t) { t.pause(); });
+    if (paused) m_worker->control([](core::Trainer& t) { t.pause(); });
     if (m_run) {
         m_run->setLive(true);
         m_run->setStatus(core::RunStatus::Running);
@@ -168,29 +169,25 @@ void RunController::start(bool paused) {
 }
 
 void RunController::pause() {
-    if (!m_active || m_paused)
-        return;
+    if (!m_active || m_paused) return;
     m_paused = true;
     m_worker->control([](core::Trainer& t) { t.pause(); });
     emit pausedChanged(true);
 }
 
 void RunController::resume() {
-    if (!m_active || !m_paused)
-        return;
+    if (!m_active || !m_paused) return;
     m_paused = false;
     m_worker->control([](core::Trainer& t) { t.resume(); });
     emit pausedChanged(false);
 }
 
 void RunController::stop() {
-    if (m_active)
-        m_worker->control([](core::Trainer& t) { t.stop(); });
+    if (m_active) m_worker->control([](core::Trainer& t) { t.stop(); });
 }
 
 void RunController::stepOnce() {
-    if (!m_active)
-        return;
+    if (!m_active) return;
     if (!m_paused) {
         pause(); // Step on a running run stops it at the next step boundary
         return;
@@ -203,8 +200,7 @@ void RunController::setMaxLr(std::optional<double> maxLr) {
         emit failed(QStringLiteral("optimizer.max_lr: must be > 0, got %1").arg(*maxLr));
         return;
     }
-    if (m_active)
-        m_worker->control([maxLr](core::Trainer& t) { t.setMaxLr(maxLr); });
+    if (m_active) m_worker->control([maxLr](core::Trainer& t) { t.setMaxLr(maxLr); });
 }
 
 void RunController::stopAfterStep(int64_t step) {
@@ -221,10 +217,8 @@ void RunController::stopAndWait() {
 
 void RunController::drain() {
     MetricsBuffer::Batch batch = m_buffer->take();
-    if (!m_run || (batch.steps.empty() && batch.epochs.empty()))
-        return;
-    if (batch.stepsPerEpoch > 0)
-        m_run->setStepsPerEpoch(batch.stepsPerEpoch);
+    if (!m_run || (batch.steps.empty() && batch.epochs.empty())) return;
+    if (batch.stepsPerEpoch > 0) m_run->setStepsPerEpoch(batch.stepsPerEpoch);
     if (!batch.steps.empty()) {
         // Steps per second over the elapsed training time of the last few seconds.
         const auto& all = m_run->steps();

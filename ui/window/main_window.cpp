@@ -42,8 +42,7 @@ namespace {
 constexpr int kMaxRecentFiles = 8;
 
 QString formatDuration(double seconds) {
-    if (!std::isfinite(seconds) || seconds < 0)
-        return QStringLiteral("--:--");
+    if (!std::isfinite(seconds) || seconds < 0) return QStringLiteral("--:--");
     const qint64 s = std::llround(seconds);
     if (s >= 3600)
         return QStringLiteral("%1:%2:%3")
@@ -64,9 +63,9 @@ core::ExperimentConfig defaultConfig() {
 } // namespace
 
 MainWindow::MainWindow(QString runsDir, bool restore, QWidget* parent)
-    : QMainWindow(parent), m_runsDir(runsDir.isEmpty()
-                                         ? QString::fromStdString(core::defaultRunsDir())
-                                         : std::move(runsDir)) {
+    : QMainWindow(parent)
+    , m_runsDir(runsDir.isEmpty() ? QString::fromStdString(core::defaultRunsDir())
+                                  : std::move(runsDir)) {
     setWindowTitle(tr("ALI-G Studio"));
     setObjectName("MainWindow");
     m_registry = new RunRegistry(this);
@@ -93,8 +92,7 @@ MainWindow::MainWindow(QString runsDir, bool restore, QWidget* parent)
     connect(m_panel, &ExperimentPanel::validityChanged, this, [this](bool) { updateActions(); });
     connect(m_panel, &ExperimentPanel::maxLrEdited, this, [this](std::optional<double> maxLr) {
         // A live change: the current run takes it at its next step and records it.
-        if (m_current && m_current->isActive())
-            m_current->setMaxLr(maxLr);
+        if (m_current && m_current->isActive()) m_current->setMaxLr(maxLr);
     });
     connect(m_runsTable, &RunsTable::renamed, this, [this](Run* run, const QString& name) {
         try {
@@ -108,14 +106,17 @@ MainWindow::MainWindow(QString runsDir, bool restore, QWidget* parent)
     connect(m_runsTable, &RunsTable::deleteRequested, this, &MainWindow::deleteRuns);
     connect(m_runsTable, &RunsTable::runActivated, this, [this](Run* run) {
         for (RunController* c : m_controllers)
-            if (c->run() == run && c->isActive())
-                setCurrent(c);
+            if (c->run() == run && c->isActive()) setCurrent(c);
         run->setVisible(true);
     });
 
+    // The plots get the room; the runs table starts a few rows high.
+    resize(1500, 950);
+    resizeDocks({runsDock}, {170}, Qt::Vertical);
+    resizeDocks({panelDock}, {380}, Qt::Horizontal);
+
     m_panel->setConfig(defaultConfig());
-    if (restore)
-        restoreSettings();
+    if (restore) restoreSettings();
     const QStringList problems = loadRunStore(m_runsDir, *m_registry);
     if (!problems.isEmpty())
         statusBar()->showMessage(tr("Skipped %n unreadable run folder(s): %1", "", problems.size())
@@ -131,7 +132,9 @@ MainWindow::~MainWindow() {
     qDeleteAll(m_controllers);
 }
 
-RunController* MainWindow::currentController() const { return m_current; }
+RunController* MainWindow::currentController() const {
+    return m_current;
+}
 
 void MainWindow::createActions() {
     QStyle* s = style();
@@ -145,8 +148,7 @@ void MainWindow::createActions() {
     m_pause->setShortcut(Qt::Key_F6);
     m_pause->setToolTip(tr("Pause the current run after its step, or resume it (F6)"));
     connect(m_pause, &QAction::triggered, this, [this] {
-        if (!m_current)
-            return;
+        if (!m_current) return;
         if (m_current->isPaused())
             m_current->resume();
         else
@@ -158,8 +160,7 @@ void MainWindow::createActions() {
     m_stop->setToolTip(tr("Stop the current run: it finishes its step and keeps everything "
                           "it recorded (Shift+F5)"));
     connect(m_stop, &QAction::triggered, this, [this] {
-        if (m_current)
-            m_current->stop();
+        if (m_current) m_current->stop();
     });
 
     m_step = new QAction(s->standardIcon(QStyle::SP_MediaSkipForward), tr("Ste&p"), this);
@@ -167,8 +168,7 @@ void MainWindow::createActions() {
     m_step->setToolTip(tr("Take exactly one optimizer step, then wait (F10). Starts a paused "
                           "run when none is active."));
     connect(m_step, &QAction::triggered, this, [this] {
-        if (!(m_current && m_current->isActive()) && !startRun(/*paused=*/true))
-            return;
+        if (!(m_current && m_current->isActive()) && !startRun(/*paused=*/true)) return;
         m_current->stepOnce();
     });
 
@@ -184,8 +184,7 @@ void MainWindow::createMenus() {
         const QString path = QFileDialog::getOpenFileName(
             this, tr("Open experiment"), QFileInfo(m_experimentPath).path(),
             tr("Experiments (*.json);;All files (*)"));
-        if (!path.isEmpty())
-            openExperiment(path);
+        if (!path.isEmpty()) openExperiment(path);
     });
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     file->addAction(tr("&Save Experiment"), QKeySequence::Save, this, [this] {
@@ -194,22 +193,19 @@ void MainWindow::createMenus() {
             path = QFileDialog::getSaveFileName(this, tr("Save experiment"),
                                                 m_panel->config().name.c_str() + QString(".json"),
                                                 tr("Experiments (*.json)"));
-        if (!path.isEmpty())
-            saveExperiment(path);
+        if (!path.isEmpty()) saveExperiment(path);
     });
     file->addAction(tr("Save Experiment &As…"), QKeySequence::SaveAs, this, [this] {
         const QString path = QFileDialog::getSaveFileName(
             this, tr("Save experiment"), m_panel->config().name.c_str() + QString(".json"),
             tr("Experiments (*.json)"));
-        if (!path.isEmpty())
-            saveExperiment(path);
+        if (!path.isEmpty()) saveExperiment(path);
     });
     file->addSeparator();
     file->addAction(tr("&Export Metrics (CSV)…"), this, [this] {
-        const QString path = QFileDialog::getSaveFileName(this, tr("Export metrics"),
-                                                          "metrics.csv", tr("CSV (*.csv)"));
-        if (!path.isEmpty())
-            exportMetrics(path);
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export metrics"), "metrics.csv",
+                                                          tr("CSV (*.csv)"));
+        if (!path.isEmpty()) exportMetrics(path);
     });
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
@@ -248,7 +244,8 @@ void MainWindow::createStatusBar() {
     m_stepLabel->setToolTip(tr("The step size ALI-G took at the latest step (the learning rate "
                                "for other methods)"));
     m_epochProgress = new QProgressBar;
-    m_epochProgress->setMaximumWidth(180);
+    m_epochProgress->setMinimumWidth(200);
+    m_epochProgress->setMaximumWidth(240);
     m_epochProgress->setFormat(tr("epoch %p%"));
     m_epochProgress->setToolTip(tr("Progress through the current epoch"));
     m_etaLabel = new QLabel;
@@ -269,26 +266,22 @@ Run* MainWindow::startRun(bool paused, int64_t stopAfterStep) {
     QString name = QString::fromStdString(config.name);
     int n = 1;
     for (Run* r : m_registry->runs())
-        if (r->isLive() && r->name().startsWith(name))
-            ++n;
-    if (n > 1)
-        name += QStringLiteral(" #%1").arg(n);
+        if (r->isLive() && r->name().startsWith(name)) ++n;
+    if (n > 1) name += QStringLiteral(" #%1").arg(n);
     // A session id until the run folder exists; the folder's name once it does.
     static int counter = 0;
-    auto* run = new Run(QStringLiteral("session-%1").arg(++counter), name,
-                        m_registry->nextColor(), config);
+    auto* run =
+        new Run(QStringLiteral("session-%1").arg(++counter), name, m_registry->nextColor(), config);
     m_registry->add(run);
 
     auto* controller = new RunController(run, config, m_runsDir, QString(), this);
     m_controllers << controller;
     connect(controller, &RunController::progressed, this, [this, controller] {
-        if (controller == m_current)
-            updateStatusBar();
+        if (controller == m_current) updateStatusBar();
     });
     connect(controller, &RunController::pausedChanged, this, [this] { updateActions(); });
     connect(controller, &RunController::started, this, [this, controller] {
-        if (controller == m_current)
-            updateStatusBar();
+        if (controller == m_current) updateStatusBar();
     });
     connect(controller, &RunController::failed, this, [this, run](const QString& message) {
         showError(tr("Run \"%1\" failed").arg(run ? run->name() : QString()), message);
@@ -297,19 +290,17 @@ Run* MainWindow::startRun(bool paused, int64_t stopAfterStep) {
     connect(controller, &RunController::finished, this,
             [this, run, controller](core::RunStatus status, const QString& message) {
                 if (status == core::RunStatus::Diverged || status == core::RunStatus::Failed)
-                    showError(tr("Run \"%1\" %2").arg(run->name(),
-                                                     QString::fromStdString(
-                                                         core::runStatusName(status))),
-                              message + tr("\nThe plots keep everything before it."));
+                    showError(
+                        tr("Run \"%1\" %2")
+                            .arg(run->name(), QString::fromStdString(core::runStatusName(status))),
+                        message + tr("\nThe plots keep everything before it."));
                 else
                     statusBar()->showMessage(tr("%1: %2").arg(run->name(), message), 8000);
-                if (controller == m_current)
-                    updateStatusBar();
+                if (controller == m_current) updateStatusBar();
                 updateActions();
                 emit runFinished(run);
             });
-    if (stopAfterStep > 0)
-        controller->stopAfterStep(stopAfterStep);
+    if (stopAfterStep > 0) controller->stopAfterStep(stopAfterStep);
     setCurrent(controller);
     controller->start(paused);
     updateActions();
@@ -346,8 +337,9 @@ void MainWindow::updateStatusBar() {
         m_epochProgress->setValue(0);
         return;
     }
-    m_deviceLabel->setText(tr("device: %1").arg(m_current->device().isEmpty() ? tr("starting…")
-                                                                              : m_current->device()));
+    m_deviceLabel->setText(
+        tr("device: %1")
+            .arg(m_current->device().isEmpty() ? tr("starting…") : m_current->device()));
     const double rate = run->stepsPerSecond();
     m_speedLabel->setText(rate > 0 ? tr("%1 steps/s").arg(rate, 0, 'f', 0) : QString());
     if (run->steps().empty()) {
@@ -383,7 +375,8 @@ void MainWindow::showError(const QString& title, const QString& message) {
 
 bool MainWindow::openExperiment(const QString& path) {
     try {
-        const auto config = core::ExperimentConfig::fromJson(core::readJsonFile(path.toStdString()));
+        const auto config =
+            core::ExperimentConfig::fromJson(core::readJsonFile(path.toStdString()));
         m_panel->setConfig(config);
         m_experimentPath = path;
         addRecentFile(path);
@@ -391,8 +384,7 @@ bool MainWindow::openExperiment(const QString& path) {
         return true;
     } catch (const core::Error& e) {
         const QString what = QString::fromStdString(e.what());
-        showError(tr("Cannot open experiment"),
-                  what.startsWith(path) ? what : path + ": " + what);
+        showError(tr("Cannot open experiment"), what.startsWith(path) ? what : path + ": " + what);
         return false;
     }
 }
@@ -416,8 +408,7 @@ bool MainWindow::exportMetrics(const QString& path) {
         runs << r;
     if (runs.isEmpty())
         for (Run* r : m_registry->runs())
-            if (r->isVisible())
-                runs << r;
+            if (r->isVisible()) runs << r;
     try {
         QString epochs = path;
         epochs.replace(QRegularExpression("\\.csv$"), "");
@@ -434,11 +425,10 @@ void MainWindow::deleteRuns(const QList<Run*>& runs) {
     QStringList names;
     for (Run* r : runs)
         names << r->name();
-    if (m_dialogs &&
-        QMessageBox::question(this, tr("Delete runs"),
-                              tr("Delete %n run(s) and their folders from disk?\n\n%1", "",
-                                 runs.size())
-                                  .arg(names.join('\n'))) != QMessageBox::Yes)
+    if (m_dialogs && QMessageBox::question(
+                         this, tr("Delete runs"),
+                         tr("Delete %n run(s) and their folders from disk?\n\n%1", "", runs.size())
+                             .arg(names.join('\n'))) != QMessageBox::Yes)
         return;
     for (Run* r : runs) {
         try {

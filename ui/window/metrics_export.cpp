@@ -17,7 +17,9 @@ QString quoted(const QString& s) {
     return '"' + q + '"';
 }
 
-QString number(double v) { return QString::number(v, 'g', 17); }
+QString number(double v) {
+    return QString::number(v, 'g', 17);
+}
 
 void openOrThrow(QFile& file) {
     if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Text))
@@ -40,15 +42,13 @@ void exportMetricsCsv(const QList<const Run*>& runs, const QString& path,
             out << name << ',' << m.step << ',' << m.epoch << ',' << number(m.loss) << ','
                 << number(m.accuracy) << ',' << number(m.stepSize) << ','
                 << number(m.unclippedStepSize) << ',' << (m.clipped ? 1 : 0) << ','
-                << number(m.gradNorm) << ',' << number(m.maxLr) << ',' << number(m.elapsed)
-                << '\n';
+                << number(m.gradNorm) << ',' << number(m.maxLr) << ',' << number(m.elapsed) << '\n';
     }
     out.flush();
     if (file.error() != QFile::NoError)
         throw core::Error(path.toStdString() + ": cannot write (" +
                           file.errorString().toStdString() + ")");
-    if (epochsPath.isEmpty())
-        return;
+    if (epochsPath.isEmpty()) return;
     QFile epochsFile(epochsPath);
     openOrThrow(epochsFile);
     QTextStream eout(&epochsFile);
@@ -57,8 +57,8 @@ void exportMetricsCsv(const QList<const Run*>& runs, const QString& path,
         for (const auto& e : run->epochs())
             eout << quoted(run->name()) << ',' << e.epoch << ',' << e.step << ','
                  << number(e.trainLoss) << ',' << number(e.trainAccuracy) << ','
-                 << number(e.testLoss) << ',' << number(e.testAccuracy) << ','
-                 << number(e.elapsed) << '\n';
+                 << number(e.testLoss) << ',' << number(e.testAccuracy) << ',' << number(e.elapsed)
+                 << '\n';
 }
 
 } // namespace alig::ui

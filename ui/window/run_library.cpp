@@ -35,8 +35,7 @@ Run* loadRun(const QString& dir, RunRegistry& registry) {
     } catch (const core::Error&) {
     }
     // A run that says "running" but is not ours was cut off (a crash, a kill).
-    if (status == core::RunStatus::Running)
-        status = core::RunStatus::Stopped;
+    if (status == core::RunStatus::Running) status = core::RunStatus::Stopped;
     run->setStatus(status, QString::fromStdString(record.info.value("message", std::string())));
     return run;
 }
@@ -44,18 +43,14 @@ Run* loadRun(const QString& dir, RunRegistry& registry) {
 QStringList loadRunStore(const QString& runsDir, RunRegistry& registry, int limit) {
     QStringList problems;
     QDir dir(runsDir);
-    if (!dir.exists())
-        return problems;
+    if (!dir.exists()) return problems;
     // Folder names start with the date and time: newest last after sorting by name.
     QStringList names = dir.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name);
-    if (names.size() > limit)
-        names = names.mid(names.size() - limit);
+    if (names.size() > limit) names = names.mid(names.size() - limit);
     for (const QString& name : names) {
-        if (registry.find(name))
-            continue;
+        if (registry.find(name)) continue;
         const QString path = dir.filePath(name);
-        if (!QFileInfo::exists(path + "/run.json"))
-            continue;
+        if (!QFileInfo::exists(path + "/run.json")) continue;
         try {
             Run* run = loadRun(path, registry);
             run->setVisible(false);
@@ -68,8 +63,7 @@ QStringList loadRunStore(const QString& runsDir, RunRegistry& registry, int limi
 }
 
 void renameRunOnDisk(const Run& run, const QString& name) {
-    if (run.runDir().isEmpty())
-        return;
+    if (run.runDir().isEmpty()) return;
     const std::string path = run.runDir().toStdString() + "/run.json";
     nlohmann::json info = core::readJsonFile(path);
     info["name"] = name.toStdString();
@@ -77,8 +71,7 @@ void renameRunOnDisk(const Run& run, const QString& name) {
     {
         std::ofstream out(partial, std::ios::trunc);
         out << info.dump(2) << '\n';
-        if (!out)
-            throw core::Error(path + ": cannot write");
+        if (!out) throw core::Error(path + ": cannot write");
     }
     std::filesystem::rename(partial, path);
 }
@@ -86,8 +79,7 @@ void renameRunOnDisk(const Run& run, const QString& name) {
 void deleteRunFromDisk(const Run& run) {
     if (run.isLive())
         throw core::Error("\"" + run.name().toStdString() + "\" is training: stop it first");
-    if (run.runDir().isEmpty())
-        return;
+    if (run.runDir().isEmpty()) return;
     // Only ever a run folder: it must hold run.json.
     if (!QFileInfo::exists(run.runDir() + "/run.json"))
         throw core::Error(run.runDir().toStdString() + ": not a run folder");

@@ -23,11 +23,16 @@ QIcon swatch(const QColor& color) {
 
 QString statusText(const Run& run) {
     switch (run.status()) {
-    case core::RunStatus::Running: return run.isLive() ? RunsTable::tr("training") : "";
-    case core::RunStatus::Completed: return RunsTable::tr("completed");
-    case core::RunStatus::Stopped: return RunsTable::tr("stopped");
-    case core::RunStatus::Diverged: return RunsTable::tr("diverged");
-    case core::RunStatus::Failed: return RunsTable::tr("failed");
+    case core::RunStatus::Running:
+        return run.isLive() ? RunsTable::tr("training") : "";
+    case core::RunStatus::Completed:
+        return RunsTable::tr("completed");
+    case core::RunStatus::Stopped:
+        return RunsTable::tr("stopped");
+    case core::RunStatus::Diverged:
+        return RunsTable::tr("diverged");
+    case core::RunStatus::Failed:
+        return RunsTable::tr("failed");
     }
     return {};
 }
@@ -35,9 +40,10 @@ QString statusText(const Run& run) {
 } // namespace
 
 RunsTable::RunsTable(RunRegistry* registry, QWidget* parent)
-    : QTableWidget(0, ColumnCount, parent), m_registry(registry) {
-    setHorizontalHeaderLabels(
-        {tr("Show"), tr("Run"), tr("Optimizer"), tr("Status"), tr("Best test acc."), tr("Steps/s")});
+    : QTableWidget(0, ColumnCount, parent)
+    , m_registry(registry) {
+    setHorizontalHeaderLabels({tr("Show"), tr("Run"), tr("Optimizer"), tr("Status"),
+                               tr("Best test acc."), tr("Steps/s")});
     horizontalHeaderItem(Show)->setToolTip(tr("Show or hide this run's curves in every plot"));
     horizontalHeaderItem(Name)->setToolTip(tr("The run's name and colour; double-click to rename"));
     horizontalHeaderItem(BestAccuracy)
@@ -57,11 +63,9 @@ RunsTable::RunsTable(RunRegistry* registry, QWidget* parent)
     connect(registry, &RunRegistry::runAdded, this, &RunsTable::addRow);
     connect(registry, &RunRegistry::runRemoved, this, &RunsTable::removeRow);
     connect(this, &QTableWidget::itemChanged, this, [this](QTableWidgetItem* item) {
-        if (m_updating)
-            return;
+        if (m_updating) return;
         Run* run = runAt(item->row());
-        if (!run)
-            return;
+        if (!run) return;
         if (item->column() == Show)
             run->setVisible(item->checkState() == Qt::Checked);
         else if (item->column() == Name && item->text() != run->name() &&
@@ -70,21 +74,23 @@ RunsTable::RunsTable(RunRegistry* registry, QWidget* parent)
     });
     connect(this, &QTableWidget::cellDoubleClicked, this, [this](int row, int column) {
         if (column != Name)
-            if (Run* run = runAt(row))
-                emit runActivated(run);
+            if (Run* run = runAt(row)) emit runActivated(run);
     });
     connect(this, &QWidget::customContextMenuRequested, this, &RunsTable::showContextMenu);
 }
 
-Run* RunsTable::runAt(int row) const { return row >= 0 && row < m_rows.size() ? m_rows[row] : nullptr; }
+Run* RunsTable::runAt(int row) const {
+    return row >= 0 && row < m_rows.size() ? m_rows[row] : nullptr;
+}
 
-int RunsTable::rowOf(const Run* run) const { return m_rows.indexOf(const_cast<Run*>(run)); }
+int RunsTable::rowOf(const Run* run) const {
+    return m_rows.indexOf(const_cast<Run*>(run));
+}
 
 QList<Run*> RunsTable::selectedRuns() const {
     QList<Run*> runs;
     for (int row = 0; row < m_rows.size(); ++row)
-        if (selectionModel()->isRowSelected(row, QModelIndex()))
-            runs << m_rows[row];
+        if (selectionModel()->isRowSelected(row, QModelIndex())) runs << m_rows[row];
     return runs;
 }
 
@@ -113,8 +119,7 @@ void RunsTable::addRow(Run* run) {
 
 void RunsTable::removeRow(Run* run) {
     const int row = rowOf(run);
-    if (row < 0)
-        return;
+    if (row < 0) return;
     disconnect(run, nullptr, this, nullptr);
     m_rows.removeAt(row);
     QTableWidget::removeRow(row);
@@ -122,30 +127,29 @@ void RunsTable::removeRow(Run* run) {
 
 void RunsTable::refresh(Run* run) {
     const int row = rowOf(run);
-    if (row < 0)
-        return;
+    if (row < 0) return;
     m_updating = true;
     item(row, Show)->setCheckState(run->isVisible() ? Qt::Checked : Qt::Unchecked);
     QTableWidgetItem* name = item(row, Name);
-    if (!isPersistentEditorOpen(name))
-        name->setText(run->name());
+    if (!isPersistentEditorOpen(name)) name->setText(run->name());
     name->setIcon(swatch(run->color()));
     name->setToolTip(run->runDir().isEmpty() ? run->name() : run->runDir());
     item(row, Optimizer)->setText(run->optimizerSummary());
     item(row, Status)->setText(statusText(*run));
     item(row, Status)->setToolTip(run->message());
     item(row, BestAccuracy)
-        ->setText(run->epochs().empty() ? QString()
-                                        : QString::number(100.0 * run->bestTestAccuracy(), 'f', 2) + " %");
-    item(row, Speed)->setText(run->stepsPerSecond() > 0 ? QString::number(run->stepsPerSecond(), 'f', 0)
-                                                        : QString());
+        ->setText(run->epochs().empty()
+                      ? QString()
+                      : QString::number(100.0 * run->bestTestAccuracy(), 'f', 2) + " %");
+    item(row, Speed)
+        ->setText(run->stepsPerSecond() > 0 ? QString::number(run->stepsPerSecond(), 'f', 0)
+                                            : QString());
     m_updating = false;
 }
 
 void RunsTable::showContextMenu(const QPoint& pos) {
     const QList<Run*> runs = selectedRuns();
-    if (runs.isEmpty())
-        return;
+    if (runs.isEmpty()) return;
     QMenu menu(this);
     QAction* rename = menu.addAction(tr("Rename"));
     rename->setEnabled(runs.size() == 1);

@@ -23,6 +23,8 @@ public:
     QList<Run*> selectedRuns() const;
     Run* runAt(int row) const;
     int rowOf(const Run* run) const;
+    // A few rows high: the plots above get the room.
+    QSize sizeHint() const override { return {800, 150}; }
 
 signals:
     void runActivated(alig::ui::Run* run);

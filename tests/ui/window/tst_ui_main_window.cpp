@@ -36,7 +36,9 @@ std::unique_ptr<ui::MainWindow> makeWindow(const QString& runsDir, int64_t epoch
     return w;
 }
 
-QString scratch(const char* name) { return QString::fromStdString(alig::test::scratchDir(name)); }
+QString scratch(const char* name) {
+    return QString::fromStdString(alig::test::scratchDir(name));
+}
 
 } // namespace
 
