@@ -19,6 +19,7 @@ AccuracyPlot::AccuracyPlot(RunRegistry* registry, QWidget* parent)
         [](const core::EpochMetrics& m) { return 100.0 * m.testAccuracy; },
         epochStyle(QCPScatterStyle::ssSquare, false, Qt::DashLine)));
     setValueLabel(tr("accuracy (%)"));
+    yAxis->setRange(0, 100); // until data arrives: the whole scale, not 0 to 5
     setLegendCorner(Qt::AlignBottom | Qt::AlignRight); // accuracy climbs: the bottom is free
     setRegistry(registry);
 }

@@ -112,7 +112,7 @@ MetricPlot::MetricPlot(const QString& title, QWidget* parent)
 
     QFont small = font();
     small.setPointSizeF(std::max(6.0, font().pointSizeF() * 0.8));
-    legend->setVisible(true);
+    legend->setVisible(false); // shown by updateLegend() once there is something to name
     legend->setFont(small);
     legend->setBrush(QColor(255, 255, 255, 200));
     legend->setBorderPen(QPen(QColor(0, 0, 0, 60)));
@@ -121,8 +121,19 @@ MetricPlot::MetricPlot(const QString& title, QWidget* parent)
     legend->setMargins(QMargins(4, 2, 4, 2));
     setLegendCorner(Qt::AlignTop | Qt::AlignRight);
 
+    m_emptyHint = new QCPItemText(this);
+    m_emptyHint->setClipToAxisRect(true);
+    m_emptyHint->position->setType(QCPItemPosition::ptAxisRectRatio);
+    m_emptyHint->position->setCoords(0.5, 0.5);
+    m_emptyHint->setPositionAlignment(Qt::AlignCenter);
+    m_emptyHint->setTextAlignment(Qt::AlignCenter);
+    m_emptyHint->setColor(QColor(0, 0, 0, 110));
+    m_emptyHint->setText(tr("No data yet.\nPress Start (F5) to train the experiment,\n"
+                            "or tick a run in the Runs table."));
+
     // Before every replot, whoever asked for it (our timer, a drag, a zoom, a resize).
     connect(this, &QCustomPlot::beforeReplot, this, &MetricPlot::updateScatterSkip);
+    connect(this, &QCustomPlot::beforeReplot, this, &MetricPlot::updateEmptyHint);
 
     m_replotTimer.setSingleShot(true);
     m_replotTimer.setInterval(kReplotIntervalMs);
@@ -614,6 +625,14 @@ void MetricPlot::applyFit() {
             yAxis->setRange(values.lower - pad, values.upper + pad);
         }
     }
+}
+
+void MetricPlot::updateEmptyHint() {
+    bool empty = true;
+    for (const auto& rg : m_runs)
+        for (size_t s = 0; empty && s < m_specs.size(); ++s)
+            empty = !(rg->run->isVisible() && m_specVisible[s] && rg->values[s].valid);
+    m_emptyHint->setVisible(empty);
 }
 
 void MetricPlot::markDirty(bool legendToo) {

@@ -122,6 +122,10 @@ protected:
     void contextMenuEvent(QContextMenuEvent* event) override;
 
 private:
+    // Shows a hint in the middle of an empty plot, so a first look says what to do.
+    void updateEmptyHint();
+    QCPItemText* m_emptyHint = nullptr;
+
     struct Range {
         double lower = 0.0, upper = 0.0;
         bool valid = false;

@@ -329,6 +329,7 @@ void MainWindow::updateActions() {
 
 void MainWindow::updateStatusBar() {
     Run* run = m_current ? m_current->run() : nullptr;
+    m_epochProgress->setVisible(run != nullptr);
     if (!run) {
         m_deviceLabel->clear();
         m_speedLabel->clear();
