@@ -54,6 +54,8 @@ private slots:
     void exportWritesEveryStep();
     void runsTableRestoresFromTheStore();
     void closingDuringARunKeepsTheRecords();
+    void divergenceIsReportedAndPlotsKeepTheSteps();
+    void badModelFileIsReportedAndTheAppGoesOn();
 };
 
 void TestUiMainWindow::plotsHoldWhatTheRunStoreRecorded() {
@@ -197,6 +199,46 @@ void TestUiMainWindow::closingDuringARunKeepsTheRecords() {
     QCOMPARE(rec.info["status"].get<std::string>(), std::string("stopped"));
     QVERIFY(rec.steps.size() >= run->steps().size());
     w.reset(); // no hang, no crash on destruction
+}
+
+void TestUiMainWindow::divergenceIsReportedAndPlotsKeepTheSteps() {
+    auto w = makeWindow(scratch("diverge"), 5);
+    core::ExperimentConfig c = spirals(5);
+    c.optimizer.name = "sgd";
+    c.optimizer.lr = 1e30;
+    c.optimizer.momentum = 0.0;
+    w->experimentPanel()->setConfig(c);
+    QSignalSpy finished(w.get(), &ui::MainWindow::runFinished);
+    ui::Run* run = w->startRun();
+    QVERIFY(finished.wait(30000));
+    QCOMPARE(run->status(), core::RunStatus::Diverged);
+    QVERIFY2(w->lastError().contains("diverged at step"), qPrintable(w->lastError()));
+    QVERIFY(!run->steps().empty());
+    w->plotsView()->lossPlot()->flush();
+    QCOMPARE(w->plotsView()->lossPlot()->pointCount(run, ui::Series::RawLoss) +
+                 /* the non-finite loss has no point */ 1,
+             static_cast<int>(run->steps().size()));
+}
+
+void TestUiMainWindow::badModelFileIsReportedAndTheAppGoesOn() {
+    const QString dir = scratch("badmodel");
+    alig::test::writeFile((dir + "/model.pt").toStdString(), "this is not a TorchScript file");
+    auto w = makeWindow(dir + "/runs", 1);
+    core::ExperimentConfig c = spirals(1);
+    c.model.type = "torchscript";
+    c.model.path = (dir + "/model.pt").toStdString();
+    w->experimentPanel()->setConfig(c);
+    QSignalSpy finished(w.get(), &ui::MainWindow::runFinished);
+    QSignalSpy failed(w->startRun() ? w->currentController() : nullptr,
+                      &ui::RunController::failed);
+    QVERIFY(failed.wait(30000));
+    QVERIFY2(w->lastError().contains("model.pt") && w->lastError().contains("TorchScript"),
+             qPrintable(w->lastError()));
+    QCOMPARE(w->currentController()->run()->status(), core::RunStatus::Failed);
+    // The window goes on: a good experiment trains.
+    w->experimentPanel()->setConfig(spirals(1));
+    ui::Run* good = w->startRun();
+    QTRY_COMPARE_WITH_TIMEOUT(good->status(), core::RunStatus::Completed, 30000);
 }
 
 QTEST_MAIN(TestUiMainWindow)
