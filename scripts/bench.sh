@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds and runs every benchmark in bench/; each prints its own table.
+# Builds and runs every benchmark in bench/; each prints its own table. The window's
+# benchmarks run offscreen.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -8,3 +9,9 @@ BUILD_DIR=${ALIG_BUILD_DIR:-build}
 "$BUILD_DIR/bench/bench_optimizer_step"
 echo
 "$BUILD_DIR/bench/bench_training_throughput"
+if [[ -x "$BUILD_DIR/bench/bench_plot_replot" ]]; then
+    echo
+    QT_QPA_PLATFORM=offscreen "$BUILD_DIR/bench/bench_plot_replot"
+    echo
+    QT_QPA_PLATFORM=offscreen "$BUILD_DIR/bench/bench_gui_overhead"
+fi

@@ -277,8 +277,12 @@ RunResult Trainer::run() {
         for (int64_t b = 0; b < perEpoch; ++b) {
             if (!waitForGo(step)) {
                 m_result.status = RunStatus::Stopped;
-                m_result.message = "stopped at step " + std::to_string(step) + " (epoch " +
-                                   std::to_string(epoch) + ")";
+                // The epoch of the last step taken: a stop at an epoch boundary belongs to the
+                // epoch that just ended.
+                m_result.message = step == 0
+                                       ? std::string("stopped before the first step")
+                                       : "stopped at step " + std::to_string(step) + " (epoch " +
+                                             std::to_string(b == 0 ? epoch - 1 : epoch) + ")";
                 break;
             }
             if (m_maxLrChanged.exchange(false) && alig) {
