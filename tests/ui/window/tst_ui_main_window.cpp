@@ -5,6 +5,7 @@
 #include "core/experiment/run_store.h"
 #include "ui/config/experiment_panel.h"
 #include "ui/plots/loss_plot.h"
+#include "ui/plots/plot_settings.h"
 #include "ui/plots/plots_view.h"
 #include "ui/plots/step_size_plot.h"
 #include "ui/run/run.h"
@@ -46,7 +47,12 @@ class TestUiMainWindow : public QObject {
     Q_OBJECT
 
 private slots:
-    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+    void initTestCase() {
+        // Settings of this suite's own, never the user's.
+        qputenv("XDG_CONFIG_HOME", scratch("config").toUtf8());
+        QCoreApplication::setOrganizationName("alig-studio-tests");
+        QCoreApplication::setApplicationName("tst_ui_main_window");
+    }
     void plotsHoldWhatTheRunStoreRecorded();
     void invalidFieldBlocksStart();
     void stepPauseResumeStop();
@@ -56,6 +62,9 @@ private slots:
     void closingDuringARunKeepsTheRecords();
     void divergenceIsReportedAndPlotsKeepTheSteps();
     void badModelFileIsReportedAndTheAppGoesOn();
+    void severalRunsTrainAtOnce();
+    void settingsAndExperimentFilesComeBack();
+    void renameAndDeleteReachTheDisk();
 };
 
 void TestUiMainWindow::plotsHoldWhatTheRunStoreRecorded() {
@@ -229,8 +238,7 @@ void TestUiMainWindow::badModelFileIsReportedAndTheAppGoesOn() {
     c.model.path = (dir + "/model.pt").toStdString();
     w->experimentPanel()->setConfig(c);
     QSignalSpy finished(w.get(), &ui::MainWindow::runFinished);
-    QSignalSpy failed(w->startRun() ? w->currentController() : nullptr,
-                      &ui::RunController::failed);
+    QSignalSpy failed(w->startRun() ? w->currentController() : nullptr, &ui::RunController::failed);
     QVERIFY(failed.wait(30000));
     QVERIFY2(w->lastError().contains("model.pt") && w->lastError().contains("TorchScript"),
              qPrintable(w->lastError()));
@@ -239,6 +247,74 @@ void TestUiMainWindow::badModelFileIsReportedAndTheAppGoesOn() {
     w->experimentPanel()->setConfig(spirals(1));
     ui::Run* good = w->startRun();
     QTRY_COMPARE_WITH_TIMEOUT(good->status(), core::RunStatus::Completed, 30000);
+}
+
+void TestUiMainWindow::severalRunsTrainAtOnce() {
+    auto w = makeWindow(scratch("concurrent"), 3);
+    QSignalSpy finished(w.get(), &ui::MainWindow::runFinished);
+    ui::Run* a = w->startRun();
+    core::ExperimentConfig c = spirals(3);
+    c.optimizer.maxLr = 0.01;
+    w->experimentPanel()->setConfig(c);
+    ui::Run* b = w->startRun();
+    QVERIFY(a && b && a != b);
+    QVERIFY(a->isLive() && b->isLive()); // both training at the same time
+    QVERIFY(a->color() != b->color());
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, 60000);
+    QCOMPARE(a->status(), core::RunStatus::Completed);
+    QCOMPARE(b->status(), core::RunStatus::Completed);
+    QCOMPARE(b->steps().front().maxLr, 0.01);
+    QVERIFY(a->runDir() != b->runDir());
+}
+
+void TestUiMainWindow::settingsAndExperimentFilesComeBack() {
+    const QString dir = scratch("settings");
+    core::ExperimentConfig c = spirals(7);
+    c.name = "remember-me";
+    {
+        ui::MainWindow w(dir + "/runs", /*restoreSettings=*/true);
+        w.setDialogsEnabled(false);
+        w.experimentPanel()->setConfig(c);
+        ui::PlotSettings p = w.plotsView()->settings();
+        p.smoothing = 0.9;
+        p.xAxis = ui::XAxisMode::Epoch;
+        w.plotsView()->setSettings(p);
+        QVERIFY(w.saveExperiment(dir + "/exp.json"));
+        w.close(); // saves the settings
+    }
+    ui::MainWindow w(dir + "/runs", true);
+    QCOMPARE(QString::fromStdString(w.experimentPanel()->config().name), QString("remember-me"));
+    QCOMPARE(w.experimentPanel()->config().training.epochs, int64_t{7});
+    QCOMPARE(w.plotsView()->settings().smoothing, 0.9);
+    QVERIFY(w.plotsView()->settings().xAxis == ui::XAxisMode::Epoch);
+    QVERIFY(QSettings().value("recentFiles").toStringList().contains(dir + "/exp.json"));
+    // The saved file is what alig-train reads, and opens back into the panel.
+    w.experimentPanel()->setConfig(spirals(1));
+    QVERIFY(w.openExperiment(dir + "/exp.json"));
+    QCOMPARE(w.experimentPanel()->config().toJson(), c.toJson());
+    alig::test::writeFile((dir + "/broken.json").toStdString(), "{ not json");
+    QVERIFY(!w.openExperiment(dir + "/broken.json"));
+    QVERIFY2(w.lastError().contains("broken.json:1:"), qPrintable(w.lastError()));
+    QCOMPARE(w.experimentPanel()->config().toJson(), c.toJson()); // untouched by the failure
+}
+
+void TestUiMainWindow::renameAndDeleteReachTheDisk() {
+    auto w = makeWindow(scratch("rename"), 1);
+    QSignalSpy finished(w.get(), &ui::MainWindow::runFinished);
+    ui::Run* run = w->startRun();
+    QVERIFY(finished.wait(30000));
+    const QString dir = run->runDir();
+    // Typing a new name into the table renames the run and its run.json.
+    const int row = w->runsTable()->rowOf(run);
+    w->runsTable()->item(row, ui::RunsTable::Name)->setText("baseline");
+    QCOMPARE(run->name(), QString("baseline"));
+    QCOMPARE(core::readRun(dir.toStdString()).info["name"].get<std::string>(),
+             std::string("baseline"));
+    // Deleting (confirmed; dialogs are off here) removes the folder and the row.
+    emit w->runsTable()->deleteRequested({run});
+    QVERIFY(!QFileInfo::exists(dir));
+    QCOMPARE(w->runsTable()->rowCount(), 0);
+    QVERIFY(w->registry()->runs().isEmpty());
 }
 
 QTEST_MAIN(TestUiMainWindow)
