@@ -20,7 +20,8 @@ namespace alig::core {
 namespace {
 
 const char* kMetricsHeader =
-    "step,epoch,loss,accuracy,step_size,unclipped_step_size,clipped,grad_norm,max_lr,elapsed_s";
+    "step,epoch,loss,accuracy,step_size,unclipped_step_size,clipped,grad_norm,max_lr,"
+    "effective_step,elapsed_s";
 const char* kEpochsHeader =
     "epoch,step,train_loss,train_accuracy,test_loss,test_accuracy,elapsed_s,epoch_s";
 
@@ -176,7 +177,8 @@ RunRecord readRun(const std::string& dir) {
         m.clipped = r[6] != 0.0;
         m.gradNorm = r[7];
         m.maxLr = r[8];
-        m.elapsed = r[9];
+        m.effectiveStep = r[9];
+        m.elapsed = r[10];
         record.steps.push_back(m);
     }
     for (const auto& r : readCsv(base / "epochs.csv", kEpochsHeader)) {
@@ -234,10 +236,10 @@ void RunRecorder::onRunStart(const RunStartInfo& info) {
 
 void RunRecorder::onSteps(const std::vector<StepMetrics>& steps) {
     for (const auto& m : steps)
-        std::fprintf(m_metrics, "%lld,%lld,%.17g,%.17g,%.17g,%.17g,%d,%.17g,%.17g,%.6f\n",
+        std::fprintf(m_metrics, "%lld,%lld,%.17g,%.17g,%.17g,%.17g,%d,%.17g,%.17g,%.17g,%.6f\n",
                      static_cast<long long>(m.step), static_cast<long long>(m.epoch), m.loss,
                      m.accuracy, m.stepSize, m.unclippedStepSize, m.clipped ? 1 : 0, m.gradNorm,
-                     m.maxLr, m.elapsed);
+                     m.maxLr, m.effectiveStep, m.elapsed);
     if (ferror(m_metrics))
         throw Error(m_dir + "/metrics.csv: cannot write (" + std::strerror(errno) + ")");
     // A crash loses at most flushSeconds of rows.

@@ -18,6 +18,9 @@ struct StepMetrics {
     double unclippedStepSize = 0.0; // ALI-G: loss / (||g||^2 + eps); others: = stepSize
     bool clipped = false;           // ALI-G: the step was cut to max_lr
     double gradNorm = 0.0;          // ||g|| over all parameters
+    // ||w_new - w_old|| / ||g||: the step length every method took, on one scale (ALI-G
+    // without momentum: its step size; SGD: lr; Adam: whatever its scaling made it).
+    double effectiveStep = 0.0;
     double maxLr = std::numeric_limits<double>::quiet_NaN(); // ALI-G's max_lr (NaN: none)
     double elapsed = 0.0; // seconds of training so far (pauses excluded)
 };

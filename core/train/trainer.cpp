@@ -57,6 +57,7 @@ struct Trainer::PendingStep {
     int64_t step = 0, epoch = 0, batchSize = 0;
     double elapsed = 0.0, maxLr = NAN, hostStepSize = NAN;
     torch::Tensor loss, correct, gradSquaredNorm, stepSize, unclipped, clipped;
+    torch::Tensor moveSquaredNorm; // ||w_new - w_old||^2
 };
 
 Trainer::Trainer(const Dataset& dataset, Model& model, torch::optim::Optimizer& optimizer,
@@ -195,8 +196,10 @@ bool Trainer::flushSteps() {
         };
         rows.push_back(
             torch::stack({asDouble(p.loss), asDouble(p.correct), asDouble(p.gradSquaredNorm),
-                          asDouble(p.stepSize), asDouble(p.unclipped), asDouble(p.clipped)}));
+                          asDouble(p.stepSize), asDouble(p.unclipped), asDouble(p.clipped),
+                          asDouble(p.moveSquaredNorm)}));
     }
+    constexpr int kColumns = 7;
     const torch::Tensor host = torch::stack(rows).cpu().contiguous();
     const double* v = host.data_ptr<double>();
 
@@ -205,7 +208,7 @@ bool Trainer::flushSteps() {
     bool diverged = false;
     for (size_t i = 0; i < m_pending.size() && !diverged; ++i) {
         const auto& p = m_pending[i];
-        const double* row = v + 6 * i;
+        const double* row = v + kColumns * i;
         StepMetrics m;
         m.step = p.step;
         m.epoch = p.epoch;
@@ -219,6 +222,8 @@ bool Trainer::flushSteps() {
         } else {
             m.stepSize = m.unclippedStepSize = p.hostStepSize;
         }
+        // The same measure for every method: how far the weights moved per unit of gradient.
+        m.effectiveStep = m.gradNorm > 0.0 ? std::sqrt(row[6]) / m.gradNorm : 0.0;
         m.maxLr = p.maxLr;
         m.elapsed = p.elapsed;
         steps.push_back(m);
@@ -313,7 +318,23 @@ RunResult Trainer::run() {
                 p.maxLr = maxLr ? *maxLr : NAN;
             }
             auto detached = loss.detach();
+            {
+                // Keep w_old to measure ||w_new - w_old||: one copy into buffers made once.
+                torch::NoGradGuard noGrad;
+                if (m_before.size() != params.size()) {
+                    m_before.clear();
+                    for (const auto& w : params)
+                        m_before.push_back(torch::empty_like(w));
+                }
+                for (size_t i = 0; i < params.size(); ++i)
+                    m_before[i].copy_(params[i]);
+            }
             m_optimizer.step([&] { return detached; });
+            {
+                torch::NoGradGuard noGrad;
+                torch::_foreach_sub_(m_before, params);
+                p.moveSquaredNorm = squaredNorm(m_before);
+            }
             if (alig) {
                 const auto& s = alig->lastStats();
                 p.gradSquaredNorm = s.gradSquaredNorm;

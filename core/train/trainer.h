@@ -99,6 +99,7 @@ private:
     double m_pausedSeconds = 0.0;
 
     std::vector<PendingStep> m_pending;
+    std::vector<torch::Tensor> m_before; // the weights before the step in flight
     double m_epochLossSum = 0.0, m_epochCorrect = 0.0;
     int64_t m_epochCount = 0;
     int64_t m_metricsInterval = 1;

@@ -35,6 +35,7 @@ enum class Series {
     MaxLr,          // ALI-G's max_lr as a step line (only where it changes, plus the newest step)
     ClippedSteps,   // markers on the steps ALI-G cut to max_lr
     GradNorm,       // ||g|| per step
+    EffectiveStep,  // ||w_new - w_old|| / ||g|| per step, the same measure for every method
 };
 
 class MetricPlot : public QCustomPlot {

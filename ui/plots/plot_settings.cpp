@@ -39,6 +39,7 @@ void PlotSettings::save(QSettings& settings) const {
     settings.setValue(QStringLiteral("log_grad_norm"), logGradNorm);
     settings.setValue(QStringLiteral("follow"), follow);
     settings.setValue(QStringLiteral("show_raw_loss"), showRawLoss);
+    settings.setValue(QStringLiteral("show_effective_step"), showEffectiveStep);
     settings.endGroup();
 }
 
@@ -58,13 +59,14 @@ void PlotSettings::load(QSettings& settings) {
     readBool("log_grad_norm", logGradNorm);
     readBool("follow", follow);
     readBool("show_raw_loss", showRawLoss);
+    readBool("show_effective_step", showEffectiveStep);
     settings.endGroup();
 }
 
 bool PlotSettings::operator==(const PlotSettings& o) const {
     return xAxis == o.xAxis && smoothing == o.smoothing && logLoss == o.logLoss &&
            logStepSize == o.logStepSize && logGradNorm == o.logGradNorm && follow == o.follow &&
-           showRawLoss == o.showRawLoss;
+           showRawLoss == o.showRawLoss && showEffectiveStep == o.showEffectiveStep;
 }
 
 } // namespace alig::ui

@@ -29,6 +29,9 @@ struct PlotSettings {
     bool logGradNorm = true;
     bool follow = true; // keep the newest data in view while a run trains
     bool showRawLoss = true;
+    // The step length ||w_new - w_old|| / ||g|| on the step size plot: one scale for every
+    // method (ALI-G, SGD, Adam...).
+    bool showEffectiveStep = false;
 
     // Under the "plots/" group. load() keeps the current value of a missing or invalid key
     // and clamps the smoothing into range, so a hand-edited file cannot break the plots.

@@ -61,6 +61,11 @@ PlotsView::PlotsView(RunRegistry* registry, QWidget* parent)
     m_rawLoss = new QCheckBox(tr("Raw loss"));
     m_rawLoss->setToolTip(tr("Also draw the loss of every mini-batch (faint), not only the "
                              "smoothed curve."));
+    m_effectiveStep = new QCheckBox(tr("‖Δw‖/‖g‖"));
+    m_effectiveStep->setToolTip(
+        tr("Also draw how far the weights actually moved per unit of gradient, "
+           "‖w_new − w_old‖ / ‖g‖: the same measure for ALI-G, SGD and Adam, so their steps "
+           "compare on one axis (momentum and Adam's scaling included)."));
     m_follow = new QCheckBox(tr("Follow"));
     m_follow->setToolTip(tr("Keep the newest data in view while a run trains. Dragging or "
                             "zooming a plot stops this for that plot; double-click a plot to "
@@ -79,7 +84,8 @@ PlotsView::PlotsView(RunRegistry* registry, QWidget* parent)
     controls->addWidget(m_smoothing);
     controls->addWidget(m_smoothingValue);
     controls->addSpacing(12);
-    for (QCheckBox* box : {m_logLoss, m_logStepSize, m_logGradNorm, m_rawLoss, m_follow})
+    for (QCheckBox* box :
+         {m_logLoss, m_logStepSize, m_logGradNorm, m_rawLoss, m_effectiveStep, m_follow})
         controls->addWidget(box);
     controls->addStretch(1);
 
@@ -116,7 +122,8 @@ PlotsView::PlotsView(RunRegistry* registry, QWidget* parent)
 
     connect(m_xAxis, &QComboBox::currentIndexChanged, this, &PlotsView::onControlsEdited);
     connect(m_smoothing, &QSlider::valueChanged, this, &PlotsView::onControlsEdited);
-    for (QCheckBox* box : {m_logLoss, m_logStepSize, m_logGradNorm, m_rawLoss, m_follow})
+    for (QCheckBox* box :
+         {m_logLoss, m_logStepSize, m_logGradNorm, m_rawLoss, m_effectiveStep, m_follow})
         connect(box, &QCheckBox::toggled, this, &PlotsView::onControlsEdited);
     for (MetricPlot* plot : plots())
         connect(plot, &MetricPlot::followChanged, this, &PlotsView::onPlotFollowChanged);
@@ -150,14 +157,15 @@ void PlotsView::applyToPlots() {
     m_loss->setLogY(m_settings.logLoss);
     m_loss->setSeriesVisible(Series::RawLoss, m_settings.showRawLoss);
     m_stepSize->setLogY(m_settings.logStepSize);
+    m_stepSize->setSeriesVisible(Series::EffectiveStep, m_settings.showEffectiveStep);
     m_gradNorm->setLogY(m_settings.logGradNorm);
 }
 
 void PlotsView::updateControls() {
-    const QSignalBlocker blocks[] = {QSignalBlocker(m_xAxis),       QSignalBlocker(m_smoothing),
-                                     QSignalBlocker(m_logLoss),     QSignalBlocker(m_logStepSize),
-                                     QSignalBlocker(m_logGradNorm), QSignalBlocker(m_rawLoss),
-                                     QSignalBlocker(m_follow)};
+    const QSignalBlocker blocks[] = {QSignalBlocker(m_xAxis),         QSignalBlocker(m_smoothing),
+                                     QSignalBlocker(m_logLoss),       QSignalBlocker(m_logStepSize),
+                                     QSignalBlocker(m_logGradNorm),   QSignalBlocker(m_rawLoss),
+                                     QSignalBlocker(m_effectiveStep), QSignalBlocker(m_follow)};
     m_xAxis->setCurrentIndex(m_xAxis->findData(static_cast<int>(m_settings.xAxis)));
     m_smoothing->setValue(static_cast<int>(std::lround(m_settings.smoothing * kSmoothingSteps)));
     m_smoothingValue->setText(QString::number(m_settings.smoothing, 'f', 3));
@@ -165,6 +173,7 @@ void PlotsView::updateControls() {
     m_logStepSize->setChecked(m_settings.logStepSize);
     m_logGradNorm->setChecked(m_settings.logGradNorm);
     m_rawLoss->setChecked(m_settings.showRawLoss);
+    m_effectiveStep->setChecked(m_settings.showEffectiveStep);
     m_follow->setChecked(m_settings.follow);
 }
 
@@ -176,6 +185,7 @@ void PlotsView::onControlsEdited() {
     s.logStepSize = m_logStepSize->isChecked();
     s.logGradNorm = m_logGradNorm->isChecked();
     s.showRawLoss = m_rawLoss->isChecked();
+    s.showEffectiveStep = m_effectiveStep->isChecked();
     s.follow = m_follow->isChecked();
     // Ticking Follow again resumes the plots the user had panned, even if it was already on.
     if (s.follow && !m_settings.follow)

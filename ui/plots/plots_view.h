@@ -65,6 +65,7 @@ private:
     QCheckBox* m_logStepSize = nullptr;
     QCheckBox* m_logGradNorm = nullptr;
     QCheckBox* m_rawLoss = nullptr;
+    QCheckBox* m_effectiveStep = nullptr;
     QCheckBox* m_follow = nullptr;
 };
 

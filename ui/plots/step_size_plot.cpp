@@ -32,6 +32,13 @@ StepSizePlot::StepSizePlot(RunRegistry* registry, QWidget* parent)
             return m.clipped ? m.stepSize : std::numeric_limits<double>::quiet_NaN();
         },
         markerStyle(QCPScatterStyle::ssTriangleInverted, 6)));
+    // Hidden until asked for: with it the plot compares methods whose own "step size"
+    // means different things (Adam's lr is not the length of its step).
+    addSeries(stepSeries(
+        Series::EffectiveStep, tr("‖Δw‖/‖g‖"),
+        [](const core::StepMetrics& m) { return m.effectiveStep; },
+        lineStyle(1.0, 200, Qt::DashDotLine)));
+    setSeriesVisible(Series::EffectiveStep, false);
     setValueLabel(tr("step size"));
     setLogY(true); // ALI-G's steps span decades
     setRegistry(registry);

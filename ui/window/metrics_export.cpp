@@ -35,14 +35,15 @@ void exportMetricsCsv(const QList<const Run*>& runs, const QString& path,
     openOrThrow(file);
     QTextStream out(&file);
     out << "run,step,epoch,loss,accuracy,step_size,unclipped_step_size,clipped,grad_norm,max_lr,"
-           "elapsed_s\n";
+           "effective_step,elapsed_s\n";
     for (const Run* run : runs) {
         const QString name = quoted(run->name());
         for (const auto& m : run->steps())
             out << name << ',' << m.step << ',' << m.epoch << ',' << number(m.loss) << ','
                 << number(m.accuracy) << ',' << number(m.stepSize) << ','
                 << number(m.unclippedStepSize) << ',' << (m.clipped ? 1 : 0) << ','
-                << number(m.gradNorm) << ',' << number(m.maxLr) << ',' << number(m.elapsed) << '\n';
+                << number(m.gradNorm) << ',' << number(m.maxLr) << ',' << number(m.effectiveStep)
+                << ',' << number(m.elapsed) << '\n';
     }
     out.flush();
     if (file.error() != QFile::NoError)

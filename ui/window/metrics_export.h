@@ -10,7 +10,7 @@ namespace alig::ui {
 class Run;
 
 // Columns: run, step, epoch, loss, accuracy, step_size, unclipped_step_size, clipped,
-// grad_norm, max_lr, elapsed_s. Epoch metrics go to a second file beside it when
+// grad_norm, max_lr, effective_step, elapsed_s. Epoch metrics go to a second file beside it when
 // `epochsPath` is not empty. Throws core::Error naming the file it cannot write.
 void exportMetricsCsv(const QList<const Run*>& runs, const QString& path,
                       const QString& epochsPath = {});
