@@ -11,6 +11,7 @@
 #include <torch/version.h>
 
 #include <filesystem>
+#include <mutex>
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -58,8 +59,14 @@ void RunSession::build(const ExperimentConfig& config, const std::string& device
     const torch::Device dev = resolveDevice(device);
     m_dataset = loadDataset(m_config.dataset);
     // The seed fixes the initial weights: the same seed gives the same model every time.
-    torch::manual_seed(m_config.training.seed);
-    m_model = makeModel(m_config.model, m_dataset.inputShape, m_dataset.numClasses());
+    {
+        // Seeding and drawing the weights happen together, even when sessions are built on
+        // several threads at once (compare, the window), so the seed alone decides them.
+        static std::mutex initMutex;
+        std::lock_guard<std::mutex> lock(initMutex);
+        torch::manual_seed(m_config.training.seed);
+        m_model = makeModel(m_config.model, m_dataset.inputShape, m_dataset.numClasses());
+    }
     m_model->to(dev);
     m_optimizer = makeOptimizer(m_config.optimizer, m_model->parameters());
     m_trainer =

@@ -5,6 +5,7 @@
 #include "core/optim/grad_norm.h"
 #include "core/util/error.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
 #include <cmath>
@@ -270,9 +271,15 @@ RunResult Trainer::run() {
          epoch <= m_config.epochs && m_result.status == RunStatus::Running; ++epoch) {
         const auto epochStart = std::chrono::steady_clock::now();
         const double pausedAtEpochStart = m_pausedSeconds;
-        torch::manual_seed(epochSeed(m_config.seed, epoch));
+        // The data order comes from a generator of this run's own, so runs training side by
+        // side (compare, sweep) see the same order; dropout and augmentation draw from the
+        // seeded default generator.
+        const uint64_t seed = epochSeed(m_config.seed, epoch);
+        torch::manual_seed(seed);
+        auto orderGenerator = at::make_generator<at::CPUGeneratorImpl>(seed);
         torch::Tensor order =
-            m_config.shuffle ? torch::randperm(n, torch::kLong) : torch::arange(n, torch::kLong);
+            m_config.shuffle ? torch::randperm(n, orderGenerator, torch::kLong)
+                             : torch::arange(n, torch::kLong);
         order = order.to(m_device);
         m_model.train(true);
         m_epochLossSum = 0.0;
