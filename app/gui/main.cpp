@@ -4,6 +4,7 @@
 #include "core/train/runtime_env.h"
 #include "core/util/error.h"
 #include "ui/config/experiment_panel.h"
+#include "ui/plots/sweep_plot.h"
 #include "ui/run/run.h"
 #include "ui/window/main_window.h"
 
@@ -11,6 +12,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QFileInfo>
 #include <QTimer>
 
 #include <cstdio>
@@ -39,8 +41,27 @@ int main(int argc, char** argv) {
     QCommandLineOption runsDir("runs-dir", "Keep runs in DIR instead of the user data folder.",
                                "DIR");
     QCommandLineOption fresh("fresh", "Ignore the saved window layout and last experiment.");
-    parser.addOptions({screenshot, preset, steps, runsDir, fresh});
+    QCommandLineOption plotSweep("plot-sweep", "Draw the sweep plot of CSV (a sweep.csv of "
+                                                "alig-train sweep) and exit.",
+                                 "CSV");
+    QCommandLineOption plotOut("plot-out", "With --plot-sweep: write BASE.png and BASE.pdf "
+                                           "(default: beside the CSV).",
+                               "BASE");
+    parser.addOptions({screenshot, preset, steps, runsDir, fresh, plotSweep, plotOut});
     parser.process(app);
+
+    if (parser.isSet(plotSweep)) {
+        const QString csv = parser.value(plotSweep);
+        QString base = parser.value(plotOut);
+        if (base.isEmpty())
+            base = QFileInfo(csv).absolutePath() + "/" + QFileInfo(csv).completeBaseName();
+        QString error;
+        if (!alig::ui::renderSweepPlot(csv, base, &error)) {
+            std::fprintf(stderr, "alig-studio: %s\n", qPrintable(error));
+            return 1;
+        }
+        return 0;
+    }
 
     const bool screenshotMode = parser.isSet(screenshot);
     alig::ui::MainWindow window(parser.value(runsDir), !parser.isSet(fresh) && !screenshotMode);

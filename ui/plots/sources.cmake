@@ -1,5 +1,7 @@
 # Sources of ui/plots (see ui/CMakeLists.txt). Headers are listed so AUTOMOC sees them.
 target_sources(alig_ui PRIVATE
+    ${CMAKE_CURRENT_LIST_DIR}/sweep_plot.h
+    ${CMAKE_CURRENT_LIST_DIR}/sweep_plot.cpp
     ${CMAKE_CURRENT_LIST_DIR}/accuracy_plot.h
     ${CMAKE_CURRENT_LIST_DIR}/accuracy_plot.cpp
     ${CMAKE_CURRENT_LIST_DIR}/debiased_ema.h

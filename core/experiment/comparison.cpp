@@ -1,0 +1,320 @@
+#include "core/experiment/comparison.h"
+
+#include "core/experiment/run_session.h"
+#include "core/experiment/run_store.h"
+#include "core/util/error.h"
+#include "core/util/format.h"
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace alig::core {
+
+namespace {
+
+std::vector<std::string> split(const std::string& text, char sep) {
+    std::vector<std::string> parts;
+    std::stringstream in(text);
+    std::string part;
+    while (std::getline(in, part, sep))
+        parts.push_back(part);
+    if (!text.empty() && text.back() == sep)
+        parts.emplace_back();
+    return parts;
+}
+
+std::string trim(const std::string& s) {
+    const auto b = s.find_first_not_of(" \t");
+    if (b == std::string::npos)
+        return {};
+    return s.substr(b, s.find_last_not_of(" \t") - b + 1);
+}
+
+// A folder name from a label: letters, digits, '.', '-', '_' only.
+std::string slug(const std::string& label) {
+    std::string s;
+    for (char c : label)
+        s += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ? c : '_';
+    return s;
+}
+
+double parseNumber(const std::string& text, const std::string& what) {
+    try {
+        size_t used = 0;
+        const double v = std::stod(text, &used);
+        if (used != text.size())
+            throw std::invalid_argument(text);
+        return v;
+    } catch (const std::exception&) {
+        throw Error(what + ": \"" + text + "\" is not a number");
+    }
+}
+
+constexpr const char* kLearningRate = "learning_rate";
+
+std::string csvField(const std::string& s) {
+    if (s.find_first_of(",\"\n") == std::string::npos)
+        return s;
+    std::string q = "\"";
+    for (char c : s)
+        q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+}
+
+std::string csvNumber(double v) {
+    if (std::isnan(v))
+        return "";
+    std::ostringstream s;
+    s.precision(10);
+    s << v;
+    return s.str();
+}
+
+} // namespace
+
+std::vector<OptimizerSpec> parseOptimizerSpecs(const std::string& text) {
+    std::vector<OptimizerSpec> specs;
+    for (const std::string& raw : split(text, ',')) {
+        const std::string entry = trim(raw);
+        if (entry.empty())
+            throw Error("--optimizers: empty entry in \"" + text + "\"");
+        const auto parts = split(entry, ':');
+        OptimizerSpec spec;
+        const std::string name = trim(parts[0]);
+        const auto& names = optimizerNames();
+        if (std::find(names.begin(), names.end(), name) == names.end()) {
+            std::string known;
+            for (const auto& n : names)
+                known += (known.empty() ? "" : ", ") + n;
+            throw Error("--optimizers: \"" + entry + "\": unknown optimizer \"" + name +
+                        "\" (known: " + known + ")");
+        }
+        spec.label = name;
+        spec.overrides.push_back("optimizer.name=" + name);
+        for (size_t i = 1; i < parts.size(); ++i) {
+            const std::string kv = trim(parts[i]);
+            const auto eq = kv.find('=');
+            if (eq == std::string::npos || eq == 0)
+                throw Error("--optimizers: \"" + entry + "\": expected key=value, got \"" + kv +
+                            "\"");
+            const std::string key = kv.substr(0, eq);
+            // A bare key is an optimizer field; a dotted one names any field.
+            spec.overrides.push_back((key.find('.') == std::string::npos ? "optimizer." : "") +
+                                     kv);
+            spec.label += " " + kv;
+        }
+        specs.push_back(spec);
+    }
+    return specs;
+}
+
+std::vector<double> parseSweepValues(const std::string& text) {
+    std::vector<double> values;
+    if (text.rfind("logspace:", 0) == 0) {
+        const auto parts = split(text, ':');
+        if (parts.size() != 4)
+            throw Error("--values: expected logspace:FROM:TO:COUNT, got \"" + text + "\"");
+        const double from = parseNumber(parts[1], "--values"), to = parseNumber(parts[2], "--values");
+        const double count = parseNumber(parts[3], "--values");
+        if (!(from > 0) || !(to > 0) || count < 2 || count != std::floor(count) || count > 1000)
+            throw Error("--values: logspace needs FROM and TO > 0 and a COUNT of 2 to 1000, got \"" +
+                        text + "\"");
+        const int n = static_cast<int>(count);
+        for (int i = 0; i < n; ++i)
+            values.push_back(from * std::pow(to / from, static_cast<double>(i) / (n - 1)));
+        return values;
+    }
+    for (const std::string& part : split(text, ','))
+        values.push_back(parseNumber(trim(part), "--values"));
+    if (values.empty())
+        throw Error("--values: no values given");
+    return values;
+}
+
+std::vector<PlannedRun> planRuns(const json& base, const std::vector<OptimizerSpec>& specs,
+                                 const std::string& param, const std::vector<double>& values,
+                                 int seeds, const std::string& parentDir) {
+    if (seeds < 1)
+        throw Error("--seeds: must be >= 1, got " + std::to_string(seeds));
+    const std::vector<OptimizerSpec> groups =
+        specs.empty() ? std::vector<OptimizerSpec>{{"", {}}} : specs;
+    const std::vector<double> sweep =
+        param.empty() ? std::vector<double>{std::nan("")} : values;
+    const ExperimentConfig baseConfig = ExperimentConfig::fromJson(base);
+    std::vector<PlannedRun> plan;
+    for (const auto& spec : groups) {
+        for (double value : sweep) {
+            for (int k = 0; k < seeds; ++k) {
+                json doc = base;
+                for (const auto& o : spec.overrides)
+                    applyOverride(doc, o);
+                PlannedRun run;
+                run.group = spec.label.empty() ? baseConfig.optimizer.name : spec.label;
+                run.seed = baseConfig.training.seed + static_cast<uint64_t>(k);
+                run.param = param;
+                run.value = value;
+                if (param == kLearningRate) {
+                    const bool alig = ExperimentConfig::fromJson(doc).optimizer.name == "alig";
+                    applyOverride(doc, std::string(alig ? "optimizer.max_lr" : "optimizer.lr") +
+                                           "=" + csvNumber(value));
+                } else if (!param.empty()) {
+                    applyOverride(doc, param + "=" + csvNumber(value));
+                }
+                applyOverride(doc, "training.seed=" + std::to_string(run.seed));
+                run.label = run.group + (param.empty() ? "" : " " + param + "=" + csvNumber(value)) +
+                            " seed " + std::to_string(run.seed);
+                applyOverride(doc, "output.dir=" + (fs::path(parentDir) / slug(run.label)).string());
+                doc["name"] = baseConfig.name + " " + run.label;
+                try {
+                    run.config = ExperimentConfig::fromJson(doc);
+                } catch (const Error& e) {
+                    throw Error(run.label + ": " + e.what());
+                }
+                plan.push_back(std::move(run));
+            }
+        }
+    }
+    return plan;
+}
+
+RunSummary summarize(const RunRecord& record, double targetAccuracy) {
+    RunSummary s;
+    s.dir = record.dir;
+    s.status = runStatusFromName(record.info.value("status", std::string("failed")));
+    s.message = record.info.value("message", std::string());
+    if (!record.steps.empty()) {
+        s.steps = record.steps.back().step;
+        s.seconds = record.steps.back().elapsed;
+    }
+    if (!record.epochs.empty()) {
+        s.finalTestAccuracy = record.epochs.back().testAccuracy;
+        s.finalTrainLoss = record.epochs.back().trainLoss;
+        s.bestTestAccuracy = 0.0;
+        for (const auto& e : record.epochs) {
+            s.bestTestAccuracy = std::max(s.bestTestAccuracy, e.testAccuracy);
+            if (s.stepsToTarget < 0 && e.trainAccuracy >= targetAccuracy)
+                s.stepsToTarget = e.step;
+        }
+        s.seconds = std::max(s.seconds, record.epochs.back().elapsed);
+    }
+    const bool alig =
+        record.info.contains("config") && record.info["config"]["optimizer"]["name"] == "alig";
+    if (alig && !record.steps.empty()) {
+        int64_t clipped = 0;
+        for (const auto& m : record.steps)
+            clipped += m.clipped ? 1 : 0;
+        s.clippedFraction = static_cast<double>(clipped) / static_cast<double>(record.steps.size());
+    }
+    return s;
+}
+
+std::vector<RunSummary> runAll(const std::vector<PlannedRun>& plan, int parallel,
+                               double targetAccuracy,
+                               const std::function<void(const RunSummary&, size_t)>& onDone) {
+    std::vector<RunSummary> summaries(plan.size());
+    std::atomic<size_t> next{0};
+    std::mutex mutex;
+    size_t done = 0;
+    auto worker = [&] {
+        for (size_t i = next++; i < plan.size(); i = next++) {
+            const PlannedRun& p = plan[i];
+            RunSummary s;
+            try {
+                auto session = RunSession::create(p.config);
+                session->run();
+                s = summarize(readRun(session->runDir()), targetAccuracy);
+            } catch (const std::exception& e) {
+                s.status = RunStatus::Failed;
+                s.message = e.what();
+                s.dir = p.config.output.dir;
+            }
+            s.label = p.label;
+            s.group = p.group;
+            s.param = p.param;
+            s.value = p.value;
+            s.seed = p.seed;
+            std::lock_guard<std::mutex> lock(mutex);
+            summaries[i] = s;
+            ++done;
+            if (onDone)
+                onDone(s, done);
+        }
+    };
+    const int n = std::max(1, std::min<int>(parallel, static_cast<int>(plan.size())));
+    std::vector<std::thread> threads;
+    for (int t = 1; t < n; ++t)
+        threads.emplace_back(worker);
+    worker();
+    for (auto& t : threads)
+        t.join();
+    return summaries;
+}
+
+void writeSummaryCsv(const std::string& path, const std::vector<RunSummary>& runs) {
+    std::ofstream out(path, std::ios::trunc);
+    out << "label,group,param,value,seed,status,steps,seconds,final_test_accuracy,"
+           "best_test_accuracy,final_train_loss,steps_to_target,clipped_fraction,dir,message\n";
+    for (const auto& r : runs)
+        out << csvField(r.label) << ',' << csvField(r.group) << ',' << csvField(r.param) << ','
+            << csvNumber(r.value) << ',' << r.seed << ',' << runStatusName(r.status) << ','
+            << r.steps << ',' << csvNumber(r.seconds) << ',' << csvNumber(r.finalTestAccuracy)
+            << ',' << csvNumber(r.bestTestAccuracy) << ',' << csvNumber(r.finalTrainLoss) << ','
+            << (r.stepsToTarget >= 0 ? std::to_string(r.stepsToTarget) : std::string()) << ','
+            << csvNumber(r.clippedFraction) << ',' << csvField(r.dir) << ','
+            << csvField(r.message) << '\n';
+    if (!out)
+        throw Error(path + ": cannot write");
+}
+
+void writeSweepCsv(const std::string& path, const std::vector<RunSummary>& runs) {
+    // Groups in order of first appearance; values ascending within a group.
+    std::vector<std::string> groups;
+    std::map<std::pair<std::string, double>, std::vector<double>> accuracies;
+    std::string param;
+    for (const auto& r : runs) {
+        if (std::find(groups.begin(), groups.end(), r.group) == groups.end())
+            groups.push_back(r.group);
+        param = r.param;
+        auto& list = accuracies[{r.group, r.value}];
+        if (r.status == RunStatus::Completed && !std::isnan(r.finalTestAccuracy))
+            list.push_back(r.finalTestAccuracy);
+    }
+    std::ofstream out(path, std::ios::trunc);
+    out << "group,param,value,mean_final_test_accuracy,std_final_test_accuracy,runs\n";
+    for (const auto& g : groups) {
+        for (const auto& [key, list] : accuracies) {
+            if (key.first != g)
+                continue;
+            double mean = std::nan(""), sd = std::nan("");
+            if (!list.empty()) {
+                mean = 0.0;
+                for (double a : list)
+                    mean += a / static_cast<double>(list.size());
+                sd = 0.0;
+                for (double a : list)
+                    sd += (a - mean) * (a - mean);
+                // The sample standard deviation; 0 with a single seed.
+                sd = list.size() > 1 ? std::sqrt(sd / static_cast<double>(list.size() - 1)) : 0.0;
+            }
+            out << csvField(g) << ',' << csvField(param) << ',' << csvNumber(key.second) << ','
+                << csvNumber(mean) << ',' << csvNumber(sd) << ',' << list.size() << '\n';
+        }
+    }
+    if (!out)
+        throw Error(path + ": cannot write");
+}
+
+} // namespace alig::core
