@@ -35,8 +35,7 @@ std::string defaultParent(const std::string& name, const char* kind) {
 }
 
 std::string percent(double v) {
-    if (std::isnan(v))
-        return "-";
+    if (std::isnan(v)) return "-";
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.2f%%", 100.0 * v);
     return buf;
@@ -46,8 +45,8 @@ void printTable(const std::vector<RunSummary>& runs, double target) {
     int w = 3;
     for (const auto& r : runs)
         w = std::max(w, static_cast<int>(r.label.size()));
-    std::printf("\n%-*s %-10s %9s %9s %9s %10s %8s\n", w, "run", "status", "final acc",
-                "best acc", "time s", "steps to", "clipped");
+    std::printf("\n%-*s %-10s %9s %9s %9s %10s %8s\n", w, "run", "status", "final acc", "best acc",
+                "time s", "steps to", "clipped");
     std::printf("%-*s %-10s %9s %9s %9s %10s %8s\n", w, "", "", "(test)", "(test)", "",
                 percent(target).c_str(), "");
     for (const auto& r : runs)
@@ -122,10 +121,8 @@ int runBatch(const BatchOptions& o, const char* argv0) {
                               : loadPreset(o.presetName.empty() ? kDefaultPreset : o.presetName);
     for (const auto& s : o.overrides)
         applyOverride(base, s);
-    if (o.epochs > 0)
-        applyOverride(base, "training.epochs=" + std::to_string(o.epochs));
-    if (o.threads >= 0)
-        applyOverride(base, "training.threads=" + std::to_string(o.threads));
+    if (o.epochs > 0) applyOverride(base, "training.epochs=" + std::to_string(o.epochs));
+    if (o.threads >= 0) applyOverride(base, "training.threads=" + std::to_string(o.threads));
     base["output"]["dir"] = "";
     const ExperimentConfig baseConfig = ExperimentConfig::fromJson(base);
 
@@ -135,26 +132,26 @@ int runBatch(const BatchOptions& o, const char* argv0) {
         throw Error("compare: --optimizers is required, e.g. "
                     "--optimizers alig:max_lr=0.1,sgd:lr=0.1,adam:lr=1e-3");
     std::vector<double> values;
-    if (o.sweep)
-        values = parseSweepValues(o.values);
-    const std::string parent =
-        !o.outDir.empty() ? o.outDir : defaultParent(baseConfig.name, o.sweep ? "sweep" : "compare");
+    if (o.sweep) values = parseSweepValues(o.values);
+    const std::string parent = !o.outDir.empty()
+                                   ? o.outDir
+                                   : defaultParent(baseConfig.name, o.sweep ? "sweep" : "compare");
     if (fs::exists(fs::path(parent) / "summary.csv"))
         throw Error(parent + ": already holds a comparison; choose another --out");
     const auto plan = planRuns(base, specs, o.param, values, o.seeds, parent);
     fs::create_directories(parent);
 
-    std::printf("%s %zu runs of %s into %s (%d at a time)\n", o.sweep ? "sweep:" : "compare:",
-                plan.size(), baseConfig.name.c_str(), parent.c_str(), o.parallel);
+    std::printf("%s %zu runs of %s into %s (%d at a time)\n",
+                o.sweep ? "sweep:" : "compare:", plan.size(), baseConfig.name.c_str(),
+                parent.c_str(), o.parallel);
     std::fflush(stdout);
-    const auto runs = runAll(plan, o.parallel, o.targetAccuracy,
-                             [&](const RunSummary& r, size_t done) {
-                                 std::printf("[%zu/%zu] %-40s %-9s final test acc %s in %.1f s\n",
-                                             done, plan.size(), r.label.c_str(),
-                                             runStatusName(r.status).c_str(),
-                                             percent(r.finalTestAccuracy).c_str(), r.seconds);
-                                 std::fflush(stdout);
-                             });
+    const auto runs =
+        runAll(plan, o.parallel, o.targetAccuracy, [&](const RunSummary& r, size_t done) {
+            std::printf("[%zu/%zu] %-40s %-9s final test acc %s in %.1f s\n", done, plan.size(),
+                        r.label.c_str(), runStatusName(r.status).c_str(),
+                        percent(r.finalTestAccuracy).c_str(), r.seconds);
+            std::fflush(stdout);
+        });
     const std::string summary = (fs::path(parent) / "summary.csv").string();
     writeSummaryCsv(summary, runs);
     printTable(runs, o.targetAccuracy);

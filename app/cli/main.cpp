@@ -79,21 +79,23 @@ int main(int argc, char** argv) {
         "compare", "Train several optimizer settings from the same initial weights and data "
                    "order, then summarise (summary.csv and a table)");
     addBatchOptions(compare, compareOptions);
-    compare->add_option("--optimizers", compareOptions.optimizers,
-                        "Comma-separated settings, each name:key=value:..., e.g. "
-                        "alig:max_lr=0.1,sgd:lr=0.1,adam:lr=1e-3")
+    compare
+        ->add_option("--optimizers", compareOptions.optimizers,
+                     "Comma-separated settings, each name:key=value:..., e.g. "
+                     "alig:max_lr=0.1,sgd:lr=0.1,adam:lr=1e-3")
         ->required();
     CLI::App* sweep = app.add_subcommand(
         "sweep", "Train a grid of values of one setting (and seeds), write summary.csv and "
                  "sweep.csv, and plot the final test accuracy against the value");
     addBatchOptions(sweep, sweepOptions);
     sweepOptions.sweep = true;
-    sweep->add_option("--param", sweepOptions.param,
-                      "The swept key, e.g. optimizer.max_lr; learning_rate sweeps each "
-                      "method's own step size (max_lr for ALI-G, lr for the others)")
+    sweep
+        ->add_option("--param", sweepOptions.param,
+                     "The swept key, e.g. optimizer.max_lr; learning_rate sweeps each "
+                     "method's own step size (max_lr for ALI-G, lr for the others)")
         ->required();
-    sweep->add_option("--values", sweepOptions.values,
-                      "Values: 1e-3,1e-2,0.1 or logspace:1e-3:10:9")
+    sweep
+        ->add_option("--values", sweepOptions.values, "Values: 1e-3,1e-2,0.1 or logspace:1e-3:10:9")
         ->required();
     sweep->add_option("--optimizers", sweepOptions.optimizers,
                       "One curve per setting (default: the base experiment's optimizer)");
@@ -105,10 +107,8 @@ int main(int argc, char** argv) {
     }
 
     try {
-        if (*compare)
-            return runBatch(compareOptions, argv[0]);
-        if (*sweep)
-            return runBatch(sweepOptions, argv[0]);
+        if (*compare) return runBatch(compareOptions, argv[0]);
+        if (*sweep) return runBatch(sweepOptions, argv[0]);
         if (listPresetsFlag) {
             for (const auto& p : listPresets())
                 std::printf("%-28s %s\n", p.name.c_str(), p.description.c_str());

@@ -41,11 +41,13 @@ int main(int argc, char** argv) {
     QCommandLineOption runsDir("runs-dir", "Keep runs in DIR instead of the user data folder.",
                                "DIR");
     QCommandLineOption fresh("fresh", "Ignore the saved window layout and last experiment.");
-    QCommandLineOption plotSweep("plot-sweep", "Draw the sweep plot of CSV (a sweep.csv of "
-                                                "alig-train sweep) and exit.",
+    QCommandLineOption plotSweep("plot-sweep",
+                                 "Draw the sweep plot of CSV (a sweep.csv of "
+                                 "alig-train sweep) and exit.",
                                  "CSV");
-    QCommandLineOption plotOut("plot-out", "With --plot-sweep: write BASE.png and BASE.pdf "
-                                           "(default: beside the CSV).",
+    QCommandLineOption plotOut("plot-out",
+                               "With --plot-sweep: write BASE.png and BASE.pdf "
+                               "(default: beside the CSV).",
                                "BASE");
     parser.addOptions({screenshot, preset, steps, runsDir, fresh, plotSweep, plotOut});
     parser.process(app);

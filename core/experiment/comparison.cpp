@@ -31,15 +31,13 @@ std::vector<std::string> split(const std::string& text, char sep) {
     std::string part;
     while (std::getline(in, part, sep))
         parts.push_back(part);
-    if (!text.empty() && text.back() == sep)
-        parts.emplace_back();
+    if (!text.empty() && text.back() == sep) parts.emplace_back();
     return parts;
 }
 
 std::string trim(const std::string& s) {
     const auto b = s.find_first_not_of(" \t");
-    if (b == std::string::npos)
-        return {};
+    if (b == std::string::npos) return {};
     return s.substr(b, s.find_last_not_of(" \t") - b + 1);
 }
 
@@ -55,8 +53,7 @@ double parseNumber(const std::string& text, const std::string& what) {
     try {
         size_t used = 0;
         const double v = std::stod(text, &used);
-        if (used != text.size())
-            throw std::invalid_argument(text);
+        if (used != text.size()) throw std::invalid_argument(text);
         return v;
     } catch (const std::exception&) {
         throw Error(what + ": \"" + text + "\" is not a number");
@@ -66,8 +63,7 @@ double parseNumber(const std::string& text, const std::string& what) {
 constexpr const char* kLearningRate = "learning_rate";
 
 std::string csvField(const std::string& s) {
-    if (s.find_first_of(",\"\n") == std::string::npos)
-        return s;
+    if (s.find_first_of(",\"\n") == std::string::npos) return s;
     std::string q = "\"";
     for (char c : s)
         q += c == '"' ? std::string("\"\"") : std::string(1, c);
@@ -75,8 +71,7 @@ std::string csvField(const std::string& s) {
 }
 
 std::string csvNumber(double v) {
-    if (std::isnan(v))
-        return "";
+    if (std::isnan(v)) return "";
     std::ostringstream s;
     s.precision(10);
     s << v;
@@ -89,8 +84,7 @@ std::vector<OptimizerSpec> parseOptimizerSpecs(const std::string& text) {
     std::vector<OptimizerSpec> specs;
     for (const std::string& raw : split(text, ',')) {
         const std::string entry = trim(raw);
-        if (entry.empty())
-            throw Error("--optimizers: empty entry in \"" + text + "\"");
+        if (entry.empty()) throw Error("--optimizers: empty entry in \"" + text + "\"");
         const auto parts = split(entry, ':');
         OptimizerSpec spec;
         const std::string name = trim(parts[0]);
@@ -112,8 +106,7 @@ std::vector<OptimizerSpec> parseOptimizerSpecs(const std::string& text) {
                             "\"");
             const std::string key = kv.substr(0, eq);
             // A bare key is an optimizer field; a dotted one names any field.
-            spec.overrides.push_back((key.find('.') == std::string::npos ? "optimizer." : "") +
-                                     kv);
+            spec.overrides.push_back((key.find('.') == std::string::npos ? "optimizer." : "") + kv);
             spec.label += " " + kv;
         }
         specs.push_back(spec);
@@ -127,11 +120,13 @@ std::vector<double> parseSweepValues(const std::string& text) {
         const auto parts = split(text, ':');
         if (parts.size() != 4)
             throw Error("--values: expected logspace:FROM:TO:COUNT, got \"" + text + "\"");
-        const double from = parseNumber(parts[1], "--values"), to = parseNumber(parts[2], "--values");
+        const double from = parseNumber(parts[1], "--values"),
+                     to = parseNumber(parts[2], "--values");
         const double count = parseNumber(parts[3], "--values");
         if (!(from > 0) || !(to > 0) || count < 2 || count != std::floor(count) || count > 1000)
-            throw Error("--values: logspace needs FROM and TO > 0 and a COUNT of 2 to 1000, got \"" +
-                        text + "\"");
+            throw Error(
+                "--values: logspace needs FROM and TO > 0 and a COUNT of 2 to 1000, got \"" + text +
+                "\"");
         const int n = static_cast<int>(count);
         for (int i = 0; i < n; ++i)
             values.push_back(from * std::pow(to / from, static_cast<double>(i) / (n - 1)));
@@ -139,20 +134,17 @@ std::vector<double> parseSweepValues(const std::string& text) {
     }
     for (const std::string& part : split(text, ','))
         values.push_back(parseNumber(trim(part), "--values"));
-    if (values.empty())
-        throw Error("--values: no values given");
+    if (values.empty()) throw Error("--values: no values given");
     return values;
 }
 
 std::vector<PlannedRun> planRuns(const json& base, const std::vector<OptimizerSpec>& specs,
                                  const std::string& param, const std::vector<double>& values,
                                  int seeds, const std::string& parentDir) {
-    if (seeds < 1)
-        throw Error("--seeds: must be >= 1, got " + std::to_string(seeds));
+    if (seeds < 1) throw Error("--seeds: must be >= 1, got " + std::to_string(seeds));
     const std::vector<OptimizerSpec> groups =
         specs.empty() ? std::vector<OptimizerSpec>{{"", {}}} : specs;
-    const std::vector<double> sweep =
-        param.empty() ? std::vector<double>{std::nan("")} : values;
+    const std::vector<double> sweep = param.empty() ? std::vector<double>{std::nan("")} : values;
     const ExperimentConfig baseConfig = ExperimentConfig::fromJson(base);
     std::vector<PlannedRun> plan;
     for (const auto& spec : groups) {
@@ -174,9 +166,11 @@ std::vector<PlannedRun> planRuns(const json& base, const std::vector<OptimizerSp
                     applyOverride(doc, param + "=" + csvNumber(value));
                 }
                 applyOverride(doc, "training.seed=" + std::to_string(run.seed));
-                run.label = run.group + (param.empty() ? "" : " " + param + "=" + csvNumber(value)) +
-                            " seed " + std::to_string(run.seed);
-                applyOverride(doc, "output.dir=" + (fs::path(parentDir) / slug(run.label)).string());
+                run.label = run.group +
+                            (param.empty() ? "" : " " + param + "=" + csvNumber(value)) + " seed " +
+                            std::to_string(run.seed);
+                applyOverride(doc,
+                              "output.dir=" + (fs::path(parentDir) / slug(run.label)).string());
                 doc["name"] = baseConfig.name + " " + run.label;
                 try {
                     run.config = ExperimentConfig::fromJson(doc);
@@ -205,8 +199,7 @@ RunSummary summarize(const RunRecord& record, double targetAccuracy) {
         s.bestTestAccuracy = 0.0;
         for (const auto& e : record.epochs) {
             s.bestTestAccuracy = std::max(s.bestTestAccuracy, e.testAccuracy);
-            if (s.stepsToTarget < 0 && e.trainAccuracy >= targetAccuracy)
-                s.stepsToTarget = e.step;
+            if (s.stepsToTarget < 0 && e.trainAccuracy >= targetAccuracy) s.stepsToTarget = e.step;
         }
         s.seconds = std::max(s.seconds, record.epochs.back().elapsed);
     }
@@ -249,8 +242,7 @@ std::vector<RunSummary> runAll(const std::vector<PlannedRun>& plan, int parallel
             std::lock_guard<std::mutex> lock(mutex);
             summaries[i] = s;
             ++done;
-            if (onDone)
-                onDone(s, done);
+            if (onDone) onDone(s, done);
         }
     };
     const int n = std::max(1, std::min<int>(parallel, static_cast<int>(plan.size())));
@@ -273,10 +265,9 @@ void writeSummaryCsv(const std::string& path, const std::vector<RunSummary>& run
             << r.steps << ',' << csvNumber(r.seconds) << ',' << csvNumber(r.finalTestAccuracy)
             << ',' << csvNumber(r.bestTestAccuracy) << ',' << csvNumber(r.finalTrainLoss) << ','
             << (r.stepsToTarget >= 0 ? std::to_string(r.stepsToTarget) : std::string()) << ','
-            << csvNumber(r.clippedFraction) << ',' << csvField(r.dir) << ','
-            << csvField(r.message) << '\n';
-    if (!out)
-        throw Error(path + ": cannot write");
+            << csvNumber(r.clippedFraction) << ',' << csvField(r.dir) << ',' << csvField(r.message)
+            << '\n';
+    if (!out) throw Error(path + ": cannot write");
 }
 
 void writeSweepCsv(const std::string& path, const std::vector<RunSummary>& runs) {
@@ -296,8 +287,7 @@ void writeSweepCsv(const std::string& path, const std::vector<RunSummary>& runs)
     out << "group,param,value,mean_final_test_accuracy,std_final_test_accuracy,runs\n";
     for (const auto& g : groups) {
         for (const auto& [key, list] : accuracies) {
-            if (key.first != g)
-                continue;
+            if (key.first != g) continue;
             double mean = std::nan(""), sd = std::nan("");
             if (!list.empty()) {
                 mean = 0.0;
@@ -313,8 +303,7 @@ void writeSweepCsv(const std::string& path, const std::vector<RunSummary>& runs)
                 << csvNumber(mean) << ',' << csvNumber(sd) << ',' << list.size() << '\n';
         }
     }
-    if (!out)
-        throw Error(path + ": cannot write");
+    if (!out) throw Error(path + ": cannot write");
 }
 
 } // namespace alig::core

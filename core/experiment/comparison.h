@@ -32,9 +32,9 @@ std::vector<OptimizerSpec> parseOptimizerSpecs(const std::string& text);
 std::vector<double> parseSweepValues(const std::string& text);
 
 struct PlannedRun {
-    std::string label;   // e.g. "alig max_lr=0.1 seed 2"
-    std::string group;   // the optimizer spec's label: one curve or one colour per group
-    std::string param;   // the swept key path (sweeps only)
+    std::string label; // e.g. "alig max_lr=0.1 seed 2"
+    std::string group; // the optimizer spec's label: one curve or one colour per group
+    std::string param; // the swept key path (sweeps only)
     double value = std::numeric_limits<double>::quiet_NaN(); // its value (sweeps only)
     uint64_t seed = 0;
     ExperimentConfig config; // validated, output.dir set to the run's folder
@@ -45,9 +45,9 @@ struct PlannedRun {
 // lr for the others (the paper's tuneability plot).
 // Throws Error naming the spec, key or value that makes an invalid experiment.
 std::vector<PlannedRun> planRuns(const nlohmann::json& base,
-                                 const std::vector<OptimizerSpec>& specs,
-                                 const std::string& param, const std::vector<double>& values,
-                                 int seeds, const std::string& parentDir);
+                                 const std::vector<OptimizerSpec>& specs, const std::string& param,
+                                 const std::vector<double>& values, int seeds,
+                                 const std::string& parentDir);
 
 struct RunSummary {
     std::string label, group, param, dir;

@@ -277,9 +277,8 @@ RunResult Trainer::run() {
         const uint64_t seed = epochSeed(m_config.seed, epoch);
         torch::manual_seed(seed);
         auto orderGenerator = at::make_generator<at::CPUGeneratorImpl>(seed);
-        torch::Tensor order =
-            m_config.shuffle ? torch::randperm(n, orderGenerator, torch::kLong)
-                             : torch::arange(n, torch::kLong);
+        torch::Tensor order = m_config.shuffle ? torch::randperm(n, orderGenerator, torch::kLong)
+                                               : torch::arange(n, torch::kLong);
         order = order.to(m_device);
         m_model.train(true);
         m_epochLossSum = 0.0;

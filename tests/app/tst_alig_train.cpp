@@ -4,6 +4,7 @@
 #include "common/test_support.h"
 #include "core/experiment/run_store.h"
 
+#include <QImage>
 #include <QtTest/QtTest>
 #include <nlohmann/json.hpp>
 
@@ -58,6 +59,8 @@ private slots:
     void divergenceExitsNonZero();
     void ctrlCStopsCleanly();
     void openMpWaitsPassivelyUnlessTheUserChose();
+    void compareWritesRunsAndSummary();
+    void sweepWritesCsvAndPlot();
 };
 
 void TestAligTrain::version() {
@@ -226,6 +229,54 @@ void TestAligTrain::openMpWaitsPassivelyUnlessTheUserChose() {
         QCOMPARE(QString::fromStdString(info["omp_wait_policy"].get<std::string>()),
                  userValue.isEmpty() ? QString("PASSIVE") : userValue);
     }
+}
+
+void TestAligTrain::compareWritesRunsAndSummary() {
+    const QString dir = scratch("compare") + "/out";
+    const Result r = runTrain({"compare", "--preset", "spirals-mlp-alig", "--epochs", "2", "--set",
+                               "dataset.samples=300", "--threads", "1", "--optimizers",
+                               "alig:max_lr=0.1,sgd:lr=0.1,adam:lr=1e-3", "--out", dir});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out));
+    QVERIFY(r.out.contains("[3/3]"));
+    QVERIFY(r.out.contains("steps to"));
+    QFile summary(dir + "/summary.csv");
+    QVERIFY(summary.open(QIODevice::ReadOnly));
+    const QStringList lines = QString(summary.readAll()).split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 4);
+    QVERIFY(lines[0].startsWith("label,group,param,value,seed,status,steps,"));
+    for (int i = 1; i < 4; ++i)
+        QVERIFY2(lines[i].contains(",completed,"), qPrintable(lines[i]));
+    // Each run is a normal run folder.
+    QCOMPARE(alig::core::readRun((dir + "/adam_lr_1e-3_seed_1").toStdString()).epochs.size(),
+             size_t{2});
+    // A bad list is refused before anything trains.
+    const Result bad = runTrain(
+        {"compare", "--optimizers", "alig,nope", "--out", scratch("compare-bad") + "/out"});
+    QCOMPARE(bad.exitCode, 2);
+    QVERIFY2(bad.err.contains("unknown optimizer \"nope\""), qPrintable(bad.err));
+}
+
+void TestAligTrain::sweepWritesCsvAndPlot() {
+    const QString dir = scratch("sweep") + "/out";
+    const Result r =
+        runTrain({"sweep", "--preset", "spirals-mlp-alig", "--epochs", "2", "--set",
+                  "dataset.samples=300", "--threads", "1", "--param", "learning_rate", "--values",
+                  "0.01,0.1", "--seeds", "2", "--optimizers", "alig,sgd", "--out", dir});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out));
+    QFile sweep(dir + "/sweep.csv");
+    QVERIFY(sweep.open(QIODevice::ReadOnly));
+    const QStringList lines = QString(sweep.readAll()).split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 1 + 2 * 2); // two curves, two values each
+    QVERIFY(lines[1].startsWith("alig,learning_rate,0.01,"));
+    QVERIFY(lines[1].endsWith(",2")); // both seeds completed
+#ifdef ALIG_STUDIO_PATH
+    // With the window built, alig-studio draws the plot beside the CSV.
+    QVERIFY2(QFileInfo(dir + "/sweep.png").size() > 10000, qPrintable(r.out));
+    QVERIFY(QImage(dir + "/sweep.png").width() >= 900);
+    QFile pdf(dir + "/sweep.pdf");
+    QVERIFY(pdf.open(QIODevice::ReadOnly));
+    QVERIFY(pdf.read(4) == "%PDF");
+#endif
 }
 
 QTEST_GUILESS_MAIN(TestAligTrain)

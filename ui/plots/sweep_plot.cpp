@@ -48,7 +48,8 @@ QStringList splitCsvLine(const QString& line) {
 
 } // namespace
 
-SweepPlot::SweepPlot(QWidget* parent) : QCustomPlot(parent) {
+SweepPlot::SweepPlot(QWidget* parent)
+    : QCustomPlot(parent) {
     QFont titleFont = font();
     titleFont.setBold(true);
     plotLayout()->insertRow(0);
@@ -71,15 +72,13 @@ SweepPlot::SweepPlot(QWidget* parent) : QCustomPlot(parent) {
 bool SweepPlot::loadCsv(const QString& path, QString* error) {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly | QIODevice::Text)) {
-        if (error)
-            *error = path + ": " + file.errorString();
+        if (error) *error = path + ": " + file.errorString();
         return false;
     }
     QTextStream in(&file);
     const QStringList header = splitCsvLine(in.readLine());
     if (header.value(0) != "group" || header.size() < 6) {
-        if (error)
-            *error = path + ": not a sweep.csv (expected the header group,param,value,...)";
+        if (error) *error = path + ": not a sweep.csv (expected the header group,param,value,...)";
         return false;
     }
     QStringList order;
@@ -87,20 +86,17 @@ bool SweepPlot::loadCsv(const QString& path, QString* error) {
     QString param;
     while (!in.atEnd()) {
         const QStringList f = splitCsvLine(in.readLine());
-        if (f.size() < 6)
-            continue;
+        if (f.size() < 6) continue;
         bool ok = false;
         const double value = f[2].toDouble(&ok);
-        if (!ok)
-            continue;
+        if (!ok) continue;
         param = f[1];
-        if (!groups.contains(f[0]))
-            order << f[0];
+        if (!groups.contains(f[0])) order << f[0];
         // An empty mean: no seed completed at this value (all diverged or failed).
         bool hasMean = false;
         const double mean = f[3].toDouble(&hasMean);
-        groups[f[0]].append({value, hasMean ? mean * 100.0 : std::nan(""),
-                             f[4].toDouble() * 100.0, f[5].toInt()});
+        groups[f[0]].append(
+            {value, hasMean ? mean * 100.0 : std::nan(""), f[4].toDouble() * 100.0, f[5].toInt()});
     }
     clearGraphs();
     clearPlottables();
@@ -118,8 +114,7 @@ bool SweepPlot::loadCsv(const QString& path, QString* error) {
         bars->setPen(QPen(color, 1.2));
         QVector<double> x, y, e;
         for (const Point& p : groups[name]) {
-            if (std::isnan(p.mean))
-                continue; // no completed run at this value
+            if (std::isnan(p.mean)) continue; // no completed run at this value
             x << p.value;
             y << p.mean;
             e << (std::isnan(p.sd) ? 0.0 : p.sd);
@@ -131,7 +126,8 @@ bool SweepPlot::loadCsv(const QString& path, QString* error) {
     rescaleAxes();
     // Room around the points: a factor on the log axis, a few points of accuracy on y.
     xAxis->setRange(xAxis->range().lower / 1.5, xAxis->range().upper * 1.5);
-    yAxis->setRange(std::max(0.0, yAxis->range().lower - 5), std::min(100.0, yAxis->range().upper + 3));
+    yAxis->setRange(std::max(0.0, yAxis->range().lower - 5),
+                    std::min(100.0, yAxis->range().upper + 3));
     replot();
     return true;
 }
@@ -139,11 +135,9 @@ bool SweepPlot::loadCsv(const QString& path, QString* error) {
 bool renderSweepPlot(const QString& csvPath, const QString& base, QString* error) {
     SweepPlot plot;
     plot.resize(900, 560);
-    if (!plot.loadCsv(csvPath, error))
-        return false;
+    if (!plot.loadCsv(csvPath, error)) return false;
     if (!plot.savePng(base + ".png", 900, 560, 2.0) || !plot.savePdf(base + ".pdf", 900, 560)) {
-        if (error)
-            *error = base + ": cannot write the PNG or PDF";
+        if (error) *error = base + ": cannot write the PNG or PDF";
         return false;
     }
     return true;
