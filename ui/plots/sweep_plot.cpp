@@ -53,12 +53,11 @@ SweepPlot::SweepPlot(QWidget* parent)
     QFont titleFont = font();
     titleFont.setBold(true);
     plotLayout()->insertRow(0);
-    plotLayout()->addElement(0, 0, new QCPTextElement(this, tr("Final test accuracy"), titleFont));
+    plotLayout()->addElement(
+        0, 0,
+        new QCPTextElement(this, tr("Final test accuracy (mean ± sd over seeds)"), titleFont));
     xAxis->setScaleType(QCPAxis::stLogarithmic);
-    auto ticker = QSharedPointer<QCPAxisTickerLog>::create();
-    xAxis->setTicker(ticker);
-    xAxis->setNumberFormat("gb");
-    yAxis->setLabel(tr("final test accuracy (%), mean ± sd over seeds"));
+    yAxis->setLabel(tr("test accuracy (%)"));
     // The legend goes below the plot: a sweep's points can be anywhere inside it.
     legend->setVisible(true);
     axisRect()->insetLayout()->take(legend);
@@ -101,6 +100,17 @@ bool SweepPlot::loadCsv(const QString& path, QString* error) {
     clearGraphs();
     clearPlottables();
     xAxis->setLabel(param.isEmpty() ? tr("swept value") : param + tr(" (log scale)"));
+    // Ticks at the swept values themselves: a log ticker over less than a decade crowds
+    // its labels, and these are the numbers a reader looks for.
+    auto ticker = QSharedPointer<QCPAxisTickerText>::create();
+    QSet<double> seen;
+    for (const auto& points : groups)
+        for (const Point& p : points)
+            if (!seen.contains(p.value)) {
+                seen.insert(p.value);
+                ticker->addTick(p.value, QString::number(p.value, 'g', 3));
+            }
+    xAxis->setTicker(ticker);
     const auto& palette = RunRegistry::palette();
     int index = 0;
     for (const QString& name : order) {

@@ -9,6 +9,7 @@
 #include "ui/plots/plots_view.h"
 #include "ui/run/run.h"
 #include "ui/run/run_controller.h"
+#include "ui/window/batch_panel.h"
 #include "ui/window/metrics_export.h"
 #include "ui/window/run_library.h"
 #include "ui/window/runs_table.h"
@@ -19,6 +20,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDateTime>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -84,6 +86,16 @@ MainWindow::MainWindow(QString runsDir, bool restore, QWidget* parent)
     runsDock->setObjectName("RunsDock");
     runsDock->setWidget(m_runsTable);
     addDockWidget(Qt::BottomDockWidgetArea, runsDock);
+
+    m_batch = new BatchPanel([this](const core::PlannedRun& p) {
+        return launchRun(p.config, QString::fromStdString(p.label));
+    });
+    m_batchDock = new QDockWidget(tr("Compare / sweep"), this);
+    m_batchDock->setObjectName("BatchDock");
+    m_batchDock->setWidget(m_batch);
+    addDockWidget(Qt::BottomDockWidgetArea, m_batchDock);
+    tabifyDockWidget(runsDock, m_batchDock);
+    runsDock->raise();
 
     createActions();
     createMenus();
@@ -213,6 +225,19 @@ void MainWindow::createMenus() {
 
     QMenu* run = menuBar()->addMenu(tr("&Run"));
     run->addActions({m_start, m_pause, m_stop, m_step});
+    run->addSeparator();
+    for (bool sweep : {false, true}) {
+        QAction* a = run->addAction(sweep ? tr("S&weep a Setting…") : tr("&Compare Optimizers…"),
+                                    this, [this, sweep] {
+                                        BatchDialog dialog(sweep, this);
+                                        if (dialog.exec() == QDialog::Accepted)
+                                            startBatch(dialog.request());
+                                    });
+        a->setToolTip(sweep ? tr("Train the experiment over a grid of values of one setting and "
+                                 "plot the final accuracy against it")
+                            : tr("Train the experiment with several optimizers from the same "
+                                 "initial weights and data order, side by side"));
+    }
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     for (QDockWidget* dock : findChildren<QDockWidget*>())
@@ -262,8 +287,13 @@ Run* MainWindow::startRun(bool paused, int64_t stopAfterStep) {
         showError(tr("Cannot start"), m_panel->validationMessage());
         return nullptr;
     }
-    const core::ExperimentConfig config = m_panel->config();
-    QString name = QString::fromStdString(config.name);
+    RunController* controller = launchRun(
+        m_panel->config(), QString::fromStdString(m_panel->config().name), paused, stopAfterStep);
+    return controller->run();
+}
+
+RunController* MainWindow::launchRun(const core::ExperimentConfig& config, QString name,
+                                     bool paused, int64_t stopAfterStep) {
     int n = 1;
     for (Run* r : m_registry->runs())
         if (r->isLive() && r->name().startsWith(name)) ++n;
@@ -304,7 +334,7 @@ Run* MainWindow::startRun(bool paused, int64_t stopAfterStep) {
     setCurrent(controller);
     controller->start(paused);
     updateActions();
-    return run;
+    return controller;
 }
 
 void MainWindow::setCurrent(RunController* controller) {
@@ -420,6 +450,29 @@ bool MainWindow::exportMetrics(const QString& path) {
         showError(tr("Export failed"), QString::fromStdString(e.what()));
         return false;
     }
+}
+
+bool MainWindow::startBatch(const BatchRequest& request) {
+    if (!m_panel->isValid()) {
+        showError(tr("Cannot start"), m_panel->validationMessage());
+        return false;
+    }
+    const core::ExperimentConfig base = m_panel->config();
+    const QString parent =
+        m_runsDir + "/" + QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss") +
+        (request.sweep ? "-sweep-" : "-compare-") + QString::fromStdString(base.name);
+    try {
+        nlohmann::json doc = base.toJson();
+        doc["output"]["dir"] = "";
+        m_batch->start(doc, request, parent);
+    } catch (const core::Error& e) {
+        showError(request.sweep ? tr("Cannot start the sweep") : tr("Cannot start the comparison"),
+                  QString::fromStdString(e.what()));
+        return false;
+    }
+    m_batchDock->show();
+    m_batchDock->raise();
+    return true;
 }
 
 void MainWindow::deleteRuns(const QList<Run*>& runs) {

@@ -13,12 +13,15 @@
 #include <optional>
 
 class QAction;
+class QDockWidget;
 class QLabel;
 class QMenu;
 class QProgressBar;
 
 namespace alig::ui {
 
+class BatchPanel;
+struct BatchRequest;
 class ExperimentPanel;
 class PlotsView;
 class Run;
@@ -52,10 +55,18 @@ public:
 
     // Starts a run of the panel's experiment; returns it (null when the config is invalid).
     Run* startRun(bool paused = false, int64_t stopAfterStep = 0);
+    // Starts a run of `config` under `name` (made unique among live runs) and makes it the
+    // current one. The config must be valid.
+    RunController* launchRun(const core::ExperimentConfig& config, QString name,
+                             bool paused = false, int64_t stopAfterStep = 0);
     bool openExperiment(const QString& path);
     bool saveExperiment(const QString& path);
     // Writes the selected runs' metrics (all visible runs when none is selected).
     bool exportMetrics(const QString& path);
+    // Compare or sweep the panel's experiment (see BatchPanel); false with lastError() set
+    // when the request is invalid.
+    bool startBatch(const BatchRequest& request);
+    BatchPanel* batchPanel() const { return m_batch; }
 
 signals:
     // A run ended (completed, stopped, diverged or failed).
@@ -87,6 +98,8 @@ private:
     ExperimentPanel* m_panel = nullptr;
     PlotsView* m_plots = nullptr;
     RunsTable* m_runsTable = nullptr;
+    BatchPanel* m_batch = nullptr;
+    QDockWidget* m_batchDock = nullptr;
     QList<RunController*> m_controllers;
     QPointer<RunController> m_current;
 

@@ -8,8 +8,10 @@
 #include "ui/plots/plot_settings.h"
 #include "ui/plots/plots_view.h"
 #include "ui/plots/step_size_plot.h"
+#include "ui/plots/sweep_plot.h"
 #include "ui/run/run.h"
 #include "ui/run/run_controller.h"
+#include "ui/window/batch_panel.h"
 #include "ui/window/main_window.h"
 #include "ui/window/runs_table.h"
 
@@ -65,6 +67,8 @@ private slots:
     void severalRunsTrainAtOnce();
     void settingsAndExperimentFilesComeBack();
     void renameAndDeleteReachTheDisk();
+    void compareFromTheWindow();
+    void sweepFromTheWindowFillsItsPlot();
 };
 
 void TestUiMainWindow::plotsHoldWhatTheRunStoreRecorded() {
@@ -315,6 +319,54 @@ void TestUiMainWindow::renameAndDeleteReachTheDisk() {
     QVERIFY(!QFileInfo::exists(dir));
     QCOMPARE(w->runsTable()->rowCount(), 0);
     QVERIFY(w->registry()->runs().isEmpty());
+}
+
+void TestUiMainWindow::compareFromTheWindow() {
+    auto w = makeWindow(scratch("compare"), 2);
+    ui::BatchRequest request;
+    request.optimizers = "alig:max_lr=0.1\nsgd:lr=0.1:momentum=0.9";
+    request.parallel = 2;
+    QSignalSpy done(w->batchPanel(), &ui::BatchPanel::allFinished);
+    QVERIFY(w->startBatch(request));
+    QVERIFY(done.wait(60000));
+    const auto& s = w->batchPanel()->summaries();
+    QCOMPARE(s.size(), size_t{2});
+    QCOMPARE(s[0].status, core::RunStatus::Completed);
+    QCOMPARE(s[1].status, core::RunStatus::Completed);
+    QCOMPARE(w->batchPanel()->table()->item(1, 1)->text(), QString("completed"));
+    QVERIFY(QFileInfo::exists(w->batchPanel()->parentDir() + "/summary.csv"));
+    // Both curves are in the plots, from the same start.
+    QCOMPARE(w->registry()->runs().size(), 2);
+    const auto* a = w->registry()->runs()[0];
+    const auto* b = w->registry()->runs()[1];
+    QCOMPARE(a->steps().front().loss, b->steps().front().loss);
+    QVERIFY(a->isVisible() && b->isVisible());
+    // A bad request is refused with a message and starts nothing.
+    request.optimizers = "alig\nnope";
+    QVERIFY(!w->startBatch(request));
+    QVERIFY(w->lastError().contains("unknown optimizer \"nope\""));
+    QCOMPARE(w->registry()->runs().size(), 2);
+}
+
+void TestUiMainWindow::sweepFromTheWindowFillsItsPlot() {
+    auto w = makeWindow(scratch("sweep"), 1);
+    ui::BatchRequest request;
+    request.sweep = true;
+    request.optimizers = "alig\nsgd";
+    request.param = "learning_rate";
+    request.values = "0.01,0.1";
+    request.parallel = 2;
+    QSignalSpy done(w->batchPanel(), &ui::BatchPanel::allFinished);
+    QVERIFY(w->startBatch(request));
+    QVERIFY(done.wait(60000));
+    QCOMPARE(w->batchPanel()->summaries().size(), size_t{4});
+    QCOMPARE(w->batchPanel()->sweepPlot()->curveCount(), 2);
+    QVERIFY(w->batchPanel()->sweepPlot()->isVisibleTo(w.get()));
+    QVERIFY(QFileInfo(w->batchPanel()->parentDir() + "/sweep.png").size() > 10000);
+    if (const QByteArray dir = qgetenv("ALIG_UI_SCREENSHOT_DIR"); !dir.isEmpty()) {
+        w->plotsView()->flush();
+        w->grab().save(QString::fromUtf8(dir) + "/sweep-window.png"); // to look at by hand
+    }
 }
 
 QTEST_MAIN(TestUiMainWindow)
