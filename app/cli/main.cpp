@@ -48,29 +48,39 @@ int main(int argc, char** argv) {
     CLI::App app{"Train a model with ALI-G (or a baseline) without a window.\n"
                  "Starts from the default preset (" +
                  std::string(kDefaultPreset) +
-                 ") unless a CONFIG file or --preset is given; --set changes any field."};
+                 ") unless a CONFIG\n"
+                 "file or --preset is given; --set changes any field."};
     app.set_version_flag("--version", versionText());
 
     std::string configPath, presetName, outDir, resumeDir, device;
     std::vector<std::string> overrides;
     int64_t epochs = 0, threads = -1;
     bool quiet = false, listPresetsFlag = false, printConfig = false;
-    app.add_option("CONFIG", configPath, "Experiment file (JSON, see docs/config.md)");
-    app.add_option("--preset", presetName, "Start from a preset (see --list-presets)");
+    app.add_option("CONFIG", configPath,
+                   "Experiment file (JSON; --print-config writes one with every field)")
+        ->type_name("FILE");
+    app.add_option("--preset", presetName, "Start from a preset (see --list-presets)")
+        ->type_name("NAME");
     app.add_option("--set", overrides,
                    "Change one field: key.path=value (repeatable), "
                    "e.g. --set optimizer.max_lr=0.05")
+        ->type_name("KEY=VALUE")
         ->take_all();
     app.add_option("--out", outDir,
                    "Run folder (default: a new one under "
-                   "~/.local/share/alig-studio/runs)");
-    app.add_option("--epochs", epochs, "Number of epochs (with --resume: train up to N)")
-        ->check(CLI::PositiveNumber);
-    app.add_option("--device", device, "auto, cpu, cuda or cuda:N");
+                   "~/.local/share/alig-studio/runs)")
+        ->type_name("DIR");
+    app.add_option("--epochs", epochs,
+                   "Number of epochs, at least 1 (with --resume: train up to epoch N)")
+        ->type_name("N")
+        ->check(CLI::PositiveNumber.description(""));
+    app.add_option("--device", device, "auto, cpu, cuda or cuda:N")->type_name("DEVICE");
     app.add_option("--threads", threads, "CPU threads for LibTorch and OpenBLAS (0: all cores)")
-        ->check(CLI::NonNegativeNumber);
+        ->type_name("N")
+        ->check(CLI::NonNegativeNumber.description(""));
     app.add_flag("--quiet,-q", quiet, "Print only the epoch lines and the summary");
-    app.add_option("--resume", resumeDir, "Continue a run folder from its last checkpoint");
+    app.add_option("--resume", resumeDir, "Continue a run folder from its last checkpoint")
+        ->type_name("DIR");
     app.add_flag("--list-presets", listPresetsFlag, "List the presets and exit");
     app.add_flag("--print-config", printConfig,
                  "Print the resolved experiment (every field) and exit");
@@ -100,6 +110,8 @@ int main(int argc, char** argv) {
     sweep->add_option("--optimizers", sweepOptions.optimizers,
                       "One curve per setting (default: the base experiment's optimizer)");
 
+    app.footer("Exit codes: 0 trained to the end, 1 the run failed or diverged, 2 bad input,\n"
+               "130 stopped with Ctrl-C (what was recorded is kept). See alig-train(1).");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

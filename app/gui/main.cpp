@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
     QApplication::setApplicationName("alig-studio");
     QApplication::setApplicationDisplayName("ALI-G Studio");
     QApplication::setApplicationVersion(ALIG_VERSION);
+    QGuiApplication::setDesktopFileName("io.github.alig_studio.AligStudio");
 
     QCommandLineParser parser;
     parser.setApplicationDescription(
