@@ -80,7 +80,7 @@ void loadGroups(torch::optim::Optimizer& optimizer, const std::string& tag,
                 const std::string& method, torch::serialize::InputArchive& archive) {
     c10::IValue v;
     if (!archive.try_read(tag + "_format", v))
-        throw Error("not a " + method + " optimizer state (no " + tag + "_format entry)");
+        throw Error("not a saved " + method + " state (no " + tag + "_format entry)");
     torch::serialize::InputArchive defaultsArchive;
     archive.read("defaults", defaultsArchive);
     Options defaults;
