@@ -224,6 +224,20 @@ template <class O, class V> void optimizerFields(O& o, V& v) {
     v("nesterov", o.nesterov);
     v("beta1", o.beta1);
     v("beta2", o.beta2);
+    v("alpha", o.alpha);
+    v("centered", o.centered);
+    v("lr_decay", o.lrDecay);
+    v("initial_accumulator", o.initialAccumulator);
+    v("c", o.c);
+    v("f_star", o.fStar);
+    v("l4_gamma", o.l4Gamma);
+    v("l4_init_factor", o.l4InitFactor);
+    v("l4_forget_time", o.l4ForgetTime);
+    v("schedule", o.schedule);
+    v("milestones", o.milestones);
+    v("gamma", o.gamma);
+    v("warmup_epochs", o.warmupEpochs);
+    v("min_lr_factor", o.minLrFactor);
 }
 
 template <class T, class V> void trainingFields(T& t, V& v) {

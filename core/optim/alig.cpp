@@ -1,6 +1,7 @@
 #include "core/optim/alig.h"
 
 #include "core/optim/grad_norm.h"
+#include "core/optim/optim_support.h"
 #include "core/util/error.h"
 #include "core/util/format.h"
 
@@ -8,47 +9,10 @@
 
 #include <cmath>
 #include <limits>
-#include <sstream>
-#include <type_traits>
 
 namespace alig::core {
 
-namespace {
-
-// LibTorch 1.x keys optimizer state by the TensorImpl's address as a string, 2.x by the
-// address itself; derive the key type from the map so both compile.
-template <class Map> typename Map::key_type stateKey(const Map&, const torch::Tensor& p) {
-    using Key = typename Map::key_type;
-    if constexpr (std::is_same_v<Key, std::string>) {
-        std::ostringstream s;
-        s << p.unsafeGetTensorImpl();
-        return s.str();
-    } else {
-        return static_cast<Key>(p.unsafeGetTensorImpl());
-    }
-}
-
-void writeOptional(torch::serialize::OutputArchive& a, const std::string& key,
-                   const std::optional<double>& v) {
-    a.write("has_" + key, c10::IValue(v.has_value()));
-    a.write(key, c10::IValue(v.value_or(0.0)));
-}
-
-std::optional<double> readOptional(torch::serialize::InputArchive& a, const std::string& key) {
-    c10::IValue has, value;
-    a.read("has_" + key, has);
-    a.read(key, value);
-    if (!has.toBool()) return std::nullopt;
-    return value.toDouble();
-}
-
-double readDouble(torch::serialize::InputArchive& a, const std::string& key) {
-    c10::IValue v;
-    a.read(key, v);
-    return v.toDouble();
-}
-
-} // namespace
+using namespace optim_detail;
 
 AliGOptions::AliGOptions(std::optional<double> maxLr)
     : max_lr_(maxLr) {}
@@ -105,6 +69,11 @@ void AliGParamState::serialize(torch::serialize::OutputArchive& archive) const {
 void AliGParamState::serialize(torch::serialize::InputArchive& archive) {
     torch::Tensor buffer;
     if (archive.try_read("momentum_buffer", buffer, /*is_buffer=*/true)) momentum_buffer_ = buffer;
+}
+
+void AliGParamState::matchTo(const torch::Tensor& param, const std::string& what) {
+    momentum_buffer_ =
+        optim_detail::matchParam(momentum_buffer_, param, what + ": momentum buffer");
 }
 
 AliG::AliG(std::vector<torch::optim::OptimizerParamGroup> paramGroups, AliGOptions defaults)
@@ -248,66 +217,11 @@ double AliG::lastGradSquaredNorm() const {
 }
 
 void AliG::save(torch::serialize::OutputArchive& archive) const {
-    archive.write("alig_format", c10::IValue(int64_t{1}));
-    torch::serialize::OutputArchive defaultsArchive;
-    globalOptions().serialize(defaultsArchive);
-    archive.write("defaults", defaultsArchive);
-    archive.write("num_groups", c10::IValue(static_cast<int64_t>(param_groups_.size())));
-    for (size_t g = 0; g < param_groups_.size(); ++g) {
-        const auto& group = param_groups_[g];
-        torch::serialize::OutputArchive groupArchive;
-        static_cast<const AliGOptions&>(group.options()).serialize(groupArchive);
-        groupArchive.write("num_params", c10::IValue(static_cast<int64_t>(group.params().size())));
-        for (size_t i = 0; i < group.params().size(); ++i) {
-            auto it = state_.find(stateKey(state_, group.params()[i]));
-            if (it == state_.end()) continue;
-            torch::serialize::OutputArchive paramArchive;
-            it->second->serialize(paramArchive);
-            groupArchive.write("param_" + std::to_string(i), paramArchive);
-        }
-        archive.write("group_" + std::to_string(g), groupArchive);
-    }
+    saveGroups<AliGOptions>(*this, "alig", archive);
 }
 
 void AliG::load(torch::serialize::InputArchive& archive) {
-    c10::IValue v;
-    if (!archive.try_read("alig_format", v))
-        throw Error("not an ALI-G optimizer state (no alig_format entry)");
-    torch::serialize::InputArchive defaultsArchive;
-    archive.read("defaults", defaultsArchive);
-    AliGOptions defaults;
-    defaults.serialize(defaultsArchive);
-    archive.read("num_groups", v);
-    if (v.toInt() != static_cast<int64_t>(param_groups_.size()))
-        throw Error("ALI-G state has " + std::to_string(v.toInt()) + " parameter groups, " +
-                    "the optimizer has " + std::to_string(param_groups_.size()));
-    static_cast<AliGOptions&>(*defaults_) = defaults;
-    for (size_t g = 0; g < param_groups_.size(); ++g) {
-        auto& group = param_groups_[g];
-        torch::serialize::InputArchive groupArchive;
-        archive.read("group_" + std::to_string(g), groupArchive);
-        groupArchive.read("num_params", v);
-        if (v.toInt() != static_cast<int64_t>(group.params().size()))
-            throw Error("ALI-G state's group " + std::to_string(g) + " has " +
-                        std::to_string(v.toInt()) + " parameters, the optimizer's has " +
-                        std::to_string(group.params().size()));
-        groupOptions(g).serialize(groupArchive);
-        for (size_t i = 0; i < group.params().size(); ++i) {
-            const torch::Tensor& p = group.params()[i];
-            torch::serialize::InputArchive paramArchive;
-            if (!groupArchive.try_read("param_" + std::to_string(i), paramArchive)) continue;
-            auto state = std::make_unique<AliGParamState>();
-            state->serialize(paramArchive);
-            if (state->momentum_buffer().defined()) {
-                if (!state->momentum_buffer().sizes().equals(p.sizes()))
-                    throw Error("ALI-G state's momentum buffer " + std::to_string(i) +
-                                " of group " + std::to_string(g) +
-                                " does not match its parameter's shape");
-                state->momentum_buffer(state->momentum_buffer().to(p.options()));
-            }
-            state_[stateKey(state_, p)] = std::move(state);
-        }
-    }
+    loadGroups<AliGOptions, AliGParamState>(*this, "alig", "ALI-G", archive);
 }
 
 } // namespace alig::core

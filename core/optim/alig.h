@@ -4,11 +4,14 @@
 // Follows the authors' reference (oval-group/ali-g, alig/th/alig.py) as pinned in
 // shared/ALIG.md; used by the trainer and by anyone who wants ALI-G in their own loop.
 
+#include "core/optim/step_size_reporter.h"
+
 #include <torch/arg.h>
 #include <torch/optim/optimizer.h>
 #include <torch/types.h>
 
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace alig::core {
@@ -46,6 +49,8 @@ struct AliGParamState : public torch::optim::OptimizerCloneableParamState<AliGPa
 public:
     void serialize(torch::serialize::InputArchive& archive) override;
     void serialize(torch::serialize::OutputArchive& archive) const override;
+    // Checks a loaded buffer against its parameter and moves it there (throws Error).
+    void matchTo(const torch::Tensor& param, const std::string& what);
 };
 
 // What one step computed, as 0-dim tensors on the parameters' device, so that a training
@@ -58,7 +63,7 @@ struct AliGStepStats {
     torch::Tensor clipped;         // bool: some group's step was cut to its max_lr
 };
 
-class AliG : public torch::optim::Optimizer {
+class AliG : public torch::optim::Optimizer, public StepSizeReporter {
 public:
     AliG(std::vector<torch::optim::OptimizerParamGroup> paramGroups, AliGOptions defaults = {});
     explicit AliG(std::vector<torch::Tensor> params, AliGOptions defaults = {});
@@ -72,7 +77,8 @@ public:
 
     const AliGStepStats& lastStats() const { return m_stats; }
     // Host copies of lastStats() (each synchronises with the device once).
-    double lastStepSize() const;
+    double lastStepSize() const override;
+    torch::Tensor lastStepSizeTensor() const override { return m_stats.stepSize; }
     double lastUnclippedStepSize() const;
     bool lastClipped() const;
     double lastGradSquaredNorm() const;

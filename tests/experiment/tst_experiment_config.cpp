@@ -21,6 +21,7 @@ private slots:
     void rejects_data();
     void rejects();
     void nullMaxLrMeansNone();
+    void everyMethodAcceptsItsDefaults();
     void overrides_data();
     void overrides();
     void overrideErrors();
@@ -34,6 +35,10 @@ void TestExperimentConfig::defaultsRoundTrip() {
     QCOMPARE(QString::fromStdString(c.dataset.kind), QString("fashion-mnist"));
     QCOMPARE(c.optimizer.maxLr.value(), 0.1);
     QCOMPARE(c.optimizer.resolvedEps(), 1e-5);
+    QCOMPARE(QString::fromStdString(c.optimizer.schedule), QString("constant"));
+    QVERIFY(c.optimizer.milestones.empty());
+    QCOMPARE(c.optimizer.c, 0.5);
+    QCOMPARE(c.optimizer.l4Gamma, 0.9);
     const json j = c.toJson();
     QCOMPARE(ExperimentConfig::fromJson(j).toJson(), j);
 }
@@ -71,7 +76,21 @@ void TestExperimentConfig::everyFieldRoundTrips() {
                       {"weight_decay", 1e-4},
                       {"nesterov", true},
                       {"beta1", 0.8},
-                      {"beta2", 0.99}};
+                      {"beta2", 0.99},
+                      {"alpha", 0.95},
+                      {"centered", true},
+                      {"lr_decay", 0.01},
+                      {"initial_accumulator", 0.1},
+                      {"c", 0.2},
+                      {"f_star", 0.05},
+                      {"l4_gamma", 0.8},
+                      {"l4_init_factor", 0.5},
+                      {"l4_forget_time", 500.0},
+                      {"schedule", "step"},
+                      {"milestones", {60, 120, 160}},
+                      {"gamma", 0.2},
+                      {"warmup_epochs", 5},
+                      {"min_lr_factor", 0.01}};
     j["training"] = {{"epochs", 3},       {"batch_size", 64},           {"seed", 42},
                      {"shuffle", false},  {"loss", "multiclass_hinge"}, {"threads", 1},
                      {"device", "cpu"},   {"eval_batch_size", 100},     {"metrics_interval", 5},
@@ -82,6 +101,7 @@ void TestExperimentConfig::everyFieldRoundTrips() {
     QCOMPARE(c.model.hidden, (std::vector<int64_t>{8, 4}));
     QCOMPARE(c.training.seed, uint64_t{42});
     QVERIFY(c.optimizer.momentumForm == "adjusted");
+    QCOMPARE(c.optimizer.milestones, (std::vector<int64_t>{60, 120, 160}));
 }
 
 void TestExperimentConfig::presetsLoadAndValidate() {
@@ -124,6 +144,54 @@ void TestExperimentConfig::rejects_data() {
         "optimizer.name: unknown optimizer \"lbfgs\"");
     row("sgd lr zero", R"({"optimizer": {"name": "sgd", "lr": 0}})",
         "optimizer.lr: must be > 0, got 0");
+    row("every method is known", R"({"optimizer": {"name": "lbfgs"}})",
+        "(known: alig, sgd, adam, adamw, amsgrad, adagrad, rmsprop, yogi, sps, polyak, l4adam, "
+        "l4mom, dfw)");
+    row("unknown schedule", R"({"optimizer": {"schedule": "exp"}})",
+        "optimizer.schedule: must be constant, step or cosine, got \"exp\"");
+    row("step schedule without milestones", R"({"optimizer": {"schedule": "step"}})",
+        "optimizer.milestones: the step schedule needs at least one epoch");
+    row("milestones decreasing", R"({"optimizer": {"schedule": "step", "milestones": [150, 100]}})",
+        "optimizer.milestones: must increase, got 150 then 100");
+    row("milestone as text", R"({"optimizer": {"milestones": [60, "x"]}})",
+        "optimizer.milestones[1]: must be an integer, got \"x\"");
+    row("step gamma zero", R"({"optimizer": {"schedule": "step", "milestones": [5], "gamma": 0}})",
+        "optimizer.gamma: must be in (0, 1], got 0");
+    row("negative warm-up", R"({"optimizer": {"warmup_epochs": -2}})",
+        "optimizer.warmup_epochs: must be in [0, 1000000] (0: no warm-up), got -2");
+    row("cosine min factor", R"({"optimizer": {"schedule": "cosine", "min_lr_factor": 2}})",
+        "optimizer.min_lr_factor: must be in [0, 1], got 2");
+    row("amsgrad beta2", R"({"optimizer": {"name": "amsgrad", "beta2": 1}})",
+        "optimizer.beta2: must be in [0, 1), got 1");
+    row("adagrad lr_decay", R"({"optimizer": {"name": "adagrad", "lr_decay": -1}})",
+        "optimizer.lr_decay: must be >= 0, got -1");
+    row("adagrad initial accumulator",
+        R"({"optimizer": {"name": "adagrad", "initial_accumulator": -0.1}})",
+        "optimizer.initial_accumulator: must be >= 0, got -0.1");
+    row("rmsprop alpha", R"({"optimizer": {"name": "rmsprop", "alpha": 1.5}})",
+        "optimizer.alpha: must be in [0, 1], got 1.5");
+    row("yogi eps zero", R"({"optimizer": {"name": "yogi", "eps": 0}})",
+        "optimizer.eps: must be > 0, got 0");
+    row("yogi lr", R"({"optimizer": {"name": "yogi", "lr": -0.01}})",
+        "optimizer.lr: must be > 0, got -0.01");
+    row("sps c zero", R"({"optimizer": {"name": "sps", "c": 0}})",
+        "optimizer.c: must be > 0, got 0");
+    row("sps max_lr", R"({"optimizer": {"name": "sps", "max_lr": -1}})",
+        "optimizer.max_lr: must be > 0, got -1");
+    row("polyak f_star as text", R"({"optimizer": {"name": "polyak", "f_star": "low"}})",
+        "optimizer.f_star: must be a number, got \"low\"");
+    row("l4 alpha", R"({"optimizer": {"name": "l4adam", "alpha": 0}})",
+        "optimizer.alpha: must be > 0, got 0");
+    row("l4 gamma", R"({"optimizer": {"name": "l4mom", "l4_gamma": 1.2}})",
+        "optimizer.l4_gamma: must be in [0, 1], got 1.2");
+    row("l4 forget time", R"({"optimizer": {"name": "l4adam", "l4_forget_time": 0}})",
+        "optimizer.l4_forget_time: must be > 0, got 0");
+    row("dfw without max_lr", R"({"optimizer": {"name": "dfw", "max_lr": null}})",
+        "optimizer.max_lr: DFW needs a largest step (its eta)");
+    row("dfw momentum", R"({"optimizer": {"name": "dfw", "momentum": 1}})",
+        "optimizer.momentum: must be in [0, 1), got 1");
+    row("misspelt optimizer key", R"({"optimizer": {"l4_gama": 0.5}})",
+        "optimizer.l4_gama: unknown key (did you mean \"l4_gamma\"?)");
     row("epochs as text", R"({"training": {"epochs": "ten"}})",
         "training.epochs: must be an integer, got \"ten\"");
     row("epochs fractional", R"({"training": {"epochs": 2.5}})",
@@ -186,6 +254,27 @@ void TestExperimentConfig::nullMaxLrMeansNone() {
     const auto c = ExperimentConfig::fromJson(json::parse(R"({"optimizer": {"max_lr": null}})"));
     QVERIFY(!c.optimizer.maxLr.has_value());
     QVERIFY(c.toJson()["optimizer"]["max_lr"].is_null());
+}
+
+void TestExperimentConfig::everyMethodAcceptsItsDefaults() {
+    for (const auto& name : optimizerNames()) {
+        json j = {{"optimizer", {{"name", name}}}};
+        const auto c = ExperimentConfig::fromJson(j);
+        QCOMPARE(ExperimentConfig::fromJson(c.toJson()).toJson(), c.toJson());
+    }
+    // Method-dependent defaults behind the null keys.
+    auto resolved = [](const char* name) {
+        return ExperimentConfig::fromJson({{"optimizer", {{"name", name}}}}).optimizer;
+    };
+    QCOMPARE(resolved("yogi").resolvedEps(), 1e-3);
+    QCOMPARE(resolved("yogi").resolvedInitialAccumulator(), 1e-6);
+    QCOMPARE(resolved("adagrad").resolvedEps(), 1e-10);
+    QCOMPARE(resolved("adagrad").resolvedInitialAccumulator(), 0.0);
+    QCOMPARE(resolved("rmsprop").resolvedAlpha(), 0.99);
+    QCOMPARE(resolved("l4adam").resolvedAlpha(), 0.15);
+    QCOMPARE(resolved("l4mom").resolvedEps(), 1e-12);
+    QCOMPARE(resolved("dfw").resolvedEps(), 1e-5);
+    QCOMPARE(resolved("sps").resolvedEps(), 1e-8);
 }
 
 void TestExperimentConfig::overrides_data() {

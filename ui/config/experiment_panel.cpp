@@ -73,9 +73,18 @@ QString modelLabel(const QString& type) {
 QString optimizerLabel(const QString& name) {
     static const QHash<QString, QString> labels{
         {"alig", QObject::tr("ALI-G (adaptive Polyak step)")},
-        {"sgd", QObject::tr("SGD")},
+        {"sgd", QObject::tr("SGD (momentum, schedules)")},
         {"adam", QObject::tr("Adam")},
         {"adamw", QObject::tr("AdamW (decoupled weight decay)")},
+        {"amsgrad", QObject::tr("AMSGrad (Adam that never forgets)")},
+        {"adagrad", QObject::tr("Adagrad")},
+        {"rmsprop", QObject::tr("RMSprop")},
+        {"yogi", QObject::tr("Yogi (Adam with additive updates)")},
+        {"sps", QObject::tr("SPS_max (stochastic Polyak step)")},
+        {"polyak", QObject::tr("Polyak step (known minimum)")},
+        {"l4adam", QObject::tr("L4Adam (loss-based step on Adam)")},
+        {"l4mom", QObject::tr("L4Mom (loss-based step on momentum)")},
+        {"dfw", QObject::tr("DFW (Deep Frank-Wolfe, hinge loss)")},
     };
     return labels.value(name, name);
 }
@@ -157,6 +166,24 @@ std::optional<std::vector<int64_t>> parseWidths(const QString& text, QString* er
         widths.push_back(w);
     }
     return widths;
+}
+
+// "60, 120, 160" -> {60, 120, 160}; order and range are left to validate().
+std::optional<std::vector<int64_t>> parseMilestones(const QString& text, QString* error) {
+    std::vector<int64_t> epochs;
+    if (text.trimmed().isEmpty()) return epochs;
+    for (const QString& part : text.split(',')) {
+        bool ok = false;
+        const qlonglong epoch = part.trimmed().toLongLong(&ok);
+        if (!ok) {
+            *error = QObject::tr("optimizer.milestones: \"%1\" is not a whole number; write the "
+                                 "epochs separated by commas, e.g. 60, 120, 160")
+                         .arg(part.trimmed());
+            return std::nullopt;
+        }
+        epochs.push_back(epoch);
+    }
+    return epochs;
 }
 
 std::optional<uint64_t> parseSeed(const QString& text, const QString& path, QString* error) {
@@ -417,13 +444,16 @@ QWidget* ExperimentPanel::buildOptimizerSection() {
     for (const auto& name : core::optimizerNames())
         m_method->addItem(optimizerLabel(toQ(name)), toQ(name));
     addField(form, "optimizer.name", tr("Method"), m_method,
-             tr("How the weights are updated: ALI-G picks its own step size from the loss; SGD, "
-                "Adam and AdamW are the usual baselines to compare it with."));
+             tr("How the weights are updated. ALI-G, SPS, the Polyak step, L4 and DFW pick their "
+                "own step size from the loss; SGD, the Adam family (Adam, AdamW, AMSGrad, Yogi), "
+                "Adagrad and RMSprop take a learning rate you choose. The ALI-G paper compares "
+                "against all of them."));
 
     m_maxLr = new LogSlider;
     addField(form, "optimizer.max_lr", tr("max_lr"), m_maxLr->spinBox(),
-             tr("The largest step ALI-G may take; when the Polyak step loss/||g||² is larger, "
-                "ALI-G uses this instead (the step is 'clipped')."),
+             tr("The largest step ALI-G, SPS or the Polyak step may take; when the step computed "
+                "from the loss is larger, this is used instead (the step is 'clipped'). For DFW "
+                "it is η, the step's upper end."),
              m_maxLr);
     m_maxLr->slider()->setToolTip(
         tr("Drag to set max_lr on a logarithmic scale from 0.0001 to 100; each tick is ten "
@@ -448,8 +478,8 @@ QWidget* ExperimentPanel::buildOptimizerSection() {
                 "PyTorch's Nesterov SGD with the ALI-G step as learning rate."));
 
     m_customEps = new QCheckBox(tr("custom"));
-    m_customEps->setToolTip(tr("Off: the method's own eps (1e-5 for ALI-G, 1e-8 for Adam); on: "
-                               "the value beside it."));
+    m_customEps->setToolTip(tr("Off: the method's own eps (1e-5 for ALI-G and DFW, 1e-8 for "
+                               "Adam, 1e-3 for Yogi, ...); on: the value beside it."));
     m_eps = numberBox(0.0, 1.0, 1e-8, true);
     {
         auto* row = new QWidget;
@@ -509,6 +539,85 @@ QWidget* ExperimentPanel::buildOptimizerSection() {
     addField(form, "optimizer.beta2", tr("beta2"), m_beta2,
              tr("How slowly Adam's running average of the squared gradient forgets; 0.999 is "
                 "usual."));
+
+    m_customAlpha = new QCheckBox(tr("custom"));
+    m_customAlpha->setToolTip(tr("Off: the method's own alpha (0.99 for RMSprop, 0.15 for L4); "
+                                 "on: the value beside it."));
+    m_alpha = numberBox(0.0, 1e6, 0.01);
+    addField(form, "optimizer.alpha", tr("alpha"), m_alpha,
+             tr("RMSprop: how slowly its running average of the squared gradient forgets (0.99 "
+                "is usual). L4: the fraction of the step that would bring the loss down to its "
+                "target in one go (0.15 is the paper's)."),
+             withCustomBox(m_customAlpha, m_alpha));
+
+    m_centered = new QCheckBox(tr("Centered"));
+    addField(form, "optimizer.centered", {}, m_centered,
+             tr("RMSprop: divide by an estimate of the gradient's variance instead of its "
+                "average square."));
+
+    m_lrDecay = numberBox(0.0, 1e9, 1e-4, true);
+    addField(form, "optimizer.lr_decay", tr("lr decay"), m_lrDecay,
+             tr("Adagrad: shrinks the learning rate in step t to lr / (1 + (t − 1) × decay); 0 "
+                "keeps it."));
+
+    m_customInitialAccumulator = new QCheckBox(tr("custom"));
+    m_customInitialAccumulator->setToolTip(
+        tr("Off: the method's own start (0 for Adagrad, 1e-6 for Yogi); on: the value beside "
+           "it."));
+    m_initialAccumulator = numberBox(0.0, 1e9, 1e-6, true);
+    addField(form, "optimizer.initial_accumulator", tr("Initial accumulator"), m_initialAccumulator,
+             tr("Where the running sum (Adagrad) or average (Yogi) of squared gradients starts; "
+                "a larger value makes the first steps smaller."),
+             withCustomBox(m_customInitialAccumulator, m_initialAccumulator));
+
+    m_c = numberBox(0.0, 1e6, 0.1);
+    addField(form, "optimizer.c", tr("c"), m_c,
+             tr("SPS divides the Polyak step (loss − f*)/||g||² by c: 0.5 is the paper's choice; "
+                "a larger c takes smaller steps."));
+
+    m_fStar = numberBox(-1e9, 1e9, 0.01);
+    addField(form, "optimizer.f_star", tr("f*"), m_fStar,
+             tr("The lowest loss you expect a batch to reach (0 when the network can fit the "
+                "training data). The step aims at it; below it, no step is taken."));
+
+    m_l4Gamma = numberBox(0.0, 1.0, 0.05);
+    addField(form, "optimizer.l4_gamma", tr("L4 gamma"), m_l4Gamma,
+             tr("L4 aims at this share of the smallest loss seen so far (0.9 in the paper)."));
+    m_l4InitFactor = numberBox(0.0, 1.0, 0.05);
+    addField(form, "optimizer.l4_init_factor", tr("L4 initial target"), m_l4InitFactor,
+             tr("L4's first guess of the smallest loss, as a share of the first batch's loss "
+                "(0.75 in the paper)."));
+    m_l4ForgetTime = numberBox(0.0, 1e12, 100.0, true);
+    addField(form, "optimizer.l4_forget_time", tr("L4 forget time"), m_l4ForgetTime,
+             tr("In steps: L4 raises its smallest loss by 1/τ each step so that an old lucky "
+                "batch is forgotten (1000 in the paper)."));
+
+    m_schedule = comboBox();
+    m_schedule->addItem(tr("Constant"), "constant");
+    m_schedule->addItem(tr("Step decay at milestones"), "step");
+    m_schedule->addItem(tr("Cosine"), "cosine");
+    addField(form, "optimizer.schedule", tr("Schedule"), m_schedule,
+             tr("How the learning rate (for ALI-G, SPS, Polyak and DFW: max_lr; for L4: alpha) "
+                "changes during training: constant, cut by a factor at chosen epochs (the "
+                "paper's SGD), or a smooth cosine down to the end of the run."));
+
+    m_milestones = new QLineEdit;
+    m_milestones->setPlaceholderText(tr("e.g. 60, 120, 160"));
+    addField(form, "optimizer.milestones", tr("Milestones"), m_milestones,
+             tr("The epochs at which the rate is multiplied by gamma, separated by commas (the "
+                "paper's Wide ResNet: 60, 120, 160 with gamma 0.2)."));
+    m_gamma = numberBox(0.0, 1.0, 0.05);
+    addField(form, "optimizer.gamma", tr("Decay factor"), m_gamma,
+             tr("What the rate is multiplied by at each milestone: 0.1 divides it by 10."));
+    m_minLrFactor = numberBox(0.0, 1.0, 0.01);
+    addField(form, "optimizer.min_lr_factor", tr("Final factor"), m_minLrFactor,
+             tr("Cosine: the share of the rate left at the last step (0: it ends at 0)."));
+    m_warmupEpochs = intBox(0, 1000000);
+    m_warmupEpochs->setSpecialValueText(tr("none"));
+    m_warmupEpochs->setSuffix(tr(" epochs"));
+    addField(form, "optimizer.warmup_epochs", tr("Warm-up"), m_warmupEpochs,
+             tr("Epochs over which the rate grows linearly from almost 0 to its value, which "
+                "keeps the first steps of a big network from blowing up; 0: none."));
 
     connect(m_maxLr, &LogSlider::valueChanged, this, [this] {
         if (!m_loading) emitMaxLr();
@@ -592,6 +701,16 @@ void ExperimentPanel::addField(QFormLayout* form, const QString& path, const QSt
     watch(input);
 }
 
+QWidget* ExperimentPanel::withCustomBox(QCheckBox* custom, QWidget* input) {
+    auto* row = new QWidget;
+    auto* layout = new QHBoxLayout(row);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(custom);
+    layout->addWidget(input, 1);
+    watch(custom);
+    return row;
+}
+
 QWidget* ExperimentPanel::withBrowseButton(QLineEdit* edit, QPushButton** button) {
     auto* row = new QWidget;
     auto* layout = new QHBoxLayout(row);
@@ -668,6 +787,22 @@ void ExperimentPanel::setConfig(const core::ExperimentConfig& config) {
     m_nesterov->setChecked(o.nesterov);
     m_beta1->setValue(o.beta1);
     m_beta2->setValue(o.beta2);
+    m_customAlpha->setChecked(o.alpha.has_value());
+    m_alpha->setValue(o.resolvedAlpha());
+    m_centered->setChecked(o.centered);
+    m_lrDecay->setValue(o.lrDecay);
+    m_customInitialAccumulator->setChecked(o.initialAccumulator.has_value());
+    m_initialAccumulator->setValue(o.resolvedInitialAccumulator());
+    m_c->setValue(o.c);
+    m_fStar->setValue(o.fStar);
+    m_l4Gamma->setValue(o.l4Gamma);
+    m_l4InitFactor->setValue(o.l4InitFactor);
+    m_l4ForgetTime->setValue(o.l4ForgetTime);
+    selectData(m_schedule, toQ(o.schedule));
+    m_milestones->setText(formatWidths(o.milestones));
+    m_gamma->setValue(o.gamma);
+    m_minLrFactor->setValue(o.minLrFactor);
+    setInt(m_warmupEpochs, o.warmupEpochs);
 
     const auto& t = config.training;
     setInt(m_epochs, t.epochs);
@@ -731,8 +866,11 @@ core::ExperimentConfig ExperimentPanel::config() const {
 
     auto& o = c.optimizer;
     o.name = toStd(dataOf(m_method));
+    // DFW has no "no maximum": its max_lr is eta.
     if (shown("optimizer.max_lr"))
-        o.maxLr = m_noMaxLr->isChecked() ? std::nullopt : std::optional<double>(m_maxLr->value());
+        o.maxLr = shown("optimizer.max_lr.none") && m_noMaxLr->isChecked()
+                      ? std::nullopt
+                      : std::optional<double>(m_maxLr->value());
     if (shown("optimizer.momentum_form")) o.momentumForm = toStd(dataOf(m_momentumForm));
     if (shown("optimizer.projection_radius"))
         o.projectionRadius =
@@ -746,6 +884,26 @@ core::ExperimentConfig ExperimentPanel::config() const {
     if (shown("optimizer.nesterov")) o.nesterov = m_nesterov->isChecked();
     if (shown("optimizer.beta1")) o.beta1 = m_beta1->value();
     if (shown("optimizer.beta2")) o.beta2 = m_beta2->value();
+    if (shown("optimizer.alpha"))
+        o.alpha =
+            m_customAlpha->isChecked() ? std::optional<double>(m_alpha->value()) : std::nullopt;
+    if (shown("optimizer.centered")) o.centered = m_centered->isChecked();
+    if (shown("optimizer.lr_decay")) o.lrDecay = m_lrDecay->value();
+    if (shown("optimizer.initial_accumulator"))
+        o.initialAccumulator = m_customInitialAccumulator->isChecked()
+                                   ? std::optional<double>(m_initialAccumulator->value())
+                                   : std::nullopt;
+    if (shown("optimizer.c")) o.c = m_c->value();
+    if (shown("optimizer.f_star")) o.fStar = m_fStar->value();
+    if (shown("optimizer.l4_gamma")) o.l4Gamma = m_l4Gamma->value();
+    if (shown("optimizer.l4_init_factor")) o.l4InitFactor = m_l4InitFactor->value();
+    if (shown("optimizer.l4_forget_time")) o.l4ForgetTime = m_l4ForgetTime->value();
+    o.schedule = toStd(dataOf(m_schedule));
+    if (shown("optimizer.milestones"))
+        o.milestones = parseMilestones(m_milestones->text(), &ignored).value_or(o.milestones);
+    if (shown("optimizer.gamma")) o.gamma = m_gamma->value();
+    if (shown("optimizer.min_lr_factor")) o.minLrFactor = m_minLrFactor->value();
+    o.warmupEpochs = m_warmupEpochs->value();
 
     auto& t = c.training;
     t.epochs = m_epochs->value();
@@ -796,7 +954,12 @@ bool ExperimentPanel::isRelevant(const QString& path) const {
     const QString type = dataOf(m_modelType);
     const QString method = dataOf(m_method);
     const bool alig = method == "alig";
-    const bool adam = method == "adam" || method == "adamw";
+    const bool adam = method == "adam" || method == "adamw" || method == "amsgrad";
+    const bool l4 = method == "l4adam" || method == "l4mom";
+    const bool polyakLike = method == "sps" || method == "polyak";
+    // The methods that take a learning rate (the others choose their step from the loss).
+    const bool withLr = !core::isAdaptiveStepMethod(method.toStdString());
+    const QString schedule = dataOf(m_schedule);
 
     if (path == "dataset.path") return !synthetic;
     if (path == "dataset.test_path" || path == "dataset.label_column" || path == "dataset.header")
@@ -813,14 +976,27 @@ bool ExperimentPanel::isRelevant(const QString& path) const {
     if (path == "model.channels") return type == "cnn";
     if (path == "model.path") return type == "torchscript";
 
-    if (path.startsWith("optimizer.max_lr") || path == "optimizer.momentum_form" ||
-        path == "optimizer.projection_radius" || path == "optimizer.clip_at_zero")
+    if (path == "optimizer.max_lr") return alig || polyakLike || method == "dfw";
+    if (path == "optimizer.max_lr.none") return alig || polyakLike;
+    if (path == "optimizer.momentum_form" || path == "optimizer.projection_radius" ||
+        path == "optimizer.clip_at_zero")
         return alig;
-    if (path == "optimizer.momentum") return alig || method == "sgd";
-    if (path == "optimizer.eps") return alig || adam;
-    if (path == "optimizer.lr" || path == "optimizer.weight_decay") return !alig;
+    if (path == "optimizer.momentum") return alig || method == "sgd" || method == "dfw";
+    if (path == "optimizer.eps") return method != "sgd";
+    if (path == "optimizer.lr") return withLr;
+    if (path == "optimizer.weight_decay") return withLr || method == "dfw";
     if (path == "optimizer.nesterov") return method == "sgd";
-    if (path == "optimizer.beta1" || path == "optimizer.beta2") return adam;
+    if (path == "optimizer.beta1") return adam || method == "yogi" || l4;
+    if (path == "optimizer.beta2") return adam || method == "yogi" || method == "l4adam";
+    if (path == "optimizer.alpha") return method == "rmsprop" || l4;
+    if (path == "optimizer.centered") return method == "rmsprop";
+    if (path == "optimizer.lr_decay") return method == "adagrad";
+    if (path == "optimizer.initial_accumulator") return method == "adagrad" || method == "yogi";
+    if (path == "optimizer.c") return method == "sps";
+    if (path == "optimizer.f_star") return polyakLike;
+    if (path.startsWith("optimizer.l4_")) return l4;
+    if (path == "optimizer.milestones" || path == "optimizer.gamma") return schedule == "step";
+    if (path == "optimizer.min_lr_factor") return schedule == "cosine";
     return true;
 }
 
@@ -836,12 +1012,20 @@ void ExperimentPanel::updateVisibility() {
     else
         m_path->setPlaceholderText(tr("IDX folder (required)"));
 
-    // Unticked, the eps box shows what the method will use.
+    // Unticked, the eps, alpha and accumulator boxes show what the method will use.
+    core::OptimizerConfig defaults;
+    defaults.name = toStd(dataOf(m_method));
     if (!m_customEps->isChecked()) {
         const QSignalBlocker blocker(m_eps);
-        core::OptimizerConfig o;
-        o.name = toStd(dataOf(m_method));
-        m_eps->setValue(o.resolvedEps());
+        m_eps->setValue(defaults.resolvedEps());
+    }
+    if (!m_customAlpha->isChecked()) {
+        const QSignalBlocker blocker(m_alpha);
+        m_alpha->setValue(defaults.resolvedAlpha());
+    }
+    if (!m_customInitialAccumulator->isChecked()) {
+        const QSignalBlocker blocker(m_initialAccumulator);
+        m_initialAccumulator->setValue(defaults.resolvedInitialAccumulator());
     }
 }
 
@@ -849,8 +1033,10 @@ void ExperimentPanel::updateEnabled() {
     for (auto it = m_rows.cbegin(); it != m_rows.cend(); ++it)
         it->widget->setEnabled(!m_running || it.key().startsWith("optimizer.max_lr"));
     m_preset->setEnabled(!m_running);
-    m_maxLr->setEnabled(!m_noMaxLr->isChecked());
+    m_maxLr->setEnabled(!(isRelevant("optimizer.max_lr.none") && m_noMaxLr->isChecked()));
     m_eps->setEnabled(m_customEps->isChecked());
+    m_alpha->setEnabled(m_customAlpha->isChecked());
+    m_initialAccumulator->setEnabled(m_customInitialAccumulator->isChecked());
     m_radius->setEnabled(m_project->isChecked());
 }
 
@@ -884,6 +1070,8 @@ void ExperimentPanel::revalidate() {
         errors.append({"dataset.seed", message});
     if (!parseSeed(m_trainSeed->text(), "training.seed", &message))
         errors.append({"training.seed", message});
+    if (isRelevant("optimizer.milestones") && !parseMilestones(m_milestones->text(), &message))
+        errors.append({"optimizer.milestones", message});
     try {
         config().validate();
     } catch (const std::exception& e) {

@@ -50,7 +50,7 @@ public:
     bool loadPreset(const QString& name);
 
     // While a run trains, only max_lr and "no maximum" stay editable: the trainer reads the
-    // rest once, at the start.
+    // rest once, at the start (and applies a new max_lr to ALI-G only).
     void setRunning(bool running);
     bool isRunning() const { return m_running; }
 
@@ -81,6 +81,8 @@ private:
     void addField(QFormLayout* form, const QString& path, const QString& label, QWidget* input,
                   const QString& toolTip, QWidget* rowWidget = nullptr);
     QWidget* withBrowseButton(QLineEdit* edit, QPushButton** button);
+    // A "custom" check box beside a number: unticked, the method's own default is used.
+    QWidget* withCustomBox(QCheckBox* custom, QWidget* input);
 
     bool isRelevant(const QString& path) const;
     void updateVisibility();
@@ -146,6 +148,22 @@ private:
     QCheckBox* m_nesterov = nullptr;
     NumberSpinBox* m_beta1 = nullptr;
     NumberSpinBox* m_beta2 = nullptr;
+    QCheckBox* m_customAlpha = nullptr;
+    NumberSpinBox* m_alpha = nullptr;
+    QCheckBox* m_centered = nullptr;
+    NumberSpinBox* m_lrDecay = nullptr;
+    QCheckBox* m_customInitialAccumulator = nullptr;
+    NumberSpinBox* m_initialAccumulator = nullptr;
+    NumberSpinBox* m_c = nullptr;
+    NumberSpinBox* m_fStar = nullptr;
+    NumberSpinBox* m_l4Gamma = nullptr;
+    NumberSpinBox* m_l4InitFactor = nullptr;
+    NumberSpinBox* m_l4ForgetTime = nullptr;
+    QComboBox* m_schedule = nullptr;
+    QLineEdit* m_milestones = nullptr;
+    NumberSpinBox* m_gamma = nullptr;
+    NumberSpinBox* m_minLrFactor = nullptr;
+    QSpinBox* m_warmupEpochs = nullptr;
 
     QSpinBox* m_epochs = nullptr;
     QSpinBox* m_batchSize = nullptr;

@@ -62,6 +62,20 @@ core::ExperimentConfig everyFieldChanged(const QString& kind, const QString& typ
     o.nesterov = true;
     o.beta1 = 0.8;
     o.beta2 = 0.99;
+    o.alpha = 0.5;
+    o.centered = true;
+    o.lrDecay = 0.01;
+    o.initialAccumulator = 0.2;
+    o.c = 0.3;
+    o.fStar = 0.05;
+    o.l4Gamma = 0.8;
+    o.l4InitFactor = 0.6;
+    o.l4ForgetTime = 500.0;
+    o.schedule = "step";
+    o.milestones = {3, 5};
+    o.gamma = 0.5;
+    o.minLrFactor = 0.05;
+    o.warmupEpochs = 1;
     auto& t = c.training;
     t.epochs = 7;
     t.batchSize = 64;
@@ -133,6 +147,15 @@ void TestUiExperimentPanel::roundTrip_data() {
     QTest::newRow("blobs cnn adamw") << "blobs cnn adamw";
     QTest::newRow("mnist torchscript alig, no max") << "mnist torchscript alig nomax";
     QTest::newRow("moons linear alig, defaults") << "moons linear alig defaults";
+    QTest::newRow("csv mlp yogi") << "csv mlp yogi";
+    QTest::newRow("moons linear rmsprop, cosine") << "moons linear rmsprop cosine";
+    QTest::newRow("csv mlp adagrad, defaults") << "csv mlp adagrad defaults";
+    QTest::newRow("spirals mlp l4adam") << "spirals mlp l4adam";
+    QTest::newRow("spirals mlp l4mom, defaults") << "spirals mlp l4mom defaults";
+    QTest::newRow("blobs cnn sps") << "blobs cnn sps";
+    QTest::newRow("cifar10 wrn polyak, no max") << "cifar10 wrn polyak nomax";
+    QTest::newRow("moons mlp dfw") << "moons mlp dfw";
+    QTest::newRow("csv mlp amsgrad, constant") << "csv mlp amsgrad constant";
     QTest::newRow("struct defaults") << "";
 }
 
@@ -145,10 +168,14 @@ void TestUiExperimentPanel::roundTrip() {
     } else if (words.size() >= 3) {
         c = everyFieldChanged(words[0], words[1], words[2]);
         if (words.contains("nomax")) c.optimizer.maxLr.reset();
+        if (words.contains("cosine")) c.optimizer.schedule = "cosine";
+        if (words.contains("constant")) c.optimizer.schedule = "constant";
         if (words.contains("defaults")) {
-            c.optimizer.maxLr.reset();
+            if (c.optimizer.name != "dfw") c.optimizer.maxLr.reset();
             c.optimizer.eps.reset();
             c.optimizer.projectionRadius.reset();
+            c.optimizer.alpha.reset();
+            c.optimizer.initialAccumulator.reset();
         }
     }
     ui::ExperimentPanel panel;
@@ -315,6 +342,16 @@ void TestUiExperimentPanel::invalidField_data() {
         << "nesterov"
         << "optimizer.nesterov"
         << "optimizer.nesterov: Nesterov momentum needs optimizer.momentum > 0";
+    QTest::newRow("milestones not numbers") << "milestones"
+                                            << "optimizer.milestones"
+                                            << "optimizer.milestones: \"x\" is not a whole number";
+    QTest::newRow("milestones decreasing")
+        << "milestones-order"
+        << "optimizer.milestones"
+        << "optimizer.milestones: must increase, got 120 then 60";
+    QTest::newRow("sps c 0") << "sps"
+                             << "optimizer.c"
+                             << "optimizer.c: must be > 0, got 0";
     QTest::newRow("empty seed") << "seed"
                                 << "training.seed"
                                 << "training.seed: must be a whole number";
@@ -355,6 +392,20 @@ void TestUiExperimentPanel::invalidField() {
         };
         breakIt = [&] { field<QCheckBox>(panel, "optimizer.nesterov")->setChecked(true); };
         fix = [&] { field<QDoubleSpinBox>(panel, "optimizer.momentum")->setValue(0.9); };
+    } else if (which == "milestones" || which == "milestones-order") {
+        prepare = [&] {
+            field<QLineEdit>(panel, "optimizer.milestones")->setText("60, 120");
+            choose(panel, "optimizer.schedule", "step");
+        };
+        breakIt = [&] {
+            field<QLineEdit>(panel, "optimizer.milestones")
+                ->setText(which == "milestones" ? "60, x" : "120, 60");
+        };
+        fix = [&] { field<QLineEdit>(panel, "optimizer.milestones")->setText("60, 120, 160"); };
+    } else if (which == "sps") {
+        prepare = [&] { choose(panel, "optimizer.name", "sps"); };
+        breakIt = [&] { field<QDoubleSpinBox>(panel, "optimizer.c")->setValue(0.0); };
+        fix = [&] { field<QDoubleSpinBox>(panel, "optimizer.c")->setValue(0.5); };
     } else if (which == "seed") {
         breakIt = [&] { field<QLineEdit>(panel, "training.seed")->clear(); };
         fix = [&] { field<QLineEdit>(panel, "training.seed")->setText("42"); };
@@ -489,7 +540,57 @@ void TestUiExperimentPanel::visibility_data() {
                           << QStringList{"optimizer.lr", "optimizer.beta1", "optimizer.beta2",
                                          "optimizer.eps", "optimizer.weight_decay"}
                           << QStringList{"optimizer.momentum", "optimizer.nesterov",
-                                         "optimizer.max_lr", "optimizer.momentum_form"};
+                                         "optimizer.max_lr",   "optimizer.momentum_form",
+                                         "optimizer.alpha",    "optimizer.c"};
+    QTest::newRow("yogi") << "optimizer.name"
+                          << "yogi"
+                          << QStringList{"optimizer.lr",
+                                         "optimizer.beta1",
+                                         "optimizer.beta2",
+                                         "optimizer.eps",
+                                         "optimizer.initial_accumulator",
+                                         "optimizer.weight_decay",
+                                         "optimizer.schedule"}
+                          << QStringList{"optimizer.max_lr", "optimizer.momentum",
+                                         "optimizer.alpha", "optimizer.lr_decay"};
+    QTest::newRow("rmsprop") << "optimizer.name"
+                             << "rmsprop"
+                             << QStringList{"optimizer.lr", "optimizer.alpha", "optimizer.centered",
+                                            "optimizer.eps"}
+                             << QStringList{"optimizer.beta1", "optimizer.momentum",
+                                            "optimizer.initial_accumulator"};
+    QTest::newRow("adagrad") << "optimizer.name"
+                             << "adagrad"
+                             << QStringList{"optimizer.lr", "optimizer.lr_decay",
+                                            "optimizer.initial_accumulator"}
+                             << QStringList{"optimizer.beta1", "optimizer.centered"};
+    QTest::newRow("sps") << "optimizer.name"
+                         << "sps"
+                         << QStringList{"optimizer.max_lr", "optimizer.max_lr.none", "optimizer.c",
+                                        "optimizer.f_star", "optimizer.eps"}
+                         << QStringList{"optimizer.lr", "optimizer.momentum",
+                                        "optimizer.projection_radius", "optimizer.l4_gamma"};
+    QTest::newRow("l4mom") << "optimizer.name"
+                           << "l4mom"
+                           << QStringList{"optimizer.alpha", "optimizer.l4_gamma",
+                                          "optimizer.l4_init_factor", "optimizer.l4_forget_time",
+                                          "optimizer.beta1"}
+                           << QStringList{"optimizer.lr", "optimizer.beta2", "optimizer.max_lr",
+                                          "optimizer.c"};
+    QTest::newRow("dfw") << "optimizer.name"
+                         << "dfw"
+                         << QStringList{"optimizer.max_lr", "optimizer.momentum",
+                                        "optimizer.weight_decay"}
+                         << QStringList{"optimizer.max_lr.none", "optimizer.lr",
+                                        "optimizer.momentum_form", "optimizer.f_star"};
+    QTest::newRow("step schedule")
+        << "optimizer.schedule"
+        << "step"
+        << QStringList{"optimizer.milestones", "optimizer.gamma", "optimizer.warmup_epochs"}
+        << QStringList{"optimizer.min_lr_factor"};
+    QTest::newRow("cosine schedule") << "optimizer.schedule"
+                                     << "cosine" << QStringList{"optimizer.min_lr_factor"}
+                                     << QStringList{"optimizer.milestones", "optimizer.gamma"};
 }
 
 void TestUiExperimentPanel::visibility() {
