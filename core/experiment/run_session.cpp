@@ -2,6 +2,7 @@
 
 #include "core/experiment/run_store.h"
 #include "core/models/model.h"
+#include "core/optim/lr_schedule.h"
 #include "core/optim/optimizer_factory.h"
 #include "core/train/device.h"
 #include "core/train/runtime_env.h"
@@ -71,6 +72,7 @@ void RunSession::build(const ExperimentConfig& config, const std::string& device
     m_optimizer = makeOptimizer(m_config.optimizer, m_model->parameters());
     m_trainer =
         std::make_unique<Trainer>(m_dataset, *m_model, *m_optimizer, m_config.training, dev);
+    m_trainer->setSchedule(LrSchedule::fromConfig(m_config.optimizer));
 }
 
 std::unique_ptr<RunSession> RunSession::create(const ExperimentConfig& config,

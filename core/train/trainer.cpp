@@ -3,6 +3,8 @@
 #include "core/models/model.h"
 #include "core/optim/alig.h"
 #include "core/optim/grad_norm.h"
+#include "core/optim/l4.h"
+#include "core/optim/step_size_reporter.h"
 #include "core/util/error.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -10,6 +12,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <limits>
 
 namespace alig::core {
 
@@ -76,6 +79,11 @@ Trainer::Trainer(const Dataset& dataset, Model& model, torch::optim::Optimizer& 
         m_testX = dataset.testX.to(device);
         m_testY = dataset.testY.to(device);
     }
+    // The schedule scales each group's own learning rate (max_lr for ALI-G and the other
+    // adaptive-step methods). The unscaled values are the config's, taken here, before a
+    // checkpoint could restore an already scaled one.
+    for (auto& group : m_optimizer.param_groups())
+        m_baseLr.push_back(group.options().get_lr());
     m_metricsInterval = m_config.metricsInterval > 0 ? m_config.metricsInterval
                         : device.is_cuda()           ? 50
                                                      : 1;
@@ -257,6 +265,7 @@ RunResult Trainer::run() {
     m_pausedSeconds = 0.0;
 
     auto* alig = dynamic_cast<AliG*>(&m_optimizer);
+    const auto* reporter = dynamic_cast<const StepSizeReporter*>(&m_optimizer);
     const std::vector<torch::Tensor> params = m_model.parameters();
     const int64_t n = m_trainX.size(0);
     const int64_t batchSize = m_config.batchSize;
@@ -296,10 +305,24 @@ RunResult Trainer::run() {
                                              std::to_string(b == 0 ? epoch - 1 : epoch) + ")";
                 break;
             }
-            if (m_maxLrChanged.exchange(false) && alig) {
+            if (m_maxLrChanged.exchange(false) && reporter) {
+                // A live max_lr edit: it becomes the new base that the schedule scales.
                 std::lock_guard<std::mutex> lock(m_mutex);
-                for (size_t g = 0; g < m_optimizer.param_groups().size(); ++g)
-                    alig->groupOptions(g).max_lr(m_newMaxLr);
+                const double value =
+                    m_newMaxLr ? *m_newMaxLr : std::numeric_limits<double>::infinity();
+                for (size_t g = 0; g < m_optimizer.param_groups().size(); ++g) {
+                    if (alig)
+                        alig->groupOptions(g).max_lr(m_newMaxLr);
+                    else
+                        m_optimizer.param_groups()[g].options().set_lr(value);
+                    m_baseLr[g] = value;
+                }
+            }
+            if (!m_schedule.isConstant()) {
+                const double f = m_schedule.factor(step, perEpoch, m_config.epochs * perEpoch);
+                for (size_t g = 0; g < m_baseLr.size(); ++g)
+                    if (std::isfinite(m_baseLr[g]))
+                        m_optimizer.param_groups()[g].options().set_lr(m_baseLr[g] * f);
             }
             auto idx = order.slice(0, b * batchSize, std::min(n, (b + 1) * batchSize));
             auto x = m_trainX.index_select(0, idx);
@@ -315,14 +338,16 @@ RunResult Trainer::run() {
             p.step = ++step;
             p.epoch = epoch;
             p.batchSize = idx.size(0);
+            const double groupLr = m_optimizer.param_groups().front().options().get_lr();
             if (!alig) {
                 torch::NoGradGuard noGrad;
                 p.gradSquaredNorm = squaredNorm(definedGrads(params));
-                p.hostStepSize = m_optimizer.param_groups().front().options().get_lr();
-            } else {
-                const auto& maxLr = alig->groupOptions(0).max_lr();
-                p.maxLr = maxLr ? *maxLr : NAN;
+                p.hostStepSize = groupLr;
             }
+            // The cap of the adaptive-step methods (ALI-G, SPS, Polyak, DFW): scheduled, or
+            // edited live. L4's "lr" is its alpha, not a cap.
+            if (reporter && !dynamic_cast<const L4*>(&m_optimizer))
+                p.maxLr = std::isfinite(groupLr) ? groupLr : NAN;
             auto detached = loss.detach();
             {
                 // Keep w_old to measure ||w_new - w_old||: one copy into buffers made once.
@@ -347,6 +372,10 @@ RunResult Trainer::run() {
                 p.stepSize = s.stepSize;
                 p.unclipped = s.unclipped;
                 p.clipped = s.clipped;
+            } else if (reporter) {
+                // SPS, Polyak, L4, DFW: the step they chose, on the device like ALI-G's.
+                p.stepSize = reporter->lastStepSizeTensor();
+                p.unclipped = p.stepSize;
             }
             p.loss = detached;
             p.correct = (logits.detach().argmax(1) == y).sum();

@@ -4,6 +4,7 @@
 // other threads. Both front ends run it; it knows nothing of files or windows.
 
 #include "core/data/dataset.h"
+#include "core/optim/lr_schedule.h"
 #include "core/train/metrics.h"
 #include "core/train/training_config.h"
 #include "core/train/training_observer.h"
@@ -42,6 +43,9 @@ public:
     void addObserver(TrainingObserver* observer);
     // Writes model and optimizer to `path` every `every` epochs (0: only at the end).
     void setCheckpointing(std::string path, int64_t every);
+    // The learning-rate schedule, applied before every step to each group's lr (max_lr
+    // for ALI-G). Constant by default.
+    void setSchedule(LrSchedule schedule) { m_schedule = std::move(schedule); }
 
     // Trains until the last epoch, a stop, or divergence. Blocks the calling thread.
     RunResult run();
@@ -91,6 +95,8 @@ private:
     torch::Tensor m_trainX, m_trainY, m_testX, m_testY;
     std::vector<TrainingObserver*> m_observers;
     std::string m_checkpointPath;
+    LrSchedule m_schedule;
+    std::vector<double> m_baseLr; // per group, before the schedule's factor
     int64_t m_checkpointEvery = 0;
 
     int64_t m_startEpoch = 0, m_startStep = 0;

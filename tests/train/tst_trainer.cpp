@@ -5,6 +5,7 @@
 #include "core/data/dataset.h"
 #include "core/models/model.h"
 #include "core/optim/alig.h"
+#include "core/optim/lr_schedule.h"
 #include "core/optim/optimizer_factory.h"
 #include "core/train/device.h"
 #include "core/train/trainer.h"
@@ -113,6 +114,8 @@ private slots:
     void stopFromAnotherThread();
     void pauseStepOnceResume();
     void stopsAfterAGivenStep();
+    void scheduleScalesTheLearningRate();
+    void adaptiveMethodsReportTheirStep();
     void effectiveStepLength_data();
     void effectiveStepLength();
     void nanLossStopsAtItsStep();
@@ -229,6 +232,42 @@ void TestTrainer::stopsAfterAGivenStep() {
     QCOMPARE(r.status, RunStatus::Stopped);
     QCOMPARE(r.steps, int64_t{7});
     QCOMPARE(s.collector.steps.size(), size_t{7});
+}
+
+void TestTrainer::scheduleScalesTheLearningRate() {
+    // SGD at lr 0.05, divided by 10 after epoch 1 and again after epoch 2 (milestones 1, 2).
+    OptimizerConfig o;
+    o.name = "sgd";
+    o.lr = 0.05;
+    o.momentum = 0.0;
+    o.schedule = "step";
+    o.milestones = {1, 2};
+    o.gamma = 0.1;
+    Setup s(spirals(), mlp({16}), o, training(3));
+    s.trainer->setSchedule(LrSchedule::fromConfig(o));
+    s.trainer->run();
+    for (const auto& m : s.collector.steps) {
+        const double lr = 0.05 * std::pow(0.1, static_cast<double>(m.epoch - 1));
+        ALIG_COMPARE_NEAR(m.stepSize, lr, 1e-12);
+        ALIG_COMPARE_NEAR(m.effectiveStep, lr, 1e-3); // the weights really moved that much
+    }
+}
+
+void TestTrainer::adaptiveMethodsReportTheirStep() {
+    // SPS_max's step, recomputed from the recorded loss and ||g||: min(l / (c ||g||^2),
+    // max_lr) with c = 0.5 and f* = 0.
+    OptimizerConfig o;
+    o.name = "sps";
+    o.maxLr = 0.3;
+    o.c = 0.5;
+    Setup s(spirals(), mlp({16}), o, training(1));
+    s.trainer->run();
+    for (const auto& m : s.collector.steps) {
+        const double expected = std::min(m.loss / (0.5 * m.gradNorm * m.gradNorm), 0.3);
+        ALIG_COMPARE_NEAR(m.stepSize, expected, 1e-4);
+        QCOMPARE(m.maxLr, 0.3);
+        ALIG_COMPARE_NEAR(m.effectiveStep, m.stepSize, 1e-3); // no momentum: moved step * g
+    }
 }
 
 void TestTrainer::effectiveStepLength_data() {
