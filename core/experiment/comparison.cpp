@@ -35,6 +35,20 @@ std::vector<std::string> split(const std::string& text, char sep) {
     return parts;
 }
 
+// Splits at `sep` outside brackets, so a list value ("milestones=[5,8]") stays whole.
+std::vector<std::string> splitTopLevel(const std::string& text, char sep) {
+    std::vector<std::string> parts(1);
+    int depth = 0;
+    for (char c : text) {
+        depth += c == '[' ? 1 : c == ']' ? -1 : 0;
+        if (c == sep && depth == 0)
+            parts.emplace_back();
+        else
+            parts.back() += c;
+    }
+    return parts;
+}
+
 std::string trim(const std::string& s) {
     const auto b = s.find_first_not_of(" \t");
     if (b == std::string::npos) return {};
@@ -82,7 +96,7 @@ std::string csvNumber(double v) {
 
 std::vector<OptimizerSpec> parseOptimizerSpecs(const std::string& text) {
     std::vector<OptimizerSpec> specs;
-    for (const std::string& raw : split(text, ',')) {
+    for (const std::string& raw : splitTopLevel(text, ',')) {
         const std::string entry = trim(raw);
         if (entry.empty()) throw Error("--optimizers: empty entry in \"" + text + "\"");
         const auto parts = split(entry, ':');

@@ -57,6 +57,10 @@ void TestComparison::optimizerSpecs() {
     QCOMPARE(specs[1].overrides, (std::vector<std::string>{"optimizer.name=sgd", "optimizer.lr=0.1",
                                                            "optimizer.nesterov=true"}));
     QCOMPARE(specs[2].overrides, (std::vector<std::string>{"optimizer.name=adam"}));
+    // A list value keeps its commas.
+    QCOMPARE(parseOptimizerSpecs("sgd:milestones=[5,8]:gamma=0.1,adam").size(), size_t{2});
+    QCOMPARE(parseOptimizerSpecs("sgd:milestones=[5,8]")[0].overrides[1],
+             std::string("optimizer.milestones=[5,8]"));
     // A dotted key reaches any section.
     QCOMPARE(parseOptimizerSpecs("alig:training.batch_size=64")[0].overrides[1],
              std::string("training.batch_size=64"));

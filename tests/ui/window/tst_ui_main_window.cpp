@@ -67,6 +67,8 @@ private slots:
     void severalRunsTrainAtOnce();
     void settingsAndExperimentFilesComeBack();
     void renameAndDeleteReachTheDisk();
+    void everyOptimizerTrainsFromTheWindow_data();
+    void everyOptimizerTrainsFromTheWindow();
     void compareFromTheWindow();
     void sweepFromTheWindowFillsItsPlot();
 };
@@ -319,6 +321,35 @@ void TestUiMainWindow::renameAndDeleteReachTheDisk() {
     QVERIFY(!QFileInfo::exists(dir));
     QCOMPARE(w->runsTable()->rowCount(), 0);
     QVERIFY(w->registry()->runs().isEmpty());
+}
+
+void TestUiMainWindow::everyOptimizerTrainsFromTheWindow_data() {
+    QTest::addColumn<QString>("name");
+    for (const auto& n : core::optimizerNames())
+        QTest::newRow(n.c_str()) << QString::fromStdString(n);
+}
+
+void TestUiMainWindow::everyOptimizerTrainsFromTheWindow() {
+    QFETCH(QString, name);
+    auto w = makeWindow(scratch("methods"), 2);
+    core::ExperimentConfig c = spirals(2);
+    c.optimizer.name = name.toStdString();
+    c.optimizer.lr =
+        name.startsWith("ada") || name == "rmsprop" || name == "amsgrad" || name == "yogi" ? 1e-2
+                                                                                           : 0.1;
+    c.optimizer.momentum = name == "rmsprop" ? 0.0 : c.optimizer.momentum;
+    if (name == "dfw") c.training.loss = "multiclass_hinge"; // DFW is built for the hinge loss
+    w->experimentPanel()->setConfig(c);
+    QVERIFY2(w->experimentPanel()->isValid(),
+             qPrintable(w->experimentPanel()->validationMessage()));
+    QSignalSpy finished(w.get(), &ui::MainWindow::runFinished);
+    ui::Run* run = w->startRun();
+    QVERIFY(run);
+    QVERIFY(finished.wait(60000));
+    QVERIFY2(run->status() == core::RunStatus::Completed, qPrintable(run->message()));
+    QCOMPARE(run->epochs().size(), size_t{2});
+    for (const auto& m : run->steps()) // every method reports a real step on one scale
+        QVERIFY(std::isfinite(m.stepSize) && m.effectiveStep >= 0.0);
 }
 
 void TestUiMainWindow::compareFromTheWindow() {
