@@ -3,6 +3,7 @@
 #include "core/data/cifar_reader.h"
 #include "core/data/csv_reader.h"
 #include "core/data/idx_reader.h"
+#include "core/data/svhn_reader.h"
 #include "core/data/synthetic.h"
 #include "core/util/error.h"
 #include "core/util/paths.h"
@@ -48,12 +49,13 @@ Dataset loadRaw(const DatasetConfig& config) {
                               {"o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"},
                               "KMNIST");
     if (kind == "idx") return readIdxDataset(requirePath(config, idxFiles), {}, "IDX");
-    // CIFAR is not packaged and never downloaded: by default it is looked for where the
+    // CIFAR and SVHN are not packaged and never downloaded: by default it is looked for where the
     // README tells people to unpack it.
     if (kind == "cifar10")
         return readCifar10(config.path.empty() ? defaultDatasetsDir() : config.path);
     if (kind == "cifar100")
         return readCifar100(config.path.empty() ? defaultDatasetsDir() : config.path);
+    if (kind == "svhn") return readSvhn(config.path.empty() ? defaultDatasetsDir() : config.path);
     if (kind == "csv") return readCsvDataset(config);
     const auto& synthetic = syntheticKinds();
     if (std::find(synthetic.begin(), synthetic.end(), kind) != synthetic.end())
@@ -75,9 +77,9 @@ void keepFirst(torch::Tensor& x, torch::Tensor& y, int64_t n) {
 } // namespace
 
 const std::vector<std::string>& datasetKinds() {
-    static const std::vector<std::string> kinds{"fashion-mnist", "mnist",    "kmnist", "idx",
-                                                "cifar10",       "cifar100", "csv",    "spirals",
-                                                "circles",       "moons",    "xor",    "blobs"};
+    static const std::vector<std::string> kinds{
+        "fashion-mnist", "mnist",   "kmnist",  "idx",   "cifar10", "cifar100", "svhn",
+        "csv",           "spirals", "circles", "moons", "xor",     "blobs"};
     return kinds;
 }
 

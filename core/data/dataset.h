@@ -13,10 +13,10 @@ namespace alig::core {
 // What to load and how to prepare it. Parsed and validated by ExperimentConfig
 // (core/experiment); the field names follow the JSON keys of the "dataset" section.
 struct DatasetConfig {
-    // fashion-mnist | mnist | kmnist | idx | cifar10 | cifar100 | csv
+    // fashion-mnist | mnist | kmnist | idx | cifar10 | cifar100 | svhn | csv
     // | spirals | circles | moons | xor | blobs
     std::string kind = "fashion-mnist";
-    // IDX/CIFAR: a directory; CSV: the (training) file. Empty: the kind's default
+    // IDX/CIFAR/SVHN: a directory; CSV: the (training) file. Empty: the kind's default
     // (fashion-mnist: /usr/share/datasets/fashion-mnist).
     std::string path;
     std::string testPath;        // CSV: a separate test file (empty: split `path`)

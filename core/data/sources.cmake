@@ -4,4 +4,5 @@ target_sources(alig_core PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/csv_reader.cpp
     ${CMAKE_CURRENT_LIST_DIR}/dataset.cpp
     ${CMAKE_CURRENT_LIST_DIR}/idx_reader.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/svhn_reader.cpp
     ${CMAKE_CURRENT_LIST_DIR}/synthetic.cpp)

@@ -207,6 +207,8 @@ private slots:
         QTest::newRow("cifar10 without path")
             << "cifar10" << 0 << false << 0
             << "CIFAR-10 not found in"; // looked for under the user data folder
+        QTest::newRow("svhn without path")
+            << "svhn" << 0 << false << 0 << "SVHN not found in"; // likewise
         QTest::newRow("unknown kind")
             << "imagenet" << 0 << false << 0 << "unknown kind 'imagenet' (expected one of";
         QTest::newRow("crop on tabular")
@@ -246,10 +248,10 @@ private slots:
 
     void datasetKindsList() {
         const auto& kinds = datasetKinds();
-        QCOMPARE(kinds.size(), size_t(12));
+        QCOMPARE(kinds.size(), size_t(13));
         QCOMPARE(kinds.front(), std::string("fashion-mnist"));
-        for (const char* k : {"mnist", "kmnist", "idx", "cifar10", "cifar100", "csv", "spirals",
-                              "circles", "moons", "xor", "blobs"})
+        for (const char* k : {"mnist", "kmnist", "idx", "cifar10", "cifar100", "svhn", "csv",
+                              "spirals", "circles", "moons", "xor", "blobs"})
             QVERIFY(std::find(kinds.begin(), kinds.end(), k) != kinds.end());
     }
 

@@ -48,6 +48,7 @@ QString kindLabel(const QString& kind) {
         {"idx", QObject::tr("Other IDX folder")},
         {"cifar10", QObject::tr("CIFAR-10 (binary files)")},
         {"cifar100", QObject::tr("CIFAR-100 (binary files)")},
+        {"svhn", QObject::tr("SVHN (cropped digits)")},
         {"csv", QObject::tr("CSV table")},
         {"spirals", QObject::tr("Spirals (2-D, synthetic)")},
         {"circles", QObject::tr("Circles (2-D, synthetic)")},
@@ -1005,7 +1006,7 @@ void ExperimentPanel::updateVisibility() {
         it->form->setRowVisible(it->widget, isRelevant(it.key()));
 
     const QString kind = dataOf(m_kind);
-    if (kind == "fashion-mnist" || kind == "cifar10" || kind == "cifar100")
+    if (kind == "fashion-mnist" || kind == "cifar10" || kind == "cifar100" || kind == "svhn")
         m_path->setPlaceholderText(tr("empty: the default folder"));
     else if (kind == "csv")
         m_path->setPlaceholderText(tr("CSV file (required)"));
