@@ -331,8 +331,14 @@ void TestUiMainWindow::everyOptimizerTrainsFromTheWindow_data() {
 
 void TestUiMainWindow::everyOptimizerTrainsFromTheWindow() {
     QFETCH(QString, name);
-    auto w = makeWindow(scratch("methods"), 2);
-    core::ExperimentConfig c = spirals(2);
+    // The default preset (the MLP on the real Fashion-MNIST), on a subset to keep it short.
+    auto w = makeWindow(scratch("methods"), 1);
+    core::ExperimentConfig c =
+        core::ExperimentConfig::fromJson(core::loadPreset(core::kDefaultPreset));
+    c.dataset.subset = 1024;
+    c.dataset.testSubset = 512;
+    c.training.epochs = 1;
+    c.training.threads = 1;
     c.optimizer.name = name.toStdString();
     c.optimizer.lr =
         name.startsWith("ada") || name == "rmsprop" || name == "amsgrad" || name == "yogi" ? 1e-2
@@ -347,7 +353,9 @@ void TestUiMainWindow::everyOptimizerTrainsFromTheWindow() {
     QVERIFY(run);
     QVERIFY(finished.wait(60000));
     QVERIFY2(run->status() == core::RunStatus::Completed, qPrintable(run->message()));
-    QCOMPARE(run->epochs().size(), size_t{2});
+    QCOMPARE(run->epochs().size(), size_t{1});
+    QVERIFY2(run->epochs().front().testAccuracy > 0.3, // it learnt (10 classes: chance is 0.1)
+             qPrintable(QString::number(run->epochs().front().testAccuracy)));
     for (const auto& m : run->steps()) // every method reports a real step on one scale
         QVERIFY(std::isfinite(m.stepSize) && m.effectiveStep >= 0.0);
 }
