@@ -117,20 +117,12 @@ AliGParamState& AliG::stateFor(const torch::Tensor& param) {
 }
 
 torch::Tensor AliG::step(LossClosure closure) {
-    if (!closure) throw Error("ALI-G needs a closure that returns the mini-batch loss");
     torch::NoGradGuard noGrad;
     const AliGOptions& global = globalOptions();
-    const torch::Tensor loss = closure();
-    if (!loss.defined() || loss.numel() != 1)
-        throw Error("ALI-G's closure must return the loss as a single number");
+    const torch::Tensor loss = closureLoss(closure, "ALI-G");
 
     // Step 1 of shared/ALIG.md: one global ||g||^2 over every parameter with a gradient.
-    std::vector<torch::Tensor> grads;
-    for (auto& group : param_groups_)
-        for (auto& p : group.params())
-            if (p.grad().defined()) grads.push_back(p.grad());
-    torch::Tensor gsq = squaredNorm(grads);
-    if (!gsq.defined()) gsq = torch::zeros({}, loss.options());
+    const torch::Tensor gsq = groupsGradSquaredNorm(param_groups_, loss);
     const auto scalarOptions = gsq.options();
     const torch::Tensor lossValue = loss.detach().reshape({}).to(scalarOptions);
 

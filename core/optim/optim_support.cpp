@@ -1,5 +1,7 @@
 #include "core/optim/optim_support.h"
 
+#include "core/optim/grad_norm.h"
+
 #include <torch/torch.h>
 
 namespace alig::core::optim_detail {
@@ -43,6 +45,26 @@ torch::Tensor closureLoss(const torch::optim::Optimizer::LossClosure& closure,
     if (!loss.defined() || loss.numel() != 1)
         throw Error(method + "'s closure must return the loss as a single number");
     return loss;
+}
+
+torch::Tensor groupsGradSquaredNorm(const std::vector<torch::optim::OptimizerParamGroup>& groups,
+                                    const torch::Tensor& loss) {
+    std::vector<torch::Tensor> grads;
+    for (const auto& group : groups)
+        for (const auto& p : group.params())
+            if (p.grad().defined()) grads.push_back(p.grad());
+    const torch::Tensor gsq = squaredNorm(grads);
+    return gsq.defined() ? gsq : torch::zeros({}, loss.options());
+}
+
+void descend(torch::optim::OptimizerParamGroup& group, const torch::Tensor& step) {
+    torch::Tensor negStep = -step;
+    for (auto& p : group.params()) {
+        if (!p.grad().defined()) continue;
+        if (negStep.scalar_type() != p.scalar_type() || negStep.device() != p.device())
+            negStep = negStep.to(p.options());
+        p.addcmul_(p.grad(), negStep);
+    }
 }
 
 torch::Tensor matchParam(const torch::Tensor& saved, const torch::Tensor& param,

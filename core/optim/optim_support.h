@@ -14,6 +14,7 @@
 #include <sstream>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 namespace alig::core::optim_detail {
 
@@ -40,6 +41,32 @@ bool readBool(torch::serialize::InputArchive& a, const std::string& key);
 // The closure's loss as a 0-dim detached tensor; `method` names the optimizer in errors.
 torch::Tensor closureLoss(const torch::optim::Optimizer::LossClosure& closure,
                           const std::string& method);
+
+// The one global ||g||^2 over every parameter with a gradient in every group (shared/ALIG.md
+// step 1; SPS and the Polyak step use the same), as a 0-dim tensor; zeros with the loss's
+// options when no parameter has a gradient.
+torch::Tensor groupsGradSquaredNorm(const std::vector<torch::optim::OptimizerParamGroup>& groups,
+                                    const torch::Tensor& loss);
+
+// p -= step * p.grad for every parameter of the group with a gradient; `step` is a 0-dim
+// tensor (moved to the parameters' dtype and device as needed), so nothing syncs with the host.
+void descend(torch::optim::OptimizerParamGroup& group, const torch::Tensor& step);
+
+// The SGD step of the Polyak-type methods: per group, step = min(unclipped, its max_lr)
+// (no cap when max_lr is unset), then descend(). Returns the mean step over the groups, the
+// step size those methods report. Options must have an optional max_lr().
+template <class Options>
+torch::Tensor descendCapped(std::vector<torch::optim::OptimizerParamGroup>& groups,
+                            const torch::Tensor& unclipped) {
+    torch::Tensor stepSum = torch::zeros_like(unclipped);
+    for (auto& group : groups) {
+        const auto& o = static_cast<const Options&>(group.options());
+        const torch::Tensor step = o.max_lr() ? unclipped.clamp_max(*o.max_lr()) : unclipped;
+        stepSum = stepSum + step;
+        descend(group, step);
+    }
+    return stepSum / static_cast<double>(groups.size());
+}
 
 // A tensor of a saved state with its parameter's shape, moved to its device and dtype.
 torch::Tensor matchParam(const torch::Tensor& saved, const torch::Tensor& param,

@@ -1,6 +1,5 @@
 #include "core/optim/polyak.h"
 
-#include "core/optim/grad_norm.h"
 #include "core/optim/optim_support.h"
 #include "core/util/error.h"
 #include "core/util/format.h"
@@ -70,30 +69,12 @@ torch::Tensor PolyakStep::step(LossClosure closure) {
     const torch::Tensor loss = closureLoss(closure, "The Polyak step");
     const auto& global = static_cast<const PolyakOptions&>(defaults());
 
-    std::vector<torch::Tensor> grads;
-    for (auto& group : param_groups_)
-        for (auto& p : group.params())
-            if (p.grad().defined()) grads.push_back(p.grad());
-    torch::Tensor gsq = squaredNorm(grads);
-    if (!gsq.defined()) gsq = torch::zeros({}, loss.options());
+    const torch::Tensor gsq = groupsGradSquaredNorm(param_groups_, loss);
     const torch::Tensor l = loss.detach().reshape({}).to(gsq.options());
 
     const torch::Tensor unclipped = ((l - global.f_star()) / (gsq + global.eps())).clamp_min(0.0);
 
-    torch::Tensor stepSum = torch::zeros_like(unclipped);
-    for (auto& group : param_groups_) {
-        const auto& o = static_cast<const PolyakOptions&>(group.options());
-        torch::Tensor step = o.max_lr() ? unclipped.clamp_max(*o.max_lr()) : unclipped;
-        stepSum = stepSum + step;
-        torch::Tensor negStep = -step;
-        for (auto& p : group.params()) {
-            if (!p.grad().defined()) continue;
-            if (negStep.scalar_type() != p.scalar_type() || negStep.device() != p.device())
-                negStep = negStep.to(p.options());
-            p.addcmul_(p.grad(), negStep);
-        }
-    }
-    m_stepSize = stepSum / static_cast<double>(param_groups_.size());
+    m_stepSize = descendCapped<PolyakOptions>(param_groups_, unclipped);
     return loss;
 }
 

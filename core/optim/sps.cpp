@@ -1,6 +1,5 @@
 #include "core/optim/sps.h"
 
-#include "core/optim/grad_norm.h"
 #include "core/optim/optim_support.h"
 #include "core/util/error.h"
 #include "core/util/format.h"
@@ -72,12 +71,7 @@ torch::Tensor SpsMax::step(LossClosure closure) {
     const torch::Tensor loss = closureLoss(closure, "SPS");
     const auto& global = static_cast<const SpsOptions&>(defaults());
 
-    std::vector<torch::Tensor> grads;
-    for (auto& group : param_groups_)
-        for (auto& p : group.params())
-            if (p.grad().defined()) grads.push_back(p.grad());
-    torch::Tensor gsq = squaredNorm(grads);
-    if (!gsq.defined()) gsq = torch::zeros({}, loss.options());
+    const torch::Tensor gsq = groupsGradSquaredNorm(param_groups_, loss);
     const torch::Tensor l = loss.detach().reshape({}).to(gsq.options());
 
     // The reference takes no step when the loss is below f* or the gradient vanishes.
@@ -85,20 +79,7 @@ torch::Tensor SpsMax::step(LossClosure closure) {
     const torch::Tensor skip = (l < global.f_star()).logical_or(gsq.sqrt() < 1e-8);
     unclipped = torch::where(skip, torch::zeros_like(unclipped), unclipped);
 
-    torch::Tensor stepSum = torch::zeros_like(unclipped);
-    for (auto& group : param_groups_) {
-        const auto& o = static_cast<const SpsOptions&>(group.options());
-        torch::Tensor step = o.max_lr() ? unclipped.clamp_max(*o.max_lr()) : unclipped;
-        stepSum = stepSum + step;
-        torch::Tensor negStep = -step;
-        for (auto& p : group.params()) {
-            if (!p.grad().defined()) continue;
-            if (negStep.scalar_type() != p.scalar_type() || negStep.device() != p.device())
-                negStep = negStep.to(p.options());
-            p.addcmul_(p.grad(), negStep);
-        }
-    }
-    m_stepSize = stepSum / static_cast<double>(param_groups_.size());
+    m_stepSize = descendCapped<SpsOptions>(param_groups_, unclipped);
     return loss;
 }
 
