@@ -344,34 +344,28 @@ bool MetricPlot::plottable(double v) const {
     return std::isfinite(v) && (!m_logY || v > 0.0);
 }
 
-double MetricPlot::stepKey(const Run& run, const core::StepMetrics& m) const {
+double MetricPlot::key(const Run& run, int64_t step, int64_t epoch, double elapsed) const {
     switch (m_xAxisMode) {
     case XAxisMode::Step:
-        return static_cast<double>(m.step);
+        return static_cast<double>(step);
     case XAxisMode::Epoch:
-        // Without stepsPerEpoch (a run whose first epoch has not told it yet) the step's
-        // epoch number is the best we know.
+        // Without stepsPerEpoch (a run whose first epoch has not told it yet) the epoch
+        // number is the best we know.
         return run.stepsPerEpoch() > 0
-                   ? static_cast<double>(m.step) / static_cast<double>(run.stepsPerEpoch())
-                   : static_cast<double>(m.epoch);
+                   ? static_cast<double>(step) / static_cast<double>(run.stepsPerEpoch())
+                   : static_cast<double>(epoch);
     case XAxisMode::WallTime:
-        return m.elapsed;
+        return elapsed;
     }
-    return static_cast<double>(m.step);
+    return static_cast<double>(step);
+}
+
+double MetricPlot::stepKey(const Run& run, const core::StepMetrics& m) const {
+    return key(run, m.step, m.epoch, m.elapsed);
 }
 
 double MetricPlot::epochKey(const Run& run, const core::EpochMetrics& m) const {
-    switch (m_xAxisMode) {
-    case XAxisMode::Step:
-        return static_cast<double>(m.step);
-    case XAxisMode::Epoch:
-        return run.stepsPerEpoch() > 0
-                   ? static_cast<double>(m.step) / static_cast<double>(run.stepsPerEpoch())
-                   : static_cast<double>(m.epoch);
-    case XAxisMode::WallTime:
-        return m.elapsed;
-    }
-    return static_cast<double>(m.step);
+    return key(run, m.step, m.epoch, m.elapsed);
 }
 
 void MetricPlot::appendSteps(RunGraphs& rg, int first, const std::vector<bool>& which) {

@@ -150,6 +150,8 @@ private:
     void updateScatterSkip();
     void stopFollowingByUser();
     void showToolTip(QMouseEvent* event);
+    // The x of a record: its step, fractional epoch or training time, by the x axis mode.
+    double key(const Run& run, int64_t step, int64_t epoch, double elapsed) const;
     double stepKey(const Run& run, const core::StepMetrics& m) const;
     double epochKey(const Run& run, const core::EpochMetrics& m) const;
     bool plottable(double v) const;
