@@ -59,9 +59,8 @@ void printTable(const std::vector<RunSummary>& runs, double target) {
 
 // The sweep plot is drawn by alig-studio (QCustomPlot, offscreen) when it is installed
 // beside alig-train: the runner itself stays free of Qt.
-void renderSweepPlot(const std::string& csv, const std::string& base, const char* argv0) {
+void renderSweepPlot(const std::string& csv, const std::string& base) {
     const fs::path self = fs::canonical("/proc/self/exe");
-    (void)argv0;
     fs::path studio;
     for (const fs::path& candidate : {self.parent_path() / "alig-studio",
                                       self.parent_path().parent_path() / "gui" / "alig-studio"})
@@ -113,7 +112,7 @@ void addBatchOptions(CLI::App* c, BatchOptions& o) {
         ->check(CLI::Range(0.0, 1.0));
 }
 
-int runBatch(const BatchOptions& o, const char* argv0) {
+int runBatch(const BatchOptions& o) {
     if (!o.configPath.empty() && !o.presetName.empty())
         throw Error("give either a CONFIG file or --preset, not both");
     nlohmann::json base = !o.configPath.empty()
@@ -160,7 +159,7 @@ int runBatch(const BatchOptions& o, const char* argv0) {
         const std::string sweepCsv = (fs::path(parent) / "sweep.csv").string();
         writeSweepCsv(sweepCsv, runs);
         std::printf("sweep       %s\n", sweepCsv.c_str());
-        renderSweepPlot(sweepCsv, (fs::path(parent) / "sweep").string(), argv0);
+        renderSweepPlot(sweepCsv, (fs::path(parent) / "sweep").string());
     }
     bool allCompleted = true;
     for (const auto& r : runs) {

@@ -19,4 +19,4 @@ struct BatchOptions {
 // Registers the options shared by compare and sweep on a subcommand.
 void addBatchOptions(CLI::App* command, BatchOptions& options);
 // Plans, trains and summarises; returns the exit code (0 when every run completed).
-int runBatch(const BatchOptions& options, const char* argv0);
+int runBatch(const BatchOptions& options);

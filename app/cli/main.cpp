@@ -119,8 +119,8 @@ int main(int argc, char** argv) {
     }
 
     try {
-        if (*compare) return runBatch(compareOptions, argv[0]);
-        if (*sweep) return runBatch(sweepOptions, argv[0]);
+        if (*compare) return runBatch(compareOptions);
+        if (*sweep) return runBatch(sweepOptions);
         if (listPresetsFlag) {
             for (const auto& p : listPresets())
                 std::printf("%-28s %s\n", p.name.c_str(), p.description.c_str());
