@@ -6,6 +6,4 @@ if(ALIG_BUILD_GUI)
     # sweep draws its plot with alig-studio when it is built.
     target_compile_definitions(tst_alig_train PRIVATE ALIG_STUDIO_PATH="$<TARGET_FILE:alig-studio>")
     add_dependencies(tst_alig_train alig-studio)
-    find_package(Qt6 REQUIRED COMPONENTS Gui)
-    target_link_libraries(tst_alig_train PRIVATE Qt6::Gui)
 endif()

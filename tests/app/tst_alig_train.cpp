@@ -4,7 +4,6 @@
 #include "common/test_support.h"
 #include "core/experiment/run_store.h"
 
-#include <QImage>
 #include <QtTest/QtTest>
 #include <nlohmann/json.hpp>
 
@@ -272,7 +271,13 @@ void TestAligTrain::sweepWritesCsvAndPlot() {
 #ifdef ALIG_STUDIO_PATH
     // With the window built, alig-studio draws the plot beside the CSV.
     QVERIFY2(QFileInfo(dir + "/sweep.png").size() > 10000, qPrintable(r.out));
-    QVERIFY(QImage(dir + "/sweep.png").width() >= 900);
+    QFile png(dir + "/sweep.png");
+    QVERIFY(png.open(QIODevice::ReadOnly));
+    const QByteArray head = png.read(24); // signature, then IHDR: width at bytes 16-19
+    QVERIFY(head.startsWith("\x89PNG"));
+    const auto width = (quint32(quint8(head[16])) << 24) | (quint32(quint8(head[17])) << 16) |
+                       (quint32(quint8(head[18])) << 8) | quint32(quint8(head[19]));
+    QVERIFY2(width >= 900, qPrintable(QString::number(width)));
     QFile pdf(dir + "/sweep.pdf");
     QVERIFY(pdf.open(QIODevice::ReadOnly));
     QVERIFY(pdf.read(4) == "%PDF");
