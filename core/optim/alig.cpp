@@ -1,5 +1,6 @@
 #include "core/optim/alig.h"
 
+#include "core/optim/fused_cpu.h"
 #include "core/optim/grad_norm.h"
 #include "core/optim/optim_support.h"
 #include "core/util/error.h"
@@ -7,6 +8,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -118,8 +120,118 @@ AliGParamState& AliG::stateFor(const torch::Tensor& param) {
 
 torch::Tensor AliG::step(LossClosure closure) {
     torch::NoGradGuard noGrad;
-    const AliGOptions& global = globalOptions();
     const torch::Tensor loss = closureLoss(closure, "ALI-G");
+    if (fusedCpuApplies(loss))
+        fusedCpuStep(loss);
+    else
+        tensorStep(loss);
+    return loss;
+}
+
+bool AliG::fusedCpuApplies(const torch::Tensor& loss) const {
+    if (!globalOptions().fused() || !loss.device().is_cpu()) return false;
+    for (const auto& group : param_groups_)
+        for (const auto& p : group.params()) {
+            if (!p.grad().defined()) continue;
+            if (!fused_cpu::supported(p) || !fused_cpu::supported(p.grad()) ||
+                p.grad().scalar_type() != p.scalar_type() || p.grad().numel() != p.numel())
+                return false;
+        }
+    return true;
+}
+
+// The momentum buffers of every parameter with a gradient (undefined where the group has no
+// momentum), in group order, looked up in state_ once and then reused: the lookup formats a
+// string key per parameter, which costs as much as the update of a small layer. load()
+// clears the cache; a change of parameters, of gradients or of a group's momentum rebuilds it.
+const std::vector<torch::Tensor>& AliG::momentumBuffers() {
+    size_t i = 0;
+    bool valid = true;
+    for (size_t g = 0; g < param_groups_.size() && valid; ++g) {
+        const bool wantBuffer = groupOptions(g).momentum() > 0.0;
+        for (const auto& p : param_groups_[g].params()) {
+            if (!p.grad().defined()) continue;
+            valid = valid && i < m_buffers.size() &&
+                    m_bufferOwners[i] == p.unsafeGetTensorImpl() &&
+                    m_buffers[i].defined() == wantBuffer;
+            ++i;
+        }
+    }
+    if (valid && i == m_buffers.size()) return m_buffers;
+    m_buffers.clear();
+    m_bufferOwners.clear();
+    for (size_t g = 0; g < param_groups_.size(); ++g) {
+        const bool wantBuffer = groupOptions(g).momentum() > 0.0;
+        for (const auto& p : param_groups_[g].params()) {
+            if (!p.grad().defined()) continue;
+            torch::Tensor buffer;
+            if (wantBuffer) {
+                torch::Tensor& stored = stateFor(p).momentum_buffer();
+                if (!fused_cpu::supported(stored) || stored.scalar_type() != p.scalar_type())
+                    stored = stored.to(p.options()).contiguous();
+                buffer = stored;
+            }
+            m_buffers.push_back(buffer);
+            m_bufferOwners.push_back(p.unsafeGetTensorImpl());
+        }
+    }
+    return m_buffers;
+}
+
+// The same five steps as tensorStep(), on the host: on the CPU reading the loss is free, the
+// step size is a double, and each parameter is updated in one fused pass.
+void AliG::fusedCpuStep(const torch::Tensor& loss) {
+    const AliGOptions& global = globalOptions();
+    std::vector<torch::Tensor> grads;
+    for (const auto& group : param_groups_)
+        for (const auto& p : group.params())
+            if (p.grad().defined()) grads.push_back(p.grad());
+    // Step 1: one global ||g||^2; step 2: the Polyak step with optimal value 0.
+    const double gsq = fused_cpu::sumOfSquares(grads);
+    const double lossValue = loss.detach().reshape({}).item<double>();
+    const double unclipped = lossValue / (gsq + global.eps());
+
+    const std::vector<torch::Tensor>& buffers = momentumBuffers();
+    const fused_cpu::Momentum form = global.momentum_form() == MomentumForm::Standard
+                                         ? fused_cpu::Momentum::Standard
+                                         : fused_cpu::Momentum::Adjusted;
+    double stepSum = 0.0;
+    bool clipped = false;
+    size_t i = 0;
+    for (size_t g = 0; g < param_groups_.size(); ++g) {
+        const AliGOptions& options = groupOptions(g);
+        // Step 3: clip at the group's max_lr.
+        double step = unclipped;
+        if (options.max_lr()) {
+            step = std::min(unclipped, *options.max_lr());
+            clipped = clipped || unclipped > *options.max_lr();
+        }
+        if (global.clip_at_zero()) step = std::max(step, 0.0);
+        stepSum += step;
+        // Step 4: the SGD step with the Polyak step size, then Nesterov momentum.
+        const double mu = options.momentum();
+        for (auto& p : param_groups_[g].params()) {
+            if (!p.grad().defined()) continue;
+            torch::Tensor buffer = buffers[i++];
+            fused_cpu::update(p, p.grad(), buffer, step, mu,
+                              mu > 0.0 ? form : fused_cpu::Momentum::None);
+        }
+    }
+    // Step 5: projection onto the L2 ball, after every group is updated.
+    project();
+
+    const auto scalar = torch::TensorOptions().dtype(torch::kFloat64);
+    m_stats.loss = torch::scalar_tensor(lossValue, scalar);
+    m_stats.gradSquaredNorm = torch::scalar_tensor(gsq, scalar);
+    m_stats.unclipped = torch::scalar_tensor(unclipped, scalar);
+    m_stats.stepSize =
+        torch::scalar_tensor(stepSum / static_cast<double>(param_groups_.size()), scalar);
+    m_stats.clipped = torch::scalar_tensor(clipped, scalar.dtype(torch::kBool));
+}
+
+// LibTorch ops throughout, the step size a device tensor: on CUDA no host synchronisation.
+void AliG::tensorStep(const torch::Tensor& loss) {
+    const AliGOptions& global = globalOptions();
 
     // Step 1 of shared/ALIG.md: one global ||g||^2 over every parameter with a gradient.
     const torch::Tensor gsq = groupsGradSquaredNorm(param_groups_, loss);
@@ -175,7 +287,6 @@ torch::Tensor AliG::step(LossClosure closure) {
     m_stats.unclipped = unclipped;
     m_stats.stepSize = stepSum / static_cast<double>(param_groups_.size());
     m_stats.clipped = clipped;
-    return loss;
 }
 
 void AliG::project() {
@@ -183,9 +294,21 @@ void AliG::project() {
     if (!radius) return;
     torch::NoGradGuard noGrad;
     std::vector<torch::Tensor> params;
+    bool onHost = true;
     for (auto& group : param_groups_)
-        for (auto& p : group.params())
+        for (auto& p : group.params()) {
             params.push_back(p);
+            onHost = onHost && globalOptions().fused() && fused_cpu::supported(p);
+        }
+    if (params.empty()) return;
+    if (onHost) {
+        // On the CPU: the norm in one pass, and no pass at all when inside the ball.
+        const double norm = std::sqrt(fused_cpu::sumOfSquares(params));
+        if (norm > *radius)
+            for (auto& p : params)
+                p.mul_(*radius / norm);
+        return;
+    }
     torch::Tensor sq = squaredNorm(params);
     if (!sq.defined()) return;
     // min(r / ||w||, 1) scales only when ||w|| > r, without a host round trip; a factor of
@@ -213,6 +336,8 @@ void AliG::save(torch::serialize::OutputArchive& archive) const {
 }
 
 void AliG::load(torch::serialize::InputArchive& archive) {
+    m_buffers.clear();
+    m_bufferOwners.clear();
     loadGroups<AliGOptions, AliGParamState>(*this, "alig", "ALI-G", archive);
 }
 

@@ -31,6 +31,9 @@ struct AliGOptions : public torch::optim::OptimizerCloneableOptions<AliGOptions>
     TORCH_ARG(MomentumForm, momentum_form) = MomentumForm::Standard;
     TORCH_ARG(std::optional<double>, projection_radius);
     TORCH_ARG(bool, clip_at_zero) = false;
+    // Use the fused loops (core/optim/fused_cpu.h) where they apply; off: LibTorch ops only.
+    // An implementation choice, not saved with the optimizer: both give the same step.
+    TORCH_ARG(bool, fused) = true;
 
 public:
     void serialize(torch::serialize::InputArchive& archive) override;
@@ -92,8 +95,15 @@ public:
 private:
     void init();
     AliGParamState& stateFor(const torch::Tensor& param);
+    bool fusedCpuApplies(const torch::Tensor& loss) const;
+    void fusedCpuStep(const torch::Tensor& loss);
+    void tensorStep(const torch::Tensor& loss);
+    const std::vector<torch::Tensor>& momentumBuffers();
 
     AliGStepStats m_stats;
+    // momentumBuffers()'s cache: per parameter with a gradient, its buffer and its owner.
+    std::vector<torch::Tensor> m_buffers;
+    std::vector<const void*> m_bufferOwners;
 };
 
 } // namespace alig::core

@@ -2,6 +2,7 @@
 target_sources(alig_core PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/alig.cpp
     ${CMAKE_CURRENT_LIST_DIR}/dfw.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/fused_cpu.cpp
     ${CMAKE_CURRENT_LIST_DIR}/grad_norm.cpp
     ${CMAKE_CURRENT_LIST_DIR}/l4.cpp
     ${CMAKE_CURRENT_LIST_DIR}/lr_schedule.cpp

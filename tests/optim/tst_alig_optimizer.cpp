@@ -148,6 +148,8 @@ private slots:
     void invalidOptions_data();
     void invalidOptions();
     void factoryBuildsAliG();
+    void fusedPathMatchesTensorPath_data();
+    void fusedPathMatchesTensorPath();
 };
 
 void TestAliGOptimizer::leastSquares_data() {
@@ -433,6 +435,84 @@ void TestAliGOptimizer::factoryBuildsAliG() {
         QFAIL("no error thrown");
     } catch (const Error& e) {
         QCOMPARE(QString(e.what()), QString("optimizer.max_lr: must be > 0, got -3"));
+    }
+}
+
+void TestAliGOptimizer::fusedPathMatchesTensorPath_data() {
+    QTest::addColumn<bool>("doublePrecision");
+    QTest::addColumn<double>("momentum");
+    QTest::addColumn<bool>("adjusted");
+    QTest::addColumn<double>("radius"); // <= 0: no projection
+    for (bool dp : {false, true}) {
+        const char* type = dp ? "float64" : "float32";
+        QTest::addRow("%s, no momentum", type) << dp << 0.0 << false << 0.0;
+        QTest::addRow("%s, standard momentum", type) << dp << 0.9 << false << 0.0;
+        QTest::addRow("%s, adjusted momentum", type) << dp << 0.9 << true << 0.0;
+        QTest::addRow("%s, momentum and projection", type) << dp << 0.9 << false << 6.0;
+    }
+}
+
+// The fused CPU loops against LibTorch's ops (the path CUDA and unusual tensors take): layer
+// shapes of a small MLP, large enough to be split across threads, random gradients and losses
+// that clip some steps and not others.
+void TestAliGOptimizer::fusedPathMatchesTensorPath() {
+    QFETCH(bool, doublePrecision);
+    QFETCH(double, momentum);
+    QFETCH(bool, adjusted);
+    QFETCH(double, radius);
+    const auto dtype = doublePrecision ? torch::kFloat64 : torch::kFloat32;
+    const double rtol = doublePrecision ? 1e-12 : 2e-5;
+
+    torch::manual_seed(7);
+    const std::vector<std::vector<int64_t>> shapes{{256, 784}, {256}, {10, 256}, {10}};
+    std::vector<torch::Tensor> fusedParams, plainParams;
+    for (const auto& shape : shapes) {
+        auto w = (torch::randn(shape, dtype) * 0.05);
+        fusedParams.push_back(w.clone().requires_grad_(true));
+        plainParams.push_back(w.clone().requires_grad_(true));
+    }
+    AliGOptions options(0.5);
+    options.momentum(momentum)
+        .momentum_form(adjusted ? MomentumForm::Adjusted : MomentumForm::Standard)
+        .projection_radius(opt(radius));
+    AliG fused(fusedParams, options);
+    AliG plain(plainParams, AliGOptions(options).fused(false));
+
+    bool sawClipped = false, sawUnclipped = false;
+    for (int step = 0; step < 12; ++step) {
+        const double loss = 0.05 + 0.4 * torch::rand({1}).item<double>();
+        const double scale = step % 2 == 0 ? 0.01 : 1e-4; // ||g||^2 about 20 or 2e-3
+        for (size_t i = 0; i < shapes.size(); ++i) {
+            auto g = torch::randn(shapes[i], dtype) * scale;
+            fusedParams[i].mutable_grad() = g.clone();
+            plainParams[i].mutable_grad() = g.clone();
+        }
+        const auto lossTensor = torch::tensor(loss, dtype);
+        fused.step([&] { return lossTensor; });
+        plain.step([&] { return lossTensor; });
+        ALIG_COMPARE_NEAR(fused.lastGradSquaredNorm(), plain.lastGradSquaredNorm(),
+                          rtol * plain.lastGradSquaredNorm());
+        ALIG_COMPARE_NEAR(fused.lastStepSize(), plain.lastStepSize(),
+                          rtol * plain.lastStepSize());
+        QCOMPARE(fused.lastClipped(), plain.lastClipped());
+        (fused.lastClipped() ? sawClipped : sawUnclipped) = true;
+        for (size_t i = 0; i < shapes.size(); ++i) {
+            const double scaleOf = plainParams[i].abs().max().item<double>();
+            const double diff = (fusedParams[i] - plainParams[i]).abs().max().item<double>();
+            QVERIFY2(diff <= rtol * 4 * scaleOf,
+                     qPrintable(QString("step %1, parameter %2: max difference %3 (scale %4)")
+                                    .arg(step)
+                                    .arg(i)
+                                    .arg(diff)
+                                    .arg(scaleOf)));
+        }
+    }
+    QVERIFY(sawClipped && sawUnclipped);
+    if (radius > 0) {
+        double sq = 0;
+        for (const auto& p : fusedParams)
+            sq += p.pow(2).sum().item<double>();
+        QVERIFY(std::sqrt(sq) <= radius * (1 + 1e-6));
     }
 }
 
