@@ -10,6 +10,8 @@ PACKAGES=(
     # Without the pthread OpenBLAS, LibTorch falls back to the reference BLAS (~9x slower).
     libopenblas0-pthread
     nlohmann-json3-dev libcli11-dev zlib1g-dev
+    # Google Benchmark, for bench/ (the optimizer-step benchmark).
+    libbenchmark-dev
     dataset-fashion-mnist
     xvfb xauth
 )
