@@ -9,6 +9,7 @@
 #include "core/models/model.h"
 #include "core/optim/alig.h"
 #include "core/optim/optimizer_factory.h"
+#include "core/train/blas_kernel.h"
 #include "core/train/device.h"
 #include "core/train/runtime_env.h"
 
@@ -156,7 +157,7 @@ int main(int argc, char** argv) {
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
 
     std::printf("optimizer step alone: %d threads, BLAS kernel %s\n", used,
-                blasCoreName().empty() ? "reference" : blasCoreName().c_str());
+                blasKernelReport().c_str());
     // Colours only on a terminal, so that a saved table stays plain text.
     RatioReporter reporter(isatty(fileno(stdout)) ? benchmark::ConsoleReporter::OO_ColorTabular
                                                   : benchmark::ConsoleReporter::OO_Tabular);

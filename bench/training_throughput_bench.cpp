@@ -3,6 +3,7 @@
 
 #include "core/experiment/experiment_config.h"
 #include "core/experiment/run_session.h"
+#include "core/train/blas_kernel.h"
 #include "core/train/device.h"
 #include "core/train/runtime_env.h"
 #include "core/util/error.h"
@@ -21,9 +22,9 @@ int main(int argc, char** argv) {
     // Default: one epoch of the default preset on a 12,800-sample subset.
     const std::string preset = argc > 1 ? argv[1] : kDefaultPreset;
     const int64_t subset = argc > 2 ? std::atoll(argv[2]) : 12800;
-    std::printf("training throughput, preset %s, %lld training samples, 1 epoch, BLAS %s\n\n",
+    std::printf("training throughput, preset %s, %lld training samples, 1 epoch, BLAS kernel %s\n\n",
                 preset.c_str(), static_cast<long long>(subset),
-                blasCoreName().empty() ? "reference" : blasCoreName().c_str());
+                blasKernelReport().c_str());
     std::printf("%8s %12s %12s %12s\n", "threads", "steps/s", "samples/s", "seconds");
     const int cores = static_cast<int>(std::thread::hardware_concurrency());
     std::vector<int> threadCounts{1};

@@ -5,6 +5,7 @@
 #include "core/experiment/experiment_config.h"
 #include "core/experiment/run_session.h"
 #include "core/models/model.h"
+#include "core/train/blas_kernel.h"
 #include "core/train/device.h"
 #include "core/train/progress_printer.h"
 #include "core/train/runtime_env.h"
@@ -37,7 +38,8 @@ extern "C" void onSignal(int) {
 std::string versionText() {
     std::string blas = alig::core::blasCoreName();
     return std::string("alig-train ") + ALIG_VERSION + " (LibTorch " + TORCH_VERSION +
-           (blas.empty() ? ", reference BLAS" : ", OpenBLAS " + blas) + ")";
+           (blas.empty() ? ", reference BLAS" : ", OpenBLAS " + blas) + ")\nBLAS kernel " +
+           alig::core::blasKernelReport();
 }
 
 } // namespace
@@ -187,6 +189,7 @@ int main(int argc, char** argv) {
                     static_cast<unsigned long long>(session->config().training.seed),
                     session->trainer().device().str().c_str(), session->threads(),
                     *ompWaitPolicy() ? ompWaitPolicy() : "default");
+        std::printf("blas        %s\n", blasKernelReport().c_str());
         std::printf("run folder  %s\n", session->runDir().c_str());
         std::fflush(stdout);
 

@@ -4,6 +4,7 @@
 #include "core/models/model.h"
 #include "core/optim/lr_schedule.h"
 #include "core/optim/optimizer_factory.h"
+#include "core/train/blas_kernel.h"
 #include "core/train/device.h"
 #include "core/train/runtime_env.h"
 #include "core/util/error.h"
@@ -31,6 +32,7 @@ json runInfo(const RunSession& s, const std::string& program) {
         {"libtorch", TORCH_VERSION},
         {"threads", s.threads()},
         {"blas", blasCoreName()},
+        {"blas_kernel", blasKernelReport()},
         {"omp_wait_policy", ompWaitPolicy()},
         {"seed", s.config().training.seed},
         {"dataset",

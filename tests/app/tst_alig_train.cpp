@@ -3,6 +3,7 @@
 
 #include "common/test_support.h"
 #include "core/experiment/run_store.h"
+#include "core/train/blas_kernel.h"
 
 #include <QtTest/QtTest>
 #include <nlohmann/json.hpp>
@@ -58,6 +59,7 @@ private slots:
     void divergenceExitsNonZero();
     void ctrlCStopsCleanly();
     void openMpWaitsPassivelyUnlessTheUserChose();
+    void blasKernelIsTheBestTheCpuSupports();
     void compareWritesRunsAndSummary();
     void sweepWritesCsvAndPlot();
 };
@@ -228,6 +230,59 @@ void TestAligTrain::openMpWaitsPassivelyUnlessTheUserChose() {
         QCOMPARE(QString::fromStdString(info["omp_wait_policy"].get<std::string>()),
                  userValue.isEmpty() ? QString("PASSIVE") : userValue);
     }
+}
+
+void TestAligTrain::blasKernelIsTheBestTheCpuSupports() {
+    using namespace alig::core;
+    const std::string best = bestBlasKernel(cpuFeatures());
+    if (best.empty()) QSKIP("not an x86-64 CPU: no OpenBLAS kernel ladder to check");
+    auto kernelIn = [](const Result& r) {
+        const QRegularExpressionMatch m =
+            QRegularExpression("OpenBLAS (\\w+)\\)").match(r.out.section('\n', 0, 0));
+        return m.hasMatch() ? m.captured(1) : QString();
+    };
+    auto fresh = [](QProcessEnvironment& env) {
+        env.remove("OPENBLAS_CORETYPE");
+        env.remove("ALIG_RUNTIME_PREPARED");
+        env.remove("ALIG_BLAS_DETECTED");
+        env.remove("ALIG_TEST_BLAS_DETECTED");
+    };
+
+    // Left alone, the program runs a kernel at least as good as the best this CPU supports.
+    Result r = runTrain({"--version"}, 60000, fresh);
+    QCOMPARE(r.exitCode, 0);
+    const QString own = kernelIn(r);
+    if (own.isEmpty()) QSKIP("LibTorch does not use OpenBLAS here: nothing to choose");
+    QVERIFY2(blasKernelLevel(own.toStdString()) >= blasKernelLevel(best), qPrintable(r.out));
+
+    // A CPU that OpenBLAS does not know: it would run the generic Prescott kernel. The program
+    // re-executes itself with the best kernel, says so, and records it in run.json.
+    if (blasKernelLevel(best) > 1) {
+        const QString dir = scratch("blas-chosen") + "/run";
+        r = runTrain({"--preset", "spirals-mlp-alig", "--epochs", "1", "--out", dir},
+                     120000, [&](QProcessEnvironment& env) {
+                         fresh(env);
+                         env.insert("ALIG_TEST_BLAS_DETECTED", "Prescott");
+                     });
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QString expected = QString("blas        %1 (chosen at start: OpenBLAS detected "
+                                         "Prescott, a generic kernel)")
+                                     .arg(QString::fromStdString(best));
+        QVERIFY2(r.out.contains(expected), qPrintable(r.out));
+        const auto info = readRun(dir.toStdString()).info;
+        QCOMPARE(QString::fromStdString(info["blas"].get<std::string>()),
+                 QString::fromStdString(best));
+    }
+
+    // A kernel the user chose is never overridden, even a slow one.
+    r = runTrain({"--version"}, 60000, [&](QProcessEnvironment& env) {
+        fresh(env);
+        env.insert("OPENBLAS_CORETYPE", "Prescott");
+        env.insert("ALIG_TEST_BLAS_DETECTED", "Prescott");
+    });
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(kernelIn(r), QString("Prescott"));
+    QVERIFY2(r.out.contains("set by OPENBLAS_CORETYPE"), qPrintable(r.out));
 }
 
 void TestAligTrain::compareWritesRunsAndSummary() {

@@ -1,6 +1,7 @@
 #include "ui/window/main_window.h"
 
 #include "core/experiment/run_store.h"
+#include "core/train/blas_kernel.h"
 #include "core/train/device.h"
 #include "core/train/runtime_env.h"
 #include "core/util/error.h"
@@ -247,6 +248,7 @@ void MainWindow::createMenus() {
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About ALI-G Studio"), this, [this] {
         const QString blas = QString::fromStdString(core::blasCoreName());
+        const QString kernel = QString::fromStdString(core::blasKernelReport()).toHtmlEscaped();
         QMessageBox::about(
             this, tr("About ALI-G Studio"),
             tr("<h3>ALI-G Studio %1</h3>"
@@ -255,7 +257,7 @@ void MainWindow::createMenus() {
                "<p>LibTorch %2 · BLAS: %3 · OpenMP wait policy: %4<br>Runs: %5</p>")
                 .arg(ALIG_VERSION, TORCH_VERSION,
                      blas.isEmpty() ? tr("reference (slow: install libopenblas0-pthread)")
-                                    : "OpenBLAS " + blas,
+                                    : "OpenBLAS, kernel " + kernel,
                      *core::ompWaitPolicy() ? core::ompWaitPolicy() : "default", m_runsDir));
     });
 }
