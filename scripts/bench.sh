@@ -14,4 +14,6 @@ if [[ -x "$BUILD_DIR/bench/bench_plot_replot" ]]; then
     QT_QPA_PLATFORM=offscreen "$BUILD_DIR/bench/bench_plot_replot"
     echo
     QT_QPA_PLATFORM=offscreen "$BUILD_DIR/bench/bench_gui_overhead"
+    echo
+    QT_QPA_PLATFORM=offscreen "$BUILD_DIR/bench/bench_startup"
 fi

@@ -17,6 +17,30 @@
 
 #include <cstdio>
 
+namespace {
+
+// Prints "first-paint" when the window it watches is first painted, then quits.
+class FirstPaint : public QObject {
+public:
+    bool eventFilter(QObject* watched, QEvent* event) override {
+        if (event->type() == QEvent::Paint && !m_seen) {
+            m_seen = true;
+            // After this paint has finished: the frame is complete.
+            QTimer::singleShot(0, qApp, [] {
+                std::printf("first-paint\n");
+                std::fflush(stdout);
+                QApplication::quit();
+            });
+        }
+        return QObject::eventFilter(watched, event);
+    }
+
+private:
+    bool m_seen = false;
+};
+
+} // namespace
+
 int main(int argc, char** argv) {
     alig::core::prepareRuntimeEnvironment(argv);
     QApplication app(argc, argv);
@@ -50,7 +74,11 @@ int main(int argc, char** argv) {
                                "With --plot-sweep: write BASE.png and BASE.pdf "
                                "(default: beside the CSV).",
                                "BASE");
-    parser.addOptions({screenshot, preset, steps, runsDir, fresh, plotSweep, plotOut});
+    QCommandLineOption startupProbe("startup-probe",
+                                    "Show the window, print \"first-paint\" once it is drawn, "
+                                    "and exit (for bench_startup).");
+    parser.addOptions(
+        {screenshot, preset, steps, runsDir, fresh, plotSweep, plotOut, startupProbe});
     parser.process(app);
 
     if (parser.isSet(plotSweep)) {
@@ -76,6 +104,13 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "alig-studio: %s\n", e.what());
             return 2;
         }
+    }
+    if (parser.isSet(startupProbe)) {
+        // The first paint of the top-level window ends the start-up that a user waits for.
+        FirstPaint probe;
+        window.installEventFilter(&probe);
+        window.show();
+        return QApplication::exec();
     }
     if (!screenshotMode) {
         window.show();
