@@ -3,7 +3,8 @@
 # benchmarks run offscreen.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh
+# Debian's PyTorch (the same LibTorch) for the comparison with the Python reference ALI-G.
+./scripts/setup.sh python3-torch python3-numpy
 ./scripts/build.sh
 BUILD_DIR=${ALIG_BUILD_DIR:-build}
 "$BUILD_DIR/bench/bench_optimizer_step"
@@ -17,3 +18,5 @@ if [[ -x "$BUILD_DIR/bench/bench_plot_replot" ]]; then
     echo
     QT_QPA_PLATFORM=offscreen "$BUILD_DIR/bench/bench_startup"
 fi
+echo
+bench/python/compare.sh "$BUILD_DIR"
