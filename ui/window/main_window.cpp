@@ -254,7 +254,7 @@ void MainWindow::createMenus() {
             tr("<h3>ALI-G Studio %1</h3>"
                "<p>Watch neural networks train with ALI-G (Berrada, Zisserman, Kumar, ICML "
                "2020): the step min(loss / ||g||², max_lr) adapts to every mini-batch.</p>"
-               "<p>LibTorch %2 · BLAS: %3 · OpenMP wait policy: %4<br>Runs: %5</p>")
+               "<p>LibTorch %2<br>BLAS: %3<br>OpenMP wait policy: %4<br>Runs: %5</p>")
                 .arg(ALIG_VERSION, TORCH_VERSION,
                      blas.isEmpty() ? tr("reference (slow: install libopenblas0-pthread)")
                                     : "OpenBLAS, kernel " + kernel,
