@@ -4,6 +4,7 @@
 
 #include "core/experiment/experiment_config.h"
 #include "core/experiment/run_session.h"
+#include "core/train/blas_kernel.h"
 #include "core/train/runtime_env.h"
 #include "ui/config/experiment_panel.h"
 #include "ui/run/run.h"
@@ -88,8 +89,10 @@ int main(int argc, char** argv) {
     const double headlessRate = median(headlessRates);
     const double windowRate = median(windowRates);
 
-    std::printf("window overhead, preset %s, %lld epochs (%zu steps), median of 3 runs each\n\n",
-                preset.c_str(), static_cast<long long>(epochs), stepCount);
+    std::printf("window overhead, preset %s, %lld epochs (%zu steps), median of 3 runs each\n"
+                "BLAS kernel %s\n\n",
+                preset.c_str(), static_cast<long long>(epochs), stepCount,
+                core::blasKernelReport().c_str());
     std::printf("%-28s %12s %10s\n", "mode", "steps/s", "relative");
     std::printf("%-28s %12.1f %9.1f%%\n", "headless (RunSession)", headlessRate, 100.0);
     std::printf("%-28s %12.1f %9.1f%%\n", "window, all plots live", windowRate,
