@@ -128,6 +128,15 @@ torch::Tensor AliG::step(LossClosure closure) {
     return loss;
 }
 
+bool AliG::measuresMove() const {
+    if (globalOptions().projection_radius()) return false;
+    bool anyGrad = false;
+    for (const auto& group : param_groups_)
+        for (const auto& p : group.params())
+            anyGrad = anyGrad || p.grad().defined();
+    return anyGrad && fusedCpuApplies(param_groups_.front().params().front());
+}
+
 bool AliG::fusedCpuApplies(const torch::Tensor& loss) const {
     if (!globalOptions().fused() || !loss.device().is_cpu()) return false;
     for (const auto& group : param_groups_)
@@ -195,7 +204,7 @@ void AliG::fusedCpuStep(const torch::Tensor& loss) {
     const fused_cpu::Momentum form = global.momentum_form() == MomentumForm::Standard
                                          ? fused_cpu::Momentum::Standard
                                          : fused_cpu::Momentum::Adjusted;
-    double stepSum = 0.0;
+    double stepSum = 0.0, moveSq = 0.0;
     bool clipped = false;
     size_t i = 0;
     for (size_t g = 0; g < param_groups_.size(); ++g) {
@@ -213,8 +222,8 @@ void AliG::fusedCpuStep(const torch::Tensor& loss) {
         for (auto& p : param_groups_[g].params()) {
             if (!p.grad().defined()) continue;
             torch::Tensor buffer = buffers[i++];
-            fused_cpu::update(p, p.grad(), buffer, step, mu,
-                              mu > 0.0 ? form : fused_cpu::Momentum::None);
+            moveSq += fused_cpu::update(p, p.grad(), buffer, step, mu,
+                                        mu > 0.0 ? form : fused_cpu::Momentum::None);
         }
     }
     // Step 5: projection onto the L2 ball, after every group is updated.
@@ -227,6 +236,10 @@ void AliG::fusedCpuStep(const torch::Tensor& loss) {
     m_stats.stepSize =
         torch::scalar_tensor(stepSum / static_cast<double>(param_groups_.size()), scalar);
     m_stats.clipped = torch::scalar_tensor(clipped, scalar.dtype(torch::kBool));
+    // The projection moves the weights again: then the update's own measure is not the move.
+    m_stats.moveSquaredNorm = globalOptions().projection_radius()
+                                  ? torch::Tensor()
+                                  : torch::scalar_tensor(moveSq, scalar);
 }
 
 // LibTorch ops throughout, the step size a device tensor: on CUDA no host synchronisation.
@@ -287,6 +300,7 @@ void AliG::tensorStep(const torch::Tensor& loss) {
     m_stats.unclipped = unclipped;
     m_stats.stepSize = stepSum / static_cast<double>(param_groups_.size());
     m_stats.clipped = clipped;
+    m_stats.moveSquaredNorm = torch::Tensor();
 }
 
 void AliG::project() {

@@ -64,6 +64,9 @@ struct AliGStepStats {
     torch::Tensor unclipped;       // loss / (||g||^2 + eps)
     torch::Tensor stepSize;        // the step taken, mean over groups (the reference's step_size)
     torch::Tensor clipped;         // bool: some group's step was cut to its max_lr
+    // ||w_new - w_old||^2 over the parameters with a gradient, when measuresMove() was true
+    // for the step (measured in the update's own pass); otherwise undefined.
+    torch::Tensor moveSquaredNorm;
 };
 
 class AliG : public torch::optim::Optimizer, public StepSizeReporter {
@@ -79,6 +82,10 @@ public:
     void project();
 
     const AliGStepStats& lastStats() const { return m_stats; }
+    // Whether the next step() will measure ||w_new - w_old||^2 itself (lastStats()): with the
+    // fused CPU loops and no projection, once the gradients are in. A training loop can then
+    // skip its own copy of the weights.
+    bool measuresMove() const;
     // Host copies of lastStats() (each synchronises with the device once).
     double lastStepSize() const override;
     torch::Tensor lastStepSizeTensor() const override { return m_stats.stepSize; }

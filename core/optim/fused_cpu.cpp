@@ -1,5 +1,7 @@
 #include "core/optim/fused_cpu.h"
 
+#include "core/optim/fused_cpu_kernels.h"
+
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
@@ -13,25 +15,35 @@ namespace {
 // MLP's 200k-weight layer still spreads over the cores.
 constexpr int64_t kGrain = 32768;
 
-// ||x||^2 of a range: 16 independent lanes (which the compiler vectorises), folded into a
-// double every 1024 elements so that float32 sums keep their precision.
-template <class T> double rangeSumOfSquares(const T* __restrict x, int64_t n) {
-    constexpr int kLanes = 16;
-    constexpr int64_t kBlock = 1024;
-    double total = 0.0;
-    int64_t i = 0;
-    while (i + kLanes <= n) {
-        T acc[kLanes] = {};
-        const int64_t end = std::min(n, i + kBlock) - kLanes;
-        for (; i <= end; i += kLanes)
-            for (int j = 0; j < kLanes; ++j)
-                acc[j] += x[i + j] * x[i + j];
-        for (int j = 0; j < kLanes; ++j)
-            total += static_cast<double>(acc[j]);
-    }
-    for (; i < n; ++i)
-        total += static_cast<double>(x[i]) * static_cast<double>(x[i]);
-    return total;
+// The best instruction set this CPU runs, chosen once.
+const KernelSet& kernels() {
+    static const KernelSet chosen = [] {
+#if defined(ALIG_FUSED_CPU_X86)
+        __builtin_cpu_init();
+        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+            __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl"))
+            return avx512Kernels();
+        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+            return avx2Kernels();
+#endif
+        return baselineKernels();
+    }();
+    return chosen;
+}
+
+double rangeSumOfSquares(const float* x, int64_t n) {
+    return kernels().sumOfSquaresF(x, n);
+}
+double rangeSumOfSquares(const double* x, int64_t n) {
+    return kernels().sumOfSquaresD(x, n);
+}
+double rangeUpdate(float* p, const float* g, float* v, int64_t n, float step, float mu,
+                   Momentum momentum) {
+    return kernels().updateF(p, g, v, n, step, mu, momentum);
+}
+double rangeUpdate(double* p, const double* g, double* v, int64_t n, double step, double mu,
+                   Momentum momentum) {
+    return kernels().updateD(p, g, v, n, step, mu, momentum);
 }
 
 template <class T> double tensorSumOfSquares(const torch::Tensor& t) {
@@ -45,47 +57,26 @@ template <class T> double tensorSumOfSquares(const torch::Tensor& t) {
 }
 
 template <class T>
-void rangeUpdate(T* __restrict p, const T* __restrict g, T* __restrict v, int64_t n, T step,
-                 T mu, Momentum momentum) {
-    const T negStep = -step;
-    switch (momentum) {
-    case Momentum::None:
-        for (int64_t i = 0; i < n; ++i)
-            p[i] += negStep * g[i];
-        break;
-    case Momentum::Standard:
-        for (int64_t i = 0; i < n; ++i) {
-            const T d = negStep * g[i];
-            const T vi = mu * v[i] + d;
-            v[i] = vi;
-            p[i] = (p[i] + d) + mu * vi;
-        }
-        break;
-    case Momentum::Adjusted: {
-        const T stepMu = step * mu;
-        for (int64_t i = 0; i < n; ++i) {
-            const T vi = mu * v[i] - g[i];
-            v[i] = vi;
-            p[i] = (p[i] + negStep * g[i]) + stepMu * vi;
-        }
-        break;
-    }
-    }
-}
-
-template <class T>
-void tensorUpdate(torch::Tensor& param, const torch::Tensor& grad, torch::Tensor& buffer,
-                  double step, double mu, Momentum momentum) {
+double tensorUpdate(torch::Tensor& param, const torch::Tensor& grad, torch::Tensor& buffer,
+                    double step, double mu, Momentum momentum) {
     T* p = param.data_ptr<T>();
     const T* g = grad.data_ptr<T>();
     T* v = momentum == Momentum::None ? nullptr : buffer.data_ptr<T>();
-    at::parallel_for(int64_t{0}, param.numel(), kGrain, [&](int64_t begin, int64_t end) {
-        rangeUpdate<T>(p + begin, g + begin, v ? v + begin : nullptr, end - begin,
-                       static_cast<T>(step), static_cast<T>(mu), momentum);
-    });
+    return at::parallel_reduce(
+        int64_t{0}, param.numel(), kGrain, 0.0,
+        [&](int64_t begin, int64_t end, double identity) {
+            return identity + rangeUpdate(p + begin, g + begin, v ? v + begin : nullptr,
+                                             end - begin, static_cast<T>(step),
+                                             static_cast<T>(mu), momentum);
+        },
+        std::plus<double>());
 }
 
 } // namespace
+
+const char* instructionSet() {
+    return kernels().name;
+}
 
 bool supported(const torch::Tensor& t) {
     return t.defined() && t.device().is_cpu() && t.layout() == torch::kStrided &&
@@ -101,12 +92,11 @@ double sumOfSquares(const std::vector<torch::Tensor>& tensors) {
     return total;
 }
 
-void update(torch::Tensor& param, const torch::Tensor& grad, torch::Tensor& buffer, double step,
-            double mu, Momentum momentum) {
-    if (param.scalar_type() == torch::kDouble)
-        tensorUpdate<double>(param, grad, buffer, step, mu, momentum);
-    else
-        tensorUpdate<float>(param, grad, buffer, step, mu, momentum);
+double update(torch::Tensor& param, const torch::Tensor& grad, torch::Tensor& buffer,
+              double step, double mu, Momentum momentum) {
+    return param.scalar_type() == torch::kDouble
+               ? tensorUpdate<double>(param, grad, buffer, step, mu, momentum)
+               : tensorUpdate<float>(param, grad, buffer, step, mu, momentum);
 }
 
 } // namespace alig::core::fused_cpu

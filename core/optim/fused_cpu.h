@@ -7,11 +7,16 @@
 // Each element gets the same arithmetic as the reference's sequence of in-place ops
 // (p -= s g; v = mu v - s g; p += mu v), in the tensor's own precision.
 
+#include "core/optim/fused_cpu_kernels.h"
+
 #include <torch/types.h>
 
 #include <vector>
 
 namespace alig::core::fused_cpu {
+
+// The instruction set of the loops in use: "AVX-512", "AVX2" or "baseline".
+const char* instructionSet();
 
 // Whether `t` is a dense, contiguous CPU tensor of float32 or float64.
 bool supported(const torch::Tensor& t);
@@ -19,14 +24,14 @@ bool supported(const torch::Tensor& t);
 // sum_i ||t_i||^2, accumulated in double. Every tensor must be supported().
 double sumOfSquares(const std::vector<torch::Tensor>& tensors);
 
-enum class Momentum { None, Standard, Adjusted };
-
 // The update of one parameter in one pass (all three tensors supported(), same dtype, same
 // number of elements; `buffer` is unused with Momentum::None):
 //   None:      p -= step g
 //   Standard:  p -= step g;  v = mu v - step g;  p += mu v
 //   Adjusted:  p -= step g;  v = mu v - g;       p += step mu v
-void update(torch::Tensor& param, const torch::Tensor& grad, torch::Tensor& buffer, double step,
-            double mu, Momentum momentum);
+// Returns ||p_new - p_old||^2 (the differences in the tensor's precision, summed in double),
+// measured in the same pass: the training loop's effective step without a copy of the weights.
+double update(torch::Tensor& param, const torch::Tensor& grad, torch::Tensor& buffer,
+              double step, double mu, Momentum momentum);
 
 } // namespace alig::core::fused_cpu

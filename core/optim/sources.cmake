@@ -11,3 +11,20 @@ target_sources(alig_core PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/polyak.cpp
     ${CMAKE_CURRENT_LIST_DIR}/sps.cpp
     ${CMAKE_CURRENT_LIST_DIR}/yogi.cpp)
+
+# The fused CPU loops of ALI-G, once per instruction set; fused_cpu.cpp picks one at run time.
+# They include no LibTorch header, so they skip the precompiled one (built without -mavx2).
+target_sources(alig_core PRIVATE ${CMAKE_CURRENT_LIST_DIR}/fused_cpu_kernels_baseline.cpp)
+set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/fused_cpu_kernels_baseline.cpp
+    PROPERTIES SKIP_PRECOMPILE_HEADERS ON)
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
+    target_sources(alig_core PRIVATE ${CMAKE_CURRENT_LIST_DIR}/fused_cpu_kernels_avx2.cpp
+                                     ${CMAKE_CURRENT_LIST_DIR}/fused_cpu_kernels_avx512.cpp)
+    set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/fused_cpu_kernels_avx2.cpp
+        PROPERTIES SKIP_PRECOMPILE_HEADERS ON COMPILE_OPTIONS "-mavx2;-mfma")
+    set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/fused_cpu_kernels_avx512.cpp
+        PROPERTIES SKIP_PRECOMPILE_HEADERS ON
+                   COMPILE_OPTIONS "-mavx2;-mfma;-mavx512f;-mavx512dq;-mavx512bw;-mavx512vl")
+    set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/fused_cpu.cpp
+        PROPERTIES COMPILE_DEFINITIONS ALIG_FUSED_CPU_X86)
+endif()

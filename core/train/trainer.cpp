@@ -349,8 +349,10 @@ RunResult Trainer::run() {
             if (reporter && !dynamic_cast<const L4*>(&m_optimizer))
                 p.maxLr = std::isfinite(groupLr) ? groupLr : NAN;
             auto detached = loss.detach();
-            {
-                // Keep w_old to measure ||w_new - w_old||: one copy into buffers made once.
+            // ALI-G's fused CPU step measures ||w_new - w_old|| in its own pass; for the
+            // others keep w_old: one copy into buffers made once.
+            const bool moveMeasured = alig && alig->measuresMove();
+            if (!moveMeasured) {
                 torch::NoGradGuard noGrad;
                 if (m_before.size() != params.size()) {
                     m_before.clear();
@@ -361,7 +363,7 @@ RunResult Trainer::run() {
                     m_before[i].copy_(params[i]);
             }
             m_optimizer.step([&] { return detached; });
-            {
+            if (!moveMeasured) {
                 torch::NoGradGuard noGrad;
                 torch::_foreach_sub_(m_before, params);
                 p.moveSquaredNorm = squaredNorm(m_before);
@@ -372,6 +374,7 @@ RunResult Trainer::run() {
                 p.stepSize = s.stepSize;
                 p.unclipped = s.unclipped;
                 p.clipped = s.clipped;
+                if (moveMeasured) p.moveSquaredNorm = s.moveSquaredNorm;
             } else if (reporter) {
                 // SPS, Polyak, L4, DFW: the step they chose, on the device like ALI-G's.
                 p.stepSize = reporter->lastStepSizeTensor();

@@ -488,6 +488,11 @@ void TestAliGOptimizer::fusedPathMatchesTensorPath() {
             plainParams[i].mutable_grad() = g.clone();
         }
         const auto lossTensor = torch::tensor(loss, dtype);
+        QCOMPARE(fused.measuresMove(), radius <= 0);
+        QVERIFY(!plain.measuresMove());
+        std::vector<torch::Tensor> before;
+        for (const auto& p : fusedParams)
+            before.push_back(p.detach().clone());
         fused.step([&] { return lossTensor; });
         plain.step([&] { return lossTensor; });
         ALIG_COMPARE_NEAR(fused.lastGradSquaredNorm(), plain.lastGradSquaredNorm(),
@@ -495,6 +500,16 @@ void TestAliGOptimizer::fusedPathMatchesTensorPath() {
         ALIG_COMPARE_NEAR(fused.lastStepSize(), plain.lastStepSize(),
                           rtol * plain.lastStepSize());
         QCOMPARE(fused.lastClipped(), plain.lastClipped());
+        if (radius <= 0) {
+            // The move the update measured in its own pass is the weights' actual move.
+            double moved = 0;
+            for (size_t i = 0; i < shapes.size(); ++i)
+                moved += (fusedParams[i].detach() - before[i]).pow(2).sum().item<double>();
+            ALIG_COMPARE_NEAR(fused.lastStats().moveSquaredNorm.item<double>(), moved,
+                              rtol * moved);
+        } else {
+            QVERIFY(!fused.lastStats().moveSquaredNorm.defined());
+        }
         (fused.lastClipped() ? sawClipped : sawUnclipped) = true;
         for (size_t i = 0; i < shapes.size(); ++i) {
             const double scaleOf = plainParams[i].abs().max().item<double>();
