@@ -65,8 +65,7 @@ void RunSession::build(const ExperimentConfig& config, const std::string& device
     {
         // Seeding and drawing the weights happen together, even when sessions are built on
         // several threads at once (compare, the window), so the seed alone decides them.
-        static std::mutex initMutex;
-        std::lock_guard<std::mutex> lock(initMutex);
+        std::lock_guard<std::mutex> lock(defaultGeneratorMutex());
         torch::manual_seed(m_config.training.seed);
         m_model = makeModel(m_config.model, m_dataset.inputShape, m_dataset.numClasses());
     }

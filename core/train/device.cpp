@@ -41,6 +41,11 @@ int configureThreads(int threads) {
     return threads;
 }
 
+std::mutex& defaultGeneratorMutex() {
+    static std::mutex mutex;
+    return mutex;
+}
+
 std::string blasCoreName() {
     using CoreName = char* (*)();
     if (auto name = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename")))

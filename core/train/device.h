@@ -3,6 +3,7 @@
 
 #include <torch/types.h>
 
+#include <mutex>
 #include <string>
 
 namespace alig::core {
@@ -17,5 +18,10 @@ int configureThreads(int threads);
 
 // The OpenBLAS kernel in use ("Haswell", ...), or empty when OpenBLAS is not loaded.
 std::string blasCoreName();
+
+// Held while LibTorch's default generator is seeded and then drawn from, by every run of the
+// process (building a model, seeding an epoch): runs that start side by side (compare, the
+// window) would otherwise reseed each other between a seed and its draws.
+std::mutex& defaultGeneratorMutex();
 
 } // namespace alig::core

@@ -5,6 +5,7 @@
 #include "core/optim/grad_norm.h"
 #include "core/optim/l4.h"
 #include "core/optim/step_size_reporter.h"
+#include "core/train/device.h"
 #include "core/util/error.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -284,7 +285,10 @@ RunResult Trainer::run() {
         // side (compare, sweep) see the same order; dropout and augmentation draw from the
         // seeded default generator.
         const uint64_t seed = epochSeed(m_config.seed, epoch);
-        torch::manual_seed(seed);
+        {
+            std::lock_guard<std::mutex> lock(defaultGeneratorMutex());
+            torch::manual_seed(seed);
+        }
         auto orderGenerator = at::make_generator<at::CPUGeneratorImpl>(seed);
         torch::Tensor order = m_config.shuffle ? torch::randperm(n, orderGenerator, torch::kLong)
                                                : torch::arange(n, torch::kLong);
