@@ -97,7 +97,7 @@ int main(int argc, char** argv) {
                 }
                 const RunResult r = session->run();
                 const double samples = static_cast<double>(perEpoch * config.training.epochs);
-                std::printf("%-32s %8lld %8d %10.1f %12.0f %10.2f\n", label.c_str(),
+                std::printf("%-32s %8lld %8d %10.2f %12.1f %10.2f\n", label.c_str(),
                             static_cast<long long>(samples), threads, r.steps / r.elapsed,
                             samples / r.elapsed, r.elapsed);
             } catch (const Error& e) {
