@@ -1,5 +1,6 @@
 #include "core/train/trainer.h"
 
+#include "core/distributed/communicator.h"
 #include "core/models/model.h"
 #include "core/optim/alig.h"
 #include "core/optim/grad_norm.h"
@@ -102,7 +103,47 @@ void Trainer::setCheckpointing(std::string path, int64_t every) {
 
 int64_t Trainer::stepsPerEpoch() const {
     const int64_t n = m_trainX.size(0);
-    return (n + m_config.batchSize - 1) / m_config.batchSize;
+    const int64_t perStep = m_config.batchSize * (m_comm ? m_comm->worldSize() : 1);
+    return (n + perStep - 1) / perStep;
+}
+
+void Trainer::broadcastModel() {
+    torch::NoGradGuard noGrad;
+    std::vector<torch::Tensor> tensors = m_model.parameters();
+    for (const auto& b : m_model.buffers())
+        tensors.push_back(b);
+    m_comm->broadcast(tensors, 0);
+}
+
+void Trainer::checkReplicasAgree(int64_t epoch) {
+    torch::NoGradGuard noGrad;
+    std::vector<torch::Tensor> buffers = m_model.buffers();
+    if (!buffers.empty()) m_comm->broadcast(buffers, 0);
+    // Two numbers per rank: the sum of the weights and the sum of their bit patterns (exact,
+    // so any difference in any bit of a weight shows unless it cancels out elsewhere).
+    const int world = m_comm->worldSize(), rank = m_comm->rank();
+    auto values = torch::zeros({world}, torch::TensorOptions(torch::kFloat64).device(m_device));
+    auto bits = torch::zeros({world}, torch::TensorOptions(torch::kLong).device(m_device));
+    for (const auto& p : m_model.parameters()) {
+        auto flat = p.detach().contiguous().view({-1});
+        const auto asInt = flat.element_size() == 8   ? torch::kLong
+                           : flat.element_size() == 4 ? torch::kInt
+                           : flat.element_size() == 2 ? torch::kShort
+                                                      : torch::kChar;
+        values[rank] += flat.to(torch::kFloat64).sum();
+        bits[rank] += flat.view(asInt).to(torch::kLong).sum();
+    }
+    std::vector<torch::Tensor> sums{values, bits};
+    m_comm->allReduceSum(sums);
+    const auto v = values.cpu(), b = bits.cpu();
+    for (int r = 1; r < world; ++r)
+        if (b[r].item<int64_t>() != b[0].item<int64_t>() ||
+            v[r].item<double>() != v[0].item<double>())
+            throw Error("data parallel: after epoch " + std::to_string(epoch) +
+                        " the weights of rank " + std::to_string(r) +
+                        " differ from rank 0's (weight sums " +
+                        std::to_string(v[r].item<double>()) + " and " +
+                        std::to_string(v[0].item<double>()) + "): the replicas drifted apart");
 }
 
 void Trainer::pause() {
@@ -149,6 +190,8 @@ double Trainer::elapsedSeconds() const {
 
 bool Trainer::waitForGo(int64_t stepsDone) {
     const int64_t limit = m_stopAfterStep;
+    // Data parallel: every rank must take the same steps, so only the group's decision counts.
+    if (m_comm) return !m_globalStop && !(limit > 0 && stepsDone >= limit);
     if (m_stop || (limit > 0 && stepsDone >= limit)) return false;
     if (!m_paused) return true;
     const auto since = std::chrono::steady_clock::now();
@@ -270,6 +313,11 @@ RunResult Trainer::run() {
     const int64_t n = m_trainX.size(0);
     const int64_t batchSize = m_config.batchSize;
     const int64_t perEpoch = stepsPerEpoch();
+    const int world = m_comm ? m_comm->worldSize() : 1;
+    const int rank = m_comm ? m_comm->rank() : 0;
+    const int64_t globalBatch = batchSize * world;
+    m_globalStop = false;
+    if (m_comm) broadcastModel();
 
     RunStartInfo start{m_config.epochs, m_startEpoch, m_startStep, perEpoch, m_device.str()};
     for (auto* o : m_observers)
@@ -284,7 +332,8 @@ RunResult Trainer::run() {
         // side (compare, sweep) see the same order; dropout and augmentation draw from the
         // seeded default generator.
         const uint64_t seed = epochSeed(m_config.seed, epoch);
-        torch::manual_seed(seed);
+        // Ranks draw different dropout and augmentation; the order is the same for all.
+        torch::manual_seed(seed + static_cast<uint64_t>(rank));
         auto orderGenerator = at::make_generator<at::CPUGeneratorImpl>(seed);
         torch::Tensor order = m_config.shuffle ? torch::randperm(n, orderGenerator, torch::kLong)
                                                : torch::arange(n, torch::kLong);
@@ -324,20 +373,61 @@ RunResult Trainer::run() {
                     if (std::isfinite(m_baseLr[g]))
                         m_optimizer.param_groups()[g].options().set_lr(m_baseLr[g] * f);
             }
-            auto idx = order.slice(0, b * batchSize, std::min(n, (b + 1) * batchSize));
-            auto x = m_trainX.index_select(0, idx);
-            auto y = m_trainY.index_select(0, idx);
-            if (m_dataset.augmentation.enabled()) x = augmentBatch(x, m_dataset.augmentation);
+            // The step's samples; data parallel: this rank's share of them (all ranks
+            // share the order, and an uneven last batch is split as evenly as it goes).
+            const int64_t first = b * globalBatch;
+            const int64_t count = std::min(n, first + globalBatch) - first;
+            const int64_t lo = first + count * rank / world;
+            const int64_t hi = first + count * (rank + 1) / world;
+            auto idx = order.slice(0, lo, hi);
 
             m_optimizer.zero_grad();
-            auto logits = m_model.forward(x);
-            auto loss = lossOf(logits, y);
-            loss.backward();
+            torch::Tensor logits, loss, y;
+            if (hi > lo) {
+                auto x = m_trainX.index_select(0, idx);
+                y = m_trainY.index_select(0, idx);
+                if (m_dataset.augmentation.enabled()) x = augmentBatch(x, m_dataset.augmentation);
+                logits = m_model.forward(x);
+                loss = lossOf(logits, y);
+                loss.backward();
+            }
+            torch::Tensor stepLoss, correct;
+            if (m_comm) {
+                // Gradients, loss and correct count summed over the ranks in one bucketed
+                // all-reduce, each rank weighted by its share of the batch: every rank then
+                // holds the batch's mean gradient and loss, takes the same step, and keeps the
+                // same weights.
+                torch::NoGradGuard noGrad;
+                const double share = static_cast<double>(hi - lo) / static_cast<double>(count);
+                std::vector<torch::Tensor> reduced;
+                for (auto& w : params) {
+                    if (!w.grad().defined()) w.mutable_grad() = torch::zeros_like(w);
+                    reduced.push_back(w.grad());
+                }
+                if (share != 1.0) torch::_foreach_mul_(reduced, share);
+                const auto options = torch::TensorOptions(torch::kFloat64).device(m_device);
+                torch::Tensor stats = torch::zeros({3}, options);
+                if (hi > lo) {
+                    stats[0] = loss.detach().to(torch::kFloat64) * share;
+                    stats[1] = (logits.detach().argmax(1) == y).sum().to(torch::kFloat64);
+                }
+                if (m_stop) stats[2] = 1.0;
+                reduced.push_back(stats);
+                m_comm->allReduceSum(reduced);
+                stepLoss = stats[0];
+                correct = stats[1];
+                // Read back only where every rank looks: at metric read-backs and epoch ends.
+                if ((step + 1) % m_metricsInterval == 0 || b + 1 == perEpoch)
+                    m_globalStop = stats[2].item<double>() > 0.0;
+            } else {
+                stepLoss = loss.detach();
+                correct = (logits.detach().argmax(1) == y).sum();
+            }
 
             PendingStep p;
             p.step = ++step;
             p.epoch = epoch;
-            p.batchSize = idx.size(0);
+            p.batchSize = count;
             const double groupLr = m_optimizer.param_groups().front().options().get_lr();
             if (!alig) {
                 torch::NoGradGuard noGrad;
@@ -348,7 +438,7 @@ RunResult Trainer::run() {
             // edited live. L4's "lr" is its alpha, not a cap.
             if (reporter && !dynamic_cast<const L4*>(&m_optimizer))
                 p.maxLr = std::isfinite(groupLr) ? groupLr : NAN;
-            auto detached = loss.detach();
+            const torch::Tensor detached = stepLoss;
             {
                 // Keep w_old to measure ||w_new - w_old||: one copy into buffers made once.
                 torch::NoGradGuard noGrad;
@@ -378,23 +468,26 @@ RunResult Trainer::run() {
                 p.unclipped = p.stepSize;
             }
             p.loss = detached;
-            p.correct = (logits.detach().argmax(1) == y).sum();
+            p.correct = correct;
             p.elapsed = elapsedSeconds();
             m_pending.push_back(std::move(p));
 
-            const bool due =
-                static_cast<int64_t>(m_pending.size()) >= m_metricsInterval || m_paused || m_stop;
+            const bool due = static_cast<int64_t>(m_pending.size()) >= m_metricsInterval ||
+                             (m_comm ? m_globalStop : m_paused || m_stop);
             if (due && !flushSteps()) break;
         }
         if (!flushSteps() || m_result.status != RunStatus::Running) break;
+        if (m_comm) checkReplicasAgree(epoch);
 
         EpochMetrics em;
         em.epoch = epoch;
         em.step = step;
-        const EvalResult test = evaluate(m_testX, m_testY);
+        // Data parallel: the replicas are identical, so rank 0 alone evaluates.
+        const bool evaluating = rank == 0;
+        const EvalResult test = evaluating ? evaluate(m_testX, m_testY) : EvalResult{};
         em.testLoss = test.loss;
         em.testAccuracy = test.accuracy;
-        if (m_config.evalTrain) {
+        if (m_config.evalTrain && evaluating) {
             const EvalResult train = evaluate(m_trainX, m_trainY);
             em.trainLoss = train.loss;
             em.trainAccuracy = train.accuracy;
