@@ -120,6 +120,10 @@ torch::Tensor AliG::step(LossClosure closure) {
     torch::NoGradGuard noGrad;
     const AliGOptions& global = globalOptions();
     const torch::Tensor loss = closureLoss(closure, "ALI-G");
+    // ---- Hook: the fused CUDA step (alig_fused.cpp, issue 9); this code is the fallback ----
+    if (const FusedStep fused = s_fusedStep.load(); fused && fused(*this, loss, m_stats))
+        return loss;
+    // ---- End of hook ----
 
     // Step 1 of shared/ALIG.md: one global ||g||^2 over every parameter with a gradient.
     const torch::Tensor gsq = groupsGradSquaredNorm(param_groups_, loss);

@@ -3,6 +3,7 @@
 #include "core/distributed/communicator.h"
 #include "core/models/model.h"
 #include "core/optim/alig.h"
+#include "core/optim/alig_fused.h"
 #include "core/optim/grad_norm.h"
 #include "core/optim/l4.h"
 #include "core/optim/step_size_reporter.h"
@@ -85,6 +86,8 @@ Trainer::Trainer(const Dataset& dataset, Model& model, torch::optim::Optimizer& 
     // checkpoint could restore an already scaled one.
     for (auto& group : m_optimizer.param_groups())
         m_baseLr.push_back(group.options().get_lr());
+    // On CUDA, ALI-G takes its step in two fused kernels (the LibTorch path is the fallback).
+    if (device.is_cuda()) enableFusedAligStep();
     m_metricsInterval = m_config.metricsInterval > 0 ? m_config.metricsInterval
                         : device.is_cuda()           ? 50
                                                      : 1;
