@@ -10,7 +10,9 @@
 #include "core/util/error.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
+#include <torch/version.h>
 
 #include <cmath>
 #include <filesystem>
@@ -32,6 +34,61 @@ uint64_t epochSeed(uint64_t seed, int64_t epoch) {
 std::string describeNonFinite(double v) {
     return std::isnan(v) ? "nan" : "infinite";
 }
+
+// training.autocast = "bf16": LibTorch's autocast in bfloat16 for the forward pass on this
+// thread, restored on leaving. LibTorch 2.4 names the switches per device type; 1.13 to 2.3
+// have one set for CUDA and one for CPU.
+class AutocastScope {
+public:
+    AutocastScope(bool on, torch::DeviceType type)
+        : m_on(on)
+        , m_type(type) {
+        if (!m_on) return;
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+        m_wasEnabled = at::autocast::is_autocast_enabled(type);
+        m_dtype = at::autocast::get_autocast_dtype(type);
+        at::autocast::set_autocast_dtype(type, at::kBFloat16);
+        at::autocast::set_autocast_enabled(type, true);
+#else
+        if (type == torch::kCUDA) {
+            m_wasEnabled = at::autocast::is_enabled();
+            m_dtype = at::autocast::get_autocast_gpu_dtype();
+            at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+            at::autocast::set_enabled(true);
+        } else {
+            m_wasEnabled = at::autocast::is_cpu_enabled();
+            m_dtype = at::autocast::get_autocast_cpu_dtype();
+            at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+            at::autocast::set_cpu_enabled(true);
+        }
+#endif
+        at::autocast::increment_nesting();
+    }
+    ~AutocastScope() {
+        if (!m_on) return;
+        if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+        at::autocast::set_autocast_enabled(m_type, m_wasEnabled);
+        at::autocast::set_autocast_dtype(m_type, m_dtype);
+#else
+        if (m_type == torch::kCUDA) {
+            at::autocast::set_enabled(m_wasEnabled);
+            at::autocast::set_autocast_gpu_dtype(m_dtype);
+        } else {
+            at::autocast::set_cpu_enabled(m_wasEnabled);
+            at::autocast::set_autocast_cpu_dtype(m_dtype);
+        }
+#endif
+    }
+    AutocastScope(const AutocastScope&) = delete;
+    AutocastScope& operator=(const AutocastScope&) = delete;
+
+private:
+    bool m_on;
+    torch::DeviceType m_type;
+    bool m_wasEnabled = false;
+    at::ScalarType m_dtype = at::kBFloat16;
+};
 
 } // namespace
 
@@ -218,6 +275,17 @@ torch::Tensor Trainer::lossOf(const torch::Tensor& logits, const torch::Tensor& 
     return torch::nn::functional::cross_entropy(logits, labels);
 }
 
+torch::Tensor Trainer::forward(const torch::Tensor& x) {
+    const bool autocast = m_config.autocast == "bf16";
+    torch::Tensor logits;
+    {
+        AutocastScope scope(autocast, m_device.type());
+        logits = m_model.forward(x);
+    }
+    // The loss (and so ALI-G's step) in float32, from bfloat16 logits.
+    return autocast ? logits.to(torch::kFloat) : logits;
+}
+
 EvalResult Trainer::evaluate(const torch::Tensor& inputs, const torch::Tensor& labels) {
     EvalResult result;
     if (!inputs.defined() || inputs.size(0) == 0) return result;
@@ -230,7 +298,7 @@ EvalResult Trainer::evaluate(const torch::Tensor& inputs, const torch::Tensor& l
         const int64_t end = std::min(n, start + m_config.evalBatchSize);
         auto x = inputs.slice(0, start, end);
         auto y = labels.slice(0, start, end);
-        auto logits = m_model.forward(x);
+        auto logits = forward(x);
         lossSum += lossOf(logits, y).to(torch::kFloat64) * static_cast<double>(end - start);
         correct += (logits.argmax(1) == y).sum();
     }
@@ -390,7 +458,7 @@ RunResult Trainer::run() {
                 auto x = m_trainX.index_select(0, idx);
                 y = m_trainY.index_select(0, idx);
                 if (m_dataset.augmentation.enabled()) x = augmentBatch(x, m_dataset.augmentation);
-                logits = m_model.forward(x);
+                logits = forward(x);
                 loss = lossOf(logits, y);
                 loss.backward();
             }

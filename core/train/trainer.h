@@ -88,6 +88,8 @@ public:
 private:
     struct PendingStep;
     torch::Tensor lossOf(const torch::Tensor& logits, const torch::Tensor& labels) const;
+    // The model's logits, under bfloat16 autocast when the config asks for it.
+    torch::Tensor forward(const torch::Tensor& x);
     // Reads pending step tensors back in one transfer and hands them to the observers.
     // Returns false when a step diverged (then m_result says where).
     bool flushSteps();

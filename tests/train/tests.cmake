@@ -1,2 +1,3 @@
 # Suites for core/train.
 alig_add_test(tst_trainer ${CMAKE_CURRENT_LIST_DIR}/tst_trainer.cpp)
+alig_add_test(tst_autocast ${CMAKE_CURRENT_LIST_DIR}/tst_autocast.cpp)
