@@ -10,6 +10,7 @@
 #include "core/optim/alig_fused_kernels.h"
 
 #include <ATen/cuda/CUDAContext.h>
+#include <c10/cuda/CUDAGuard.h>
 #include <torch/torch.h>
 
 #include <mutex>
@@ -97,6 +98,9 @@ bool fusedStep(AliG& optimizer, const torch::Tensor& loss, AliGStepStats& stats)
     w.gradSquaredNorm = cache->workspace.data_ptr<double>();
     w.paramSquaredNorm = w.gradSquaredNorm + 1;
 
+    // The raw launches go to the thread's current device: make it the parameters' one (a
+    // data-parallel rank trains on cuda:LOCAL_RANK while the current device may be 0).
+    const c10::cuda::CUDAGuard deviceGuard(device);
     torch::Tensor out = torch::empty({4}, torch::TensorOptions(torch::kFloat64).device(device));
     void* stream = at::cuda::getCurrentCUDAStream(device.index()).stream();
     int error = fused::launchGradSquaredNorm(t, w, device.index(), stream);
