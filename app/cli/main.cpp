@@ -196,7 +196,7 @@ int main(int argc, char** argv) {
         if (!resumeDir.empty()) {
             if (!configPath.empty() || !presetName.empty() || !overrides.empty() || !outDir.empty())
                 throw Error("--resume continues a run as it was configured: it takes only "
-                            "--epochs, --device, --threads and --quiet");
+                            "--epochs, --device, --threads, --nproc and --quiet");
             if (dist) {
                 if (device.empty()) {
                     const auto info = readJsonFile(resumeDir + "/run.json");
