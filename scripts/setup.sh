@@ -7,6 +7,8 @@ PACKAGES=(
     build-essential cmake ninja-build pkg-config
     qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6
     libtorch-dev
+    # Gloo's headers: alig-train's data-parallel training on CPU (torch.distributed's c10d).
+    libgloo-dev
     # Without the pthread OpenBLAS, LibTorch falls back to the reference BLAS (~9x slower).
     libopenblas0-pthread
     nlohmann-json3-dev libcli11-dev zlib1g-dev

@@ -2,6 +2,9 @@
 // and hands it to core's RunSession; everything else lives in core/.
 
 #include "batch_command.h"
+#include "core/distributed/communicator.h"
+#include "core/distributed/distributed_env.h"
+#include "core/distributed/local_launcher.h"
 #include "core/experiment/experiment_config.h"
 #include "core/experiment/run_session.h"
 #include "core/models/model.h"
@@ -38,8 +41,32 @@ extern "C" void onSignal(int) {
 std::string versionText() {
     std::string blas = alig::core::blasCoreName();
     return std::string("alig-train ") + ALIG_VERSION + " (LibTorch " + TORCH_VERSION +
-           (blas.empty() ? ", reference BLAS" : ", OpenBLAS " + blas) + ")\nBLAS kernel " +
+           (blas.empty() ? ", reference BLAS" : ", OpenBLAS " + blas) +
+           (alig::core::distributedSupported() ? ", data parallel" : "") + ")\nBLAS kernel " +
            alig::core::blasKernelReport();
+}
+
+// The command line less --nproc and its value, for the ranks --nproc starts.
+std::vector<std::string> argsWithoutNproc(int argc, char** argv) {
+    std::vector<std::string> args;
+    for (int i = 0; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--nproc") {
+            ++i;
+            continue;
+        }
+        if (a.rfind("--nproc=", 0) == 0) continue;
+        args.push_back(a);
+    }
+    return args;
+}
+
+// Data parallel: "auto" and "cuda" mean this rank's own GPU (cuda:LOCAL_RANK).
+std::string rankDevice(const std::string& spec, const alig::core::DistributedEnv& env) {
+    const torch::Device device = alig::core::resolveDevice(spec);
+    if (device.is_cuda() && (spec == "auto" || spec == "cuda"))
+        return alig::core::resolveDevice("cuda:" + std::to_string(env.localRank)).str();
+    return device.str();
 }
 
 } // namespace
@@ -56,7 +83,7 @@ int main(int argc, char** argv) {
 
     std::string configPath, presetName, outDir, resumeDir, device;
     std::vector<std::string> overrides;
-    int64_t epochs = 0, threads = -1;
+    int64_t epochs = 0, threads = -1, nproc = 0, distTimeout = 0;
     bool quiet = false, listPresetsFlag = false, printConfig = false;
     app.add_option("CONFIG", configPath,
                    "Experiment file (JSON; --print-config writes one with every field)")
@@ -83,6 +110,16 @@ int main(int argc, char** argv) {
     app.add_flag("--quiet,-q", quiet, "Print only the epoch lines and the summary");
     app.add_option("--resume", resumeDir, "Continue a run folder from its last checkpoint")
         ->type_name("DIR");
+    app.add_option("--nproc", nproc,
+                   "Train data parallel in N local processes (torch.distributed, Gloo on CPU, "
+                   "NCCL on CUDA); the batch size is per process. torchrun --no-python works too")
+        ->type_name("N")
+        ->check(CLI::PositiveNumber.description(""));
+    app.add_option("--dist-timeout", distTimeout,
+                   "Data parallel: seconds to wait for the other processes before giving up "
+                   "(default 600)")
+        ->type_name("S")
+        ->check(CLI::PositiveNumber.description(""));
     app.add_flag("--list-presets", listPresetsFlag, "List the presets and exit");
     app.add_flag("--print-config", printConfig,
                  "Print the resolved experiment (every field) and exit");
@@ -120,6 +157,34 @@ int main(int argc, char** argv) {
         return app.exit(e) == 0 ? 0 : kExitBadInput;
     }
 
+    std::optional<DistributedEnv> dist;
+    try {
+        if (nproc > 0) {
+            if (std::getenv("WORLD_SIZE"))
+                throw Error("--nproc starts its own processes; it cannot run inside a job that "
+                            "already set WORLD_SIZE (torchrun, srun)");
+            if (*compare || *sweep || listPresetsFlag || printConfig)
+                throw Error("--nproc trains one experiment; compare, sweep, --list-presets and "
+                            "--print-config run in one process");
+            if (nproc > 1) {
+                std::fflush(stdout);
+                return launchLocalRanks(argsWithoutNproc(argc, argv), static_cast<int>(nproc));
+            }
+        }
+        dist = distributedEnvFromEnvironment();
+        if (dist && distTimeout > 0) dist->timeout = std::chrono::seconds(distTimeout);
+        if (dist && (*compare || *sweep))
+            throw Error("compare and sweep train in one process; launch them without "
+                        "WORLD_SIZE > 1");
+    } catch (const Error& e) {
+        std::fprintf(stderr, "alig-train: %s\n", e.what());
+        return kExitBadInput;
+    }
+    const bool leader = !dist || dist->isLeader();
+    const std::string who =
+        dist ? std::string("alig-train [") + dist->label() + "]" : std::string("alig-train");
+    std::unique_ptr<Communicator> communicator;
+
     try {
         if (*compare) return runBatch(compareOptions);
         if (*sweep) return runBatch(sweepOptions);
@@ -133,11 +198,24 @@ int main(int argc, char** argv) {
         if (!resumeDir.empty()) {
             if (!configPath.empty() || !presetName.empty() || !overrides.empty() || !outDir.empty())
                 throw Error("--resume continues a run as it was configured: it takes only "
-                            "--epochs, --device, --threads and --quiet");
+                            "--epochs, --device, --threads, --nproc and --quiet");
+            if (dist) {
+                if (device.empty()) {
+                    const auto info = readJsonFile(resumeDir + "/run.json");
+                    device = info.value("config", nlohmann::json::object())
+                                 .value("training", nlohmann::json::object())
+                                 .value("device", std::string("auto"));
+                }
+                device = rankDevice(device, *dist);
+                if (threads < 0)
+                    threads = std::max<int64_t>(1, std::thread::hardware_concurrency() /
+                                                       dist->localWorldSize);
+                communicator = connectProcessGroup(*dist, resolveDevice(device));
+            }
             session = RunSession::resume(
                 resumeDir, epochs > 0 ? std::optional<int64_t>(epochs) : std::nullopt,
                 device.empty() ? std::nullopt : std::optional<std::string>(device),
-                threads >= 0 ? std::optional<int64_t>(threads) : std::nullopt);
+                threads >= 0 ? std::optional<int64_t>(threads) : std::nullopt, communicator.get());
         } else {
             if (!configPath.empty() && !presetName.empty())
                 throw Error("give either a CONFIG file or --preset, not both");
@@ -161,10 +239,25 @@ int main(int argc, char** argv) {
                 std::printf("%s\n", config.toJson().dump(2).c_str());
                 return 0;
             }
-            session = RunSession::create(config);
+            SessionOptions options;
+            if (dist) {
+                config.training.device = rankDevice(config.training.device, *dist);
+                // The processes of one machine share its cores.
+                if (threads < 0 && config.training.threads == 0)
+                    config.training.threads = std::max<int64_t>(
+                        1, std::thread::hardware_concurrency() / dist->localWorldSize);
+                communicator = connectProcessGroup(*dist, resolveDevice(config.training.device));
+                options.communicator = communicator.get();
+            }
+            session = RunSession::create(config, options);
         }
 
         const auto& d = session->dataset();
+        // Data parallel: rank 0 alone prints progress (and writes the run folder).
+        if (!leader) {
+            std::fflush(stdout);
+            if (std::freopen("/dev/null", "w", stdout) == nullptr) return kExitFailed;
+        }
         std::printf("%s\n", versionText().c_str());
         std::printf("experiment  %s\n", session->config().name.c_str());
         std::printf("dataset     %s: %lld train, %lld test, %lld classes (%s)\n", d.name.c_str(),
@@ -190,6 +283,12 @@ int main(int argc, char** argv) {
                     session->trainer().device().str().c_str(), session->threads(),
                     *ompWaitPolicy() ? ompWaitPolicy() : "default");
         std::printf("blas        %s\n", blasKernelReport().c_str());
+        if (communicator)
+            std::printf("data par.   %d processes (%s), batch %lld per process = %lld per step\n",
+                        communicator->worldSize(), communicator->backend().c_str(),
+                        static_cast<long long>(session->config().training.batchSize),
+                        static_cast<long long>(session->config().training.batchSize *
+                                               communicator->worldSize()));
         std::printf("run folder  %s\n", session->runDir().c_str());
         std::fflush(stdout);
 
@@ -220,17 +319,19 @@ int main(int argc, char** argv) {
         case RunStatus::Stopped:
             return kExitInterrupted;
         default:
-            std::fprintf(stderr, "alig-train: %s\n", result.message.c_str());
+            std::fprintf(stderr, "%s: %s\n", who.c_str(), result.message.c_str());
             return kExitFailed;
         }
     } catch (const Error& e) {
-        std::fprintf(stderr, "alig-train: %s\n", e.what());
-        return kExitBadInput;
+        std::fprintf(stderr, "%s: %s\n", who.c_str(), e.what());
+        // A data-parallel job that lost a process is a failure, not bad input.
+        return dist && std::string(e.what()).rfind("data parallel", 0) == 0 ? kExitFailed
+                                                                            : kExitBadInput;
     } catch (const c10::Error& e) {
-        std::fprintf(stderr, "alig-train: %s\n", e.what_without_backtrace());
+        std::fprintf(stderr, "%s: %s\n", who.c_str(), e.what_without_backtrace());
         return kExitBadInput;
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "alig-train: %s\n", e.what());
+        std::fprintf(stderr, "%s: %s\n", who.c_str(), e.what());
         return kExitBadInput;
     }
 }

@@ -251,6 +251,7 @@ template <class T, class V> void trainingFields(T& t, V& v) {
     v("eval_batch_size", t.evalBatchSize);
     v("metrics_interval", t.metricsInterval);
     v("eval_train", t.evalTrain);
+    v("autocast", t.autocast);
 }
 
 template <class O, class V> void outputFields(O& o, V& v) {
@@ -385,6 +386,7 @@ void ExperimentConfig::validate() const {
     if (t.evalBatchSize < 1)
         throw Error("training.eval_batch_size: must be >= 1, got " +
                     std::to_string(t.evalBatchSize));
+    requireIn("training.autocast", t.autocast, {"off", "bf16"});
     if (t.metricsInterval < 0)
         throw Error("training.metrics_interval: must be >= 0 (0: automatic), got " +
                     std::to_string(t.metricsInterval));

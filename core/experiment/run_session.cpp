@@ -1,5 +1,6 @@
 #include "core/experiment/run_session.h"
 
+#include "core/distributed/communicator.h"
 #include "core/experiment/run_store.h"
 #include "core/models/model.h"
 #include "core/optim/lr_schedule.h"
@@ -80,12 +81,19 @@ std::unique_ptr<RunSession> RunSession::create(const ExperimentConfig& config,
                                                const SessionOptions& options) {
     std::unique_ptr<RunSession> s(new RunSession);
     s->build(config, config.training.device, config.training.threads);
-    if (options.record) {
+    Communicator* comm = options.communicator;
+    if (comm) s->m_trainer->setCommunicator(comm);
+    if (options.record && (!comm || comm->rank() == 0)) {
         s->m_runDir = createRunDir(
             config, options.outDir.empty() ? config.output.dir : options.outDir, options.runsDir);
         json info = runInfo(*s, options.program);
         info["model"] = {{"description", s->m_model->describe()},
                          {"parameters", s->m_model->parameterCount()}};
+        if (comm)
+            info["distributed"] = {{"world_size", comm->worldSize()},
+                                   {"backend", comm->backend()},
+                                   {"batch_per_rank", config.training.batchSize},
+                                   {"global_batch", config.training.batchSize * comm->worldSize()}};
         s->m_recorder =
             std::make_unique<RunRecorder>(s->m_runDir, std::move(info), config.output.flushSeconds);
         s->m_trainer->addObserver(s->m_recorder.get());
@@ -98,7 +106,8 @@ std::unique_ptr<RunSession> RunSession::create(const ExperimentConfig& config,
 std::unique_ptr<RunSession> RunSession::resume(const std::string& runDir,
                                                std::optional<int64_t> epochs,
                                                std::optional<std::string> device,
-                                               std::optional<int64_t> threads) {
+                                               std::optional<int64_t> threads,
+                                               Communicator* communicator) {
     const fs::path base(runDir);
     if (!fs::is_directory(base)) throw Error(runDir + ": no such run folder");
     json info = readJsonFile((base / "run.json").string());
@@ -125,6 +134,11 @@ std::unique_ptr<RunSession> RunSession::resume(const std::string& runDir,
         throw Error(runDir + ": already trained " + std::to_string(s->m_trainer->startEpoch()) +
                     " of " + std::to_string(config.training.epochs) +
                     " epochs; pass --epochs N to train further");
+    if (communicator) {
+        s->m_trainer->setCommunicator(communicator);
+        // Every rank reads the checkpoint; only rank 0 appends to the run folder.
+        if (communicator->rank() != 0) return s;
+    }
     info["config"] = config.toJson();
     info["threads"] = s->m_threads;
     info["end_time"] = nullptr;

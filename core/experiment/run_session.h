@@ -17,6 +17,7 @@ class Optimizer;
 
 namespace alig::core {
 
+class Communicator;
 class Model;
 class RunRecorder;
 
@@ -25,6 +26,8 @@ struct SessionOptions {
     std::string runsDir;                // where new run directories go (empty: defaultRunsDir())
     std::string program = "alig-train"; // recorded in run.json
     bool record = true;                 // false: no run directory (tests, quick demos)
+    // Data parallel: this process's rank in the job (not owned). Only rank 0 records.
+    Communicator* communicator = nullptr;
 };
 
 class RunSession {
@@ -38,7 +41,8 @@ public:
     static std::unique_ptr<RunSession> resume(const std::string& runDir,
                                               std::optional<int64_t> epochs = {},
                                               std::optional<std::string> device = {},
-                                              std::optional<int64_t> threads = {});
+                                              std::optional<int64_t> threads = {},
+                                              Communicator* communicator = nullptr);
     ~RunSession();
 
     // Trains. Never throws for what happens during training: a failure ends the run with

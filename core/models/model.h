@@ -36,6 +36,8 @@ public:
     virtual torch::Tensor forward(const torch::Tensor& input) = 0;
     // The trainable parameters, in a stable order (optimizers and projection use them).
     virtual std::vector<torch::Tensor> parameters() = 0;
+    // The buffers (BatchNorm statistics), in a stable order; data parallel copies rank 0's.
+    virtual std::vector<torch::Tensor> buffers() { return {}; }
     virtual void train(bool on = true) = 0;
     virtual void to(const torch::Device& device) = 0;
     // Weights and buffers (BatchNorm statistics too) to and from an archive.

@@ -33,6 +33,7 @@ public:
 
     torch::Tensor forward(const torch::Tensor& input) override;
     std::vector<torch::Tensor> parameters() override;
+    std::vector<torch::Tensor> buffers() override { return m_module->buffers(); }
     void train(bool on = true) override;
     void to(const torch::Device& device) override;
     void save(torch::serialize::OutputArchive& archive) override;

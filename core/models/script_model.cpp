@@ -90,6 +90,12 @@ public:
 
     // Only the tensors that require gradients: frozen ones are not the optimizer's.
     std::vector<torch::Tensor> parameters() override { return trainableParameters(m_module); }
+    std::vector<torch::Tensor> buffers() override {
+        std::vector<torch::Tensor> result;
+        for (const torch::Tensor& b : m_module.buffers())
+            result.push_back(b);
+        return result;
+    }
 
     void train(bool on) override { setTraining(m_module, on); }
 

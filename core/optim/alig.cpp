@@ -121,6 +121,12 @@ AliGParamState& AliG::stateFor(const torch::Tensor& param) {
 torch::Tensor AliG::step(LossClosure closure) {
     torch::NoGradGuard noGrad;
     const torch::Tensor loss = closureLoss(closure, "ALI-G");
+    m_stats.moveSquaredNorm = torch::Tensor();
+    // The fused CUDA step (alig_fused.cpp, when built with CUDA and enabled by the trainer):
+    // it takes the step and fills m_stats, or returns false to leave it to the code below.
+    if (const FusedStep fusedCuda = s_fusedStep.load();
+        fusedCuda && globalOptions().fused() && fusedCuda(*this, loss, m_stats))
+        return loss;
     if (fusedCpuApplies(loss))
         fusedCpuStep(loss);
     else

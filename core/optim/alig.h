@@ -10,6 +10,7 @@
 #include <torch/optim/optimizer.h>
 #include <torch/types.h>
 
+#include <atomic>
 #include <optional>
 #include <string>
 #include <vector>
@@ -98,6 +99,16 @@ public:
 
     void save(torch::serialize::OutputArchive& archive) const override;
     void load(torch::serialize::InputArchive& archive) override;
+
+    // ---- Hook: the fused CUDA step (core/optim/alig_fused.*, issue 9) ----------------------
+    // When set, step() offers each step to it first; it returns true when it took the whole
+    // step and filled `stats`, false to leave the step to the LibTorch code.
+    using FusedStep = bool (*)(AliG& optimizer, const torch::Tensor& loss, AliGStepStats& stats);
+    static std::atomic<FusedStep> s_fusedStep; // defined in alig_fused.cpp
+    torch::Tensor& momentumBuffer(const torch::Tensor& param) {
+        return stateFor(param).momentum_buffer();
+    }
+    // ---- End of hook -----------------------------------------------------------------------
 
 private:
     void init();

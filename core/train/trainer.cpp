@@ -1,7 +1,9 @@
 #include "core/train/trainer.h"
 
+#include "core/distributed/communicator.h"
 #include "core/models/model.h"
 #include "core/optim/alig.h"
+#include "core/optim/alig_fused.h"
 #include "core/optim/grad_norm.h"
 #include "core/optim/l4.h"
 #include "core/optim/step_size_reporter.h"
@@ -9,7 +11,9 @@
 #include "core/util/error.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
+#include <torch/version.h>
 
 #include <cmath>
 #include <filesystem>
@@ -31,6 +35,61 @@ uint64_t epochSeed(uint64_t seed, int64_t epoch) {
 std::string describeNonFinite(double v) {
     return std::isnan(v) ? "nan" : "infinite";
 }
+
+// training.autocast = "bf16": LibTorch's autocast in bfloat16 for the forward pass on this
+// thread, restored on leaving. LibTorch 2.4 names the switches per device type; 1.13 to 2.3
+// have one set for CUDA and one for CPU.
+class AutocastScope {
+public:
+    AutocastScope(bool on, torch::DeviceType type)
+        : m_on(on)
+        , m_type(type) {
+        if (!m_on) return;
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+        m_wasEnabled = at::autocast::is_autocast_enabled(type);
+        m_dtype = at::autocast::get_autocast_dtype(type);
+        at::autocast::set_autocast_dtype(type, at::kBFloat16);
+        at::autocast::set_autocast_enabled(type, true);
+#else
+        if (type == torch::kCUDA) {
+            m_wasEnabled = at::autocast::is_enabled();
+            m_dtype = at::autocast::get_autocast_gpu_dtype();
+            at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+            at::autocast::set_enabled(true);
+        } else {
+            m_wasEnabled = at::autocast::is_cpu_enabled();
+            m_dtype = at::autocast::get_autocast_cpu_dtype();
+            at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+            at::autocast::set_cpu_enabled(true);
+        }
+#endif
+        at::autocast::increment_nesting();
+    }
+    ~AutocastScope() {
+        if (!m_on) return;
+        if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+        at::autocast::set_autocast_enabled(m_type, m_wasEnabled);
+        at::autocast::set_autocast_dtype(m_type, m_dtype);
+#else
+        if (m_type == torch::kCUDA) {
+            at::autocast::set_enabled(m_wasEnabled);
+            at::autocast::set_autocast_gpu_dtype(m_dtype);
+        } else {
+            at::autocast::set_cpu_enabled(m_wasEnabled);
+            at::autocast::set_autocast_cpu_dtype(m_dtype);
+        }
+#endif
+    }
+    AutocastScope(const AutocastScope&) = delete;
+    AutocastScope& operator=(const AutocastScope&) = delete;
+
+private:
+    bool m_on;
+    torch::DeviceType m_type;
+    bool m_wasEnabled = false;
+    at::ScalarType m_dtype = at::kBFloat16;
+};
 
 } // namespace
 
@@ -85,6 +144,8 @@ Trainer::Trainer(const Dataset& dataset, Model& model, torch::optim::Optimizer& 
     // checkpoint could restore an already scaled one.
     for (auto& group : m_optimizer.param_groups())
         m_baseLr.push_back(group.options().get_lr());
+    // On CUDA, ALI-G takes its step in two fused kernels (the LibTorch path is the fallback).
+    if (device.is_cuda()) enableFusedAligStep();
     m_metricsInterval = m_config.metricsInterval > 0 ? m_config.metricsInterval
                         : device.is_cuda()           ? 50
                                                      : 1;
@@ -103,7 +164,47 @@ void Trainer::setCheckpointing(std::string path, int64_t every) {
 
 int64_t Trainer::stepsPerEpoch() const {
     const int64_t n = m_trainX.size(0);
-    return (n + m_config.batchSize - 1) / m_config.batchSize;
+    const int64_t perStep = m_config.batchSize * (m_comm ? m_comm->worldSize() : 1);
+    return (n + perStep - 1) / perStep;
+}
+
+void Trainer::broadcastModel() {
+    torch::NoGradGuard noGrad;
+    std::vector<torch::Tensor> tensors = m_model.parameters();
+    for (const auto& b : m_model.buffers())
+        tensors.push_back(b);
+    m_comm->broadcast(tensors, 0);
+}
+
+void Trainer::checkReplicasAgree(int64_t epoch) {
+    torch::NoGradGuard noGrad;
+    std::vector<torch::Tensor> buffers = m_model.buffers();
+    if (!buffers.empty()) m_comm->broadcast(buffers, 0);
+    // Two numbers per rank: the sum of the weights and the sum of their bit patterns (exact,
+    // so any difference in any bit of a weight shows unless it cancels out elsewhere).
+    const int world = m_comm->worldSize(), rank = m_comm->rank();
+    auto values = torch::zeros({world}, torch::TensorOptions(torch::kFloat64).device(m_device));
+    auto bits = torch::zeros({world}, torch::TensorOptions(torch::kLong).device(m_device));
+    for (const auto& p : m_model.parameters()) {
+        auto flat = p.detach().contiguous().view({-1});
+        const auto asInt = flat.element_size() == 8   ? torch::kLong
+                           : flat.element_size() == 4 ? torch::kInt
+                           : flat.element_size() == 2 ? torch::kShort
+                                                      : torch::kChar;
+        values[rank] += flat.to(torch::kFloat64).sum();
+        bits[rank] += flat.view(asInt).to(torch::kLong).sum();
+    }
+    std::vector<torch::Tensor> sums{values, bits};
+    m_comm->allReduceSum(sums);
+    const auto v = values.cpu(), b = bits.cpu();
+    for (int r = 1; r < world; ++r)
+        if (b[r].item<int64_t>() != b[0].item<int64_t>() ||
+            v[r].item<double>() != v[0].item<double>())
+            throw Error("data parallel: after epoch " + std::to_string(epoch) +
+                        " the weights of rank " + std::to_string(r) +
+                        " differ from rank 0's (weight sums " +
+                        std::to_string(v[r].item<double>()) + " and " +
+                        std::to_string(v[0].item<double>()) + "): the replicas drifted apart");
 }
 
 void Trainer::pause() {
@@ -150,6 +251,8 @@ double Trainer::elapsedSeconds() const {
 
 bool Trainer::waitForGo(int64_t stepsDone) {
     const int64_t limit = m_stopAfterStep;
+    // Data parallel: every rank must take the same steps, so only the group's decision counts.
+    if (m_comm) return !m_globalStop && !(limit > 0 && stepsDone >= limit);
     if (m_stop || (limit > 0 && stepsDone >= limit)) return false;
     if (!m_paused) return true;
     const auto since = std::chrono::steady_clock::now();
@@ -173,6 +276,17 @@ torch::Tensor Trainer::lossOf(const torch::Tensor& logits, const torch::Tensor& 
     return torch::nn::functional::cross_entropy(logits, labels);
 }
 
+torch::Tensor Trainer::forward(const torch::Tensor& x) {
+    const bool autocast = m_config.autocast == "bf16";
+    torch::Tensor logits;
+    {
+        AutocastScope scope(autocast, m_device.type());
+        logits = m_model.forward(x);
+    }
+    // The loss (and so ALI-G's step) in float32, from bfloat16 logits.
+    return autocast ? logits.to(torch::kFloat) : logits;
+}
+
 EvalResult Trainer::evaluate(const torch::Tensor& inputs, const torch::Tensor& labels) {
     EvalResult result;
     if (!inputs.defined() || inputs.size(0) == 0) return result;
@@ -185,7 +299,7 @@ EvalResult Trainer::evaluate(const torch::Tensor& inputs, const torch::Tensor& l
         const int64_t end = std::min(n, start + m_config.evalBatchSize);
         auto x = inputs.slice(0, start, end);
         auto y = labels.slice(0, start, end);
-        auto logits = m_model.forward(x);
+        auto logits = forward(x);
         lossSum += lossOf(logits, y).to(torch::kFloat64) * static_cast<double>(end - start);
         correct += (logits.argmax(1) == y).sum();
     }
@@ -271,6 +385,11 @@ RunResult Trainer::run() {
     const int64_t n = m_trainX.size(0);
     const int64_t batchSize = m_config.batchSize;
     const int64_t perEpoch = stepsPerEpoch();
+    const int world = m_comm ? m_comm->worldSize() : 1;
+    const int rank = m_comm ? m_comm->rank() : 0;
+    const int64_t globalBatch = batchSize * world;
+    m_globalStop = false;
+    if (m_comm) broadcastModel();
 
     RunStartInfo start{m_config.epochs, m_startEpoch, m_startStep, perEpoch, m_device.str()};
     for (auto* o : m_observers)
@@ -286,8 +405,9 @@ RunResult Trainer::run() {
         // seeded default generator.
         const uint64_t seed = epochSeed(m_config.seed, epoch);
         {
+            // Ranks draw different dropout and augmentation; the order is the same for all.
             std::lock_guard<std::mutex> lock(defaultGeneratorMutex());
-            torch::manual_seed(seed);
+            torch::manual_seed(seed + static_cast<uint64_t>(rank));
         }
         auto orderGenerator = at::make_generator<at::CPUGeneratorImpl>(seed);
         torch::Tensor order = m_config.shuffle ? torch::randperm(n, orderGenerator, torch::kLong)
@@ -328,20 +448,61 @@ RunResult Trainer::run() {
                     if (std::isfinite(m_baseLr[g]))
                         m_optimizer.param_groups()[g].options().set_lr(m_baseLr[g] * f);
             }
-            auto idx = order.slice(0, b * batchSize, std::min(n, (b + 1) * batchSize));
-            auto x = m_trainX.index_select(0, idx);
-            auto y = m_trainY.index_select(0, idx);
-            if (m_dataset.augmentation.enabled()) x = augmentBatch(x, m_dataset.augmentation);
+            // The step's samples; data parallel: this rank's share of them (all ranks
+            // share the order, and an uneven last batch is split as evenly as it goes).
+            const int64_t first = b * globalBatch;
+            const int64_t count = std::min(n, first + globalBatch) - first;
+            const int64_t lo = first + count * rank / world;
+            const int64_t hi = first + count * (rank + 1) / world;
+            auto idx = order.slice(0, lo, hi);
 
             m_optimizer.zero_grad();
-            auto logits = m_model.forward(x);
-            auto loss = lossOf(logits, y);
-            loss.backward();
+            torch::Tensor logits, loss, y;
+            if (hi > lo) {
+                auto x = m_trainX.index_select(0, idx);
+                y = m_trainY.index_select(0, idx);
+                if (m_dataset.augmentation.enabled()) x = augmentBatch(x, m_dataset.augmentation);
+                logits = forward(x);
+                loss = lossOf(logits, y);
+                loss.backward();
+            }
+            torch::Tensor stepLoss, correct;
+            if (m_comm) {
+                // Gradients, loss and correct count summed over the ranks in one bucketed
+                // all-reduce, each rank weighted by its share of the batch: every rank then
+                // holds the batch's mean gradient and loss, takes the same step, and keeps the
+                // same weights.
+                torch::NoGradGuard noGrad;
+                const double share = static_cast<double>(hi - lo) / static_cast<double>(count);
+                std::vector<torch::Tensor> reduced;
+                for (auto& w : params) {
+                    if (!w.grad().defined()) w.mutable_grad() = torch::zeros_like(w);
+                    reduced.push_back(w.grad());
+                }
+                if (share != 1.0) torch::_foreach_mul_(reduced, share);
+                const auto options = torch::TensorOptions(torch::kFloat64).device(m_device);
+                torch::Tensor stats = torch::zeros({3}, options);
+                if (hi > lo) {
+                    stats[0] = loss.detach().to(torch::kFloat64) * share;
+                    stats[1] = (logits.detach().argmax(1) == y).sum().to(torch::kFloat64);
+                }
+                if (m_stop) stats[2] = 1.0;
+                reduced.push_back(stats);
+                m_comm->allReduceSum(reduced);
+                stepLoss = stats[0];
+                correct = stats[1];
+                // Read back only where every rank looks: at metric read-backs and epoch ends.
+                if ((step + 1) % m_metricsInterval == 0 || b + 1 == perEpoch)
+                    m_globalStop = stats[2].item<double>() > 0.0;
+            } else {
+                stepLoss = loss.detach();
+                correct = (logits.detach().argmax(1) == y).sum();
+            }
 
             PendingStep p;
             p.step = ++step;
             p.epoch = epoch;
-            p.batchSize = idx.size(0);
+            p.batchSize = count;
             const double groupLr = m_optimizer.param_groups().front().options().get_lr();
             if (!alig) {
                 torch::NoGradGuard noGrad;
@@ -352,7 +513,7 @@ RunResult Trainer::run() {
             // edited live. L4's "lr" is its alpha, not a cap.
             if (reporter && !dynamic_cast<const L4*>(&m_optimizer))
                 p.maxLr = std::isfinite(groupLr) ? groupLr : NAN;
-            auto detached = loss.detach();
+            const torch::Tensor detached = stepLoss;
             // ALI-G's fused CPU step measures ||w_new - w_old|| in its own pass; for the
             // others keep w_old: one copy into buffers made once.
             const bool moveMeasured = alig && alig->measuresMove();
@@ -385,23 +546,26 @@ RunResult Trainer::run() {
                 p.unclipped = p.stepSize;
             }
             p.loss = detached;
-            p.correct = (logits.detach().argmax(1) == y).sum();
+            p.correct = correct;
             p.elapsed = elapsedSeconds();
             m_pending.push_back(std::move(p));
 
-            const bool due =
-                static_cast<int64_t>(m_pending.size()) >= m_metricsInterval || m_paused || m_stop;
+            const bool due = static_cast<int64_t>(m_pending.size()) >= m_metricsInterval ||
+                             (m_comm ? m_globalStop : m_paused || m_stop);
             if (due && !flushSteps()) break;
         }
         if (!flushSteps() || m_result.status != RunStatus::Running) break;
+        if (m_comm) checkReplicasAgree(epoch);
 
         EpochMetrics em;
         em.epoch = epoch;
         em.step = step;
-        const EvalResult test = evaluate(m_testX, m_testY);
+        // Data parallel: the replicas are identical, so rank 0 alone evaluates.
+        const bool evaluating = rank == 0;
+        const EvalResult test = evaluating ? evaluate(m_testX, m_testY) : EvalResult{};
         em.testLoss = test.loss;
         em.testAccuracy = test.accuracy;
-        if (m_config.evalTrain) {
+        if (m_config.evalTrain && evaluating) {
             const EvalResult train = evaluate(m_trainX, m_trainY);
             em.trainLoss = train.loss;
             em.trainAccuracy = train.accuracy;

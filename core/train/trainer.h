@@ -25,6 +25,7 @@ class Optimizer;
 
 namespace alig::core {
 
+class Communicator;
 class Model;
 
 struct EvalResult {
@@ -46,6 +47,13 @@ public:
     // The learning-rate schedule, applied before every step to each group's lr (max_lr
     // for ALI-G). Constant by default.
     void setSchedule(LrSchedule schedule) { m_schedule = std::move(schedule); }
+
+    // Data parallel: this trainer is one rank of `communicator`'s group (not owned; it must
+    // outlive run()). The config's batch size is then per rank: each step takes the next
+    // worldSize x batchSize samples of the epoch's order, this rank its share, and averages
+    // gradients and loss over the ranks before the optimizer's step. Pause and single steps
+    // are ignored; a stop on any rank stops all at the same step. See docs/distributed.md.
+    void setCommunicator(Communicator* communicator) { m_comm = communicator; }
 
     // Trains until the last epoch, a stop, or divergence. Blocks the calling thread.
     RunResult run();
@@ -80,12 +88,19 @@ public:
 private:
     struct PendingStep;
     torch::Tensor lossOf(const torch::Tensor& logits, const torch::Tensor& labels) const;
+    // The model's logits, under bfloat16 autocast when the config asks for it.
+    torch::Tensor forward(const torch::Tensor& x);
     // Reads pending step tensors back in one transfer and hands them to the observers.
     // Returns false when a step diverged (then m_result says where).
     bool flushSteps();
     // Blocks while paused; returns false when the run must stop before the next step.
     bool waitForGo(int64_t stepsDone);
     double elapsedSeconds() const;
+    // Data parallel: rank 0's weights and buffers to every rank.
+    void broadcastModel();
+    // Data parallel: rank 0's buffers (BatchNorm statistics) to every rank, then a checksum
+    // of every rank's weights, compared across ranks; throws Error when one differs.
+    void checkReplicasAgree(int64_t epoch);
 
     const Dataset& m_dataset;
     Model& m_model;
@@ -110,6 +125,8 @@ private:
     int64_t m_epochCount = 0;
     int64_t m_metricsInterval = 1;
     RunResult m_result;
+    Communicator* m_comm = nullptr;
+    bool m_globalStop = false; // data parallel: some rank asked to stop; all stop now
 
     mutable std::mutex m_mutex;
     std::condition_variable m_wake;

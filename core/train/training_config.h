@@ -18,6 +18,7 @@ struct TrainingConfig {
     int64_t evalBatchSize = 1000;       // batch size of the evaluation passes
     int64_t metricsInterval = 0;        // steps between metric read-backs (0: 1 on CPU, 50 on CUDA)
     bool evalTrain = false; // epoch train metrics from a full eval pass, not the running mean
+    std::string autocast = "off"; // off | bf16: forward passes in bfloat16 (autocast)
 };
 
 } // namespace alig::core

@@ -238,7 +238,7 @@ void TestAligTrain::blasKernelIsTheBestTheCpuSupports() {
     if (best.empty()) QSKIP("not an x86-64 CPU: no OpenBLAS kernel ladder to check");
     auto kernelIn = [](const Result& r) {
         const QRegularExpressionMatch m =
-            QRegularExpression("OpenBLAS (\\w+)\\)").match(r.out.section('\n', 0, 0));
+            QRegularExpression("OpenBLAS (\\w+)[,)]").match(r.out.section('\n', 0, 0));
         return m.hasMatch() ? m.captured(1) : QString();
     };
     auto fresh = [](QProcessEnvironment& env) {

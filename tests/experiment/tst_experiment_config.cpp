@@ -91,10 +91,10 @@ void TestExperimentConfig::everyFieldRoundTrips() {
                       {"gamma", 0.2},
                       {"warmup_epochs", 5},
                       {"min_lr_factor", 0.01}};
-    j["training"] = {{"epochs", 3},       {"batch_size", 64},           {"seed", 42},
-                     {"shuffle", false},  {"loss", "multiclass_hinge"}, {"threads", 1},
-                     {"device", "cpu"},   {"eval_batch_size", 100},     {"metrics_interval", 5},
-                     {"eval_train", true}};
+    j["training"] = {{"epochs", 3},        {"batch_size", 64},           {"seed", 42},
+                     {"shuffle", false},   {"loss", "multiclass_hinge"}, {"threads", 1},
+                     {"device", "cpu"},    {"eval_batch_size", 100},     {"metrics_interval", 5},
+                     {"eval_train", true}, {"autocast", "bf16"}};
     j["output"] = {{"dir", "/tmp/run"}, {"checkpoint_every", 2}, {"flush_seconds", 1.0}};
     const ExperimentConfig c = ExperimentConfig::fromJson(j);
     QCOMPARE(c.toJson(), j);
