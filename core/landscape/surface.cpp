@@ -223,8 +223,8 @@ std::vector<double> Surface::grid(int nx, int ny) const {
 
 const std::vector<std::string>& surfaceNames() {
     static const std::vector<std::string> names = {
-        "quadratic", "rosenbrock", "beale", "himmelblau", "rastrigin", "interpolating",
-        "non-interpolating"};
+        "quadratic",     "rosenbrock",       "beale", "himmelblau", "rastrigin",
+        "interpolating", "non-interpolating"};
     return names;
 }
 

@@ -16,8 +16,8 @@ Trajectory::Trajectory(const Surface& surface, const OptimizerConfig& optimizer,
     , m_config(optimizer)
     , m_rng(seed) {
     validateOptimizerConfig(m_config);
-    m_w = torch::tensor({x0, y0}, torch::TensorOptions().dtype(torch::kFloat64))
-              .requires_grad_(true);
+    m_w =
+        torch::tensor({x0, y0}, torch::TensorOptions().dtype(torch::kFloat64)).requires_grad_(true);
     m_optimizer = makeOptimizer(m_config, {m_w});
     TrajectoryPoint start;
     // ALI-G projects at construction when a radius is set: start where it put the point.
@@ -35,12 +35,12 @@ bool Trajectory::step() {
     p.step = static_cast<int64_t>(m_points.size());
     const int64_t samples = m_surface.sampleCount();
     if (samples > 0)
-        p.sample = static_cast<int64_t>(
-            std::uniform_int_distribution<int64_t>(0, samples - 1)(m_rng));
+        p.sample =
+            static_cast<int64_t>(std::uniform_int_distribution<int64_t>(0, samples - 1)(m_rng));
 
     m_optimizer->zero_grad();
-    const torch::Tensor loss = p.sample >= 0 ? m_surface.sampleLoss(m_w, p.sample)
-                                             : m_surface.loss(m_w);
+    const torch::Tensor loss =
+        p.sample >= 0 ? m_surface.sampleLoss(m_w, p.sample) : m_surface.loss(m_w);
     loss.backward();
     p.batchLoss = loss.item<double>();
     p.gradNorm = m_w.grad().norm().item<double>();

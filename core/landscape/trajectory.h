@@ -20,12 +20,12 @@ class Optimizer;
 namespace alig::core {
 
 struct TrajectoryPoint {
-    int64_t step = 0;   // 0: the start point
+    int64_t step = 0; // 0: the start point
     double x = 0.0, y = 0.0;
-    double loss = 0.0;  // the total loss at (x, y)
+    double loss = 0.0; // the total loss at (x, y)
     // The step that led here (NaN at the start point):
     double batchLoss = std::numeric_limits<double>::quiet_NaN(); // the loss it was computed from
-    int64_t sample = -1;      // the sample loss drawn (-1: the total loss)
+    int64_t sample = -1; // the sample loss drawn (-1: the total loss)
     double gradNorm = std::numeric_limits<double>::quiet_NaN();
     double stepSize = std::numeric_limits<double>::quiet_NaN(); // taken (or the method's lr)
     double polyak = std::numeric_limits<double>::quiet_NaN();   // ALI-G: loss / (||g||^2 + eps)
