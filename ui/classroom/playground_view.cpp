@@ -20,6 +20,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStyle>
@@ -154,7 +155,14 @@ PlaygroundView::PlaygroundView(QString runsDir, QWidget* parent)
     right->addWidget(m_interpolation);
 
     auto* split = new QSplitter(Qt::Horizontal);
-    split->addWidget(controls);
+    // In a scroll area: the tab's minimum height must not grow the window beyond the screen.
+    auto* scroll = new QScrollArea;
+    scroll->setWidget(controls);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    scroll->setMinimumWidth(controls->sizeHint().width() + 16);
+    split->addWidget(scroll);
     split->addWidget(m_boundary);
     split->addWidget(right);
     split->setStretchFactor(0, 0);

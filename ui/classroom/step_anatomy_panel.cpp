@@ -40,18 +40,18 @@ StepAnatomyPanel::StepAnatomyPanel(QWidget* parent)
     addRow("grad_sq", tr("‖g‖²"),
            tr("The squared norm of the mini-batch gradient, over every "
               "parameter"));
-    addRow("ratio", tr("Polyak ratio ℓ/(‖g‖²+ε)"),
+    addRow("ratio", tr("Polyak ℓ/(‖g‖²+ε)"),
            tr("The step that would bring a linear model of the loss to 0: ALI-G's step "
               "before the cap"));
     addRow("max_lr", tr("max_lr"), tr("ALI-G's cap on the step"));
-    addRow("step", tr("Step taken γ"),
+    addRow("step", tr("Step γ"),
            tr("min(Polyak ratio, max_lr); for other methods their "
               "learning rate"));
     addRow("clipped", tr("Clipped?"), tr("Whether max_lr cut the Polyak ratio"));
-    addRow("grad_move", tr("Gradient move γ‖g‖"),
+    addRow("grad_move", tr("‖γg‖, gradient"),
            tr("How far the gradient step moved the "
               "weights"));
-    addRow("momentum_move", tr("Momentum move ‖μv‖"),
+    addRow("momentum_move", tr("‖μv‖, momentum"),
            tr("How far the momentum term moved the weights this step (0 without momentum)"));
 
     m_verdict = new QLabel(this);
@@ -59,6 +59,7 @@ StepAnatomyPanel::StepAnatomyPanel(QWidget* parent)
     m_verdict->setObjectName("StepAnatomyVerdict");
     layout->addWidget(m_verdict);
     layout->addStretch(1);
+    m_grid->setVerticalSpacing(4);
     refresh();
 }
 
@@ -67,6 +68,7 @@ QLabel* StepAnatomyPanel::addRow(const QString& key, const QString& name, const 
     n->setToolTip(tip);
     auto* v = new QLabel(this);
     v->setToolTip(tip);
+    v->setWordWrap(true); // the dock may be narrow: long formulas wrap
     v->setTextInteractionFlags(Qt::TextSelectableByMouse);
     QFont f = v->font();
     f.setFamily(QStringLiteral("monospace"));

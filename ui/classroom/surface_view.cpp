@@ -13,6 +13,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QTableWidget>
@@ -250,7 +251,14 @@ SurfaceView::SurfaceView(QWidget* parent)
     tableLayout->addWidget(m_table);
 
     auto* split = new QSplitter(Qt::Horizontal);
-    split->addWidget(controls);
+    // In a scroll area: the tab's minimum height must not grow the window beyond the screen.
+    auto* scroll = new QScrollArea;
+    scroll->setWidget(controls);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    scroll->setMinimumWidth(controls->sizeHint().width() + 16);
+    split->addWidget(scroll);
     split->addWidget(m_plot);
     split->addWidget(tableBox);
     split->setStretchFactor(1, 1);

@@ -34,6 +34,7 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QRegularExpression>
+#include <QScrollArea>
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
@@ -98,7 +99,13 @@ MainWindow::MainWindow(QString runsDir, bool restore, QWidget* parent)
     m_anatomy = new StepAnatomyPanel;
     m_interpolation = new InterpolationPlot(m_registry);
     auto* anatomySplit = new QSplitter(Qt::Vertical);
-    anatomySplit->addWidget(m_anatomy);
+    // Scrolls rather than squeezes its rows when the dock is short (presentation mode).
+    auto* anatomyScroll = new QScrollArea;
+    anatomyScroll->setWidget(m_anatomy);
+    anatomyScroll->setWidgetResizable(true);
+    anatomyScroll->setFrameShape(QFrame::NoFrame);
+    anatomyScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    anatomySplit->addWidget(anatomyScroll);
     anatomySplit->addWidget(m_interpolation);
     anatomySplit->setSizes({420, 300});
     m_interpolation->setMinimumHeight(140);
@@ -435,6 +442,7 @@ void MainWindow::setPresentation(bool on) {
     m_anatomy->setPresentation(on);
     m_playground->setPresentation(on);
     m_surfaceView->setPresentation(on);
+    applyDockWidths();
     statusBar()->showMessage(on ? tr("Presentation mode: Ctrl+Shift+P to leave it") : QString(),
                              4000);
 }
@@ -638,16 +646,19 @@ void MainWindow::restoreSettings() {
     m_plots->setSettings(plotSettings);
 }
 
+void MainWindow::applyDockWidths() {
+    // Larger text needs a wider anatomy; the experiment form can give up some room.
+    const bool on = isPresentation();
+    resizeDocks({m_panelDock, m_anatomyDock}, {on ? 300 : 380, on ? 470 : 330}, Qt::Horizontal);
+}
+
 void MainWindow::showEvent(QShowEvent* event) {
     QMainWindow::showEvent(event);
     if (m_shownOnce) return;
     m_shownOnce = true;
     // Before the first show the window has no final size, and the docks' widths come out
     // proportional instead of as asked: ask again once it has one (a restored layout wins).
-    if (!m_restoredLayout)
-        QTimer::singleShot(0, this, [this] {
-            resizeDocks({m_panelDock, m_anatomyDock}, {380, 330}, Qt::Horizontal);
-        });
+    if (!m_restoredLayout) QTimer::singleShot(0, this, [this] { applyDockWidths(); });
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

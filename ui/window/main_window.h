@@ -95,6 +95,7 @@ signals:
 protected:
     void closeEvent(QCloseEvent* event) override;
     void showEvent(QShowEvent* event) override;
+    void applyDockWidths();
 
 private:
     void createActions();
