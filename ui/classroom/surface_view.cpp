@@ -211,7 +211,8 @@ SurfaceView::SurfaceView(QWidget* parent)
     small.setPointSizeF(std::max(6.0, small.pointSizeF() * 0.85));
     m_plot->legend->setFont(small);
     m_plot->legend->setBrush(QColor(255, 255, 255, 220));
-    m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    // Bottom right: every default start lies elsewhere, so the legend never hides one.
+    m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
     m_plot->setInteractions(QCP::iRangeZoom);
     connect(m_plot, &QCustomPlot::mousePress, this, [this](QMouseEvent* e) {
         if (e->button() != Qt::LeftButton) return;
