@@ -29,6 +29,7 @@ std::vector<int64_t> labels(const torch::Tensor& t) {
 
 DecisionGridObserver::DecisionGridObserver(core::RunSession& session, int gridSize, int intervalMs)
     : m_model(session.model())
+    , m_trainer(session.trainer())
     , m_intervalMs(intervalMs) {
     const auto& d = session.dataset();
     m_points.trainX = toVector(d.trainX.select(1, 0));
@@ -79,12 +80,11 @@ void DecisionGridObserver::onRunStart(const core::RunStartInfo& info) {
 
 void DecisionGridObserver::onSteps(const std::vector<core::StepMetrics>& steps) {
     if (steps.empty()) return;
-    const auto now = std::chrono::steady_clock::now();
-    // Several times a second while it trains; after every step when the steps come slowly
-    // (Step pressed by hand: a lesson wants to see each step's effect).
-    const bool slow = now - m_lastCall >= std::chrono::milliseconds(50);
-    m_lastCall = now;
-    if (slow || now - m_last >= std::chrono::milliseconds(m_intervalMs)) compute(steps.back().step);
+    // Several times a second while it trains; after every step taken by hand (Step leaves
+    // the trainer paused), since a lesson wants to see each step's effect.
+    if (m_trainer.isPaused() ||
+        std::chrono::steady_clock::now() - m_last >= std::chrono::milliseconds(m_intervalMs))
+        compute(steps.back().step);
 }
 
 void DecisionGridObserver::onEpoch(const core::EpochMetrics&) {}
@@ -157,6 +157,7 @@ void DecisionBoundaryPlot::clearAll() {
     m_map->data()->clear();
     m_map->data()->setSize(1, 1);
     m_version = -1;
+    m_step = -1;
     m_title->setText(tr("Decision boundary"));
     replot();
 }
@@ -175,6 +176,7 @@ void DecisionBoundaryPlot::setPoints(const PlaygroundPoints& p) {
 void DecisionBoundaryPlot::setSnapshot(const DecisionSnapshot& s) {
     if (s.nx <= 0 || s.ny <= 0) return;
     m_version = s.version;
+    m_step = s.step;
     auto* data = m_map->data();
     if (data->keySize() != s.nx || data->valueSize() != s.ny) data->setSize(s.nx, s.ny);
     data->setRange(QCPRange(s.xMin, s.xMax), QCPRange(s.yMin, s.yMax));

@@ -19,6 +19,7 @@
 namespace alig::core {
 class Model;
 class RunSession;
+class Trainer;
 } // namespace alig::core
 
 namespace alig::ui {
@@ -55,12 +56,13 @@ private:
     void compute(int64_t step);
 
     core::Model& m_model;
+    const core::Trainer& m_trainer;
     torch::Tensor m_grid; // [nx * ny, 2] on the model's device
     DecisionSnapshot m_meta;
     PlaygroundPoints m_points;
     int m_intervalMs;
     int64_t m_lastStep = 0;
-    std::chrono::steady_clock::time_point m_last, m_lastCall;
+    std::chrono::steady_clock::time_point m_last;
     mutable std::mutex m_mutex;
     DecisionSnapshot m_snapshot; // guarded by m_mutex
 };
@@ -77,6 +79,8 @@ public:
     void setPresentation(bool on);
     void setCaption(const QString& text);
     int snapshotVersion() const { return m_version; }
+    // The step of the grid on screen (-1: none yet).
+    int64_t snapshotStep() const { return m_step; }
     // Grid updates drawn so far (tests check that it refreshes while training).
     int updates() const { return m_updates; }
     QCPColorMap* colorMap() const { return m_map; }
@@ -86,6 +90,7 @@ private:
     QCPGraph *m_train[2] = {nullptr, nullptr}, *m_test[2] = {nullptr, nullptr};
     QCPTextElement* m_title = nullptr;
     int m_version = -1;
+    int64_t m_step = -1;
     int m_updates = 0;
     bool m_presentation = false;
 };
