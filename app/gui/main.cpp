@@ -3,9 +3,12 @@
 #include "core/experiment/experiment_config.h"
 #include "core/train/runtime_env.h"
 #include "core/util/error.h"
+#include "ui/classroom/playground_view.h"
+#include "ui/classroom/surface_view.h"
 #include "ui/config/experiment_panel.h"
 #include "ui/plots/sweep_plot.h"
 #include "ui/run/run.h"
+#include "ui/run/run_controller.h"
 #include "ui/window/main_window.h"
 
 #include <nlohmann/json.hpp>
@@ -77,8 +80,19 @@ int main(int argc, char** argv) {
     QCommandLineOption startupProbe("startup-probe",
                                     "Show the window, print \"first-paint\" once it is drawn, "
                                     "and exit (for bench_startup).");
-    parser.addOptions(
-        {screenshot, preset, steps, runsDir, fresh, plotSweep, plotOut, startupProbe});
+    QCommandLineOption tab("tab",
+                           "Open the tab NAME: training, playground or surface. With "
+                           "--screenshot: playground trains its set N steps, surface runs "
+                           "every path N steps.",
+                           "NAME", "training");
+    QCommandLineOption surface("surface",
+                               "With --tab surface: the problem NAME (quadratic, "
+                               "rosenbrock, beale, himmelblau, rastrigin, "
+                               "interpolating, non-interpolating).",
+                               "NAME");
+    QCommandLineOption presentation("presentation", "Start in presentation mode.");
+    parser.addOptions({screenshot, preset, steps, runsDir, fresh, plotSweep, plotOut, tab, surface,
+                       presentation, startupProbe});
     parser.process(app);
 
     if (parser.isSet(plotSweep)) {
@@ -105,6 +119,20 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
+    if (!window.showTab(parser.value(tab))) {
+        std::fprintf(stderr, "alig-studio: unknown tab \"%s\" (training, playground, surface)\n",
+                     qPrintable(parser.value(tab)));
+        return 2;
+    }
+    if (parser.isSet(surface)) {
+        try {
+            window.surfaceView()->setSurface(parser.value(surface));
+        } catch (const alig::core::Error& e) {
+            std::fprintf(stderr, "alig-studio: %s\n", e.what());
+            return 2;
+        }
+    }
+    if (parser.isSet(presentation)) window.setPresentation(true);
     if (parser.isSet(startupProbe)) {
         // The first paint of the top-level window ends the start-up that a user waits for.
         FirstPaint probe;
@@ -129,6 +157,35 @@ int main(int argc, char** argv) {
     window.show();
     const QString file = parser.value(screenshot);
     int exitCode = 0;
+    auto grabAndClose = [&] {
+        if (!window.grab().save(file)) {
+            std::fprintf(stderr, "alig-studio: cannot write %s\n", qPrintable(file));
+            exitCode = 1;
+        }
+        window.close();
+    };
+    if (parser.value(tab) == "surface") {
+        window.surfaceView()->setStepCount(static_cast<int>(n));
+        window.surfaceView()->runToEnd();
+        QTimer::singleShot(800, &window, grabAndClose);
+        const int rc = QApplication::exec();
+        return exitCode != 0 ? exitCode : rc;
+    }
+    if (parser.value(tab) == "playground") {
+        alig::ui::PlaygroundView* playground = window.playground();
+        playground->start();
+        if (playground->controller()) playground->controller()->stopAfterStep(n);
+        auto* poll = new QTimer(&window);
+        QObject::connect(poll, &QTimer::timeout, &window, [&, poll] {
+            alig::ui::Run* run = playground->run();
+            if (!run || run->isLive()) return;
+            poll->stop();
+            QTimer::singleShot(600, &window, grabAndClose); // the last grid and replot first
+        });
+        poll->start(100);
+        const int rc = QApplication::exec();
+        return exitCode != 0 ? exitCode : rc;
+    }
     QObject::connect(&window, &alig::ui::MainWindow::runFinished, &window, [&](alig::ui::Run* run) {
         if (run->status() == alig::core::RunStatus::Failed ||
             run->status() == alig::core::RunStatus::Diverged) {

@@ -252,6 +252,8 @@ template <class T, class V> void trainingFields(T& t, V& v) {
     v("metrics_interval", t.metricsInterval);
     v("eval_train", t.evalTrain);
     v("autocast", t.autocast);
+    v("interpolation_threshold", t.interpolationThreshold);
+    v("interpolation_samples", t.interpolationSamples);
 }
 
 template <class O, class V> void outputFields(O& o, V& v) {
@@ -390,6 +392,12 @@ void ExperimentConfig::validate() const {
     if (t.metricsInterval < 0)
         throw Error("training.metrics_interval: must be >= 0 (0: automatic), got " +
                     std::to_string(t.metricsInterval));
+    if (!(t.interpolationThreshold >= 0.0) || std::isinf(t.interpolationThreshold))
+        throw Error("training.interpolation_threshold: must be >= 0 and finite (0: off), got " +
+                    formatNumber(t.interpolationThreshold));
+    if (t.interpolationSamples < 0)
+        throw Error("training.interpolation_samples: must be >= 0 (0: all), got " +
+                    std::to_string(t.interpolationSamples));
 
     if (output.checkpointEvery < 0)
         throw Error("output.checkpoint_every: must be >= 0 (0: only at the end), got " +

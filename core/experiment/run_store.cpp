@@ -23,7 +23,18 @@ const char* kMetricsHeader =
     "step,epoch,loss,accuracy,step_size,unclipped_step_size,clipped,grad_norm,max_lr,"
     "effective_step,elapsed_s";
 const char* kEpochsHeader =
+    "epoch,step,train_loss,train_accuracy,test_loss,test_accuracy,elapsed_s,epoch_s,"
+    "interpolation";
+// Runs recorded before the interpolation meter: read as they are, with the meter NaN.
+const char* kEpochsHeaderV1 =
     "epoch,step,train_loss,train_accuracy,test_loss,test_accuracy,elapsed_s,epoch_s";
+
+std::string firstLine(const fs::path& path) {
+    std::ifstream in(path);
+    std::string line;
+    std::getline(in, line);
+    return line;
+}
 
 std::string timestamp(const char* format) {
     const std::time_t now = std::time(nullptr);
@@ -93,14 +104,22 @@ void truncateCsv(const fs::path& path, const std::string& header, double limit) 
         std::ifstream in(path);
         std::string line;
         std::getline(in, line);
+        // A file written before columns were added at the end: its rows get them as nan.
+        const bool older = line != header && header.compare(0, line.size() + 1, line + ",") == 0;
+        const size_t missing =
+            older ? std::count(header.begin() + line.size(), header.end(), ',') : 0;
         while (std::getline(in, line)) {
             if (line.empty()) continue;
             char* end = nullptr;
             const double key = std::strtod(line.c_str(), &end);
-            const size_t commas = std::count(line.begin(), line.end(), ',');
+            const size_t commas = std::count(line.begin(), line.end(), ',') + missing;
             if (end != line.c_str() && key <= limit &&
-                commas == size_t(std::count(header.begin(), header.end(), ',')))
-                kept << line << '\n';
+                commas == size_t(std::count(header.begin(), header.end(), ','))) {
+                kept << line;
+                for (size_t i = 0; i < missing; ++i)
+                    kept << ",nan";
+                kept << '\n';
+            }
         }
     }
     writeAtomically(path, kept.str());
@@ -115,10 +134,16 @@ std::FILE* openAppend(const fs::path& path, const char* header) {
 }
 
 json epochJson(const EpochMetrics& e) {
-    return {{"epoch", e.epoch},          {"step", e.step},
-            {"train_loss", e.trainLoss}, {"train_accuracy", e.trainAccuracy},
-            {"test_loss", e.testLoss},   {"test_accuracy", e.testAccuracy},
-            {"elapsed_s", e.elapsed},    {"epoch_s", e.epochSeconds}};
+    return {
+        {"epoch", e.epoch},
+        {"step", e.step},
+        {"train_loss", e.trainLoss},
+        {"train_accuracy", e.trainAccuracy},
+        {"test_loss", e.testLoss},
+        {"test_accuracy", e.testAccuracy},
+        {"elapsed_s", e.elapsed},
+        {"epoch_s", e.epochSeconds},
+        {"interpolation", std::isfinite(e.interpolation) ? json(e.interpolation) : json(nullptr)}};
 }
 
 // JSON has no NaN: store non-finite numbers as null.
@@ -181,7 +206,9 @@ RunRecord readRun(const std::string& dir) {
         m.elapsed = r[10];
         record.steps.push_back(m);
     }
-    for (const auto& r : readCsv(base / "epochs.csv", kEpochsHeader)) {
+    const fs::path epochsPath = base / "epochs.csv";
+    const bool v1 = firstLine(epochsPath) == kEpochsHeaderV1;
+    for (const auto& r : readCsv(epochsPath, v1 ? kEpochsHeaderV1 : kEpochsHeader)) {
         EpochMetrics e;
         e.epoch = static_cast<int64_t>(r[0]);
         e.step = static_cast<int64_t>(r[1]);
@@ -191,6 +218,7 @@ RunRecord readRun(const std::string& dir) {
         e.testAccuracy = r[5];
         e.elapsed = r[6];
         e.epochSeconds = r[7];
+        if (!v1) e.interpolation = r[8];
         record.epochs.push_back(e);
     }
     return record;
@@ -249,9 +277,10 @@ void RunRecorder::onSteps(const std::vector<StepMetrics>& steps) {
 }
 
 void RunRecorder::onEpoch(const EpochMetrics& e) {
-    std::fprintf(m_epochs, "%lld,%lld,%.17g,%.17g,%.17g,%.17g,%.6f,%.6f\n",
+    std::fprintf(m_epochs, "%lld,%lld,%.17g,%.17g,%.17g,%.17g,%.6f,%.6f,%.17g\n",
                  static_cast<long long>(e.epoch), static_cast<long long>(e.step), e.trainLoss,
-                 e.trainAccuracy, e.testLoss, e.testAccuracy, e.elapsed, e.epochSeconds);
+                 e.trainAccuracy, e.testLoss, e.testAccuracy, e.elapsed, e.epochSeconds,
+                 e.interpolation);
     flush();
     m_info["progress"] = {{"epochs_completed", e.epoch}, {"steps", e.step}};
     m_info["final_metrics"] = epochJson(e);

@@ -122,6 +122,7 @@ torch::Tensor AliG::step(LossClosure closure) {
     torch::NoGradGuard noGrad;
     const torch::Tensor loss = closureLoss(closure, "ALI-G");
     m_stats.moveSquaredNorm = torch::Tensor();
+    m_stats.momentumSquaredNorm = torch::Tensor();
     // The fused CUDA step (alig_fused.cpp, when built with CUDA and enabled by the trainer):
     // it takes the step and fills m_stats, or returns false to leave it to the code below.
     if (const FusedStep fusedCuda = s_fusedStep.load();
@@ -210,7 +211,8 @@ void AliG::fusedCpuStep(const torch::Tensor& loss) {
     const fused_cpu::Momentum form = global.momentum_form() == MomentumForm::Standard
                                          ? fused_cpu::Momentum::Standard
                                          : fused_cpu::Momentum::Adjusted;
-    double stepSum = 0.0, moveSq = 0.0;
+    double stepSum = 0.0, moveSq = 0.0, momentumSq = 0.0;
+    bool anyMomentum = false;
     bool clipped = false;
     size_t i = 0;
     for (size_t g = 0; g < param_groups_.size(); ++g) {
@@ -225,11 +227,16 @@ void AliG::fusedCpuStep(const torch::Tensor& loss) {
         stepSum += step;
         // Step 4: the SGD step with the Polyak step size, then Nesterov momentum.
         const double mu = options.momentum();
+        // The momentum term of the move: mu v (standard) or step mu v (adjusted).
+        const double term = form == fused_cpu::Momentum::Standard ? mu : step * mu;
+        anyMomentum = anyMomentum || mu > 0.0;
         for (auto& p : param_groups_[g].params()) {
             if (!p.grad().defined()) continue;
             torch::Tensor buffer = buffers[i++];
-            moveSq += fused_cpu::update(p, p.grad(), buffer, step, mu,
-                                        mu > 0.0 ? form : fused_cpu::Momentum::None);
+            const fused_cpu::Moves moves = fused_cpu::update(
+                p, p.grad(), buffer, step, mu, mu > 0.0 ? form : fused_cpu::Momentum::None);
+            moveSq += moves.weights;
+            momentumSq += term * term * moves.buffer;
         }
     }
     // Step 5: projection onto the L2 ball, after every group is updated.
@@ -246,6 +253,8 @@ void AliG::fusedCpuStep(const torch::Tensor& loss) {
     m_stats.moveSquaredNorm = globalOptions().projection_radius()
                                   ? torch::Tensor()
                                   : torch::scalar_tensor(moveSq, scalar);
+    m_stats.momentumSquaredNorm =
+        anyMomentum ? torch::scalar_tensor(momentumSq, scalar) : torch::Tensor();
 }
 
 // LibTorch ops throughout, the step size a device tensor: on CUDA no host synchronisation.

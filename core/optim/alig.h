@@ -68,6 +68,9 @@ struct AliGStepStats {
     // ||w_new - w_old||^2 over the parameters with a gradient, when measuresMove() was true
     // for the step (measured in the update's own pass); otherwise undefined.
     torch::Tensor moveSquaredNorm;
+    // ||momentum term of the move||^2 (mu v, or step mu v in the adjusted form), measured by
+    // the fused CPU loops when some group has momentum; otherwise undefined.
+    torch::Tensor momentumSquaredNorm;
 };
 
 class AliG : public torch::optim::Optimizer, public StepSizeReporter {

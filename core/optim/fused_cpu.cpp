@@ -37,12 +37,12 @@ double rangeSumOfSquares(const float* x, int64_t n) {
 double rangeSumOfSquares(const double* x, int64_t n) {
     return kernels().sumOfSquaresD(x, n);
 }
-double rangeUpdate(float* p, const float* g, float* v, int64_t n, float step, float mu,
-                   Momentum momentum) {
+Moves rangeUpdate(float* p, const float* g, float* v, int64_t n, float step, float mu,
+                  Momentum momentum) {
     return kernels().updateF(p, g, v, n, step, mu, momentum);
 }
-double rangeUpdate(double* p, const double* g, double* v, int64_t n, double step, double mu,
-                   Momentum momentum) {
+Moves rangeUpdate(double* p, const double* g, double* v, int64_t n, double step, double mu,
+                  Momentum momentum) {
     return kernels().updateD(p, g, v, n, step, mu, momentum);
 }
 
@@ -57,19 +57,19 @@ template <class T> double tensorSumOfSquares(const torch::Tensor& t) {
 }
 
 template <class T>
-double tensorUpdate(torch::Tensor& param, const torch::Tensor& grad, torch::Tensor& buffer,
-                    double step, double mu, Momentum momentum) {
+Moves tensorUpdate(torch::Tensor& param, const torch::Tensor& grad, torch::Tensor& buffer,
+                   double step, double mu, Momentum momentum) {
     T* p = param.data_ptr<T>();
     const T* g = grad.data_ptr<T>();
     T* v = momentum == Momentum::None ? nullptr : buffer.data_ptr<T>();
     return at::parallel_reduce(
-        int64_t{0}, param.numel(), kGrain, 0.0,
-        [&](int64_t begin, int64_t end, double identity) {
-            return identity + rangeUpdate(p + begin, g + begin, v ? v + begin : nullptr,
-                                             end - begin, static_cast<T>(step),
-                                             static_cast<T>(mu), momentum);
+        int64_t{0}, param.numel(), kGrain, Moves{},
+        [&](int64_t begin, int64_t end, Moves identity) {
+            return identity += rangeUpdate(p + begin, g + begin, v ? v + begin : nullptr,
+                                           end - begin, static_cast<T>(step),
+                                           static_cast<T>(mu), momentum);
         },
-        std::plus<double>());
+        [](Moves a, const Moves& b) { return a += b; });
 }
 
 } // namespace
@@ -92,8 +92,8 @@ double sumOfSquares(const std::vector<torch::Tensor>& tensors) {
     return total;
 }
 
-double update(torch::Tensor& param, const torch::Tensor& grad, torch::Tensor& buffer,
-              double step, double mu, Momentum momentum) {
+Moves update(torch::Tensor& param, const torch::Tensor& grad, torch::Tensor& buffer,
+             double step, double mu, Momentum momentum) {
     return param.scalar_type() == torch::kDouble
                ? tensorUpdate<double>(param, grad, buffer, step, mu, momentum)
                : tensorUpdate<float>(param, grad, buffer, step, mu, momentum);

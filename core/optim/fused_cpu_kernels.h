@@ -10,15 +10,27 @@ namespace alig::core::fused_cpu {
 
 enum class Momentum { None, Standard, Adjusted };
 
-// The entry points of one instruction set. rangeUpdate returns sum (p_new - p_old)^2.
+// What an update measured on its way: sum (p_new - p_old)^2 and sum v_new^2 (0 without
+// momentum).
+struct Moves {
+    double weights = 0.0;
+    double buffer = 0.0;
+    Moves& operator+=(const Moves& o) {
+        weights += o.weights;
+        buffer += o.buffer;
+        return *this;
+    }
+};
+
+// The entry points of one instruction set.
 struct KernelSet {
     const char* name;
     double (*sumOfSquaresF)(const float* x, int64_t n);
     double (*sumOfSquaresD)(const double* x, int64_t n);
-    double (*updateF)(float* p, const float* g, float* v, int64_t n, float step, float mu,
-                      Momentum momentum);
-    double (*updateD)(double* p, const double* g, double* v, int64_t n, double step, double mu,
-                      Momentum momentum);
+    Moves (*updateF)(float* p, const float* g, float* v, int64_t n, float step, float mu,
+                     Momentum momentum);
+    Moves (*updateD)(double* p, const double* g, double* v, int64_t n, double step, double mu,
+                     Momentum momentum);
 };
 
 KernelSet baselineKernels();
@@ -54,14 +66,14 @@ template <class T> double rangeSumOfSquares(const T* __restrict x, int64_t n) {
 }
 
 // Applies rule(p, g, v, v_new) -> p_new to every element of a range, writing p (and, with
-// kMomentum, v), and returns the sum of (p_new - p_old)^2. Block by block: a plain loop that
+// kMomentum, v), and returns the sums of (p_new - p_old)^2 and of v_new^2. Block by block: a plain loop that
 // the compiler vectorises writes the moves into a small buffer (it stays in L1), and
 // rangeSumOfSquares adds them up; one loop doing both does not vectorise.
 template <class T, bool kMomentum, class Rule>
-double rangeApply(T* __restrict p, const T* __restrict g, T* __restrict v, int64_t n, Rule rule) {
+Moves rangeApply(T* __restrict p, const T* __restrict g, T* __restrict v, int64_t n, Rule rule) {
     constexpr int64_t kBlock = 1024;
     T moved[kBlock];
-    double total = 0.0;
+    Moves total;
     for (int64_t start = 0; start < n; start += kBlock) {
         const int64_t count = std::min(kBlock, n - start);
         T* __restrict pb = p + start;
@@ -75,14 +87,15 @@ double rangeApply(T* __restrict p, const T* __restrict g, T* __restrict v, int64
             pb[i] = next;
             moved[i] = next - old;
         }
-        total += rangeSumOfSquares(moved, count);
+        total.weights += rangeSumOfSquares(moved, count);
+        if constexpr (kMomentum) total.buffer += rangeSumOfSquares(vb, count);
     }
     return total;
 }
 
-// One range of the update; returns the sum of (p_new - p_old)^2 over it.
+// One range of the update, with what it measured.
 template <class T>
-double rangeUpdate(T* p, const T* g, T* v, int64_t n, T step, T mu, Momentum momentum) {
+Moves rangeUpdate(T* p, const T* g, T* v, int64_t n, T step, T mu, Momentum momentum) {
     const T negStep = -step;
     switch (momentum) {
     case Momentum::None:
@@ -101,7 +114,7 @@ double rangeUpdate(T* p, const T* g, T* v, int64_t n, T step, T mu, Momentum mom
         });
     }
     }
-    return 0.0;
+    return {};
 }
 
 } // namespace

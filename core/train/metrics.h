@@ -22,6 +22,9 @@ struct StepMetrics {
     // without momentum: its step size; SGD: lr; Adam: whatever its scaling made it).
     double effectiveStep = 0.0;
     double maxLr = std::numeric_limits<double>::quiet_NaN(); // ALI-G's max_lr (NaN: none)
+    // ALI-G with momentum: ||w_new - w_old + step * g||, how far the momentum term moved the
+    // weights this step (the step anatomy panel; 0 without momentum; not in metrics.csv).
+    double momentumStep = 0.0;
     double elapsed = 0.0; // seconds of training so far (pauses excluded)
 };
 
@@ -32,6 +35,10 @@ struct EpochMetrics {
     double trainAccuracy = 0.0;
     double testLoss = 0.0;
     double testAccuracy = 0.0;
+    // The interpolation meter: the fraction of training samples (the first
+    // training.interpolation_samples) whose loss is below training.interpolation_threshold
+    // at the end of the epoch, in [0, 1]. NaN when the meter is off.
+    double interpolation = std::numeric_limits<double>::quiet_NaN();
     double elapsed = 0.0;      // seconds of training so far
     double epochSeconds = 0.0; // this epoch's training and evaluation
 };

@@ -88,10 +88,13 @@ void ProgressPrinter::onEpoch(const EpochMetrics& e) {
     m_epochs.push_back(e);
     std::fprintf(m_out,
                  "epoch %3lld/%lld  train loss %.4f  acc %5.2f%%  |  test loss %.4f  acc "
-                 "%5.2f%%  |  %5.1f s\n",
+                 "%5.2f%%  |  ",
                  static_cast<long long>(e.epoch), static_cast<long long>(m_start.epochs),
-                 e.trainLoss, 100.0 * e.trainAccuracy, e.testLoss, 100.0 * e.testAccuracy,
-                 e.epochSeconds);
+                 e.trainLoss, 100.0 * e.trainAccuracy, e.testLoss, 100.0 * e.testAccuracy);
+    // The interpolation meter: the share of training samples the model already fits.
+    if (std::isfinite(e.interpolation))
+        std::fprintf(m_out, "interpolated %5.1f%%  |  ", 100.0 * e.interpolation);
+    std::fprintf(m_out, "%5.1f s\n", e.epochSeconds);
     std::fflush(m_out);
     m_stepsSinceEpoch = m_clippedSinceEpoch = 0;
 }
@@ -99,13 +102,17 @@ void ProgressPrinter::onEpoch(const EpochMetrics& e) {
 void ProgressPrinter::onRunEnd(const RunResult& r) {
     clearLine();
     if (!m_epochs.empty()) {
-        std::fprintf(m_out, "\n%6s %8s %11s %10s %10s %9s %8s\n", "epoch", "step", "train loss",
-                     "train acc", "test loss", "test acc", "time s");
-        for (const auto& e : m_epochs)
-            std::fprintf(m_out, "%6lld %8lld %11.4f %9.2f%% %10.4f %8.2f%% %8.1f\n",
+        std::fprintf(m_out, "\n%6s %8s %11s %10s %10s %9s %8s %8s\n", "epoch", "step", "train loss",
+                     "train acc", "test loss", "test acc", "interp", "time s");
+        for (const auto& e : m_epochs) {
+            char interp[16] = "       -";
+            if (std::isfinite(e.interpolation))
+                std::snprintf(interp, sizeof interp, "%7.1f%%", 100.0 * e.interpolation);
+            std::fprintf(m_out, "%6lld %8lld %11.4f %9.2f%% %10.4f %8.2f%% %s %8.1f\n",
                          static_cast<long long>(e.epoch), static_cast<long long>(e.step),
                          e.trainLoss, 100.0 * e.trainAccuracy, e.testLoss, 100.0 * e.testAccuracy,
-                         e.elapsed);
+                         interp, e.elapsed);
+        }
     }
     std::fprintf(m_out, "\n%s: %s; %lld steps in %s", runStatusName(r.status).c_str(),
                  r.message.c_str(), static_cast<long long>(r.steps), duration(r.elapsed).c_str());

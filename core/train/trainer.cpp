@@ -122,6 +122,8 @@ struct Trainer::PendingStep {
     double elapsed = 0.0, maxLr = NAN, hostStepSize = NAN;
     torch::Tensor loss, correct, gradSquaredNorm, stepSize, unclipped, clipped;
     torch::Tensor moveSquaredNorm; // ||w_new - w_old||^2
+    torch::Tensor moveDotGrad;     // <w_old - w_new, g>: ALI-G with momentum only
+    torch::Tensor momentumSquaredNorm; // ||momentum term||^2, when ALI-G measured it itself
 };
 
 Trainer::Trainer(const Dataset& dataset, Model& model, torch::optim::Optimizer& optimizer,
@@ -265,6 +267,17 @@ bool Trainer::waitForGo(int64_t stepsDone) {
     return true;
 }
 
+torch::Tensor Trainer::sampleLossesOf(const torch::Tensor& logits,
+                                      const torch::Tensor& labels) const {
+    if (m_config.loss == "multiclass_hinge") {
+        auto margin = 1.0 - torch::one_hot(labels, logits.size(1)).to(logits.dtype());
+        auto top = (logits + margin).amax(1);
+        return top - logits.gather(1, labels.unsqueeze(1)).squeeze(1);
+    }
+    return torch::nn::functional::cross_entropy(
+        logits, labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
+}
+
 torch::Tensor Trainer::lossOf(const torch::Tensor& logits, const torch::Tensor& labels) const {
     if (m_config.loss == "multiclass_hinge") {
         // Crammer-Singer multi-class hinge, as in DFW and ALI-G's SVM experiments:
@@ -287,7 +300,8 @@ torch::Tensor Trainer::forward(const torch::Tensor& x) {
     return autocast ? logits.to(torch::kFloat) : logits;
 }
 
-EvalResult Trainer::evaluate(const torch::Tensor& inputs, const torch::Tensor& labels) {
+EvalResult Trainer::evaluate(const torch::Tensor& inputs, const torch::Tensor& labels,
+                             double threshold) {
     EvalResult result;
     if (!inputs.defined() || inputs.size(0) == 0) return result;
     torch::NoGradGuard noGrad;
@@ -295,6 +309,7 @@ EvalResult Trainer::evaluate(const torch::Tensor& inputs, const torch::Tensor& l
     const int64_t n = inputs.size(0);
     torch::Tensor lossSum = torch::zeros({}, inputs.options().dtype(torch::kFloat64));
     torch::Tensor correct = torch::zeros({}, inputs.options().dtype(torch::kLong));
+    torch::Tensor below = torch::zeros({}, inputs.options().dtype(torch::kLong));
     for (int64_t start = 0; start < n; start += m_config.evalBatchSize) {
         const int64_t end = std::min(n, start + m_config.evalBatchSize);
         auto x = inputs.slice(0, start, end);
@@ -302,10 +317,22 @@ EvalResult Trainer::evaluate(const torch::Tensor& inputs, const torch::Tensor& l
         auto logits = forward(x);
         lossSum += lossOf(logits, y).to(torch::kFloat64) * static_cast<double>(end - start);
         correct += (logits.argmax(1) == y).sum();
+        if (threshold > 0.0) below += (sampleLossesOf(logits, y) < threshold).sum();
     }
+    result.belowThreshold = threshold > 0.0 ? below.item<int64_t>() : 0;
     result.loss = lossSum.item<double>() / static_cast<double>(n);
     result.accuracy = static_cast<double>(correct.item<int64_t>()) / static_cast<double>(n);
     return result;
+}
+
+double Trainer::interpolationFraction() {
+    const double threshold = m_config.interpolationThreshold;
+    if (!(threshold > 0.0) || !m_trainX.defined() || m_trainX.size(0) == 0) return NAN;
+    const int64_t n = m_config.interpolationSamples > 0
+                          ? std::min(m_config.interpolationSamples, m_trainX.size(0))
+                          : m_trainX.size(0);
+    const EvalResult r = evaluate(m_trainX.slice(0, 0, n), m_trainY.slice(0, 0, n), threshold);
+    return static_cast<double>(r.belowThreshold) / static_cast<double>(n);
 }
 
 bool Trainer::flushSteps() {
@@ -321,9 +348,10 @@ bool Trainer::flushSteps() {
         rows.push_back(
             torch::stack({asDouble(p.loss), asDouble(p.correct), asDouble(p.gradSquaredNorm),
                           asDouble(p.stepSize), asDouble(p.unclipped), asDouble(p.clipped),
-                          asDouble(p.moveSquaredNorm)}));
+                          asDouble(p.moveSquaredNorm), asDouble(p.moveDotGrad),
+                          asDouble(p.momentumSquaredNorm)}));
     }
-    constexpr int kColumns = 7;
+    constexpr int kColumns = 9;
     const torch::Tensor host = torch::stack(rows).cpu().contiguous();
     const double* v = host.data_ptr<double>();
 
@@ -348,6 +376,14 @@ bool Trainer::flushSteps() {
         }
         // The same measure for every method: how far the weights moved per unit of gradient.
         m.effectiveStep = m.gradNorm > 0.0 ? std::sqrt(row[6]) / m.gradNorm : 0.0;
+        if (p.momentumSquaredNorm.defined()) {
+            m.momentumStep = std::sqrt(row[8]);
+        } else if (p.moveDotGrad.defined()) {
+            // w_old - w_new = step g - (momentum term), so ||momentum term||^2 =
+            // step^2 ||g||^2 - 2 step <w_old - w_new, g> + ||w_old - w_new||^2.
+            const double s = m.stepSize;
+            m.momentumStep = std::sqrt(std::max(0.0, s * s * row[2] - 2.0 * s * row[7] + row[6]));
+        }
         m.maxLr = p.maxLr;
         m.elapsed = p.elapsed;
         steps.push_back(m);
@@ -380,6 +416,10 @@ RunResult Trainer::run() {
     m_pausedSeconds = 0.0;
 
     auto* alig = dynamic_cast<AliG*>(&m_optimizer);
+    bool aligMomentum = false;
+    if (alig)
+        for (size_t g = 0; g < alig->param_groups().size(); ++g)
+            aligMomentum = aligMomentum || alig->groupOptions(g).momentum() > 0.0;
     const auto* reporter = dynamic_cast<const StepSizeReporter*>(&m_optimizer);
     const std::vector<torch::Tensor> params = m_model.parameters();
     const int64_t n = m_trainX.size(0);
@@ -532,6 +572,14 @@ RunResult Trainer::run() {
                 torch::NoGradGuard noGrad;
                 torch::_foreach_sub_(m_before, params);
                 p.moveSquaredNorm = squaredNorm(m_before);
+                if (aligMomentum) {
+                    // For the step anatomy: the momentum term's length (see flushSteps).
+                    torch::Tensor dot = torch::zeros({}, p.moveSquaredNorm.options());
+                    for (size_t i = 0; i < params.size(); ++i)
+                        if (params[i].grad().defined())
+                            dot += (m_before[i] * params[i].grad()).sum().to(dot.dtype());
+                    p.moveDotGrad = dot;
+                }
             }
             if (alig) {
                 const auto& s = alig->lastStats();
@@ -539,7 +587,10 @@ RunResult Trainer::run() {
                 p.stepSize = s.stepSize;
                 p.unclipped = s.unclipped;
                 p.clipped = s.clipped;
-                if (moveMeasured) p.moveSquaredNorm = s.moveSquaredNorm;
+                if (moveMeasured) {
+                    p.moveSquaredNorm = s.moveSquaredNorm;
+                    if (aligMomentum) p.momentumSquaredNorm = s.momentumSquaredNorm;
+                }
             } else if (reporter) {
                 // SPS, Polyak, L4, DFW: the step they chose, on the device like ALI-G's.
                 p.stepSize = reporter->lastStepSizeTensor();
@@ -574,6 +625,7 @@ RunResult Trainer::run() {
             em.trainAccuracy =
                 m_epochCorrect / static_cast<double>(std::max<int64_t>(1, m_epochCount));
         }
+        em.interpolation = interpolationFraction();
         em.elapsed = elapsedSeconds();
         em.epochSeconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - epochStart).count() -

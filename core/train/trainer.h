@@ -31,6 +31,7 @@ class Model;
 struct EvalResult {
     double loss = 0.0;
     double accuracy = 0.0;
+    int64_t belowThreshold = 0; // samples whose own loss is below evaluate()'s threshold
 };
 
 class Trainer {
@@ -71,8 +72,14 @@ public:
     // Takes effect at the next step and shows in that step's metrics (ALI-G only).
     void setMaxLr(std::optional<double> maxLr);
 
-    // Mean loss and accuracy over a split, in eval mode without gradients.
-    EvalResult evaluate(const torch::Tensor& inputs, const torch::Tensor& labels);
+    // Mean loss and accuracy over a split, in eval mode without gradients; with a threshold
+    // > 0, also how many samples have a loss below it (the interpolation meter).
+    EvalResult evaluate(const torch::Tensor& inputs, const torch::Tensor& labels,
+                        double threshold = 0.0);
+    // The interpolation meter of the current weights: the fraction of the first
+    // interpolation_samples training samples whose loss is below the configured threshold
+    // (NaN when the meter is off).
+    double interpolationFraction();
 
     // A checkpoint holds model, optimizer, and the position (epoch, step, elapsed).
     void saveCheckpoint(const std::string& path, int64_t epoch, int64_t step, double elapsed);
@@ -90,6 +97,8 @@ private:
     torch::Tensor lossOf(const torch::Tensor& logits, const torch::Tensor& labels) const;
     // The model's logits, under bfloat16 autocast when the config asks for it.
     torch::Tensor forward(const torch::Tensor& x);
+    // The loss of each sample of a batch, [B].
+    torch::Tensor sampleLossesOf(const torch::Tensor& logits, const torch::Tensor& labels) const;
     // Reads pending step tensors back in one transfer and hands them to the observers.
     // Returns false when a step diverged (then m_result says where).
     bool flushSteps();

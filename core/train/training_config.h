@@ -19,6 +19,11 @@ struct TrainingConfig {
     int64_t metricsInterval = 0;        // steps between metric read-backs (0: 1 on CPU, 50 on CUDA)
     bool evalTrain = false; // epoch train metrics from a full eval pass, not the running mean
     std::string autocast = "off"; // off | bf16: forward passes in bfloat16 (autocast)
+    // The interpolation meter (EpochMetrics::interpolation): a sample counts as interpolated
+    // when its loss is below the threshold (0: the meter is off). It is measured on the
+    // first interpolationSamples training samples (0: all), to bound its cost per epoch.
+    double interpolationThreshold = 0.01;
+    int64_t interpolationSamples = 5000;
 };
 
 } // namespace alig::core

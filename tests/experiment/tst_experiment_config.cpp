@@ -91,10 +91,19 @@ void TestExperimentConfig::everyFieldRoundTrips() {
                       {"gamma", 0.2},
                       {"warmup_epochs", 5},
                       {"min_lr_factor", 0.01}};
-    j["training"] = {{"epochs", 3},        {"batch_size", 64},           {"seed", 42},
-                     {"shuffle", false},   {"loss", "multiclass_hinge"}, {"threads", 1},
-                     {"device", "cpu"},    {"eval_batch_size", 100},     {"metrics_interval", 5},
-                     {"eval_train", true}, {"autocast", "bf16"}};
+    j["training"] = {{"epochs", 3},
+                     {"batch_size", 64},
+                     {"seed", 42},
+                     {"shuffle", false},
+                     {"loss", "multiclass_hinge"},
+                     {"threads", 1},
+                     {"device", "cpu"},
+                     {"eval_batch_size", 100},
+                     {"metrics_interval", 5},
+                     {"eval_train", true},
+                     {"interpolation_threshold", 0.05},
+                     {"interpolation_samples", 200},
+                     {"autocast", "bf16"}};
     j["output"] = {{"dir", "/tmp/run"}, {"checkpoint_every", 2}, {"flush_seconds", 1.0}};
     const ExperimentConfig c = ExperimentConfig::fromJson(j);
     QCOMPARE(c.toJson(), j);
@@ -196,6 +205,10 @@ void TestExperimentConfig::rejects_data() {
         "training.epochs: must be an integer, got \"ten\"");
     row("epochs fractional", R"({"training": {"epochs": 2.5}})",
         "training.epochs: must be an integer, got 2.5");
+    row("negative interpolation threshold", R"({"training": {"interpolation_threshold": -0.1}})",
+        "training.interpolation_threshold: must be >= 0 and finite (0: off), got -0.1");
+    row("negative interpolation samples", R"({"training": {"interpolation_samples": -1}})",
+        "training.interpolation_samples: must be >= 0 (0: all), got -1");
     row("epochs zero", R"({"training": {"epochs": 0}})",
         "training.epochs: must be in [1, 1000000], got 0");
     row("batch size zero", R"({"training": {"batch_size": 0}})",

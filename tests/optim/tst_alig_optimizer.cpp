@@ -510,6 +510,17 @@ void TestAliGOptimizer::fusedPathMatchesTensorPath() {
         } else {
             QVERIFY(!fused.lastStats().moveSquaredNorm.defined());
         }
+        if (momentum > 0) {
+            // The momentum term's length: mu v, or step mu v in the adjusted form.
+            const double term = adjusted ? fused.lastStepSize() * momentum : momentum;
+            double vsq = 0;
+            for (const auto& p : fusedParams)
+                vsq += fused.momentumBuffer(p).pow(2).sum().item<double>();
+            ALIG_COMPARE_NEAR(fused.lastStats().momentumSquaredNorm.item<double>(),
+                              term * term * vsq, rtol * term * term * vsq);
+        } else {
+            QVERIFY(!fused.lastStats().momentumSquaredNorm.defined());
+        }
         (fused.lastClipped() ? sawClipped : sawUnclipped) = true;
         for (size_t i = 0; i < shapes.size(); ++i) {
             const double scaleOf = plainParams[i].abs().max().item<double>();

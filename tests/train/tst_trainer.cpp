@@ -124,6 +124,10 @@ private slots:
     void hingeLoss();
     void cudaWithoutGpuIsAClearError();
     void threadsReachLibTorch();
+    void interpolationMeter_data();
+    void interpolationMeter();
+    void interpolationMeterPerEpoch();
+    void momentumStepIsTheMomentumTermsLength();
 };
 
 void TestTrainer::aligLearnsSpirals() {
@@ -404,6 +408,101 @@ void TestTrainer::threadsReachLibTorch() {
     QCOMPARE(configureThreads(2), 2);
     QCOMPARE(torch::get_num_threads(), 2);
     QVERIFY(configureThreads(0) >= 1);
+}
+
+void TestTrainer::interpolationMeter_data() {
+    QTest::addColumn<double>("threshold");
+    QTest::addColumn<qint64>("samples");
+    QTest::addColumn<double>("expected");
+    // Logits (5 x0, -5 x0) for label 0: the loss of a sample is log(1 + exp(-10 x0)).
+    // x0 = 1, 2, -1, 0.1 gives 4.5e-5, 2.1e-9, 10.00005, 0.3133.
+    QTest::newRow("0.01 of all") << 0.01 << qint64(0) << 0.5;
+    QTest::newRow("0.5 of all") << 0.5 << qint64(0) << 0.75;
+    QTest::newRow("20 of all") << 20.0 << qint64(0) << 1.0;
+    // 2.1e-9 may round to 0 in float32: either way only x0 = 2 is below 1e-6.
+    QTest::newRow("1e-6 of all") << 1e-6 << qint64(0) << 0.25;
+    QTest::newRow("0.01 of the first 2") << 0.01 << qint64(2) << 1.0;
+    QTest::newRow("0.01 of the first 3") << 0.01 << qint64(3) << 2.0 / 3.0;
+    QTest::newRow("off") << 0.0 << qint64(0) << double(NAN);
+}
+
+void TestTrainer::interpolationMeter() {
+    QFETCH(double, threshold);
+    QFETCH(qint64, samples);
+    QFETCH(double, expected);
+    Dataset d;
+    d.trainX = torch::tensor({1.0f, 0.0f, 2.0f, 0.0f, -1.0f, 0.0f, 0.1f, 0.0f}).reshape({4, 2});
+    d.trainY = torch::zeros({4}, torch::kLong);
+    d.testX = d.trainX.clone();
+    d.testY = d.trainY.clone();
+    d.inputShape = {2};
+    d.classNames = {"a", "b"};
+    ModelConfig mc;
+    mc.type = "linear";
+    auto model = makeModel(mc, d.inputShape, 2);
+    {
+        torch::NoGradGuard noGrad;
+        auto params = model->parameters();
+        for (auto& p : params) {
+            if (p.dim() == 2)
+                p.copy_(torch::tensor({5.0f, 0.0f, -5.0f, 0.0f}).reshape({2, 2}));
+            else
+                p.zero_();
+        }
+    }
+    auto optimizer = makeOptimizer(aligConfig(0.1, 0.0), model->parameters());
+    TrainingConfig t = training(1);
+    t.interpolationThreshold = threshold;
+    t.interpolationSamples = samples;
+    Trainer trainer(d, *model, *optimizer, t, torch::kCPU);
+    const double fraction = trainer.interpolationFraction();
+    if (std::isnan(expected))
+        QVERIFY(std::isnan(fraction));
+    else
+        ALIG_COMPARE_NEAR(fraction, expected, 1e-12);
+}
+
+void TestTrainer::interpolationMeterPerEpoch() {
+    // An MLP that fits the spirals: the meter rises epoch by epoch, and it counts exactly the
+    // training samples an independent pass finds below the threshold.
+    TrainingConfig t = training(80);
+    t.interpolationSamples = 0;
+    Setup s(spirals(), mlp(), aligConfig(0.1, 0.9), t);
+    s.trainer->run();
+    const auto& e = s.collector.epochs;
+    QCOMPARE(int(e.size()), 80);
+    for (const auto& m : e)
+        QVERIFY(m.interpolation >= 0.0 && m.interpolation <= 1.0);
+    QVERIFY2(
+        e.back().interpolation > e.front().interpolation + 0.1,
+        qPrintable(
+            QStringLiteral("%1 -> %2").arg(e.front().interpolation).arg(e.back().interpolation)));
+    torch::NoGradGuard noGrad;
+    s.model->train(false);
+    const auto losses = torch::nn::functional::cross_entropy(
+        s.model->forward(s.data.trainX), s.data.trainY,
+        torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
+    const double below = (losses < 0.01).sum().item<double>() / double(s.data.trainSize());
+    ALIG_COMPARE_NEAR(e.back().interpolation, below, 1e-12);
+}
+
+void TestTrainer::momentumStepIsTheMomentumTermsLength() {
+    // Without momentum there is none; with it, ||w_new - w_old + step g|| from the
+    // reference's update is mu ||v||, at most the whole move plus the gradient step.
+    Setup plain(spirals(), mlp(), aligConfig(0.05, 0.0), training(1));
+    plain.trainer->run();
+    for (const auto& m : plain.collector.steps)
+        QCOMPARE(m.momentumStep, 0.0);
+    Setup heavy(spirals(), mlp(), aligConfig(0.05, 0.9), training(1));
+    heavy.trainer->run();
+    const auto& st = heavy.collector.steps;
+    // The first step: v = -step g, so mu v has length mu step ||g||.
+    ALIG_COMPARE_NEAR(st[0].momentumStep, 0.9 * st[0].stepSize * st[0].gradNorm, 1e-3);
+    for (const auto& m : st) {
+        const double move = m.effectiveStep * m.gradNorm;
+        QVERIFY(m.momentumStep <= move + m.stepSize * m.gradNorm + 1e-6);
+    }
+    QVERIFY(st.back().momentumStep > 0.0);
 }
 
 QTEST_GUILESS_MAIN(TestTrainer)

@@ -234,6 +234,60 @@ MetricPlot::Style MetricPlot::markerStyle(QCPScatterStyle::ScatterShape shape, d
     };
 }
 
+void MetricPlot::applyStyle(QCPGraph* g, const SeriesSpec& spec, const QColor& color) const {
+    spec.style(g, color);
+    if (!m_presentation) return;
+    const double k = presentationScale();
+    QPen pen = g->pen();
+    pen.setWidthF(std::max(1.0, pen.widthF()) * k);
+    g->setPen(pen);
+    QCPScatterStyle scatter = g->scatterStyle();
+    if (!scatter.isNone()) {
+        scatter.setSize(scatter.size() * k * 0.8);
+        QPen sp = scatter.pen();
+        sp.setWidthF(std::max(1.0, sp.widthF()) * 1.5);
+        scatter.setPen(sp);
+        g->setScatterStyle(scatter);
+    }
+}
+
+void MetricPlot::setPresentation(bool on) {
+    if (on == m_presentation) return;
+    m_presentation = on;
+    // Fonts: the title, the axes and the legend grow by half.
+    const double f = on ? 1.5 : 1.0 / 1.5;
+    auto grow = [f](QFont font) {
+        font.setPointSizeF(font.pointSizeF() * f);
+        return font;
+    };
+    if (auto* title = qobject_cast<QCPTextElement*>(plotLayout()->element(0, 0)))
+        title->setFont(grow(title->font()));
+    for (QCPAxis* axis : {xAxis, yAxis}) {
+        axis->setLabelFont(grow(axis->labelFont()));
+        axis->setTickLabelFont(grow(axis->tickLabelFont()));
+        QPen base = axis->basePen();
+        base.setWidthF(on ? 2.0 : 1.0);
+        axis->setBasePen(base);
+    }
+    legend->setFont(grow(legend->font()));
+    legend->setIconSize(on ? 36 : 18, on ? 14 : 8);
+    m_emptyHint->setFont(grow(m_emptyHint->font()));
+    for (auto& rg : m_runs) {
+        for (size_t i = 0; i < m_specs.size(); ++i)
+            applyStyle(rg->graphs[i], m_specs[i], rg->run->color());
+        rg->legendGraph->setPen(QPen(rg->run->color(), on ? 5.0 : 2.5));
+    }
+    for (size_t i = 0; i < m_specs.size(); ++i) {
+        m_specs[i].style(m_kindGraphs[i], QColor(80, 80, 80));
+        if (on) {
+            QPen pen = m_kindGraphs[i]->pen();
+            pen.setWidthF(std::max(1.0, pen.widthF()) * presentationScale());
+            m_kindGraphs[i]->setPen(pen);
+        }
+    }
+    markDirty(true);
+}
+
 void MetricPlot::setValueLabel(const QString& label) {
     yAxis->setLabel(label);
 }
@@ -271,11 +325,11 @@ void MetricPlot::addRun(Run* run) {
     rg->run = run;
     rg->legendGraph = addGraph();
     rg->legendGraph->setName(run->name());
-    rg->legendGraph->setPen(QPen(run->color(), 2.5));
+    rg->legendGraph->setPen(QPen(run->color(), m_presentation ? 5.0 : 2.5));
     for (const SeriesSpec& spec : m_specs) {
         QCPGraph* g = addGraph();
         g->setName(spec.kindName);
-        spec.style(g, run->color());
+        applyStyle(g, spec, run->color());
         if (spec.faint) g->setLayer(QStringLiteral("faint"));
         rg->graphs.push_back(g);
     }

@@ -36,6 +36,7 @@ enum class Series {
     ClippedSteps,   // markers on the steps ALI-G cut to max_lr
     GradNorm,       // ||g|| per step
     EffectiveStep,  // ||w_new - w_old|| / ||g|| per step, the same measure for every method
+    Interpolation,  // per epoch: percent of training samples with a loss below the threshold
 };
 
 class MetricPlot : public QCustomPlot {
@@ -72,6 +73,12 @@ public:
     bool savePng(const QString& path, int width = 0, int height = 0, double scale = 1.0);
     bool savePdf(const QString& path, int width = 0, int height = 0);
     bool copyToClipboard();
+
+    // Presentation mode (for a projector): larger fonts, thicker lines, larger markers.
+    bool isPresentation() const { return m_presentation; }
+    void setPresentation(bool on);
+    // The factor presentation mode scales pens and markers by (1 when off).
+    static double presentationScale() { return 2.0; }
 
     // True while new data waits for the coalescing timer.
     bool isReplotPending() const { return m_dirty; }
@@ -163,6 +170,9 @@ private:
     std::vector<std::unique_ptr<RunGraphs>> m_runs;
     XAxisMode m_xAxisMode = XAxisMode::Step;
     double m_smoothing = 0.6;
+    bool m_presentation = false;
+    // Runs spec.style for a run's graph, then scales it for presentation mode.
+    void applyStyle(QCPGraph* g, const SeriesSpec& spec, const QColor& color) const;
     bool m_logY = false;
     bool m_follow = true;
     bool m_dragging = false;

@@ -7,6 +7,8 @@ target_sources(alig_ui PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/debiased_ema.h
     ${CMAKE_CURRENT_LIST_DIR}/grad_norm_plot.h
     ${CMAKE_CURRENT_LIST_DIR}/grad_norm_plot.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/interpolation_plot.h
+    ${CMAKE_CURRENT_LIST_DIR}/interpolation_plot.cpp
     ${CMAKE_CURRENT_LIST_DIR}/loss_plot.h
     ${CMAKE_CURRENT_LIST_DIR}/loss_plot.cpp
     ${CMAKE_CURRENT_LIST_DIR}/metric_plot.h

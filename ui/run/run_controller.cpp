@@ -57,6 +57,7 @@ void TrainingWorker::work() {
             core::SessionOptions options;
             options.runsDir = m_runsDir.toStdString();
             options.program = "alig-studio";
+            options.record = record;
             m_session = core::RunSession::create(m_config, options);
         } else {
             m_session = core::RunSession::resume(m_resumeDir.toStdString());
@@ -73,6 +74,7 @@ void TrainingWorker::work() {
     }
     core::Trainer& trainer = m_session->trainer();
     trainer.addObserver(m_buffer.get());
+    if (sessionHook) sessionHook(*m_session);
     {
         // Apply what the user did while the data was loading, in order.
         std::lock_guard<std::mutex> lock(m_mutex);
@@ -205,6 +207,16 @@ void RunController::setMaxLr(std::optional<double> maxLr) {
 
 void RunController::stopAfterStep(int64_t step) {
     m_worker->control([step](core::Trainer& t) { t.stopAfterStep(step); });
+}
+
+void RunController::setSessionHook(std::function<void(core::RunSession&)> hook) {
+    Q_ASSERT(!m_thread.isRunning());
+    m_worker->sessionHook = std::move(hook);
+}
+
+void RunController::setRecording(bool record) {
+    Q_ASSERT(!m_thread.isRunning());
+    m_worker->record = record;
 }
 
 void RunController::stopAndWait() {

@@ -57,6 +57,12 @@ public:
                    std::shared_ptr<MetricsBuffer> buffer);
     ~TrainingWorker() override;
 
+    // Before work(): runs on the training thread once the session is built, before training
+    // (the playground adds its decision-boundary observer there).
+    std::function<void(core::RunSession&)> sessionHook;
+    // Before work(): false trains without a run directory (the playground's throwaway runs).
+    bool record = true;
+
     // Thread-safe: runs f on the trainer now when it exists, or as soon as it does (a
     // press of Pause or Step while the data still loads is not lost).
     void control(std::function<void(core::Trainer&)> f);
@@ -102,6 +108,9 @@ public:
     // Takes effect at the next step; the step's metrics record it.
     void setMaxLr(std::optional<double> maxLr);
     void stopAfterStep(int64_t step);
+    // Before start(): see TrainingWorker::sessionHook and TrainingWorker::record.
+    void setSessionHook(std::function<void(core::RunSession&)> hook);
+    void setRecording(bool record);
     bool isPaused() const { return m_paused; }
     bool isActive() const { return m_active; }
     QString device() const { return m_device; }

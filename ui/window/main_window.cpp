@@ -6,7 +6,12 @@
 #include "core/train/runtime_env.h"
 #include "core/util/error.h"
 #include "core/util/paths.h"
+#include "ui/classroom/playground_view.h"
+#include "ui/classroom/step_anatomy_panel.h"
+#include "ui/classroom/surface_view.h"
 #include "ui/config/experiment_panel.h"
+#include "ui/plots/interpolation_plot.h"
+#include "ui/plots/metric_plot.h"
 #include "ui/plots/plots_view.h"
 #include "ui/run/run.h"
 #include "ui/run/run_controller.h"
@@ -30,9 +35,13 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QRegularExpression>
+#include <QScrollArea>
 #include <QSettings>
+#include <QSplitter>
 #include <QStatusBar>
 #include <QStyle>
+#include <QTabWidget>
+#include <QTimer>
 #include <QToolBar>
 
 #include <cmath>
@@ -74,10 +83,42 @@ MainWindow::MainWindow(QString runsDir, bool restore, QWidget* parent)
     m_registry = new RunRegistry(this);
 
     m_plots = new PlotsView(m_registry, this);
-    setCentralWidget(m_plots);
+    m_playground = new PlaygroundView(m_runsDir);
+    m_surfaceView = new SurfaceView;
+    m_tabs = new QTabWidget(this);
+    m_tabs->setObjectName("ClassroomTabs");
+    m_tabs->addTab(m_plots, tr("Training"));
+    m_tabs->addTab(m_playground, tr("Playground"));
+    m_tabs->addTab(m_surfaceView, tr("Loss surface"));
+    m_tabs->setTabToolTip(0, tr("The experiment on the left, trained on worker threads: loss, "
+                                "step size, accuracy and gradient norm of every run"));
+    m_tabs->setTabToolTip(1, tr("A 2-D data set, a small MLP and a live decision boundary"));
+    m_tabs->setTabToolTip(2, tr("Optimizer paths on 2-D loss surfaces, step by step"));
+    setCentralWidget(m_tabs);
+
+    // The step anatomy of the current run, over the interpolation meter of every run.
+    m_anatomy = new StepAnatomyPanel;
+    m_interpolation = new InterpolationPlot(m_registry);
+    auto* anatomySplit = new QSplitter(Qt::Vertical);
+    // Scrolls rather than squeezes its rows when the dock is short (presentation mode).
+    auto* anatomyScroll = new QScrollArea;
+    anatomyScroll->setWidget(m_anatomy);
+    anatomyScroll->setWidgetResizable(true);
+    anatomyScroll->setFrameShape(QFrame::NoFrame);
+    anatomyScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    anatomySplit->addWidget(anatomyScroll);
+    anatomySplit->addWidget(m_interpolation);
+    anatomySplit->setSizes({420, 300});
+    m_interpolation->setMinimumHeight(140);
+    auto* anatomyDock = new QDockWidget(tr("Step anatomy"), this);
+    m_anatomyDock = anatomyDock;
+    anatomyDock->setObjectName("StepAnatomyDock");
+    anatomyDock->setWidget(anatomySplit);
+    addDockWidget(Qt::RightDockWidgetArea, anatomyDock);
 
     m_panel = new ExperimentPanel;
     auto* panelDock = new QDockWidget(tr("Experiment"), this);
+    m_panelDock = panelDock;
     panelDock->setObjectName("ExperimentDock");
     panelDock->setWidget(m_panel);
     addDockWidget(Qt::LeftDockWidgetArea, panelDock);
@@ -126,7 +167,23 @@ MainWindow::MainWindow(QString runsDir, bool restore, QWidget* parent)
     // The plots get the room; the runs table starts a few rows high.
     resize(1500, 950);
     resizeDocks({runsDock}, {170}, Qt::Vertical);
-    resizeDocks({panelDock}, {380}, Qt::Horizontal);
+    resizeDocks({panelDock, anatomyDock}, {380, 340}, Qt::Horizontal);
+    // The docks serve the Training tab; the classroom tabs bring their own controls and get
+    // the whole window. Leaving Training remembers which docks were shown.
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this](int index) {
+        const bool training = index == 0;
+        if (training == m_trainingDocksShown) return;
+        m_trainingDocksShown = training;
+        for (QDockWidget* dock : findChildren<QDockWidget*>()) {
+            if (dock->isFloating()) continue;
+            if (!training) {
+                m_dockWasVisible[dock] = !dock->isHidden();
+                dock->hide();
+            } else if (m_dockWasVisible.value(dock, true)) {
+                dock->show();
+            }
+        }
+    });
 
     m_panel->setConfig(defaultConfig());
     if (restore) restoreSettings();
@@ -181,6 +238,10 @@ void MainWindow::createActions() {
     m_step->setToolTip(tr("Take exactly one optimizer step, then wait (F10). Starts a paused "
                           "run when none is active."));
     connect(m_step, &QAction::triggered, this, [this] {
+        if (m_tabs->currentWidget() == m_playground) {
+            m_playground->stepOnce(); // F10 on the Playground tab steps its run
+            return;
+        }
         if (!(m_current && m_current->isActive()) && !startRun(/*paused=*/true)) return;
         m_current->stepOnce();
     });
@@ -244,6 +305,14 @@ void MainWindow::createMenus() {
     for (QDockWidget* dock : findChildren<QDockWidget*>())
         view->addAction(dock->toggleViewAction());
     view->addAction(tr("Reload Run Store"), this, [this] { loadRunStore(m_runsDir, *m_registry); });
+    view->addSeparator();
+    m_presentation = view->addAction(tr("&Presentation Mode"));
+    m_presentation->setCheckable(true);
+    m_presentation->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
+    m_presentation->setToolTip(tr("Larger fonts, thicker lines and larger markers, for a "
+                                  "projector (Ctrl+Shift+P)"));
+    connect(m_presentation, &QAction::toggled, this, &MainWindow::setPresentation);
+    addAction(m_presentation); // the shortcut works with the menu bar hidden too
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About ALI-G Studio"), this, [this] {
@@ -341,8 +410,43 @@ RunController* MainWindow::launchRun(const core::ExperimentConfig& config, QStri
 
 void MainWindow::setCurrent(RunController* controller) {
     m_current = controller;
+    m_anatomy->setRun(controller ? controller->run() : nullptr);
     updateActions();
     updateStatusBar();
+}
+
+bool MainWindow::showTab(const QString& key) {
+    QWidget* w = key == "training"     ? static_cast<QWidget*>(m_plots)
+                 : key == "playground" ? static_cast<QWidget*>(m_playground)
+                 : key == "surface"    ? static_cast<QWidget*>(m_surfaceView)
+                                       : nullptr;
+    if (!w) return false;
+    m_tabs->setCurrentWidget(w);
+    return true;
+}
+
+bool MainWindow::isPresentation() const {
+    return m_presentation->isChecked();
+}
+
+void MainWindow::setPresentation(bool on) {
+    if (m_presentation->isChecked() != on) {
+        m_presentation->setChecked(on); // comes back here through toggled()
+        return;
+    }
+    if (on) m_normalFont = QApplication::font();
+    QFont f = m_normalFont;
+    if (on) f.setPointSizeF(f.pointSizeF() * 1.4);
+    QApplication::setFont(f);
+    for (MetricPlot* p : m_plots->plots())
+        p->setPresentation(on);
+    m_interpolation->setPresentation(on);
+    m_anatomy->setPresentation(on);
+    m_playground->setPresentation(on);
+    m_surfaceView->setPresentation(on);
+    applyDockWidths();
+    statusBar()->showMessage(on ? tr("Presentation mode: Ctrl+Shift+P to leave it") : QString(),
+                             4000);
 }
 
 void MainWindow::updateActions() {
@@ -528,7 +632,7 @@ void MainWindow::saveSettings() {
 void MainWindow::restoreSettings() {
     QSettings settings;
     restoreGeometry(settings.value("window/geometry").toByteArray());
-    restoreState(settings.value("window/state").toByteArray());
+    m_restoredLayout = restoreState(settings.value("window/state").toByteArray());
     m_experimentPath = settings.value("experiment/path").toString();
     const QString last = settings.value("experiment/last").toString();
     if (!last.isEmpty()) {
@@ -542,6 +646,21 @@ void MainWindow::restoreSettings() {
     PlotSettings plotSettings = m_plots->settings();
     plotSettings.load(settings);
     m_plots->setSettings(plotSettings);
+}
+
+void MainWindow::applyDockWidths() {
+    // Larger text needs a wider anatomy; the experiment form can give up some room.
+    const bool on = isPresentation();
+    resizeDocks({m_panelDock, m_anatomyDock}, {on ? 300 : 380, on ? 470 : 330}, Qt::Horizontal);
+}
+
+void MainWindow::showEvent(QShowEvent* event) {
+    QMainWindow::showEvent(event);
+    if (m_shownOnce) return;
+    m_shownOnce = true;
+    // Before the first show the window has no final size, and the docks' widths come out
+    // proportional instead of as asked: ask again once it has one (a restored layout wins).
+    if (!m_restoredLayout) QTimer::singleShot(0, this, [this] { applyDockWidths(); });
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

@@ -7,6 +7,8 @@
 #include "core/experiment/experiment_config.h"
 #include "core/train/metrics.h"
 
+#include <QFont>
+#include <QHash>
 #include <QMainWindow>
 #include <QPointer>
 
@@ -17,12 +19,17 @@ class QDockWidget;
 class QLabel;
 class QMenu;
 class QProgressBar;
+class QTabWidget;
 
 namespace alig::ui {
 
 class BatchPanel;
 struct BatchRequest;
 class ExperimentPanel;
+class InterpolationPlot;
+class PlaygroundView;
+class StepAnatomyPanel;
+class SurfaceView;
 class PlotsView;
 class Run;
 class RunController;
@@ -68,12 +75,27 @@ public:
     bool startBatch(const BatchRequest& request);
     BatchPanel* batchPanel() const { return m_batch; }
 
+    // The classroom: the Training, Playground and Loss-surface tabs, the step anatomy dock
+    // and the interpolation meter, and presentation mode (View menu, Ctrl+Shift+P).
+    QTabWidget* tabs() const { return m_tabs; }
+    PlaygroundView* playground() const { return m_playground; }
+    SurfaceView* surfaceView() const { return m_surfaceView; }
+    StepAnatomyPanel* stepAnatomy() const { return m_anatomy; }
+    InterpolationPlot* interpolationPlot() const { return m_interpolation; }
+    // Tab keys: "training", "playground", "surface".
+    bool showTab(const QString& key);
+    QAction* presentationAction() const { return m_presentation; }
+    bool isPresentation() const;
+    void setPresentation(bool on);
+
 signals:
     // A run ended (completed, stopped, diverged or failed).
     void runFinished(alig::ui::Run* run);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    void showEvent(QShowEvent* event) override;
+    void applyDockWidths();
 
 private:
     void createActions();
@@ -105,6 +127,19 @@ private:
 
     QAction *m_start = nullptr, *m_pause = nullptr, *m_stop = nullptr, *m_step = nullptr;
     QMenu* m_recentMenu = nullptr;
+    QTabWidget* m_tabs = nullptr;
+    PlaygroundView* m_playground = nullptr;
+    SurfaceView* m_surfaceView = nullptr;
+    StepAnatomyPanel* m_anatomy = nullptr;
+    InterpolationPlot* m_interpolation = nullptr;
+    QAction* m_presentation = nullptr;
+    QFont m_normalFont;
+    bool m_trainingDocksShown = true;
+    bool m_shownOnce = false;
+    bool m_restoredLayout = false;
+    QDockWidget* m_panelDock = nullptr;
+    QDockWidget* m_anatomyDock = nullptr;
+    QHash<QDockWidget*, bool> m_dockWasVisible;
     QLabel *m_deviceLabel = nullptr, *m_speedLabel = nullptr, *m_stepLabel = nullptr,
            *m_etaLabel = nullptr;
     QProgressBar* m_epochProgress = nullptr;

@@ -53,13 +53,14 @@ void exportMetricsCsv(const QList<const Run*>& runs, const QString& path,
     QFile epochsFile(epochsPath);
     openOrThrow(epochsFile);
     QTextStream eout(&epochsFile);
-    eout << "run,epoch,step,train_loss,train_accuracy,test_loss,test_accuracy,elapsed_s\n";
+    eout << "run,epoch,step,train_loss,train_accuracy,test_loss,test_accuracy,elapsed_s,"
+            "interpolation\n";
     for (const Run* run : runs)
         for (const auto& e : run->epochs())
             eout << quoted(run->name()) << ',' << e.epoch << ',' << e.step << ','
                  << number(e.trainLoss) << ',' << number(e.trainAccuracy) << ','
                  << number(e.testLoss) << ',' << number(e.testAccuracy) << ',' << number(e.elapsed)
-                 << '\n';
+                 << ',' << number(e.interpolation) << '\n';
 }
 
 } // namespace alig::ui

@@ -1,0 +1,3 @@
+# Suites for ui/classroom: the Playground and Loss-surface tabs, the step anatomy, the
+# interpolation meter and presentation mode, driven offscreen.
+alig_add_test(tst_ui_classroom ${CMAKE_CURRENT_LIST_DIR}/tst_ui_classroom.cpp)

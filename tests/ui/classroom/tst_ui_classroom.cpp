@@ -1,0 +1,271 @@
+// The classroom tabs as a teacher drives them, offscreen: paths on a loss surface (the same
+// numbers as core/landscape), a click that moves the start, the playground training a
+// spiral with its decision boundary refreshing, a setting that resets it, Step with the
+// step anatomy, the interpolation meter per epoch, and presentation mode.
+
+#include "common/test_support.h"
+#include "core/landscape/trajectory.h"
+#include "ui/classroom/decision_boundary.h"
+#include "ui/classroom/playground_view.h"
+#include "ui/classroom/step_anatomy_panel.h"
+#include "ui/classroom/surface_view.h"
+#include "ui/config/experiment_panel.h"
+#include "ui/plots/interpolation_plot.h"
+#include "ui/plots/loss_plot.h"
+#include "ui/plots/plots_view.h"
+#include "ui/run/run.h"
+#include "ui/run/run_controller.h"
+#include "ui/window/main_window.h"
+
+#include <QtTest/QtTest>
+
+using namespace alig;
+
+namespace {
+
+QString scratch(const char* name) {
+    return QString::fromStdString(alig::test::scratchDir(name));
+}
+
+} // namespace
+
+class TestUiClassroom : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase() {
+        qputenv("XDG_CONFIG_HOME", scratch("config").toUtf8());
+        QCoreApplication::setOrganizationName("alig-studio-tests");
+        QCoreApplication::setApplicationName("tst_ui_classroom");
+    }
+    void surfacePathsAreTheCorePaths();
+    void clickMovesTheStart();
+    void animationStepsEveryPath();
+    void everySurfaceDraws();
+    void playgroundTrainsAndRefreshesTheBoundary();
+    void playgroundSettingResetsTheRun();
+    void playgroundStepExplainsEachStep();
+    void windowTabsAnatomyAndMeter();
+    void presentationMode();
+};
+
+void TestUiClassroom::surfacePathsAreTheCorePaths() {
+    ui::SurfaceView view;
+    view.resize(1400, 800);
+    view.show();
+    view.setSurface("quadratic");
+    for (const QString& key : view.optimizerKeys())
+        view.setOptimizerEnabled(key, key == "alig" || key == "sgd");
+    view.setOptimizerRate("alig", 0.5);
+    view.setOptimizerRate("sgd", 0.05);
+    view.setStepCount(20);
+    view.runToEnd();
+    QVERIFY(!view.trajectory("adam"));
+    const core::Trajectory* a = view.trajectory("alig");
+    QVERIFY(a);
+    QCOMPARE(int(a->points().size()), 21);
+    QCOMPARE(view.curve("alig")->dataCount(), 21);
+    QVERIFY(!view.curve("adam")->visible());
+
+    // The same path as core's, from the surface's default start.
+    const auto s = core::Surface::make("quadratic");
+    core::OptimizerConfig c;
+    c.name = "alig";
+    c.maxLr = 0.5;
+    c.momentum = 0.0;
+    core::Trajectory expected(*s, c, s->defaultStart()[0], s->defaultStart()[1]);
+    expected.runTo(20);
+    for (int k = 0; k <= 20; ++k) {
+        QCOMPARE(a->points()[k].x, expected.points()[k].x);
+        QCOMPARE(a->points()[k].y, expected.points()[k].y);
+    }
+    // The table lists the chosen path's steps: position, loss, step size.
+    view.setTableOptimizer("sgd");
+    QCOMPARE(view.table()->rowCount(), 21);
+    QCOMPARE(view.table()->item(20, 0)->text(), QStringLiteral("20"));
+    QCOMPARE(view.table()->item(5, 4)->text(), QStringLiteral("0.05"));
+    view.setTableOptimizer("alig");
+    QCOMPARE(view.table()->item(1, 5)->text().isEmpty(), false); // clipped yes/no
+}
+
+void TestUiClassroom::clickMovesTheStart() {
+    ui::SurfaceView view;
+    view.resize(1400, 800);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.setSurface("himmelblau");
+    view.plot()->replot();
+    const double px = view.plot()->xAxis->coordToPixel(2.0);
+    const double py = view.plot()->yAxis->coordToPixel(-1.0);
+    QTest::mouseClick(view.plot(), Qt::LeftButton, {}, QPoint(int(px), int(py)));
+    QVERIFY(std::abs(view.start().x() - 2.0) < 0.1);
+    QVERIFY(std::abs(view.start().y() + 1.0) < 0.1);
+    const core::Trajectory* t = view.trajectory("alig");
+    QVERIFY(t);
+    QCOMPARE(int(t->points().size()), 1); // reset to the new start
+    QCOMPARE(t->points()[0].x, view.start().x());
+}
+
+void TestUiClassroom::animationStepsEveryPath() {
+    ui::SurfaceView view;
+    view.show();
+    view.setSurface("interpolating");
+    view.setStepCount(8);
+    view.setAnimating(true);
+    QTRY_VERIFY_WITH_TIMEOUT(!view.isAnimating(), 5000); // stops by itself at the last step
+    for (const QString& key : {QStringLiteral("alig"), QStringLiteral("sgd")}) {
+        const core::Trajectory* t = view.trajectory(key);
+        QVERIFY(t);
+        QCOMPARE(int(t->points().size()), 9);
+        QVERIFY(t->points()[3].sample >= 0); // a stochastic problem draws a sample each step
+    }
+}
+
+void TestUiClassroom::everySurfaceDraws() {
+    ui::SurfaceView view;
+    view.resize(1200, 700);
+    view.show();
+    for (const auto& name : core::surfaceNames()) {
+        view.setSurface(QString::fromStdString(name));
+        QCOMPARE(view.surfaceName(), QString::fromStdString(name));
+        view.setStepCount(30);
+        view.runToEnd();
+        // ALI-G descends from the default start on every surface, with the default rates.
+        const auto& pts = view.trajectory("alig")->points();
+        QVERIFY2(pts.back().loss < pts.front().loss, name.c_str());
+        QVERIFY(!view.trajectory("alig")->diverged());
+    }
+}
+
+void TestUiClassroom::playgroundTrainsAndRefreshesTheBoundary() {
+    ui::PlaygroundView view(scratch("playground-runs"));
+    view.resize(1500, 900);
+    view.show();
+    view.noiseSpin()->setValue(0.05);
+    QVERIFY(view.isValid());
+    view.start();
+    QVERIFY(view.isRunning());
+    QTRY_VERIFY_WITH_TIMEOUT(view.boundaryPlot()->updates() >= 3, 20000);
+    ui::Run* run = view.run();
+    QVERIFY(run);
+    QTRY_VERIFY_WITH_TIMEOUT(run->epochs().size() >= 3, 20000);
+    view.pause();
+    // Several grids while it trained, each the 90 x 90 map of P(class 1) in [0, 1].
+    auto* data = view.boundaryPlot()->colorMap()->data();
+    QCOMPARE(data->keySize(), 90);
+    QCOMPARE(data->valueSize(), 90);
+    for (int i = 0; i < 90; i += 17) {
+        const double p = data->cell(i, i);
+        QVERIFY(p >= 0.0 && p <= 1.0);
+    }
+    QVERIFY(view.lossPlot()->pointCount(run, ui::Series::RawLoss) > 0);
+    QVERIFY(view.interpolationPlot()->pointCount(run, ui::Series::Interpolation) >= 3);
+    // No run folder: the playground's runs are throwaway.
+    QVERIFY(
+        QDir(scratch("playground-runs")).entryList(QDir::Dirs | QDir::NoDotAndDotDot).isEmpty());
+}
+
+void TestUiClassroom::playgroundSettingResetsTheRun() {
+    ui::PlaygroundView view(scratch("playground-reset"));
+    view.show();
+    view.start();
+    QTRY_VERIFY_WITH_TIMEOUT(view.run() && view.run()->steps().size() > 5, 20000);
+    QPointer<ui::Run> first = view.run();
+    view.datasetCombo()->setCurrentText("moons");
+    QCOMPARE(view.resets(), 1);
+    // Reset and training again, from step 1, with the new setting.
+    QVERIFY(view.isRunning());
+    QVERIFY(view.run() != first.data());
+    QCOMPARE(view.run()->config().dataset.kind, std::string("moons"));
+    QTRY_VERIFY_WITH_TIMEOUT(!view.run()->steps().empty(), 20000);
+    QVERIFY(view.run()->steps().front().step == 1);
+    // An invalid setting: reset, nothing trains, the reason shows.
+    view.hiddenEdit()->setText("16, x");
+    emit view.hiddenEdit()->editingFinished();
+    QVERIFY(!view.isValid());
+    QVERIFY(!view.run());
+    QVERIFY(view.problem().contains("model.hidden"));
+    view.hiddenEdit()->setText("8");
+    emit view.hiddenEdit()->editingFinished();
+    QVERIFY(view.isValid());
+}
+
+void TestUiClassroom::playgroundStepExplainsEachStep() {
+    ui::PlaygroundView view(scratch("playground-step"));
+    view.show();
+    view.optimizerCombo()->setCurrentText("alig");
+    view.stepOnce();
+    QTRY_VERIFY_WITH_TIMEOUT(view.run() && view.run()->steps().size() == 1, 20000);
+    ui::StepAnatomyPanel* a = view.anatomyPanel();
+    QTRY_COMPARE(a->valueText("step_no"), QStringLiteral("1 (epoch 1)"));
+    view.stepOnce();
+    QTRY_VERIFY_WITH_TIMEOUT(view.run()->steps().size() == 2, 20000);
+    QTRY_COMPARE(a->valueText("step_no"), QStringLiteral("2 (epoch 1)"));
+    QTest::qWait(300);
+    QCOMPARE(view.run()->steps().size(), size_t{2}); // paused again after each step
+    const core::StepMetrics& m = view.run()->steps().back();
+    QCOMPARE(a->valueText("loss"), QString::number(m.loss, 'g', 4));
+    QCOMPARE(a->valueText("grad_sq"), QString::number(m.gradNorm * m.gradNorm, 'g', 4));
+    QVERIFY(a->valueText("ratio").endsWith(QString::number(m.unclippedStepSize, 'g', 4)));
+    QVERIFY(a->valueText("step").endsWith(QString::number(m.stepSize, 'g', 4)));
+    QVERIFY(a->valueText("clipped").startsWith(m.clipped ? "yes" : "no"));
+    QVERIFY(a->verdict().contains(m.clipped ? "took max_lr" : "took it as it is"));
+    // Each step by hand redraws the boundary too: the grid on screen is the second step's.
+    QTRY_COMPARE_WITH_TIMEOUT(view.boundaryPlot()->snapshotStep(), int64_t{2}, 5000);
+    view.stepOnce();
+    QTRY_COMPARE_WITH_TIMEOUT(view.boundaryPlot()->snapshotStep(), int64_t{3}, 5000);
+}
+
+void TestUiClassroom::windowTabsAnatomyAndMeter() {
+    ui::MainWindow w(scratch("window-runs"), /*restoreSettings=*/false);
+    w.setDialogsEnabled(false);
+    w.resize(1500, 950);
+    w.show();
+    QCOMPARE(w.tabs()->count(), 3);
+    QVERIFY(w.showTab("surface"));
+    QCOMPARE(w.tabs()->currentWidget(), static_cast<QWidget*>(w.surfaceView()));
+    QVERIFY(w.showTab("playground"));
+    QVERIFY(!w.showTab("nowhere"));
+    QVERIFY(w.showTab("training"));
+
+    core::ExperimentConfig c =
+        core::ExperimentConfig::fromJson(core::loadPreset("spirals-mlp-alig"));
+    c.dataset.samples = 300;
+    c.training.epochs = 3;
+    c.training.threads = 1;
+    w.experimentPanel()->setConfig(c);
+    QSignalSpy finished(&w, &ui::MainWindow::runFinished);
+    ui::Run* run = w.startRun();
+    QVERIFY(run);
+    QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 1, 60000);
+    // The anatomy shows the run's last step; the meter has one point per epoch.
+    QCOMPARE(w.stepAnatomy()->run(), run);
+    QCOMPARE(w.stepAnatomy()->valueText("step_no"),
+             QStringLiteral("%1 (epoch 3)").arg(run->steps().back().step));
+    QTRY_COMPARE(w.interpolationPlot()->pointCount(run, ui::Series::Interpolation), 3);
+    for (const auto& e : run->epochs())
+        QVERIFY(e.interpolation >= 0.0 && e.interpolation <= 1.0);
+    // The meter reached the run folder's epochs.csv too.
+    QFile csv(run->runDir() + "/epochs.csv");
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    QVERIFY(csv.readLine().trimmed().endsWith(",interpolation"));
+}
+
+void TestUiClassroom::presentationMode() {
+    ui::MainWindow w(scratch("presentation-runs"), /*restoreSettings=*/false);
+    w.show();
+    const double before = QApplication::font().pointSizeF();
+    QVERIFY(!w.isPresentation());
+    w.presentationAction()->trigger();
+    QVERIFY(w.isPresentation());
+    QVERIFY(QApplication::font().pointSizeF() > before * 1.3);
+    for (ui::MetricPlot* p : w.plotsView()->plots())
+        QVERIFY(p->isPresentation());
+    QCOMPARE(w.presentationAction()->shortcut(), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
+    w.setPresentation(false);
+    QCOMPARE(QApplication::font().pointSizeF(), before);
+    QVERIFY(!w.plotsView()->plots().front()->isPresentation());
+}
+
+QTEST_MAIN(TestUiClassroom)
+#include "tst_ui_classroom.moc"

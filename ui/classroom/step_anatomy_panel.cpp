@@ -1,0 +1,180 @@
+#include "ui/classroom/step_anatomy_panel.h"
+
+#include <QGridLayout>
+#include <QLabel>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+namespace alig::ui {
+
+namespace {
+
+QString num(double v) {
+    if (!std::isfinite(v)) return QStringLiteral("—");
+    return QString::number(v, 'g', 4);
+}
+
+const QColor kClipped(213, 94, 0);    // Okabe-Ito vermillion
+const QColor kUnclipped(0, 158, 115); // Okabe-Ito bluish green
+
+} // namespace
+
+StepAnatomyPanel::StepAnatomyPanel(QWidget* parent)
+    : QWidget(parent) {
+    setObjectName("StepAnatomyPanel");
+    auto* layout = new QVBoxLayout(this);
+    m_header = new QLabel(this);
+    m_header->setWordWrap(true);
+    QFont bold = m_header->font();
+    bold.setBold(true);
+    m_header->setFont(bold);
+    layout->addWidget(m_header);
+
+    m_grid = new QGridLayout;
+    m_grid->setColumnStretch(1, 1);
+    m_grid->setHorizontalSpacing(12);
+    layout->addLayout(m_grid);
+    addRow("step_no", tr("Step"), tr("The newest optimizer step of the run, and its epoch"));
+    addRow("loss", tr("Batch loss ℓ"), tr("The mini-batch loss the step was computed from"));
+    addRow("grad_sq", tr("‖g‖²"),
+           tr("The squared norm of the mini-batch gradient, over every "
+              "parameter"));
+    addRow("ratio", tr("Polyak ℓ/(‖g‖²+ε)"),
+           tr("The step that would bring a linear model of the loss to 0: ALI-G's step "
+              "before the cap"));
+    addRow("max_lr", tr("max_lr"), tr("ALI-G's cap on the step"));
+    addRow("step", tr("Step γ"),
+           tr("min(Polyak ratio, max_lr); for other methods their "
+              "learning rate"));
+    addRow("clipped", tr("Clipped?"), tr("Whether max_lr cut the Polyak ratio"));
+    addRow("grad_move", tr("‖γg‖, gradient"),
+           tr("How far the gradient step moved the "
+              "weights"));
+    addRow("momentum_move", tr("‖μv‖, momentum"),
+           tr("How far the momentum term moved the weights this step (0 without momentum)"));
+
+    m_verdict = new QLabel(this);
+    m_verdict->setWordWrap(true);
+    m_verdict->setObjectName("StepAnatomyVerdict");
+    layout->addWidget(m_verdict);
+    layout->addStretch(1);
+    m_grid->setVerticalSpacing(4);
+    refresh();
+}
+
+QLabel* StepAnatomyPanel::addRow(const QString& key, const QString& name, const QString& tip) {
+    auto* n = new QLabel(name, this);
+    n->setToolTip(tip);
+    auto* v = new QLabel(this);
+    v->setToolTip(tip);
+    v->setWordWrap(true); // the dock may be narrow: long formulas wrap
+    v->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    QFont f = v->font();
+    f.setFamily(QStringLiteral("monospace"));
+    f.setStyleHint(QFont::Monospace);
+    v->setFont(f);
+    m_grid->addWidget(n, m_rows, 0);
+    m_grid->addWidget(v, m_rows, 1);
+    ++m_rows;
+    m_values[key] = v;
+    m_names[key] = n;
+    return v;
+}
+
+void StepAnatomyPanel::setRun(Run* run) {
+    if (run == m_run) return;
+    disconnect(m_stepsConnection);
+    disconnect(m_clearedConnection);
+    m_run = run;
+    if (run) {
+        m_stepsConnection = connect(run, &Run::stepsAppended, this, [this](int) { refresh(); });
+        m_clearedConnection = connect(run, &Run::metricsCleared, this, [this] { refresh(); });
+    }
+    refresh();
+}
+
+QString StepAnatomyPanel::valueText(const QString& key) const {
+    auto it = m_values.find(key);
+    return it == m_values.end() ? QString() : it->second->text();
+}
+
+QString StepAnatomyPanel::verdict() const {
+    return m_verdict->text();
+}
+
+void StepAnatomyPanel::setPresentation(bool on) {
+    QFont f = font();
+    if (on) f.setPointSizeF(f.pointSizeF() * 1.3);
+    for (auto& [key, label] : m_values) {
+        QFont vf = label->font();
+        vf.setPointSizeF(f.pointSizeF());
+        label->setFont(vf);
+    }
+}
+
+void StepAnatomyPanel::refresh() {
+    for (auto& [key, label] : m_values)
+        label->setText(QStringLiteral("—"));
+    m_values["clipped"]->setStyleSheet({});
+    if (!m_run) {
+        m_header->setText(tr("No run yet. Press Step (F10) to take one optimizer step and see "
+                             "how ALI-G chose it."));
+        m_verdict->clear();
+        return;
+    }
+    const auto& o = m_run->config().optimizer;
+    const bool alig = o.name == "alig";
+    const double eps = o.resolvedEps();
+    m_header->setText(tr("%1 — %2").arg(m_run->name(), m_run->optimizerSummary()));
+    m_names["max_lr"]->setEnabled(alig);
+    m_names["clipped"]->setEnabled(alig);
+    m_names["momentum_move"]->setEnabled(alig);
+    if (m_run->steps().empty()) {
+        m_verdict->setText(tr("Waiting for the first step."));
+        return;
+    }
+    const core::StepMetrics& m = m_run->steps().back();
+    const double gsq = m.gradNorm * m.gradNorm;
+    // ALI-G reports its own ratio; for the others, the ratio ALI-G would have used.
+    const double ratio = alig ? m.unclippedStepSize : m.loss / (gsq + 1e-5);
+    m_values["step_no"]->setText(tr("%1 (epoch %2)").arg(m.step).arg(m.epoch));
+    m_values["loss"]->setText(num(m.loss));
+    m_values["grad_sq"]->setText(num(gsq));
+    m_values["ratio"]->setText(
+        tr("%1 / (%2 + %3) = %4").arg(num(m.loss), num(gsq), num(eps), num(ratio)));
+    m_values["max_lr"]->setText(alig ? num(m.maxLr) : tr("(not ALI-G)"));
+    m_values["step"]->setText(
+        alig ? tr("min(%1, %2) = %3").arg(num(ratio), num(m.maxLr), num(m.stepSize))
+             : num(m.stepSize));
+    if (alig) {
+        m_values["clipped"]->setText(m.clipped ? tr("yes: max_lr cut the step")
+                                               : tr("no: the Polyak step itself"));
+        m_values["clipped"]->setStyleSheet(QStringLiteral("color: %1; font-weight: bold")
+                                               .arg((m.clipped ? kClipped : kUnclipped).name()));
+    } else {
+        m_values["clipped"]->setText(tr("(not ALI-G)"));
+    }
+    m_values["grad_move"]->setText(num(m.stepSize * m.gradNorm));
+    m_values["momentum_move"]->setText(alig ? num(m.momentumStep) : tr("(not shown)"));
+
+    QString v;
+    if (!alig)
+        v = tr("%1 steps by its learning rate %2. ALI-G would have taken min(%3, max_lr) here.")
+                .arg(m_run->optimizerSummary().section(' ', 0, 0), num(m.stepSize), num(ratio));
+    else if (m.clipped)
+        v = tr("The Polyak ratio %1 is above max_lr %2, so ALI-G took max_lr: far from "
+               "interpolation the ratio over-shoots, and the cap keeps the step safe.")
+                .arg(num(ratio), num(m.maxLr));
+    else
+        v = tr("The Polyak ratio %1 is below max_lr %2, so ALI-G took it as it is: the step "
+               "that would bring a linear model of this batch's loss to 0.")
+                .arg(num(ratio), num(m.maxLr));
+    if (alig && o.momentum > 0.0)
+        v += tr(" Momentum %1 added a move of %2 beside the gradient's %3.")
+                 .arg(o.momentum)
+                 .arg(num(m.momentumStep), num(m.stepSize * m.gradNorm));
+    m_verdict->setText(v);
+}
+
+} // namespace alig::ui

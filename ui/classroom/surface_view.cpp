@@ -1,0 +1,554 @@
+#include "ui/classroom/surface_view.h"
+
+#include "core/util/error.h"
+#include "ui/config/number_spin_box.h"
+#include "ui/run/run.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QFormLayout>
+#include <QGridLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+namespace alig::ui {
+
+namespace {
+
+constexpr int kGrid = 220; // cells per side of the heat map
+
+QString num(double v, int digits = 4) {
+    return std::isfinite(v) ? QString::number(v, 'g', digits) : QStringLiteral("—");
+}
+
+// Learning rates that show each method at its best without diverging on each surface:
+// SGD's must respect the curvature (2/L), Adam's is a distance per step.
+struct Defaults {
+    double aligMaxLr, sgdLr, adamLr;
+};
+
+Defaults defaultsFor(const std::string& name) {
+    if (name == "quadratic") return {1.0, 0.09, 0.1};
+    if (name == "rosenbrock") return {0.01, 0.001, 0.05};
+    if (name == "beale") return {0.1, 0.01, 0.05};
+    if (name == "himmelblau") return {0.05, 0.01, 0.1};
+    if (name == "rastrigin") return {0.1, 0.002, 0.1};
+    return {1.0, 0.1, 0.05}; // the stochastic problems
+}
+
+} // namespace
+
+struct SurfaceView::Path {
+    QString key;
+    QString label;
+    core::OptimizerConfig config;
+    QColor color;
+    QCheckBox* enabled = nullptr;
+    NumberSpinBox* rate = nullptr;
+    QCPCurve* curve = nullptr;
+    QCPGraph* end = nullptr; // the newest point, a larger marker
+    std::unique_ptr<core::Trajectory> trajectory;
+};
+
+SurfaceView::SurfaceView(QWidget* parent)
+    : QWidget(parent) {
+    setObjectName("SurfaceView");
+
+    // Left: the problem, the optimizers and the playback controls.
+    auto* controls = new QWidget;
+    auto* left = new QVBoxLayout(controls);
+    left->setContentsMargins(0, 0, 0, 0);
+    auto* problemBox = new QGroupBox(tr("Problem"));
+    auto* problemLayout = new QVBoxLayout(problemBox);
+    m_surfaceCombo = new QComboBox;
+    for (const auto& name : core::surfaceNames())
+        m_surfaceCombo->addItem(QString::fromStdString(core::Surface::make(name)->title()),
+                                QString::fromStdString(name));
+    problemLayout->addWidget(m_surfaceCombo);
+    m_description = new QLabel;
+    m_description->setWordWrap(true);
+    problemLayout->addWidget(m_description);
+    auto* hint = new QLabel(tr("<i>Click the surface to start the paths there.</i>"));
+    hint->setWordWrap(true);
+    problemLayout->addWidget(hint);
+    left->addWidget(problemBox);
+
+    auto* optBox = new QGroupBox(tr("Optimizers"));
+    auto* optGrid = new QGridLayout(optBox);
+    optGrid->addWidget(new QLabel(tr("<b>method</b>")), 0, 0);
+    optGrid->addWidget(new QLabel(tr("<b>max_lr / lr</b>")), 0, 1);
+    const auto& palette = RunRegistry::palette();
+    auto addPath = [&](const QString& key, const QString& label, core::OptimizerConfig c) {
+        auto p = std::make_unique<Path>();
+        p->key = key;
+        p->label = label;
+        p->config = std::move(c);
+        p->color = palette.at(static_cast<int>(m_paths.size()) % palette.size());
+        p->enabled = new QCheckBox(label);
+        p->enabled->setChecked(key == "alig" || key == "sgd" || key == "adam");
+        p->enabled->setStyleSheet(QStringLiteral("QCheckBox { color: %1; font-weight: bold }")
+                                      .arg(p->color.darker(115).name()));
+        p->rate = new NumberSpinBox;
+        p->rate->setRange(1e-6, 100.0);
+        p->rate->setDecimals(6);
+        p->rate->setLogarithmicSteps(true);
+        const int row = static_cast<int>(m_paths.size()) + 1;
+        optGrid->addWidget(p->enabled, row, 0);
+        optGrid->addWidget(p->rate, row, 1);
+        connect(p->enabled, &QCheckBox::toggled, this, [this] { resetPaths(); });
+        connect(p->rate, &QDoubleSpinBox::valueChanged, this, [this] { resetPaths(); });
+        m_paths.push_back(std::move(p));
+    };
+    core::OptimizerConfig alig;
+    alig.name = "alig";
+    alig.momentum = 0.0;
+    addPath("alig", tr("ALI-G"), alig);
+    alig.momentum = 0.9;
+    addPath("alig-momentum", tr("ALI-G, momentum 0.9"), alig);
+    core::OptimizerConfig sgd;
+    sgd.name = "sgd";
+    sgd.momentum = 0.0;
+    addPath("sgd", tr("SGD"), sgd);
+    sgd.momentum = 0.9;
+    addPath("sgd-momentum", tr("SGD, momentum 0.9"), sgd);
+    core::OptimizerConfig adam;
+    adam.name = "adam";
+    addPath("adam", tr("Adam"), adam);
+    left->addWidget(optBox);
+
+    auto* playBox = new QGroupBox(tr("Steps"));
+    auto* playForm = new QFormLayout(playBox);
+    m_stepSpin = new QSpinBox;
+    m_stepSpin->setRange(1, 5000);
+    m_stepSpin->setValue(m_steps);
+    playForm->addRow(tr("Steps per path"), m_stepSpin);
+    m_seedSpin = new QSpinBox;
+    m_seedSpin->setRange(0, 1'000'000);
+    m_seedSpin->setToolTip(tr("Stochastic problems: which sample loss each step draws"));
+    playForm->addRow(tr("Sample seed"), m_seedSpin);
+    auto* buttons = new QHBoxLayout;
+    m_animate = new QPushButton(tr("Animate"));
+    m_animate->setToolTip(tr("Step every path, 25 steps a second"));
+    m_step = new QPushButton(tr("Step"));
+    m_step->setToolTip(tr("One step of every path"));
+    m_toEnd = new QPushButton(tr("Run to end"));
+    m_reset = new QPushButton(tr("Reset"));
+    for (QPushButton* b : {m_animate, m_step, m_toEnd, m_reset})
+        buttons->addWidget(b);
+    playForm->addRow(buttons);
+    left->addWidget(playBox);
+    m_summary = new QLabel;
+    m_summary->setWordWrap(true);
+    m_summary->setTextFormat(Qt::RichText);
+    left->addWidget(m_summary);
+    left->addStretch(1);
+
+    // Centre: the surface and the paths.
+    m_plot = new QCustomPlot;
+    m_plot->setObjectName("SurfacePlot");
+    m_plot->setMinimumSize(360, 300);
+    QFont titleFont = m_plot->font();
+    titleFont.setBold(true);
+    m_plot->plotLayout()->insertRow(0);
+    m_title = new QCPTextElement(m_plot, QString(), titleFont);
+    m_plot->plotLayout()->addElement(0, 0, m_title);
+    m_plot->xAxis->setLabel(QStringLiteral("w₁"));
+    m_plot->yAxis->setLabel(QStringLiteral("w₂"));
+    m_map = new QCPColorMap(m_plot->xAxis, m_plot->yAxis);
+    m_map->setInterpolate(true);
+    m_map->setTightBoundary(true);
+    m_scale = new QCPColorScale(m_plot);
+    m_plot->plotLayout()->addElement(1, 1, m_scale);
+    m_scale->setType(QCPAxis::atRight);
+    m_scale->axis()->setLabel(tr("log₁₀(1 + loss − min)"));
+    m_map->setColorScale(m_scale);
+    // Light, banded (so the bands read as contour lines): the coloured paths stay visible.
+    QCPColorGradient gradient;
+    gradient.setColorStopAt(0.0, QColor(255, 255, 255));
+    gradient.setColorStopAt(0.35, QColor(215, 226, 236));
+    gradient.setColorStopAt(0.7, QColor(160, 178, 196));
+    gradient.setColorStopAt(1.0, QColor(95, 105, 120));
+    gradient.setLevelCount(14);
+    m_map->setGradient(gradient);
+    auto* margins = new QCPMarginGroup(m_plot);
+    m_plot->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
+    m_scale->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
+
+    m_minimaMarker = m_plot->addGraph();
+    m_minimaMarker->setName(tr("minimum"));
+    m_minimaMarker->setLineStyle(QCPGraph::lsNone);
+    m_minimaMarker->setScatterStyle(
+        QCPScatterStyle(QCPScatterStyle::ssStar, QPen(Qt::black, 2.0), Qt::NoBrush, 14));
+    m_startMarker = m_plot->addGraph();
+    m_startMarker->setName(tr("start"));
+    m_startMarker->setLineStyle(QCPGraph::lsNone);
+    m_startMarker->setScatterStyle(
+        QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(Qt::black, 2.0), Qt::white, 12));
+    for (auto& p : m_paths) {
+        p->curve = new QCPCurve(m_plot->xAxis, m_plot->yAxis);
+        p->curve->setName(p->label);
+        p->curve->setPen(QPen(p->color, 2.0));
+        p->curve->setScatterStyle(
+            QCPScatterStyle(QCPScatterStyle::ssDisc, QPen(p->color), QBrush(p->color), 4));
+        p->end = m_plot->addGraph();
+        p->end->removeFromLegend();
+        p->end->setLineStyle(QCPGraph::lsNone);
+        p->end->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc,
+                                                QPen(p->color.darker(150), 1.5), p->color, 11));
+    }
+    m_plot->legend->setVisible(true);
+    QFont small = m_plot->font();
+    small.setPointSizeF(std::max(6.0, small.pointSizeF() * 0.85));
+    m_plot->legend->setFont(small);
+    m_plot->legend->setBrush(QColor(255, 255, 255, 220));
+    // Bottom right: every default start lies elsewhere, so the legend never hides one.
+    m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
+    m_plot->setInteractions(QCP::iRangeZoom);
+    connect(m_plot, &QCustomPlot::mousePress, this, [this](QMouseEvent* e) {
+        if (e->button() != Qt::LeftButton) return;
+        if (!m_plot->axisRect()->rect().contains(e->position().toPoint())) return;
+        setStart(m_plot->xAxis->pixelToCoord(e->position().x()),
+                 m_plot->yAxis->pixelToCoord(e->position().y()));
+    });
+    connect(m_plot, &QCustomPlot::mouseDoubleClick, this, [this] {
+        const auto b = m_surface->bounds();
+        m_plot->xAxis->setRange(b.xMin, b.xMax);
+        m_plot->yAxis->setRange(b.yMin, b.yMax);
+        m_plot->replot();
+    });
+
+    // Right: the table of one path's steps.
+    auto* tableBox = new QWidget;
+    auto* tableLayout = new QVBoxLayout(tableBox);
+    tableLayout->setContentsMargins(0, 0, 0, 0);
+    auto* tableRow = new QHBoxLayout;
+    tableRow->addWidget(new QLabel(tr("Steps of")));
+    m_tableCombo = new QComboBox;
+    for (auto& p : m_paths)
+        m_tableCombo->addItem(p->label, p->key);
+    tableRow->addWidget(m_tableCombo, 1);
+    tableLayout->addLayout(tableRow);
+    m_table = new QTableWidget(0, 7);
+    m_table->setObjectName("SurfaceStepTable");
+    m_table->setHorizontalHeaderLabels(
+        {tr("step"), tr("w₁"), tr("w₂"), tr("loss"), tr("step size"), tr("clipped"), tr("sample")});
+    m_table->horizontalHeaderItem(4)->setToolTip(
+        tr("The step taken: ALI-G's min(Polyak, max_lr), or the method's learning rate"));
+    m_table->horizontalHeaderItem(6)->setToolTip(
+        tr("Stochastic problems: the sample loss the step was computed from"));
+    m_table->verticalHeader()->setVisible(false);
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    tableLayout->addWidget(m_table);
+
+    auto* split = new QSplitter(Qt::Horizontal);
+    // In a scroll area: the tab's minimum height must not grow the window beyond the screen.
+    auto* scroll = new QScrollArea;
+    scroll->setWidget(controls);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    scroll->setMinimumWidth(controls->sizeHint().width() + 16);
+    split->addWidget(scroll);
+    split->addWidget(m_plot);
+    split->addWidget(tableBox);
+    split->setStretchFactor(1, 1);
+    split->setSizes({330, 760, 430});
+    auto* layout = new QHBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addWidget(split);
+
+    connect(m_surfaceCombo, &QComboBox::currentIndexChanged, this,
+            [this] { setSurface(m_surfaceCombo->currentData().toString()); });
+    connect(m_tableCombo, &QComboBox::currentIndexChanged, this, [this] { refreshTable(true); });
+    connect(m_stepSpin, &QSpinBox::valueChanged, this, [this](int v) { m_steps = v; });
+    connect(m_seedSpin, &QSpinBox::valueChanged, this, [this] { resetPaths(); });
+    connect(m_animate, &QPushButton::clicked, this, [this] { setAnimating(!isAnimating()); });
+    connect(m_step, &QPushButton::clicked, this, [this] {
+        setAnimating(false);
+        stepAll();
+    });
+    connect(m_toEnd, &QPushButton::clicked, this, &SurfaceView::runToEnd);
+    connect(m_reset, &QPushButton::clicked, this, [this] {
+        setAnimating(false);
+        resetPaths();
+    });
+    m_timer.setInterval(40);
+    connect(&m_timer, &QTimer::timeout, this, [this] {
+        bool more = false;
+        for (auto& p : m_paths)
+            if (p->trajectory && !p->trajectory->diverged() &&
+                static_cast<int>(p->trajectory->points().size()) - 1 < m_steps)
+                more = true;
+        if (!more) {
+            setAnimating(false);
+            return;
+        }
+        stepAll();
+    });
+
+    setSurface(QString::fromStdString(core::surfaceNames().front()));
+}
+
+SurfaceView::~SurfaceView() = default;
+
+SurfaceView::Path* SurfaceView::find(const QString& key) const {
+    for (const auto& p : m_paths)
+        if (p->key == key) return p.get();
+    return nullptr;
+}
+
+QStringList SurfaceView::optimizerKeys() const {
+    QStringList keys;
+    for (const auto& p : m_paths)
+        keys << p->key;
+    return keys;
+}
+
+void SurfaceView::setSurface(const QString& name) {
+    m_surface = core::Surface::make(name.toStdString());
+    {
+        QSignalBlocker block(m_surfaceCombo);
+        m_surfaceCombo->setCurrentIndex(m_surfaceCombo->findData(name));
+    }
+    m_description->setText(QString::fromStdString(m_surface->description()));
+    m_title->setText(QString::fromStdString(m_surface->title()));
+    applySurfaceDefaults();
+    const auto st = m_surface->defaultStart();
+    m_start = QPointF(st[0], st[1]);
+    redrawSurface();
+    resetPaths();
+}
+
+QString SurfaceView::surfaceName() const {
+    return QString::fromStdString(m_surface->name());
+}
+
+void SurfaceView::applySurfaceDefaults() {
+    const Defaults d = defaultsFor(m_surface->name());
+    for (auto& p : m_paths) {
+        QSignalBlocker block(p->rate);
+        const std::string& n = p->config.name;
+        p->rate->setValue(n == "alig" ? d.aligMaxLr : n == "sgd" ? d.sgdLr : d.adamLr);
+        // SGD with heavy momentum needs a tenth of the plain rate to stay stable.
+        if (p->key == "sgd-momentum") p->rate->setValue(d.sgdLr * 0.1);
+        if (p->key == "alig-momentum") p->rate->setValue(d.aligMaxLr * 0.1);
+    }
+}
+
+void SurfaceView::redrawSurface() {
+    const auto b = m_surface->bounds();
+    const std::vector<double> v = m_surface->grid(kGrid, kGrid);
+    auto* data = m_map->data();
+    data->setSize(kGrid, kGrid);
+    data->setRange(QCPRange(b.xMin, b.xMax), QCPRange(b.yMin, b.yMax));
+    const double lo = m_surface->minimumValue();
+    double hi = 0.0;
+    for (int j = 0; j < kGrid; ++j)
+        for (int i = 0; i < kGrid; ++i) {
+            // Losses span decades (Rosenbrock: 0 to 2500): colour their logarithm.
+            const double c = std::log10(1.0 + std::max(0.0, v[j * kGrid + i] - lo));
+            data->setCell(i, j, c);
+            hi = std::max(hi, c);
+        }
+    m_map->setDataRange(QCPRange(0.0, std::max(hi, 1e-6)));
+    m_plot->xAxis->setRange(b.xMin, b.xMax);
+    m_plot->yAxis->setRange(b.yMin, b.yMax);
+    m_minimaMarker->data()->clear();
+    for (const auto& m : m_surface->minima())
+        m_minimaMarker->addData(m[0], m[1]);
+}
+
+void SurfaceView::setStart(double x, double y) {
+    m_start = QPointF(x, y);
+    resetPaths();
+}
+
+void SurfaceView::setStepCount(int steps) {
+    m_stepSpin->setValue(steps);
+    m_steps = steps;
+}
+
+void SurfaceView::setOptimizerEnabled(const QString& key, bool on) {
+    if (Path* p = find(key)) p->enabled->setChecked(on);
+}
+
+void SurfaceView::setOptimizerRate(const QString& key, double rate) {
+    if (Path* p = find(key)) p->rate->setValue(rate);
+}
+
+const core::Trajectory* SurfaceView::trajectory(const QString& key) const {
+    const Path* p = find(key);
+    return p ? p->trajectory.get() : nullptr;
+}
+
+QCPCurve* SurfaceView::curve(const QString& key) const {
+    const Path* p = find(key);
+    return p ? p->curve : nullptr;
+}
+
+void SurfaceView::setTableOptimizer(const QString& key) {
+    m_tableCombo->setCurrentIndex(m_tableCombo->findData(key));
+}
+
+void SurfaceView::resetPaths() {
+    buildPaths();
+    m_startMarker->data()->clear();
+    m_startMarker->addData(m_start.x(), m_start.y());
+    updateCurves();
+    refreshTable(true);
+    emit pathsChanged();
+}
+
+void SurfaceView::buildPaths() {
+    QStringList problems;
+    for (auto& p : m_paths) {
+        p->trajectory.reset();
+        if (!p->enabled->isChecked()) continue;
+        core::OptimizerConfig c = p->config;
+        if (c.name == "alig")
+            c.maxLr = p->rate->value();
+        else
+            c.lr = p->rate->value();
+        try {
+            p->trajectory =
+                std::make_unique<core::Trajectory>(*m_surface, c, m_start.x(), m_start.y(),
+                                                   static_cast<uint64_t>(m_seedSpin->value()));
+        } catch (const core::Error& e) {
+            problems << p->label + ": " + QString::fromStdString(e.what());
+        }
+    }
+    if (!problems.isEmpty()) m_summary->setText(problems.join("<br>"));
+}
+
+void SurfaceView::stepAll() {
+    for (auto& p : m_paths)
+        if (p->trajectory && static_cast<int>(p->trajectory->points().size()) - 1 < m_steps)
+            p->trajectory->step();
+    updateCurves();
+    refreshTable(false);
+    emit pathsChanged();
+}
+
+void SurfaceView::runToEnd() {
+    setAnimating(false);
+    for (auto& p : m_paths)
+        if (p->trajectory) p->trajectory->runTo(m_steps);
+    updateCurves();
+    refreshTable(false);
+    emit pathsChanged();
+}
+
+void SurfaceView::setAnimating(bool on) {
+    if (on)
+        m_timer.start();
+    else
+        m_timer.stop();
+    m_animate->setText(on ? tr("Stop") : tr("Animate"));
+}
+
+void SurfaceView::updateCurves() {
+    QStringList lines;
+    for (auto& p : m_paths) {
+        p->curve->data()->clear();
+        p->end->data()->clear();
+        p->curve->setVisible(p->trajectory != nullptr);
+        p->end->setVisible(p->trajectory != nullptr);
+        if (p->trajectory) {
+            p->curve->addToLegend();
+        } else {
+            p->curve->removeFromLegend();
+            continue;
+        }
+        const auto& pts = p->trajectory->points();
+        QVector<double> t, x, y;
+        for (const auto& q : pts) {
+            if (!std::isfinite(q.x) || !std::isfinite(q.y)) break;
+            t << static_cast<double>(q.step);
+            x << q.x;
+            y << q.y;
+        }
+        p->curve->setData(t, x, y);
+        if (!x.isEmpty()) p->end->addData(x.back(), y.back());
+        const auto& last = pts.back();
+        lines << QStringLiteral("<span style='color:%1'>&#9632;</span> %2: step %3, loss %4%5")
+                     .arg(p->color.name(), p->label)
+                     .arg(last.step)
+                     .arg(num(last.loss))
+                     .arg(p->trajectory->diverged() ? tr(" — <b>diverged</b>") : QString());
+    }
+    m_summary->setText(lines.join("<br>"));
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void SurfaceView::refreshTable(bool rebuild) {
+    const Path* p = find(m_tableCombo->currentData().toString());
+    if (rebuild || !p || !p->trajectory) {
+        m_table->setRowCount(0);
+        m_tableRows = 0;
+    }
+    if (!p || !p->trajectory) return;
+    const auto& pts = p->trajectory->points();
+    const int n = static_cast<int>(pts.size());
+    const bool alig = p->config.name == "alig";
+    m_table->setRowCount(n);
+    for (int r = m_tableRows; r < n; ++r) {
+        const auto& q = pts[r];
+        const QStringList cells = {QString::number(q.step),
+                                   num(q.x, 5),
+                                   num(q.y, 5),
+                                   num(q.loss),
+                                   num(q.stepSize),
+                                   q.step == 0 || !alig ? QString()
+                                                        : (q.clipped ? tr("yes") : tr("no")),
+                                   q.sample >= 0 ? QString::number(q.sample) : QString()};
+        for (int c = 0; c < cells.size(); ++c) {
+            auto* item = new QTableWidgetItem(cells[c]);
+            item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+            if (c == 4 && alig && std::isfinite(q.polyak))
+                item->setToolTip(tr("Polyak ratio %1, max_lr %2")
+                                     .arg(num(q.polyak), num(p->config.maxLr.value_or(NAN))));
+            m_table->setItem(r, c, item);
+        }
+    }
+    m_tableRows = n;
+    if (n > 0) m_table->scrollToBottom();
+}
+
+void SurfaceView::setPresentation(bool on) {
+    if (on == m_presentation) return;
+    m_presentation = on;
+    const double f = on ? 1.5 : 1.0 / 1.5;
+    auto grow = [f](QFont font) {
+        font.setPointSizeF(font.pointSizeF() * f);
+        return font;
+    };
+    m_title->setFont(grow(m_title->font()));
+    for (QCPAxis* a : {m_plot->xAxis, m_plot->yAxis, m_scale->axis()}) {
+        a->setLabelFont(grow(a->labelFont()));
+        a->setTickLabelFont(grow(a->tickLabelFont()));
+    }
+    m_plot->legend->setFont(grow(m_plot->legend->font()));
+    for (auto& p : m_paths) {
+        p->curve->setPen(QPen(p->color, on ? 4.0 : 2.0));
+        QCPScatterStyle s = p->curve->scatterStyle();
+        s.setSize(on ? 8 : 4);
+        p->curve->setScatterStyle(s);
+        QCPScatterStyle e = p->end->scatterStyle();
+        e.setSize(on ? 18 : 11);
+        p->end->setScatterStyle(e);
+    }
+    m_plot->replot();
+}
+
+} // namespace alig::ui

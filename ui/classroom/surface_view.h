@@ -1,0 +1,103 @@
+#pragma once
+// The Loss-surface tab: a 2-D problem (core/landscape Surface) drawn as banded heat map,
+// a start point chosen by a click, and several of our optimizers (core/landscape
+// Trajectory, i.e. makeOptimizer on a 2-element parameter) run from it, their paths drawn in
+// the run colours, animated step by step or run to the end, with a table of each path's
+// steps (position, loss, step size, clipped, the sample drawn on stochastic problems).
+
+// First: it brings LibTorch, whose headers break once Qt has defined its `slots` macro.
+#include "core/landscape/surface.h"
+#include "core/landscape/trajectory.h"
+
+#include <qcustomplot.h>
+
+#include <QTimer>
+#include <QWidget>
+
+#include <memory>
+#include <vector>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QPushButton;
+class QSpinBox;
+class QTableWidget;
+
+namespace alig::ui {
+
+class NumberSpinBox;
+
+class SurfaceView : public QWidget {
+    Q_OBJECT
+
+public:
+    explicit SurfaceView(QWidget* parent = nullptr);
+    ~SurfaceView() override;
+
+    // Selects a surface by key (core::surfaceNames()); resets the paths to its default start.
+    void setSurface(const QString& name);
+    QString surfaceName() const;
+    const core::Surface& surface() const { return *m_surface; }
+
+    void setStart(double x, double y); // resets the paths
+    QPointF start() const { return m_start; }
+    // Paths of the ticked optimizers: one step each (animation), all steps, or back to 0.
+    void stepAll();
+    void runToEnd();
+    void resetPaths();
+    void setAnimating(bool on);
+    bool isAnimating() const { return m_timer.isActive(); }
+    void setStepCount(int steps);
+
+    // The optimizers offered, in order: "alig", "alig-momentum", "sgd", "sgd-momentum", "adam".
+    QStringList optimizerKeys() const;
+    void setOptimizerEnabled(const QString& key, bool on);
+    void setOptimizerRate(const QString& key, double rate);
+    // The path of an optimizer (nullptr when it is not ticked).
+    const core::Trajectory* trajectory(const QString& key) const;
+    QCPCurve* curve(const QString& key) const;
+    QTableWidget* table() const { return m_table; }
+    QCustomPlot* plot() const { return m_plot; }
+    // Shows the steps of this optimizer's path in the table.
+    void setTableOptimizer(const QString& key);
+
+    void setPresentation(bool on);
+
+signals:
+    void pathsChanged();
+
+private:
+    struct Path;
+    void buildPaths();
+    void redrawSurface();
+    void updateCurves();
+    void refreshTable(bool rebuild);
+    void applySurfaceDefaults();
+    Path* find(const QString& key) const;
+
+    std::unique_ptr<core::Surface> m_surface;
+    QPointF m_start;
+    std::vector<std::unique_ptr<Path>> m_paths;
+    int m_steps = 100;
+    int m_tableRows = 0;
+    bool m_presentation = false;
+    QTimer m_timer;
+
+    QComboBox* m_surfaceCombo = nullptr;
+    QComboBox* m_tableCombo = nullptr;
+    QLabel* m_description = nullptr;
+    QLabel* m_summary = nullptr;
+    QSpinBox* m_stepSpin = nullptr;
+    QSpinBox* m_seedSpin = nullptr;
+    QPushButton *m_animate = nullptr, *m_step = nullptr, *m_toEnd = nullptr, *m_reset = nullptr;
+    QCustomPlot* m_plot = nullptr;
+    QCPColorMap* m_map = nullptr;
+    QCPColorScale* m_scale = nullptr;
+    QCPGraph* m_startMarker = nullptr;
+    QCPGraph* m_minimaMarker = nullptr;
+    QCPTextElement* m_title = nullptr;
+    QTableWidget* m_table = nullptr;
+};
+
+} // namespace alig::ui

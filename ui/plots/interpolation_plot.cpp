@@ -1,0 +1,17 @@
+#include "ui/plots/interpolation_plot.h"
+
+namespace alig::ui {
+
+InterpolationPlot::InterpolationPlot(RunRegistry* registry, QWidget* parent)
+    : MetricPlot(tr("Interpolation meter"), parent) {
+    addSeries(epochSeries(
+        Series::Interpolation, tr("samples with loss < threshold"),
+        [](const core::EpochMetrics& m) { return 100.0 * m.interpolation; },
+        epochStyle(QCPScatterStyle::ssDiamond, true, Qt::SolidLine)));
+    setValueLabel(tr("interpolated (% of train)"));
+    yAxis->setRange(0, 100);
+    setLegendCorner(Qt::AlignBottom | Qt::AlignRight);
+    setRegistry(registry);
+}
+
+} // namespace alig::ui
