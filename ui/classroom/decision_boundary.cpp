@@ -2,6 +2,7 @@
 
 #include "core/experiment/run_session.h"
 #include "core/models/model.h"
+#include "ui/plots/presentation.h"
 
 #include <torch/torch.h>
 
@@ -198,17 +199,7 @@ void DecisionBoundaryPlot::setCaption(const QString& text) {
 void DecisionBoundaryPlot::setPresentation(bool on) {
     if (on == m_presentation) return;
     m_presentation = on;
-    const double f = on ? 1.5 : 1.0 / 1.5;
-    auto grow = [f](QFont font) {
-        font.setPointSizeF(font.pointSizeF() * f);
-        return font;
-    };
-    m_title->setFont(grow(m_title->font()));
-    for (QCPAxis* a : {xAxis, yAxis}) {
-        a->setLabelFont(grow(a->labelFont()));
-        a->setTickLabelFont(grow(a->tickLabelFont()));
-    }
-    legend->setFont(grow(legend->font()));
+    scalePlotFonts(on, m_title, {xAxis, yAxis}, legend);
     for (int c = 0; c < 2; ++c)
         for (QCPGraph* g : {m_train[c], m_test[c]}) {
             QCPScatterStyle s = g->scatterStyle();

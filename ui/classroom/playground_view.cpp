@@ -5,6 +5,7 @@
 #include "core/optim/optimizer_factory.h"
 #include "core/util/error.h"
 #include "ui/classroom/decision_boundary.h"
+#include "ui/plots/presentation.h"
 #include "ui/classroom/step_anatomy_panel.h"
 #include "ui/config/number_spin_box.h"
 #include "ui/plots/interpolation_plot.h"
@@ -20,7 +21,6 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
-#include <QScrollArea>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStyle>
@@ -155,14 +155,7 @@ PlaygroundView::PlaygroundView(QString runsDir, QWidget* parent)
     right->addWidget(m_interpolation);
 
     auto* split = new QSplitter(Qt::Horizontal);
-    // In a scroll area: the tab's minimum height must not grow the window beyond the screen.
-    auto* scroll = new QScrollArea;
-    scroll->setWidget(controls);
-    scroll->setWidgetResizable(true);
-    scroll->setFrameShape(QFrame::NoFrame);
-    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    scroll->setMinimumWidth(controls->sizeHint().width() + 16);
-    split->addWidget(scroll);
+    split->addWidget(controlsScrollArea(controls));
     split->addWidget(m_boundary);
     split->addWidget(right);
     split->setStretchFactor(0, 0);
@@ -373,7 +366,8 @@ void PlaygroundView::poll() {
     QString caption = tr("Decision boundary at step %1").arg(s.step);
     if (m_run && !m_run->epochs().empty()) {
         const auto& e = m_run->epochs().back();
-        caption += tr(" · epoch %1 · test accuracy %2% · interpolated %3%")
+        // Two lines: one would not fit the plot's width in presentation mode.
+        caption += tr(" · epoch %1\ntest accuracy %2% · interpolated %3%")
                        .arg(e.epoch)
                        .arg(100.0 * e.testAccuracy, 0, 'f', 1)
                        .arg(100.0 * e.interpolation, 0, 'f', 1);

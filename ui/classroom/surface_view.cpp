@@ -2,6 +2,7 @@
 
 #include "core/util/error.h"
 #include "ui/config/number_spin_box.h"
+#include "ui/plots/presentation.h"
 #include "ui/run/run.h"
 
 #include <QCheckBox>
@@ -13,7 +14,6 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
-#include <QScrollArea>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QTableWidget>
@@ -252,14 +252,7 @@ SurfaceView::SurfaceView(QWidget* parent)
     tableLayout->addWidget(m_table);
 
     auto* split = new QSplitter(Qt::Horizontal);
-    // In a scroll area: the tab's minimum height must not grow the window beyond the screen.
-    auto* scroll = new QScrollArea;
-    scroll->setWidget(controls);
-    scroll->setWidgetResizable(true);
-    scroll->setFrameShape(QFrame::NoFrame);
-    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    scroll->setMinimumWidth(controls->sizeHint().width() + 16);
-    split->addWidget(scroll);
+    split->addWidget(controlsScrollArea(controls));
     split->addWidget(m_plot);
     split->addWidget(tableBox);
     split->setStretchFactor(1, 1);
@@ -528,17 +521,7 @@ void SurfaceView::refreshTable(bool rebuild) {
 void SurfaceView::setPresentation(bool on) {
     if (on == m_presentation) return;
     m_presentation = on;
-    const double f = on ? 1.5 : 1.0 / 1.5;
-    auto grow = [f](QFont font) {
-        font.setPointSizeF(font.pointSizeF() * f);
-        return font;
-    };
-    m_title->setFont(grow(m_title->font()));
-    for (QCPAxis* a : {m_plot->xAxis, m_plot->yAxis, m_scale->axis()}) {
-        a->setLabelFont(grow(a->labelFont()));
-        a->setTickLabelFont(grow(a->tickLabelFont()));
-    }
-    m_plot->legend->setFont(grow(m_plot->legend->font()));
+    scalePlotFonts(on, m_title, {m_plot->xAxis, m_plot->yAxis, m_scale->axis()}, m_plot->legend);
     for (auto& p : m_paths) {
         p->curve->setPen(QPen(p->color, on ? 4.0 : 2.0));
         QCPScatterStyle s = p->curve->scatterStyle();

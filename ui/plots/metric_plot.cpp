@@ -1,6 +1,7 @@
 #include "ui/plots/metric_plot.h"
 
 #include "ui/plots/debiased_ema.h"
+#include "ui/plots/presentation.h"
 #include "ui/run/run.h"
 
 #include <QApplication>
@@ -255,23 +256,18 @@ void MetricPlot::setPresentation(bool on) {
     if (on == m_presentation) return;
     m_presentation = on;
     // Fonts: the title, the axes and the legend grow by half.
-    const double f = on ? 1.5 : 1.0 / 1.5;
-    auto grow = [f](QFont font) {
-        font.setPointSizeF(font.pointSizeF() * f);
-        return font;
-    };
-    if (auto* title = qobject_cast<QCPTextElement*>(plotLayout()->element(0, 0)))
-        title->setFont(grow(title->font()));
+    scalePlotFonts(on, qobject_cast<QCPTextElement*>(plotLayout()->element(0, 0)), {xAxis, yAxis},
+                   legend);
+    const double f = on ? kPresentationFontScale : 1.0 / kPresentationFontScale;
     for (QCPAxis* axis : {xAxis, yAxis}) {
-        axis->setLabelFont(grow(axis->labelFont()));
-        axis->setTickLabelFont(grow(axis->tickLabelFont()));
         QPen base = axis->basePen();
         base.setWidthF(on ? 2.0 : 1.0);
         axis->setBasePen(base);
     }
-    legend->setFont(grow(legend->font()));
     legend->setIconSize(on ? 36 : 18, on ? 14 : 8);
-    m_emptyHint->setFont(grow(m_emptyHint->font()));
+    QFont hint = m_emptyHint->font();
+    hint.setPointSizeF(hint.pointSizeF() * f);
+    m_emptyHint->setFont(hint);
     for (auto& rg : m_runs) {
         for (size_t i = 0; i < m_specs.size(); ++i)
             applyStyle(rg->graphs[i], m_specs[i], rg->run->color());

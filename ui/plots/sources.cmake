@@ -17,5 +17,7 @@ target_sources(alig_ui PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/plot_settings.cpp
     ${CMAKE_CURRENT_LIST_DIR}/plots_view.h
     ${CMAKE_CURRENT_LIST_DIR}/plots_view.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/presentation.h
+    ${CMAKE_CURRENT_LIST_DIR}/presentation.cpp
     ${CMAKE_CURRENT_LIST_DIR}/step_size_plot.h
     ${CMAKE_CURRENT_LIST_DIR}/step_size_plot.cpp)

@@ -1,0 +1,27 @@
+#pragma once
+// Presentation mode (View > Presentation Mode) for any QCustomPlot: the font change that every
+// plot makes the same way. Line widths and markers stay each plot's own business.
+
+#include <initializer_list>
+
+class QCPAxis;
+class QCPLegend;
+class QCPTextElement;
+class QScrollArea;
+class QWidget;
+
+namespace alig::ui {
+
+// How much presentation mode enlarges a plot's fonts.
+constexpr double kPresentationFontScale = 1.5;
+
+// Grows (on) or shrinks back (off) the title's, the axes' label and tick label, and the
+// legend's fonts by kPresentationFontScale. Null title or legend are skipped.
+void scalePlotFonts(bool on, QCPTextElement* title, std::initializer_list<QCPAxis*> axes,
+                    QCPLegend* legend);
+
+// A tab's column of controls in a vertical scroll area, so that its minimum height (larger in
+// presentation mode) never grows the window beyond the screen.
+QScrollArea* controlsScrollArea(QWidget* controls);
+
+} // namespace alig::ui
