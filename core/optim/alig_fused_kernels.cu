@@ -153,8 +153,11 @@ int blocksFor(const void* kernel, int device) {
 int launchGradSquaredNorm(const TensorTable& table, const Workspace& workspace, int device,
                           void* stream) {
     const int blocks = blocksFor(reinterpret_cast<const void*>(&gradSquaredNormKernel), device);
-    gradSquaredNormKernel < < <blocks> 0 ? blocks : 1024, kThreads, 0,
-        static_cast<cudaStream_t>(stream) >>> (table, workspace.gradSquaredNorm);
+    // clang-format reads the launch brackets as comparisons and breaks them apart.
+    // clang-format off
+    gradSquaredNormKernel<<<blocks > 0 ? blocks : 1024, kThreads, 0,
+                            static_cast<cudaStream_t>(stream)>>>(table, workspace.gradSquaredNorm);
+    // clang-format on
     return static_cast<int>(cudaGetLastError());
 }
 
