@@ -37,8 +37,34 @@ size_t editDistance(const std::string& a, const std::string& b) {
     return prev[b.size()];
 }
 
+// Writes at most about `limit` characters of v, nesting at most a few levels: a file of
+// millions of nested brackets must not overflow the stack (json::dump recurses; found
+// under AddressSanitizer by tst_fuzz_regressions).
+void dumpBounded(const json& v, std::string& out, size_t limit, int depth) {
+    if (out.size() > limit) return;
+    if (!v.is_structured()) {
+        out += v.dump();
+        return;
+    }
+    const bool object = v.is_object();
+    out += object ? '{' : '[';
+    if (depth >= 4 && !v.empty()) {
+        out += "...";
+    } else {
+        bool first = true;
+        for (auto it = v.begin(); it != v.end() && out.size() <= limit; ++it) {
+            if (!first) out += ',';
+            first = false;
+            if (object) out += json(it.key()).dump() + ':';
+            dumpBounded(*it, out, limit, depth + 1);
+        }
+    }
+    out += object ? '}' : ']';
+}
+
 std::string shortDump(const json& v) {
-    std::string s = v.dump();
+    std::string s;
+    dumpBounded(v, s, 60, 0);
     return s.size() > 60 ? s.substr(0, 57) + "..." : s;
 }
 

@@ -196,6 +196,9 @@ std::vector<BadInput> makeBadInputCorpus(const std::string& root) {
     // Valid syntax, but a number beyond double's range (found by fuzz_config).
     addRaw("config-number-overflow", R"({"training": {"epochs": 1e999}})",
            {"experiment.json", "number overflow"});
+    // Brackets nested 200000 deep: describing the value must not overflow the stack.
+    addRaw("config-deep-nesting", std::string(200000, '[') + std::string(200000, ']'),
+           {"experiment.json", "top level: must be an object", "[[[[..."});
     addRaw("config-not-an-object", "[1, 2, 3]",
            {"experiment.json", "top level: must be an object", "[1,2,3]"});
     addRaw("config-empty", "", {"experiment.json", "empty file"});
