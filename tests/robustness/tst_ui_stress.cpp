@@ -14,8 +14,10 @@
 
 #include <QtTest/QtTest>
 
+#include <atomic>
 #include <fstream>
 #include <random>
+#include <thread>
 #include <unistd.h>
 
 using namespace alig;
@@ -54,9 +56,48 @@ private slots:
         QCoreApplication::setOrganizationName("alig-studio-tests");
         QCoreApplication::setApplicationName("tst_ui_stress");
     }
+    void metricsBufferUnderContention();
     void controllersStartAndDieInQuickSuccession();
     void windowControlsHammered();
 };
+
+void TestUiStress::metricsBufferUnderContention() {
+    // The training thread appends while the UI takes, as fast as both can. Both sides run
+    // on threads of their own (no Qt frames), so ThreadSanitizer sees every access.
+    ui::MetricsBuffer buffer;
+    constexpr int kBatches = 20000;
+    std::atomic<bool> done{false};
+    size_t steps = 0, epochs = 0;
+    std::thread producer([&] {
+        buffer.onRunStart({1, 0, 0, 7, "cpu"});
+        for (int i = 0; i < kBatches; ++i) {
+            std::vector<core::StepMetrics> batch(3);
+            for (int k = 0; k < 3; ++k)
+                batch[k].step = 3 * i + k + 1;
+            buffer.onSteps(batch);
+            if (i % 100 == 0) buffer.onEpoch(core::EpochMetrics{});
+        }
+        done = true;
+    });
+    std::thread consumer([&] {
+        int64_t last = 0;
+        while (true) {
+            const bool finished = done;
+            auto b = buffer.take();
+            for (const auto& s : b.steps) {
+                if (s.step != last + 1) std::abort(); // in order, none lost or doubled
+                last = s.step;
+            }
+            steps += b.steps.size();
+            epochs += b.epochs.size();
+            if (finished && b.steps.empty() && b.epochs.empty()) break;
+        }
+    });
+    producer.join();
+    consumer.join();
+    QCOMPARE(steps, size_t{3 * kBatches});
+    QCOMPARE(epochs, size_t{kBatches / 100});
+}
 
 void TestUiStress::controllersStartAndDieInQuickSuccession() {
     // 200 controllers, four alive at a time, each stopped or destroyed at a random moment:
