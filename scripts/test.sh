@@ -2,7 +2,7 @@
 # Sets up the machine, builds everything (tests included) and runs the whole suite.
 #   scripts/test.sh              Release build in build/, every suite
 #   scripts/test.sh --sanitize   AddressSanitizer + UndefinedBehaviorSanitizer build in
-#                                build-asan/, every suite (slow: about 3x the time)
+#                                build-asan/, every suite (about twice the time)
 #   scripts/test.sh --tsan       ThreadSanitizer build in build-tsan/, the suites of the
 #                                worker threads and the metrics buffer
 # Other arguments go to ctest, e.g. scripts/test.sh --sanitize -R tst_trainer.
