@@ -31,7 +31,9 @@ std::string defaultParent(const std::string& name, const char* kind) {
     localtime_r(&now, &tm);
     char stamp[32];
     std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-    return (fs::path(defaultRunsDir()) / (std::string(stamp) + "-" + kind + "-" + name)).string();
+    return (fs::path(defaultRunsDir()) /
+            (std::string(stamp) + "-" + kind + "-" + safeFolderName(name)))
+        .string();
 }
 
 std::string percent(double v) {
@@ -116,7 +118,7 @@ int runBatch(const BatchOptions& o) {
     if (!o.configPath.empty() && !o.presetName.empty())
         throw Error("give either a CONFIG file or --preset, not both");
     nlohmann::json base = !o.configPath.empty()
-                              ? readJsonFile(o.configPath)
+                              ? readJsonObjectFile(o.configPath)
                               : loadPreset(o.presetName.empty() ? kDefaultPreset : o.presetName);
     for (const auto& s : o.overrides)
         applyOverride(base, s);

@@ -220,7 +220,7 @@ int main(int argc, char** argv) {
             if (!configPath.empty() && !presetName.empty())
                 throw Error("give either a CONFIG file or --preset, not both");
             nlohmann::json doc = !configPath.empty()
-                                     ? readJsonFile(configPath)
+                                     ? readJsonObjectFile(configPath)
                                      : loadPreset(presetName.empty() ? kDefaultPreset : presetName);
             for (const auto& o : overrides)
                 applyOverride(doc, o);
@@ -298,6 +298,9 @@ int main(int argc, char** argv) {
         // Ctrl-C stops cleanly: the current step finishes and is recorded.
         std::signal(SIGINT, onSignal);
         std::signal(SIGTERM, onSignal);
+        // A file that reaches a size limit (ulimit -f) fails the write with EFBIG, which
+        // the run reports and records, instead of killing the process.
+        std::signal(SIGXFSZ, SIG_IGN);
         std::atomic<bool> done{false};
         std::thread watcher([&] {
             while (!done) {

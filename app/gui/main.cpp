@@ -18,6 +18,7 @@
 #include <QFileInfo>
 #include <QTimer>
 
+#include <csignal>
 #include <cstdio>
 
 namespace {
@@ -46,6 +47,9 @@ private:
 
 int main(int argc, char** argv) {
     alig::core::prepareRuntimeEnvironment(argv);
+    // A run folder that reaches a size limit (ulimit -f) fails that run with a message
+    // instead of killing the window and every other run.
+    std::signal(SIGXFSZ, SIG_IGN);
     QApplication app(argc, argv);
     QApplication::setOrganizationName("alig-studio");
     QApplication::setApplicationName("alig-studio");

@@ -4,6 +4,7 @@
 #include "core/experiment/run_store.h"
 #include "core/util/error.h"
 #include "core/util/format.h"
+#include "core/util/paths.h"
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
@@ -55,12 +56,13 @@ std::string trim(const std::string& s) {
     return s.substr(b, s.find_last_not_of(" \t") - b + 1);
 }
 
-// A folder name from a label: letters, digits, '.', '-', '_' only.
+// A folder name from a label ("alig:max_lr=0.1" gives "alig_max_lr_0.1"), safe as one
+// folder name whatever the label holds.
 std::string slug(const std::string& label) {
     std::string s;
     for (char c : label)
         s += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ? c : '_';
-    return s;
+    return safeFolderName(s);
 }
 
 double parseNumber(const std::string& text, const std::string& what) {

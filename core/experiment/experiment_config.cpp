@@ -37,8 +37,34 @@ size_t editDistance(const std::string& a, const std::string& b) {
     return prev[b.size()];
 }
 
+// Writes at most about `limit` characters of v, nesting at most a few levels: a file of
+// millions of nested brackets must not overflow the stack (json::dump recurses; found
+// under AddressSanitizer by tst_fuzz_regressions).
+void dumpBounded(const json& v, std::string& out, size_t limit, int depth) {
+    if (out.size() > limit) return;
+    if (!v.is_structured()) {
+        out += v.dump();
+        return;
+    }
+    const bool object = v.is_object();
+    out += object ? '{' : '[';
+    if (depth >= 4 && !v.empty()) {
+        out += "...";
+    } else {
+        bool first = true;
+        for (auto it = v.begin(); it != v.end() && out.size() <= limit; ++it) {
+            if (!first) out += ',';
+            first = false;
+            if (object) out += json(it.key()).dump() + ':';
+            dumpBounded(*it, out, limit, depth + 1);
+        }
+    }
+    out += object ? '}' : ']';
+}
+
 std::string shortDump(const json& v) {
-    std::string s = v.dump();
+    std::string s;
+    dumpBounded(v, s, 60, 0);
     return s.size() > 60 ? s.substr(0, 57) + "..." : s;
 }
 
@@ -50,7 +76,8 @@ public:
         : m_object(object)
         , m_path(std::move(path)) {
         if (!m_object.is_object())
-            throw Error(m_path + ": must be an object, got " + shortDump(m_object));
+            throw Error((m_path.empty() ? std::string("top level") : m_path) +
+                        ": must be an object, got " + shortDump(m_object));
     }
 
     std::string field(const std::string& key) const {
@@ -437,7 +464,24 @@ json readJsonFile(const std::string& path) {
         if (colon != std::string::npos) what = what.substr(colon + 2);
         throw Error(path + ":" + std::to_string(line) + ":" + std::to_string(column) +
                     ": not valid JSON: " + what);
+    } catch (const json::exception& e) {
+        // Valid syntax the library still refuses, e.g. a number beyond double's range
+        // (found by fuzz_config): out_of_range carries no position.
+        std::string what = e.what();
+        const auto bracket = what.find("] ");
+        if (bracket != std::string::npos) what = what.substr(bracket + 2);
+        throw Error(path + ": not valid JSON: " + what);
     }
+}
+
+json readJsonObjectFile(const std::string& path) {
+    json j = readJsonFile(path);
+    if (!j.is_object())
+        throw Error(path +
+                    ": top level: must be an object ({\"name\": ..., \"dataset\": "
+                    "{...}, ...}), got " +
+                    shortDump(j));
+    return j;
 }
 
 void applyOverride(json& document, const std::string& assignment) {
@@ -449,8 +493,10 @@ void applyOverride(json& document, const std::string& assignment) {
     json value;
     try {
         value = json::parse(text);
-    } catch (const json::parse_error&) {
-        value = text; // a bare word, e.g. --set dataset.kind=cifar10
+    } catch (const json::exception&) {
+        // A bare word (--set dataset.kind=cifar10), or a number out of range (1e999),
+        // which then fails validation as text, naming the field.
+        value = text;
     }
     if (!document.is_object()) document = json::object();
     json* node = &document;
@@ -502,7 +548,7 @@ std::vector<PresetInfo> listPresets() {
 
 json loadPreset(const std::string& name) {
     for (const auto& preset : listPresets())
-        if (preset.name == name) return readJsonFile(preset.path);
+        if (preset.name == name) return readJsonObjectFile(preset.path);
     std::string known;
     for (const auto& preset : listPresets())
         known += (known.empty() ? "" : ", ") + preset.name;

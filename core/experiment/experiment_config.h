@@ -42,6 +42,9 @@ struct ExperimentConfig {
 
 // Reads a JSON file (at most 16 MiB); errors name the file and the line and column.
 nlohmann::json readJsonFile(const std::string& path);
+// readJsonFile() for the files that must hold one JSON object (experiments, presets,
+// run.json): anything else is an Error naming the file, before any code indexes into it.
+nlohmann::json readJsonObjectFile(const std::string& path);
 
 // Applies "key.path=value" to a document; the value is read as JSON when it parses
 // ("0.1", "true", "[512, 256]", "null") and as a string otherwise ("cifar10").

@@ -52,6 +52,40 @@ json runInfo(const RunSession& s, const std::string& program) {
     };
 }
 
+std::string shapeOf(const torch::Tensor& t) {
+    std::string s = "[";
+    for (int64_t i = 0; i < t.dim(); ++i)
+        s += (i ? ", " : "") + std::to_string(t.size(i));
+    return s + "]";
+}
+
+// One forward pass on two training samples before anything is recorded: a model that
+// cannot take this data (images too small for its downsampling, a TorchScript file made
+// for other inputs) is refused now, with the reason, not at its first step.
+void checkModelTakesTheData(Model& model, const Dataset& d, const torch::Device& device,
+                            const std::string& type) {
+    if (d.trainSize() == 0) return; // the Trainer says so
+    torch::NoGradGuard noGrad;
+    model.train(false); // no dropout, no batch-norm statistics: nothing random changes
+    const torch::Tensor x = d.trainX.slice(0, 0, std::min<int64_t>(2, d.trainSize())).to(device);
+    const std::string what = "model.type: a " + type + " model cannot take this dataset's inputs " +
+                             "(a batch of shape " + shapeOf(x) + ")";
+    torch::Tensor logits;
+    try {
+        logits = model.forward(x);
+    } catch (const Error&) {
+        throw;
+    } catch (const c10::Error& e) {
+        std::string reason = e.what_without_backtrace();
+        reason = reason.substr(0, reason.find('\n'));
+        throw Error(what + ": " + reason);
+    }
+    if (logits.dim() != 2 || logits.size(0) != x.size(0) || logits.size(1) != d.numClasses())
+        throw Error(what + ": it returns shape " + shapeOf(logits) + ", expected [" +
+                    std::to_string(x.size(0)) + ", " + std::to_string(d.numClasses()) + "]");
+    model.train(true);
+}
+
 } // namespace
 
 RunSession::~RunSession() = default;
@@ -71,6 +105,7 @@ void RunSession::build(const ExperimentConfig& config, const std::string& device
         m_model = makeModel(m_config.model, m_dataset.inputShape, m_dataset.numClasses());
     }
     m_model->to(dev);
+    checkModelTakesTheData(*m_model, m_dataset, dev, m_config.model.type);
     m_optimizer = makeOptimizer(m_config.optimizer, m_model->parameters());
     m_trainer =
         std::make_unique<Trainer>(m_dataset, *m_model, *m_optimizer, m_config.training, dev);
@@ -110,7 +145,7 @@ std::unique_ptr<RunSession> RunSession::resume(const std::string& runDir,
                                                Communicator* communicator) {
     const fs::path base(runDir);
     if (!fs::is_directory(base)) throw Error(runDir + ": no such run folder");
-    json info = readJsonFile((base / "run.json").string());
+    json info = readJsonObjectFile((base / "run.json").string());
     if (!info.contains("config")) throw Error((base / "run.json").string() + ": has no \"config\"");
     ExperimentConfig config;
     try {
@@ -122,14 +157,14 @@ std::unique_ptr<RunSession> RunSession::resume(const std::string& runDir,
     if (device) config.training.device = *device;
     if (threads) config.training.threads = *threads;
     const fs::path checkpoint = base / kCheckpointFile;
-    if (!fs::exists(checkpoint))
-        throw Error(runDir + ": has no checkpoint to resume from (" + kCheckpointFile +
-                    " is written at the end of each checkpointed epoch)");
 
     std::unique_ptr<RunSession> s(new RunSession);
     s->build(config, config.training.device, config.training.threads);
     s->m_runDir = runDir;
-    s->m_trainer->loadCheckpoint(checkpoint.string());
+    // A run cut off before its first checkpoint starts again from its first step: the seed
+    // gives the same weights and data order, so only that first epoch is trained twice.
+    std::error_code ec;
+    if (fs::exists(checkpoint, ec)) s->m_trainer->loadCheckpoint(checkpoint.string());
     if (s->m_trainer->startEpoch() >= config.training.epochs)
         throw Error(runDir + ": already trained " + std::to_string(s->m_trainer->startEpoch()) +
                     " of " + std::to_string(config.training.epochs) +

@@ -36,7 +36,9 @@ public:
     // Throws alig::core::Error on anything it can refuse before training starts.
     static std::unique_ptr<RunSession> create(const ExperimentConfig& config,
                                               const SessionOptions& options = {});
-    // Reopens a run directory at its last checkpoint. `epochs` may extend the run;
+    // Reopens a run directory at its last checkpoint (or at its start when it was cut off
+    // before the first one: its rows are then dropped and recorded again). `epochs` may
+    // extend the run;
     // `device` and `threads` may differ from the original run's.
     static std::unique_ptr<RunSession> resume(const std::string& runDir,
                                               std::optional<int64_t> epochs = {},

@@ -45,24 +45,24 @@ std::string timestamp(const char* format) {
     return s.str();
 }
 
-std::string safeName(const std::string& name) {
-    std::string s;
-    for (char c : name)
-        s += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')
-                 ? c
-                 : '-';
-    return s.empty() ? "run" : s.substr(0, 80);
-}
-
+// Writes beside and renames, so the file is always the old or the new version, never a
+// torn one (a full disk, a kill): what a run recorded stays readable.
 void writeAtomically(const fs::path& path, const std::string& text) {
     const fs::path partial = path.string() + ".partial";
+    std::error_code ec;
     {
         std::ofstream out(partial, std::ios::binary | std::ios::trunc);
         out << text;
         out.flush();
-        if (!out) throw Error(path.string() + ": cannot write (" + std::strerror(errno) + ")");
+        if (!out) {
+            const std::string reason = std::strerror(errno);
+            out.close();
+            fs::remove(partial, ec);
+            throw Error(path.string() + ": cannot write (" + reason + ")");
+        }
     }
-    fs::rename(partial, path);
+    fs::rename(partial, path, ec);
+    if (ec) throw Error(path.string() + ": cannot write (" + ec.message() + ")");
 }
 
 std::vector<std::vector<double>> readCsv(const fs::path& path, const std::string& header) {
@@ -168,7 +168,7 @@ std::string createRunDir(const ExperimentConfig& config, const std::string& dir,
                                         "or choose another folder)");
     } else {
         const fs::path parent = parentDir.empty() ? defaultRunsDir() : parentDir;
-        const std::string base = timestamp("%Y%m%d-%H%M%S") + "-" + safeName(config.name);
+        const std::string base = timestamp("%Y%m%d-%H%M%S") + "-" + safeFolderName(config.name);
         path = parent / base;
         for (int i = 2; fs::exists(path, ec); ++i)
             path = parent / (base + "-" + std::to_string(i));
@@ -190,7 +190,7 @@ RunRecord readRun(const std::string& dir) {
     RunRecord record;
     record.dir = dir;
     const fs::path base(dir);
-    record.info = readJsonFile((base / "run.json").string());
+    record.info = readJsonObjectFile((base / "run.json").string());
     for (const auto& r : readCsv(base / "metrics.csv", kMetricsHeader)) {
         StepMetrics m;
         m.step = static_cast<int64_t>(r[0]);
@@ -251,8 +251,11 @@ void RunRecorder::writeInfo() {
 }
 
 void RunRecorder::flush() {
-    if (std::fflush(m_metrics) != 0 || std::fflush(m_epochs) != 0)
-        throw Error(m_dir + ": cannot write the metrics (" + std::strerror(errno) + ")");
+    // Name the file that failed: with a full disk, that is what the user looks at.
+    if (std::fflush(m_metrics) != 0)
+        throw Error(m_dir + "/metrics.csv: cannot write (" + std::strerror(errno) + ")");
+    if (std::fflush(m_epochs) != 0)
+        throw Error(m_dir + "/epochs.csv: cannot write (" + std::strerror(errno) + ")");
     m_lastFlush = std::chrono::steady_clock::now();
 }
 
@@ -304,16 +307,22 @@ void RunRecorder::onRunEnd(const RunResult& r) {
     writeInfo();
 }
 
-void RunRecorder::fail(const std::string& message) {
+void RunRecorder::fail(const std::string& message) noexcept {
+    // Called when something already went wrong (often a full disk): record what can be
+    // recorded and never throw, so the caller can still report the first problem.
     try {
         flush();
-    } catch (const Error&) {
+    } catch (const std::exception&) {
         // Keep going: the message below matters more than the last rows.
     }
-    m_info["status"] = runStatusName(RunStatus::Failed);
-    m_info["message"] = message;
-    m_info["end_time"] = isoNow();
-    writeInfo();
+    try {
+        m_info["status"] = runStatusName(RunStatus::Failed);
+        m_info["message"] = message;
+        m_info["end_time"] = isoNow();
+        writeInfo();
+    } catch (const std::exception&) {
+        // run.json keeps its last complete version (it is replaced atomically).
+    }
 }
 
 } // namespace alig::core

@@ -55,7 +55,8 @@ public:
     void onRunEnd(const RunResult& result) override;
 
     // Marks the run failed with a message (an exception outside the loop's own checks).
-    void fail(const std::string& message);
+    // Never throws: run.json keeps its last complete version when it cannot be written.
+    void fail(const std::string& message) noexcept;
     const std::string& dir() const { return m_dir; }
 
 private:

@@ -670,9 +670,17 @@ void Trainer::saveCheckpoint(const std::string& path, int64_t epoch, int64_t ste
     archive.write("optimizer", optimizer);
     // Write beside, then rename: a crash mid-write never leaves a half checkpoint behind.
     const std::string partial = path + ".partial";
-    std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-    archive.save_to(partial);
-    std::filesystem::rename(partial, path);
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+    try {
+        archive.save_to(partial);
+    } catch (const c10::Error& e) {
+        // A full disk or a size limit: keep the previous checkpoint, drop the torn one.
+        std::filesystem::remove(partial, ec);
+        throw Error(path + ": cannot write the checkpoint (" + e.what_without_backtrace() + ")");
+    }
+    std::filesystem::rename(partial, path, ec);
+    if (ec) throw Error(path + ": cannot write the checkpoint (" + ec.message() + ")");
 }
 
 void Trainer::loadCheckpoint(const std::string& path) {

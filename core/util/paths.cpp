@@ -1,5 +1,6 @@
 #include "core/util/paths.h"
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 
@@ -21,6 +22,18 @@ std::string defaultRunsDir() {
 
 std::string defaultDatasetsDir() {
     return (fs::path(userDataDir()) / "datasets").string();
+}
+
+std::string safeFolderName(const std::string& name) {
+    std::string s;
+    for (char c : name) {
+        const bool plain = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+        // A dot is kept only after a character that is not a dot: no ".", "..", ".hidden".
+        const bool dot = c == '.' && !s.empty() && s.back() != '.' && s.back() != '-';
+        s += plain || dot ? c : '-';
+        if (s.size() == 80) break;
+    }
+    return s.empty() ? "run" : s;
 }
 
 std::vector<std::string> presetDirs() {

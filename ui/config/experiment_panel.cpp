@@ -429,9 +429,22 @@ QWidget* ExperimentPanel::buildModelSection() {
 
     m_modelPath = new QLineEdit;
     m_modelPath->setPlaceholderText(tr("a .pt file"));
+    // The warning sits in the row, so it shows whenever a TorchScript file can be chosen.
+    auto* modelFileRow = new QWidget;
+    auto* modelFileLayout = new QVBoxLayout(modelFileRow);
+    modelFileLayout->setContentsMargins(0, 0, 0, 0);
+    modelFileLayout->addWidget(withBrowseButton(m_modelPath, &m_modelPathBrowse));
+    m_torchScriptWarning = new QLabel(
+        tr("A TorchScript file is a program from whoever made it: training runs its code with "
+           "your rights. Use only files from people you trust."));
+    m_torchScriptWarning->setObjectName("torchScriptWarning");
+    m_torchScriptWarning->setWordWrap(true);
+    m_torchScriptWarning->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    modelFileLayout->addWidget(m_torchScriptWarning);
     addField(form, "model.path", tr("File"), m_modelPath,
-             tr("A model saved with torch.jit.save; it is trained like the built-in ones."),
-             withBrowseButton(m_modelPath, &m_modelPathBrowse));
+             tr("A model saved with torch.jit.save; it is trained like the built-in ones. It is "
+                "a program: it runs with your rights, so use only files you trust."),
+             modelFileRow);
     connect(m_modelPathBrowse, &QPushButton::clicked, this, [this] { browse(Browse::ModelFile); });
     m_modelPathBrowse->setToolTip(tr("Pick the TorchScript .pt file in a dialog."));
     return box;

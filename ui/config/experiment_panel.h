@@ -132,6 +132,7 @@ private:
     QSpinBox* m_channels = nullptr;
     QLineEdit* m_modelPath = nullptr;
     QPushButton* m_modelPathBrowse = nullptr;
+    QLabel* m_torchScriptWarning = nullptr;
 
     QComboBox* m_method = nullptr;
     LogSlider* m_maxLr = nullptr;

@@ -99,6 +99,9 @@ void TrainingWorker::work() {
         std::lock_guard<std::mutex> lock(m_mutex);
         m_trainer = nullptr;
     }
+    // The Run keeps the metrics; the data, model and optimizer can go now, not when the
+    // window closes (a session of many runs would otherwise hold every dataset).
+    m_session.reset();
     emit finished(static_cast<int>(result.status), QString::fromStdString(result.message));
 }
 

@@ -358,8 +358,12 @@ Run* MainWindow::startRun(bool paused, int64_t stopAfterStep) {
         showError(tr("Cannot start"), m_panel->validationMessage());
         return nullptr;
     }
-    RunController* controller = launchRun(
-        m_panel->config(), QString::fromStdString(m_panel->config().name), paused, stopAfterStep);
+    core::ExperimentConfig config = m_panel->config();
+    // The window keeps its runs in its runs folder: an experiment file from someone else
+    // must not choose where the window writes (output.dir is for alig-train).
+    config.output.dir.clear();
+    RunController* controller =
+        launchRun(config, QString::fromStdString(config.name), paused, stopAfterStep);
     return controller->run();
 }
 
@@ -523,6 +527,10 @@ bool MainWindow::openExperiment(const QString& path) {
         const QString what = QString::fromStdString(e.what());
         showError(tr("Cannot open experiment"), what.startsWith(path) ? what : path + ": " + what);
         return false;
+    } catch (const std::exception& e) {
+        // Whatever else a file could provoke, the window reports it and goes on.
+        showError(tr("Cannot open experiment"), path + ": " + QString::fromStdString(e.what()));
+        return false;
     }
 }
 
@@ -564,9 +572,10 @@ bool MainWindow::startBatch(const BatchRequest& request) {
         return false;
     }
     const core::ExperimentConfig base = m_panel->config();
-    const QString parent =
-        m_runsDir + "/" + QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss") +
-        (request.sweep ? "-sweep-" : "-compare-") + QString::fromStdString(base.name);
+    const QString parent = m_runsDir + "/" +
+                           QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss") +
+                           (request.sweep ? "-sweep-" : "-compare-") +
+                           QString::fromStdString(core::safeFolderName(base.name));
     try {
         nlohmann::json doc = base.toJson();
         doc["output"]["dir"] = "";

@@ -65,7 +65,7 @@ QStringList loadRunStore(const QString& runsDir, RunRegistry& registry, int limi
 void renameRunOnDisk(const Run& run, const QString& name) {
     if (run.runDir().isEmpty()) return;
     const std::string path = run.runDir().toStdString() + "/run.json";
-    nlohmann::json info = core::readJsonFile(path);
+    nlohmann::json info = core::readJsonObjectFile(path);
     info["name"] = name.toStdString();
     const std::string partial = path + ".partial";
     {
