@@ -7,7 +7,9 @@
 // First: it brings LibTorch, whose headers break once Qt has defined its `slots` macro.
 #include "ui/run/run.h"
 
+#include <QElapsedTimer>
 #include <QPointer>
+#include <QTimer>
 #include <QWidget>
 
 #include <map>
@@ -36,6 +38,8 @@ public:
 
 private:
     void refresh();
+    // refresh() at most kRefreshMs apart while steps stream in; the last one always shows.
+    void refreshSoon();
     QLabel* addRow(const QString& key, const QString& name, const QString& tip);
 
     QPointer<Run> m_run;
@@ -46,6 +50,8 @@ private:
     std::map<QString, QLabel*> m_names;
     class QGridLayout* m_grid = nullptr;
     int m_rows = 0;
+    QElapsedTimer m_sinceRefresh;
+    QTimer m_refreshTimer;
 };
 
 } // namespace alig::ui
