@@ -7,6 +7,7 @@ evaluation at its end, as alig-train times an epoch.
 Usage: python3 bench/python/train_mlp.py [DATA_DIR] [THREADS ...]
 """
 
+import ctypes
 import gzip
 import os
 import struct
@@ -28,6 +29,17 @@ def read_idx(path):
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
 
 
+def set_blas_threads(n):
+    """OpenBLAS keeps a thread pool of its own that torch.set_num_threads does not size (as
+    alig-train's --threads does): without this, "1 thread" would run BLAS on every core."""
+    for name in ("libblas.so.3", "libopenblas.so.0"):
+        try:
+            ctypes.CDLL(name).openblas_set_num_threads(n)
+            return
+        except (OSError, AttributeError):
+            continue
+
+
 def main():
     data_dir = sys.argv[1] if len(sys.argv) > 1 else "/usr/share/datasets/fashion-mnist"
     threads = [int(t) for t in sys.argv[2:]] or [1, os.cpu_count()]
@@ -43,6 +55,7 @@ def main():
     print(f"{'threads':>8} {'steps/s':>10} {'samples/s':>12} {'seconds':>10} {'test acc':>9}")
     for n in threads:
         torch.set_num_threads(n)
+        set_blas_threads(n)
         torch.manual_seed(1)
         model = torch.nn.Sequential(
             torch.nn.Linear(784, 256), torch.nn.ReLU(),

@@ -15,6 +15,7 @@
 #include <torch/torch.h>
 #include <torch/version.h>
 
+#include <array>
 #include <cmath>
 #include <filesystem>
 #include <limits>
@@ -337,23 +338,41 @@ double Trainer::interpolationFraction() {
 
 bool Trainer::flushSteps() {
     if (m_pending.empty()) return true;
-    // One stack and one device-to-host copy for the whole batch of steps.
-    std::vector<torch::Tensor> rows;
-    rows.reserve(m_pending.size());
-    for (const auto& p : m_pending) {
-        auto zero = torch::zeros({}, p.loss.options().dtype(torch::kFloat64));
-        auto asDouble = [&](const torch::Tensor& t) {
-            return t.defined() ? t.to(torch::kFloat64).reshape({}) : zero;
-        };
-        rows.push_back(
-            torch::stack({asDouble(p.loss), asDouble(p.correct), asDouble(p.gradSquaredNorm),
-                          asDouble(p.stepSize), asDouble(p.unclipped), asDouble(p.clipped),
-                          asDouble(p.moveSquaredNorm), asDouble(p.moveDotGrad),
-                          asDouble(p.momentumSquaredNorm)}));
-    }
     constexpr int kColumns = 9;
-    const torch::Tensor host = torch::stack(rows).cpu().contiguous();
-    const double* v = host.data_ptr<double>();
+    auto columnsOf = [](const PendingStep& p) {
+        return std::array<const torch::Tensor*, kColumns>{
+            &p.loss,      &p.correct,         &p.gradSquaredNorm,
+            &p.stepSize,  &p.unclipped,       &p.clipped,
+            &p.moveSquaredNorm, &p.moveDotGrad, &p.momentumSquaredNorm};
+    };
+    std::vector<double> hostValues;
+    torch::Tensor host;
+    const double* v = nullptr;
+    if (m_device.is_cpu()) {
+        // On the CPU the numbers are already in memory: read them (about 1 us each), where
+        // stacking them as tensors took some twenty LibTorch ops per step.
+        hostValues.resize(kColumns * m_pending.size());
+        for (size_t i = 0; i < m_pending.size(); ++i) {
+            const auto columns = columnsOf(m_pending[i]);
+            for (int c = 0; c < kColumns; ++c)
+                hostValues[kColumns * i + c] =
+                    columns[c]->defined() ? columns[c]->item<double>() : 0.0;
+        }
+        v = hostValues.data();
+    } else {
+        // One stack and one device-to-host copy for the whole batch of steps.
+        std::vector<torch::Tensor> rows;
+        rows.reserve(m_pending.size());
+        for (const auto& p : m_pending) {
+            auto zero = torch::zeros({}, p.loss.options().dtype(torch::kFloat64));
+            std::vector<torch::Tensor> row;
+            for (const torch::Tensor* t : columnsOf(p))
+                row.push_back(t->defined() ? t->to(torch::kFloat64).reshape({}) : zero);
+            rows.push_back(torch::stack(row));
+        }
+        host = torch::stack(rows).cpu().contiguous();
+        v = host.data_ptr<double>();
+    }
 
     std::vector<StepMetrics> steps;
     steps.reserve(m_pending.size());
