@@ -128,7 +128,7 @@ torch::Tensor AliG::step(LossClosure closure) {
     if (const FusedStep fusedCuda = s_fusedStep.load();
         fusedCuda && globalOptions().fused() && fusedCuda(*this, loss, m_stats))
         return loss;
-    if (fusedCpuApplies(loss))
+    if (loss.device().is_cpu() && fusedCpuApplies())
         fusedCpuStep(loss);
     else
         tensorStep(loss);
@@ -141,11 +141,11 @@ bool AliG::measuresMove() const {
     for (const auto& group : param_groups_)
         for (const auto& p : group.params())
             anyGrad = anyGrad || p.grad().defined();
-    return anyGrad && fusedCpuApplies(param_groups_.front().params().front());
+    return anyGrad && fusedCpuApplies();
 }
 
-bool AliG::fusedCpuApplies(const torch::Tensor& loss) const {
-    if (!globalOptions().fused() || !loss.device().is_cpu()) return false;
+bool AliG::fusedCpuApplies() const {
+    if (!globalOptions().fused()) return false;
     for (const auto& group : param_groups_)
         for (const auto& p : group.params()) {
             if (!p.grad().defined()) continue;

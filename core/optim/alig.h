@@ -116,7 +116,8 @@ public:
 private:
     void init();
     AliGParamState& stateFor(const torch::Tensor& param);
-    bool fusedCpuApplies(const torch::Tensor& loss) const;
+    // Whether every parameter with a gradient suits the fused CPU loops (fused_cpu.h).
+    bool fusedCpuApplies() const;
     void fusedCpuStep(const torch::Tensor& loss);
     void tensorStep(const torch::Tensor& loss);
     const std::vector<torch::Tensor>& momentumBuffers();
