@@ -2,6 +2,7 @@
 // doubles: same problem, same steps, every parameter, step size and flag compared.
 
 #include "common/test_support.h"
+#include "optim/least_squares.h"
 #include "core/optim/alig.h"
 #include "core/optim/optimizer_factory.h"
 #include "core/util/error.h"
@@ -20,9 +21,12 @@ Q_DECLARE_METATYPE(std::vector<double>)
 
 namespace {
 
+using alig::test::kA;
+using alig::test::kY;
+using alig::test::lsLossTorch;
+using alig::test::tensorOf;
+
 // The least-squares problem 0.5 * mean_i (a_i . w + b - y_i)^2 with w in R^3, b in R.
-const std::vector<Vec> kA = {{1.0, 2.0, -1.0}, {0.5, -1.5, 2.0}, {-2.0, 0.3, 1.0}, {1.2, 1.1, 0.7}};
-const Vec kY = {1.0, -2.0, 0.5, 3.0};
 
 double lsLoss(const Vec& w, double b, Vec* gw, double* gb) {
     double loss = 0.0;
@@ -40,17 +44,6 @@ double lsLoss(const Vec& w, double b, Vec* gw, double* gb) {
         if (gb) *gb += r / n;
     }
     return loss;
-}
-
-torch::Tensor lsLossTorch(const torch::Tensor& w, const torch::Tensor& b) {
-    auto opts = torch::TensorOptions().dtype(torch::kFloat64);
-    torch::Tensor a = torch::empty({4, 3}, opts), y = torch::empty({4}, opts);
-    for (int i = 0; i < 4; ++i) {
-        y[i] = kY[i];
-        for (int j = 0; j < 3; ++j)
-            a[i][j] = kA[i][j];
-    }
-    return 0.5 * (a.matmul(w) + b - y).pow(2).mean();
 }
 
 // The reference's step, written from shared/ALIG.md, on parameters held as plain vectors.
@@ -112,10 +105,6 @@ RefResult refStep(std::vector<RefParam>& params, const std::vector<Vec>& grads, 
                     x *= *radius / norm;
     }
     return r;
-}
-
-torch::Tensor tensorOf(const Vec& v) {
-    return torch::tensor(v, torch::TensorOptions().dtype(torch::kFloat64));
 }
 
 void compareTensor(const torch::Tensor& t, const Vec& expected, double rtol) {

@@ -4,6 +4,7 @@
 // LibTorch optimizer built by hand, to check that the config reaches it intact.
 
 #include "common/test_support.h"
+#include "optim/least_squares.h"
 #include "core/experiment/experiment_config.h"
 #include "core/optim/dfw.h"
 #include "core/optim/l4.h"
@@ -30,9 +31,12 @@ using Vec = std::vector<double>;
 
 namespace {
 
+using alig::test::kA;
+using alig::test::kY;
+using alig::test::lsLossTorch;
+using alig::test::tensorOf;
+
 // The least-squares problem of tst_alig_optimizer: 0.5 * mean_i (a_i . w + b - y_i)^2.
-const std::vector<Vec> kA = {{1.0, 2.0, -1.0}, {0.5, -1.5, 2.0}, {-2.0, 0.3, 1.0}, {1.2, 1.1, 0.7}};
-const Vec kY = {1.0, -2.0, 0.5, 3.0};
 const Vec kW0{0.3, -0.2, 0.1}, kB0{0.05};
 
 // Loss and gradient at x = (w0, w1, w2, b): the reference works on this one flat vector, which
@@ -53,21 +57,6 @@ double lsLoss(const Vec& x, Vec* g) {
         }
     }
     return loss;
-}
-
-torch::Tensor lsLossTorch(const torch::Tensor& w, const torch::Tensor& b) {
-    auto opts = torch::TensorOptions().dtype(torch::kFloat64);
-    torch::Tensor a = torch::empty({4, 3}, opts), y = torch::empty({4}, opts);
-    for (int i = 0; i < 4; ++i) {
-        y[i] = kY[i];
-        for (int j = 0; j < 3; ++j)
-            a[i][j] = kA[i][j];
-    }
-    return 0.5 * (a.matmul(w) + b - y).pow(2).mean();
-}
-
-torch::Tensor tensorOf(const Vec& v) {
-    return torch::tensor(v, torch::TensorOptions().dtype(torch::kFloat64));
 }
 
 double get(const json& o, const char* key, double fallback) {
