@@ -8,6 +8,7 @@
 #include "core/experiment/experiment_config.h"
 #include "core/experiment/run_session.h"
 #include "core/models/model.h"
+#include "core/optim/optimizer_catalogue.h"
 #include "core/train/blas_kernel.h"
 #include "core/train/device.h"
 #include "core/train/progress_printer.h"
@@ -84,7 +85,7 @@ int main(int argc, char** argv) {
     std::string configPath, presetName, outDir, resumeDir, device;
     std::vector<std::string> overrides;
     int64_t epochs = 0, threads = -1, nproc = 0, distTimeout = 0;
-    bool quiet = false, listPresetsFlag = false, printConfig = false;
+    bool quiet = false, listPresetsFlag = false, printConfig = false, listOptimizersFlag = false;
     app.add_option("CONFIG", configPath,
                    "Experiment file (JSON; --print-config writes one with every field)")
         ->type_name("FILE");
@@ -121,6 +122,9 @@ int main(int argc, char** argv) {
         ->type_name("S")
         ->check(CLI::PositiveNumber.description(""));
     app.add_flag("--list-presets", listPresetsFlag, "List the presets and exit");
+    app.add_flag("--list-optimizers", listOptimizersFlag,
+                 "List the optimizers, each with its step-size option and the fields it reads, "
+                 "and exit");
     app.add_flag("--print-config", printConfig,
                  "Print the resolved experiment (every field) and exit");
     BatchOptions compareOptions, sweepOptions;
@@ -141,7 +145,8 @@ int main(int argc, char** argv) {
     sweep
         ->add_option("--param", sweepOptions.param,
                      "The swept key, e.g. optimizer.max_lr; learning_rate sweeps each "
-                     "method's own step size (max_lr for ALI-G, lr for the others)")
+                     "method's own step-size option (max_lr, lr or alpha: see "
+                     "--list-optimizers)")
         ->required();
     sweep
         ->add_option("--values", sweepOptions.values, "Values: 1e-3,1e-2,0.1 or logspace:1e-3:10:9")
@@ -188,6 +193,10 @@ int main(int argc, char** argv) {
     try {
         if (*compare) return runBatch(compareOptions);
         if (*sweep) return runBatch(sweepOptions);
+        if (listOptimizersFlag) {
+            std::printf("%s", optimizerCatalogueMarkdown().c_str());
+            return 0;
+        }
         if (listPresetsFlag) {
             for (const auto& p : listPresets())
                 std::printf("%-28s %s\n", p.name.c_str(), p.description.c_str());
@@ -266,15 +275,7 @@ int main(int argc, char** argv) {
         std::printf("model       %s, %lld parameters\n", session->model().describe().c_str(),
                     static_cast<long long>(session->model().parameterCount()));
         const auto& o = session->config().optimizer;
-        if (o.name == "alig")
-            std::printf("optimizer   ALI-G, max_lr %s, momentum %g (%s)%s\n",
-                        o.maxLr ? std::to_string(*o.maxLr).c_str() : "none", o.momentum,
-                        o.momentumForm.c_str(),
-                        o.projectionRadius
-                            ? (", projection radius " + std::to_string(*o.projectionRadius)).c_str()
-                            : "");
-        else
-            std::printf("optimizer   %s, lr %g\n", o.name.c_str(), o.lr);
+        std::printf("optimizer   %s\n", describeOptimizer(o).c_str());
         std::printf("training    %lld epochs, batch %lld, seed %llu, %s, %d threads (OpenMP "
                     "wait policy %s)\n",
                     static_cast<long long>(session->config().training.epochs),

@@ -2,6 +2,7 @@
 
 #include "core/experiment/run_session.h"
 #include "core/experiment/run_store.h"
+#include "core/optim/optimizer_catalogue.h"
 #include "core/util/error.h"
 #include "core/util/format.h"
 #include "core/util/paths.h"
@@ -104,14 +105,7 @@ std::vector<OptimizerSpec> parseOptimizerSpecs(const std::string& text) {
         const auto parts = split(entry, ':');
         OptimizerSpec spec;
         const std::string name = trim(parts[0]);
-        const auto& names = optimizerNames();
-        if (std::find(names.begin(), names.end(), name) == names.end()) {
-            std::string known;
-            for (const auto& n : names)
-                known += (known.empty() ? "" : ", ") + n;
-            throw Error("--optimizers: \"" + entry + "\": unknown optimizer \"" + name +
-                        "\" (known: " + known + ")");
-        }
+        optimizerEntry(name, "--optimizers: \"" + entry + "\": ");
         spec.label = name;
         spec.overrides.push_back("optimizer.name=" + name);
         for (size_t i = 1; i < parts.size(); ++i) {
@@ -175,9 +169,10 @@ std::vector<PlannedRun> planRuns(const json& base, const std::vector<OptimizerSp
                 run.param = param;
                 run.value = value;
                 if (param == kLearningRate) {
-                    const bool alig = ExperimentConfig::fromJson(doc).optimizer.name == "alig";
-                    applyOverride(doc, std::string(alig ? "optimizer.max_lr" : "optimizer.lr") +
-                                           "=" + csvNumber(value));
+                    // Each method's own step-size option (max_lr, lr, or L4's alpha).
+                    const std::string& field =
+                        optimizerEntry(ExperimentConfig::fromJson(doc).optimizer.name).stepField;
+                    applyOverride(doc, "optimizer." + field + "=" + csvNumber(value));
                 } else if (!param.empty()) {
                     applyOverride(doc, param + "=" + csvNumber(value));
                 }
@@ -219,9 +214,13 @@ RunSummary summarize(const RunRecord& record, double targetAccuracy) {
         }
         s.seconds = std::max(s.seconds, record.epochs.back().elapsed);
     }
-    const bool alig =
-        record.info.contains("config") && record.info["config"]["optimizer"]["name"] == "alig";
-    if (alig && !record.steps.empty()) {
+    // The share of clipped steps, for the methods that report clips (ALI-G).
+    const OptimizerEntry* method = nullptr;
+    if (record.info.contains("config") && record.info["config"].contains("optimizer") &&
+        record.info["config"]["optimizer"].contains("name") &&
+        record.info["config"]["optimizer"]["name"].is_string())
+        method = findOptimizer(record.info["config"]["optimizer"]["name"].get<std::string>());
+    if (method && method->reports.clip && !record.steps.empty()) {
         int64_t clipped = 0;
         for (const auto& m : record.steps)
             clipped += m.clipped ? 1 : 0;

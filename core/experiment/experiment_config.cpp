@@ -405,7 +405,7 @@ void ExperimentConfig::validate() const {
     if (t.batchSize < 1 || t.batchSize > 1'000'000)
         throw Error("training.batch_size: must be in [1, 1000000], got " +
                     std::to_string(t.batchSize));
-    requireIn("training.loss", t.loss, {"cross_entropy", "multiclass_hinge"});
+    parseLoss(t.loss);
     if (t.threads < 0 || t.threads > 1024)
         throw Error("training.threads: must be in [0, 1024] (0: all cores), got " +
                     std::to_string(t.threads));
@@ -415,7 +415,7 @@ void ExperimentConfig::validate() const {
     if (t.evalBatchSize < 1)
         throw Error("training.eval_batch_size: must be >= 1, got " +
                     std::to_string(t.evalBatchSize));
-    requireIn("training.autocast", t.autocast, {"off", "bf16"});
+    parseAutocast(t.autocast);
     if (t.metricsInterval < 0)
         throw Error("training.metrics_interval: must be >= 0 (0: automatic), got " +
                     std::to_string(t.metricsInterval));

@@ -1,7 +1,6 @@
 #include "core/landscape/trajectory.h"
 
-#include "core/optim/alig.h"
-#include "core/optim/step_size_reporter.h"
+#include "core/optim/optimizer_catalogue.h"
 #include "core/util/error.h"
 
 #include <torch/torch.h>
@@ -48,15 +47,13 @@ bool Trajectory::step() {
     const torch::Tensor detached = loss.detach();
     m_optimizer->step([&] { return detached; });
 
-    if (const auto* alig = dynamic_cast<const AliG*>(m_optimizer.get())) {
-        p.stepSize = alig->lastStepSize();
-        p.polyak = alig->lastUnclippedStepSize();
-        p.clipped = alig->lastClipped();
-    } else if (const auto* r = dynamic_cast<const StepSizeReporter*>(m_optimizer.get())) {
-        p.stepSize = r->lastStepSize();
-    } else {
-        p.stepSize = lr;
-    }
+    const StepReadout readout(*m_optimizer);
+    const StepReport r = readout.last();
+    p.stepSize = r.stepSize.defined() ? r.stepSize.item<double>() : lr;
+    // The Polyak ratio and the clip, for the methods that report them (ALI-G).
+    const StepQuantities& reports = optimizerEntry(m_config.name).reports;
+    if (reports.polyakRatio && r.unclipped.defined()) p.polyak = r.unclipped.item<double>();
+    if (reports.clip && r.clipped.defined()) p.clipped = r.clipped.item<bool>();
     p.x = m_w[0].item<double>();
     p.y = m_w[1].item<double>();
     p.loss = m_surface.value(p.x, p.y);

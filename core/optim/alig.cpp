@@ -135,6 +135,23 @@ torch::Tensor AliG::step(LossClosure closure) {
     return loss;
 }
 
+bool AliG::hasMomentumTerm() const {
+    for (const auto& group : param_groups_)
+        if (static_cast<const AliGOptions&>(group.options()).momentum() > 0.0) return true;
+    return false;
+}
+
+StepReport AliG::lastStepReport() const {
+    StepReport r;
+    r.gradSquaredNorm = m_stats.gradSquaredNorm;
+    r.stepSize = m_stats.stepSize;
+    r.unclipped = m_stats.unclipped;
+    r.clipped = m_stats.clipped;
+    r.moveSquaredNorm = m_stats.moveSquaredNorm;
+    r.momentumSquaredNorm = m_stats.momentumSquaredNorm;
+    return r;
+}
+
 bool AliG::measuresMove() const {
     if (globalOptions().projection_radius()) return false;
     bool anyGrad = false;
@@ -167,8 +184,7 @@ const std::vector<torch::Tensor>& AliG::momentumBuffers() {
         const bool wantBuffer = groupOptions(g).momentum() > 0.0;
         for (const auto& p : param_groups_[g].params()) {
             if (!p.grad().defined()) continue;
-            valid = valid && i < m_buffers.size() &&
-                    m_bufferOwners[i] == p.unsafeGetTensorImpl() &&
+            valid = valid && i < m_buffers.size() && m_bufferOwners[i] == p.unsafeGetTensorImpl() &&
                     m_buffers[i].defined() == wantBuffer;
             ++i;
         }

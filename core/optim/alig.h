@@ -89,7 +89,12 @@ public:
     // Whether the next step() will measure ||w_new - w_old||^2 itself (lastStats()): with the
     // fused CPU loops and no projection, once the gradients are in. A training loop can then
     // skip its own copy of the weights.
-    bool measuresMove() const;
+    bool measuresMove() const override;
+    // Some group has momentum (its term is measured for the step anatomy).
+    bool hasMomentumTerm() const override;
+    bool reportsGradSquaredNorm() const override { return true; }
+    // lastStats() as the training loop reads every optimizer's step.
+    StepReport lastStepReport() const override;
     // Host copies of lastStats() (each synchronises with the device once).
     double lastStepSize() const override;
     torch::Tensor lastStepSizeTensor() const override { return m_stats.stepSize; }

@@ -71,6 +71,8 @@ public:
     // The closure returns the mini-batch loss (gradients are already computed).
     torch::Tensor step(LossClosure closure) override;
     torch::Tensor lastStepSizeTensor() const override { return m_stepSize; }
+    // Its lr is the fraction alpha of the reachable loss decrease, not a cap on the step.
+    bool lrIsStepCap() const override { return false; }
     // l_min after the last step's update (device scalar; undefined before the first step).
     const torch::Tensor& minLoss() const { return m_minLoss; }
     int64_t steps() const { return m_step; }

@@ -1,7 +1,9 @@
 #pragma once
-// Builds the optimizer an experiment names. ALI-G and the adaptive-step baselines (SPS_max,
-// the Polyak step, L4, DFW) and Yogi are ours; SGD, the Adam family, Adagrad and RMSprop are
-// LibTorch's own. Used by the trainer's experiment factory and by the benchmarks.
+// The optimizer section of an experiment and the factory that builds it. ALI-G and the
+// adaptive-step baselines (SPS_max, the Polyak step, L4, DFW) and Yogi are ours; SGD, the Adam
+// family, Adagrad and RMSprop are LibTorch's own. What depends on the method (its fields,
+// defaults, checks and constructor) is its entry in the catalogue (optimizer_catalogue.h),
+// which implements these functions.
 
 #include <torch/types.h>
 
@@ -18,9 +20,7 @@ namespace alig::core {
 
 // Parsed and validated by ExperimentConfig; field names follow the "optimizer" JSON section.
 struct OptimizerConfig {
-    // alig | sgd | adam | adamw | amsgrad | adagrad | rmsprop | yogi | sps | polyak | l4adam |
-    // l4mom | dfw
-    std::string name = "alig";
+    std::string name = "alig"; // an entry of optimizerCatalogue()
     // ALI-G (max_lr is also SPS's and the Polyak step's cap, and DFW's eta)
     std::optional<double> maxLr = 0.1;      // none: the unclipped step (not for DFW)
     std::string momentumForm = "standard";  // standard | adjusted
@@ -53,7 +53,8 @@ struct OptimizerConfig {
     int64_t warmupEpochs = 0;          // linear warm-up (0: none)
     double minLrFactor = 0.0;          // cosine: the final factor
 
-    // The eps the method actually uses.
+    // The eps (alpha, initial accumulator) the method actually uses: its catalogue default
+    // when unset.
     double resolvedEps() const;
     double resolvedAlpha() const;
     double resolvedInitialAccumulator() const;
@@ -62,7 +63,7 @@ struct OptimizerConfig {
 const std::vector<std::string>& optimizerNames();
 
 // Which kind of step a method takes: true for the methods that choose their own step size from
-// the loss (alig, sps, polyak, l4adam, l4mom, dfw; they implement StepSizeReporter).
+// the loss (they implement StepSizeReporter); the catalogue's reports.chosenStep.
 bool isAdaptiveStepMethod(const std::string& name);
 
 // Throws alig::core::Error naming the option (as "optimizer.<field>") when a value is out

@@ -1,7 +1,14 @@
 #pragma once
-// The Polyak step with a known minimum f* (Polyak, 1987): plain SGD whose step is
-// (l - f*) / ||g||^2, optionally capped at max_lr. The classic ancestor of ALI-G and SPS, for
-// side-by-side comparison; built by makeOptimizer for optimizer.name "polyak".
+// The Polyak-type steps that take plain SGD steps of length (l - f*) / (c ||g||^2), capped at
+// max_lr. Two methods share this one implementation and differ in one line (which steps are
+// skipped):
+// - SPS_max (Loizou, Vaswani, Laradji, Lacoste-Julien, "Stochastic Polyak Step-size for SGD",
+//   AISTATS 2021), following the authors' reference (IssamLaradji/sps, sps/sps.py, adapt_flag
+//   "constant"): c = 0.5, and no step when l < f* or ||g|| < 1e-8. With c = 1 and f* = 0 it is
+//   ALI-G without momentum or projection.
+// - The Polyak step with a known minimum f* (Polyak, 1987), the classic ancestor of ALI-G and
+//   SPS: c = 1, and a negative gap gives no step.
+// Built by the optimizer catalogue for optimizer.name "sps" and "polyak".
 
 #include "core/optim/step_size_reporter.h"
 
@@ -15,12 +22,18 @@
 
 namespace alig::core {
 
-// Per group: max_lr (none: the pure Polyak step). Global, read from the defaults: f_star, eps.
-struct PolyakOptions : public torch::optim::OptimizerCloneableOptions<PolyakOptions> {
-    PolyakOptions(std::optional<double> maxLr = std::nullopt); // NOLINT: implicit like AliGOptions
+enum class PolyakRule { Polyak, Sps };
+
+// Per group: max_lr (none: no cap). Global, read from the defaults: c, f_star, eps, rule.
+struct PolyakStepOptions : public torch::optim::OptimizerCloneableOptions<PolyakStepOptions> {
+    // NOLINTNEXTLINE: implicit like AliGOptions
+    PolyakStepOptions(std::optional<double> maxLr = std::nullopt,
+                      PolyakRule rule = PolyakRule::Polyak);
     TORCH_ARG(std::optional<double>, max_lr);
-    TORCH_ARG(double, f_star) = 0.0; // the minimum of the loss
+    TORCH_ARG(double, c) = 1.0;      // SPS's constant (1 for the Polyak step)
+    TORCH_ARG(double, f_star) = 0.0; // the optimal mini-batch loss (0 when interpolating)
     TORCH_ARG(double, eps) = 1e-8;
+    TORCH_ARG(PolyakRule, rule) = PolyakRule::Polyak;
 
 public:
     void serialize(torch::serialize::InputArchive& archive) override;
@@ -31,6 +44,15 @@ public:
     void validate() const;
 };
 
+// SPS's options: the paper's recommended c = 0.5.
+struct SpsOptions : public PolyakStepOptions {
+    SpsOptions(std::optional<double> maxLr = std::nullopt) // NOLINT: implicit like AliGOptions
+        : PolyakStepOptions(maxLr, PolyakRule::Sps) {
+        c(0.5);
+    }
+};
+using PolyakOptions = PolyakStepOptions;
+
 struct PolyakParamState : public torch::optim::OptimizerCloneableParamState<PolyakParamState> {
 public:
     void serialize(torch::serialize::InputArchive&) override {}
@@ -39,13 +61,12 @@ public:
 };
 
 // One step, with gsq the squared norm of every gradient of every group:
-//   step = min(max((l - f*) / (gsq + eps), 0), max_lr);   p -= step * g
-// A mini-batch loss below f* would give a step uphill: it gives no step instead.
-class PolyakStep : public torch::optim::Optimizer, public StepSizeReporter {
+//   step = min((l - f*) / (c gsq + eps), max_lr);   p -= step * g
+// and step = 0 when l < f* (both) or ||g|| < 1e-8 (SPS's reference).
+class PolyakStepSize : public torch::optim::Optimizer, public StepSizeReporter {
 public:
-    PolyakStep(std::vector<torch::optim::OptimizerParamGroup> paramGroups,
-               PolyakOptions defaults = {});
-    explicit PolyakStep(std::vector<torch::Tensor> params, PolyakOptions defaults = {});
+    PolyakStepSize(std::vector<torch::optim::OptimizerParamGroup> paramGroups,
+                   PolyakStepOptions defaults);
 
     // The closure returns the mini-batch loss (gradients are already computed).
     torch::Tensor step(LossClosure closure) override;
@@ -55,7 +76,26 @@ public:
     void load(torch::serialize::InputArchive& archive) override;
 
 private:
+    PolyakRule rule() const;
     torch::Tensor m_stepSize;
+};
+
+// The two methods under their own names (the rule is theirs whatever the options say).
+class SpsMax : public PolyakStepSize {
+public:
+    SpsMax(std::vector<torch::optim::OptimizerParamGroup> paramGroups,
+           PolyakStepOptions o = SpsOptions())
+        : PolyakStepSize(std::move(paramGroups), o.rule(PolyakRule::Sps)) {}
+    explicit SpsMax(std::vector<torch::Tensor> params, PolyakStepOptions o = SpsOptions())
+        : SpsMax({torch::optim::OptimizerParamGroup(std::move(params))}, std::move(o)) {}
+};
+
+class PolyakStep : public PolyakStepSize {
+public:
+    PolyakStep(std::vector<torch::optim::OptimizerParamGroup> paramGroups, PolyakStepOptions o = {})
+        : PolyakStepSize(std::move(paramGroups), o.rule(PolyakRule::Polyak).c(1.0)) {}
+    explicit PolyakStep(std::vector<torch::Tensor> params, PolyakStepOptions o = {})
+        : PolyakStep({torch::optim::OptimizerParamGroup(std::move(params))}, std::move(o)) {}
 };
 
 } // namespace alig::core

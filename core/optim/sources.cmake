@@ -7,9 +7,8 @@ target_sources(alig_core PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/l4.cpp
     ${CMAKE_CURRENT_LIST_DIR}/lr_schedule.cpp
     ${CMAKE_CURRENT_LIST_DIR}/optim_support.cpp
-    ${CMAKE_CURRENT_LIST_DIR}/optimizer_factory.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/optimizer_catalogue.cpp
     ${CMAKE_CURRENT_LIST_DIR}/polyak.cpp
-    ${CMAKE_CURRENT_LIST_DIR}/sps.cpp
     ${CMAKE_CURRENT_LIST_DIR}/yogi.cpp)
 
 # The fused CPU loops of ALI-G, once per instruction set; fused_cpu.cpp picks one at run time.

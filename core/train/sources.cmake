@@ -2,6 +2,8 @@
 target_sources(alig_core PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/blas_kernel.cpp
     ${CMAKE_CURRENT_LIST_DIR}/device.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/gradient_sync.cpp
     ${CMAKE_CURRENT_LIST_DIR}/progress_printer.cpp
     ${CMAKE_CURRENT_LIST_DIR}/runtime_env.cpp
-    ${CMAKE_CURRENT_LIST_DIR}/trainer.cpp)
+    ${CMAKE_CURRENT_LIST_DIR}/trainer.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/training_config.cpp)

@@ -1,12 +1,8 @@
 #include "core/train/trainer.h"
 
-#include "core/distributed/communicator.h"
 #include "core/models/model.h"
-#include "core/optim/alig.h"
 #include "core/optim/alig_fused.h"
 #include "core/optim/grad_norm.h"
-#include "core/optim/l4.h"
-#include "core/optim/step_size_reporter.h"
 #include "core/train/device.h"
 #include "core/util/error.h"
 
@@ -122,8 +118,8 @@ struct Trainer::PendingStep {
     int64_t step = 0, epoch = 0, batchSize = 0;
     double elapsed = 0.0, maxLr = NAN, hostStepSize = NAN;
     torch::Tensor loss, correct, gradSquaredNorm, stepSize, unclipped, clipped;
-    torch::Tensor moveSquaredNorm; // ||w_new - w_old||^2
-    torch::Tensor moveDotGrad;     // <w_old - w_new, g>: ALI-G with momentum only
+    torch::Tensor moveSquaredNorm;     // ||w_new - w_old||^2
+    torch::Tensor moveDotGrad;         // <w_old - w_new, g>: ALI-G with momentum only
     torch::Tensor momentumSquaredNorm; // ||momentum term||^2, when ALI-G measured it itself
 };
 
@@ -133,7 +129,12 @@ Trainer::Trainer(const Dataset& dataset, Model& model, torch::optim::Optimizer& 
     , m_model(model)
     , m_optimizer(optimizer)
     , m_config(std::move(config))
-    , m_device(device) {
+    , m_device(device)
+    , m_loss(parseLoss(m_config.loss))
+    , m_autocast(parseAutocast(m_config.autocast))
+    , m_readout(optimizer)
+    , m_params(model.parameters())
+    , m_sync(makeLocalSync()) {
     if (dataset.trainSize() == 0) throw Error("the training set is empty");
     // One copy of the data on the device; batches are index selections into it.
     m_trainX = dataset.trainX.to(device);
@@ -165,49 +166,14 @@ void Trainer::setCheckpointing(std::string path, int64_t every) {
     m_checkpointEvery = every;
 }
 
+void Trainer::setCommunicator(Communicator* communicator) {
+    m_sync = communicator ? makeDataParallelSync(*communicator, m_device) : makeLocalSync();
+}
+
 int64_t Trainer::stepsPerEpoch() const {
     const int64_t n = m_trainX.size(0);
-    const int64_t perStep = m_config.batchSize * (m_comm ? m_comm->worldSize() : 1);
+    const int64_t perStep = m_config.batchSize * m_sync->worldSize();
     return (n + perStep - 1) / perStep;
-}
-
-void Trainer::broadcastModel() {
-    torch::NoGradGuard noGrad;
-    std::vector<torch::Tensor> tensors = m_model.parameters();
-    for (const auto& b : m_model.buffers())
-        tensors.push_back(b);
-    m_comm->broadcast(tensors, 0);
-}
-
-void Trainer::checkReplicasAgree(int64_t epoch) {
-    torch::NoGradGuard noGrad;
-    std::vector<torch::Tensor> buffers = m_model.buffers();
-    if (!buffers.empty()) m_comm->broadcast(buffers, 0);
-    // Two numbers per rank: the sum of the weights and the sum of their bit patterns (exact,
-    // so any difference in any bit of a weight shows unless it cancels out elsewhere).
-    const int world = m_comm->worldSize(), rank = m_comm->rank();
-    auto values = torch::zeros({world}, torch::TensorOptions(torch::kFloat64).device(m_device));
-    auto bits = torch::zeros({world}, torch::TensorOptions(torch::kLong).device(m_device));
-    for (const auto& p : m_model.parameters()) {
-        auto flat = p.detach().contiguous().view({-1});
-        const auto asInt = flat.element_size() == 8   ? torch::kLong
-                           : flat.element_size() == 4 ? torch::kInt
-                           : flat.element_size() == 2 ? torch::kShort
-                                                      : torch::kChar;
-        values[rank] += flat.to(torch::kFloat64).sum();
-        bits[rank] += flat.view(asInt).to(torch::kLong).sum();
-    }
-    std::vector<torch::Tensor> sums{values, bits};
-    m_comm->allReduceSum(sums);
-    const auto v = values.cpu(), b = bits.cpu();
-    for (int r = 1; r < world; ++r)
-        if (b[r].item<int64_t>() != b[0].item<int64_t>() ||
-            v[r].item<double>() != v[0].item<double>())
-            throw Error("data parallel: after epoch " + std::to_string(epoch) +
-                        " the weights of rank " + std::to_string(r) +
-                        " differ from rank 0's (weight sums " +
-                        std::to_string(v[r].item<double>()) + " and " +
-                        std::to_string(v[0].item<double>()) + "): the replicas drifted apart");
 }
 
 void Trainer::pause() {
@@ -255,7 +221,8 @@ double Trainer::elapsedSeconds() const {
 bool Trainer::waitForGo(int64_t stepsDone) {
     const int64_t limit = m_stopAfterStep;
     // Data parallel: every rank must take the same steps, so only the group's decision counts.
-    if (m_comm) return !m_globalStop && !(limit > 0 && stepsDone >= limit);
+    if (!m_sync->followsLocalControl())
+        return !m_sync->mustStop(m_stop) && !(limit > 0 && stepsDone >= limit);
     if (m_stop || (limit > 0 && stepsDone >= limit)) return false;
     if (!m_paused) return true;
     const auto since = std::chrono::steady_clock::now();
@@ -270,7 +237,7 @@ bool Trainer::waitForGo(int64_t stepsDone) {
 
 torch::Tensor Trainer::sampleLossesOf(const torch::Tensor& logits,
                                       const torch::Tensor& labels) const {
-    if (m_config.loss == "multiclass_hinge") {
+    if (m_loss == LossKind::MulticlassHinge) {
         auto margin = 1.0 - torch::one_hot(labels, logits.size(1)).to(logits.dtype());
         auto top = (logits + margin).amax(1);
         return top - logits.gather(1, labels.unsqueeze(1)).squeeze(1);
@@ -280,7 +247,7 @@ torch::Tensor Trainer::sampleLossesOf(const torch::Tensor& logits,
 }
 
 torch::Tensor Trainer::lossOf(const torch::Tensor& logits, const torch::Tensor& labels) const {
-    if (m_config.loss == "multiclass_hinge") {
+    if (m_loss == LossKind::MulticlassHinge) {
         // Crammer-Singer multi-class hinge, as in DFW and ALI-G's SVM experiments:
         // max_j (s_j + [j != y]) - s_y, averaged over the batch.
         auto margin = 1.0 - torch::one_hot(labels, logits.size(1)).to(logits.dtype());
@@ -291,7 +258,7 @@ torch::Tensor Trainer::lossOf(const torch::Tensor& logits, const torch::Tensor& 
 }
 
 torch::Tensor Trainer::forward(const torch::Tensor& x) {
-    const bool autocast = m_config.autocast == "bf16";
+    const bool autocast = m_autocast == AutocastMode::BFloat16;
     torch::Tensor logits;
     {
         AutocastScope scope(autocast, m_device.type());
@@ -341,9 +308,8 @@ bool Trainer::flushSteps() {
     constexpr int kColumns = 9;
     auto columnsOf = [](const PendingStep& p) {
         return std::array<const torch::Tensor*, kColumns>{
-            &p.loss,      &p.correct,         &p.gradSquaredNorm,
-            &p.stepSize,  &p.unclipped,       &p.clipped,
-            &p.moveSquaredNorm, &p.moveDotGrad, &p.momentumSquaredNorm};
+            &p.loss,    &p.correct,         &p.gradSquaredNorm, &p.stepSize,           &p.unclipped,
+            &p.clipped, &p.moveSquaredNorm, &p.moveDotGrad,     &p.momentumSquaredNorm};
     };
     std::vector<double> hostValues;
     torch::Tensor host;
@@ -426,6 +392,8 @@ bool Trainer::flushSteps() {
     return !diverged;
 }
 
+// ---- The loop, in the order of its description (ARCHITECTURE, "The data flow of one run") ----
+
 RunResult Trainer::run() {
     m_result = RunResult{};
     m_result.status = RunStatus::Running;
@@ -433,22 +401,8 @@ RunResult Trainer::run() {
     m_result.epochsCompleted = m_startEpoch;
     m_clockStart = std::chrono::steady_clock::now();
     m_pausedSeconds = 0.0;
-
-    auto* alig = dynamic_cast<AliG*>(&m_optimizer);
-    bool aligMomentum = false;
-    if (alig)
-        for (size_t g = 0; g < alig->param_groups().size(); ++g)
-            aligMomentum = aligMomentum || alig->groupOptions(g).momentum() > 0.0;
-    const auto* reporter = dynamic_cast<const StepSizeReporter*>(&m_optimizer);
-    const std::vector<torch::Tensor> params = m_model.parameters();
-    const int64_t n = m_trainX.size(0);
-    const int64_t batchSize = m_config.batchSize;
     const int64_t perEpoch = stepsPerEpoch();
-    const int world = m_comm ? m_comm->worldSize() : 1;
-    const int rank = m_comm ? m_comm->rank() : 0;
-    const int64_t globalBatch = batchSize * world;
-    m_globalStop = false;
-    if (m_comm) broadcastModel();
+    m_sync->start(m_model);
 
     RunStartInfo start{m_config.epochs, m_startEpoch, m_startStep, perEpoch, m_device.str()};
     for (auto* o : m_observers)
@@ -459,210 +413,39 @@ RunResult Trainer::run() {
          epoch <= m_config.epochs && m_result.status == RunStatus::Running; ++epoch) {
         const auto epochStart = std::chrono::steady_clock::now();
         const double pausedAtEpochStart = m_pausedSeconds;
-        // The data order comes from a generator of this run's own, so runs training side by
-        // side (compare, sweep) see the same order; dropout and augmentation draw from the
-        // seeded default generator.
-        const uint64_t seed = epochSeed(m_config.seed, epoch);
-        {
-            // Ranks draw different dropout and augmentation; the order is the same for all.
-            std::lock_guard<std::mutex> lock(defaultGeneratorMutex());
-            torch::manual_seed(seed + static_cast<uint64_t>(rank));
-        }
-        auto orderGenerator = at::make_generator<at::CPUGeneratorImpl>(seed);
-        torch::Tensor order = m_config.shuffle ? torch::randperm(n, orderGenerator, torch::kLong)
-                                               : torch::arange(n, torch::kLong);
-        order = order.to(m_device);
-        m_model.train(true);
-        m_epochLossSum = 0.0;
-        m_epochCorrect = 0.0;
-        m_epochCount = 0;
+        const torch::Tensor order = beginEpoch(epoch);
 
         for (int64_t b = 0; b < perEpoch; ++b) {
             if (!waitForGo(step)) {
                 m_result.status = RunStatus::Stopped;
-                // The epoch of the last step taken: a stop at an epoch boundary belongs to the
-                // epoch that just ended.
-                m_result.message = step == 0
-                                       ? std::string("stopped before the first step")
-                                       : "stopped at step " + std::to_string(step) + " (epoch " +
-                                             std::to_string(b == 0 ? epoch - 1 : epoch) + ")";
+                m_result.message = stopMessage(step, epoch, b == 0);
                 break;
             }
-            if (m_maxLrChanged.exchange(false) && reporter) {
-                // A live max_lr edit: it becomes the new base that the schedule scales.
-                std::lock_guard<std::mutex> lock(m_mutex);
-                const double value =
-                    m_newMaxLr ? *m_newMaxLr : std::numeric_limits<double>::infinity();
-                for (size_t g = 0; g < m_optimizer.param_groups().size(); ++g) {
-                    if (alig)
-                        alig->groupOptions(g).max_lr(m_newMaxLr);
-                    else
-                        m_optimizer.param_groups()[g].options().set_lr(value);
-                    m_baseLr[g] = value;
-                }
-            }
-            if (!m_schedule.isConstant()) {
-                const double f = m_schedule.factor(step, perEpoch, m_config.epochs * perEpoch);
-                for (size_t g = 0; g < m_baseLr.size(); ++g)
-                    if (std::isfinite(m_baseLr[g]))
-                        m_optimizer.param_groups()[g].options().set_lr(m_baseLr[g] * f);
-            }
-            // The step's samples; data parallel: this rank's share of them (all ranks
-            // share the order, and an uneven last batch is split as evenly as it goes).
-            const int64_t first = b * globalBatch;
-            const int64_t count = std::min(n, first + globalBatch) - first;
-            const int64_t lo = first + count * rank / world;
-            const int64_t hi = first + count * (rank + 1) / world;
-            auto idx = order.slice(0, lo, hi);
-
-            m_optimizer.zero_grad();
-            torch::Tensor logits, loss, y;
-            if (hi > lo) {
-                auto x = m_trainX.index_select(0, idx);
-                y = m_trainY.index_select(0, idx);
-                if (m_dataset.augmentation.enabled()) x = augmentBatch(x, m_dataset.augmentation);
-                logits = forward(x);
-                loss = lossOf(logits, y);
-                loss.backward();
-            }
-            torch::Tensor stepLoss, correct;
-            if (m_comm) {
-                // Gradients, loss and correct count summed over the ranks in one bucketed
-                // all-reduce, each rank weighted by its share of the batch: every rank then
-                // holds the batch's mean gradient and loss, takes the same step, and keeps the
-                // same weights.
-                torch::NoGradGuard noGrad;
-                const double share = static_cast<double>(hi - lo) / static_cast<double>(count);
-                std::vector<torch::Tensor> reduced;
-                for (auto& w : params) {
-                    if (!w.grad().defined()) w.mutable_grad() = torch::zeros_like(w);
-                    reduced.push_back(w.grad());
-                }
-                if (share != 1.0) torch::_foreach_mul_(reduced, share);
-                const auto options = torch::TensorOptions(torch::kFloat64).device(m_device);
-                torch::Tensor stats = torch::zeros({3}, options);
-                if (hi > lo) {
-                    stats[0] = loss.detach().to(torch::kFloat64) * share;
-                    stats[1] = (logits.detach().argmax(1) == y).sum().to(torch::kFloat64);
-                }
-                if (m_stop) stats[2] = 1.0;
-                reduced.push_back(stats);
-                m_comm->allReduceSum(reduced);
-                stepLoss = stats[0];
-                correct = stats[1];
-                // Read back only where every rank looks: at metric read-backs and epoch ends.
-                if ((step + 1) % m_metricsInterval == 0 || b + 1 == perEpoch)
-                    m_globalStop = stats[2].item<double>() > 0.0;
-            } else {
-                stepLoss = loss.detach();
-                correct = (logits.detach().argmax(1) == y).sum();
-            }
+            applyStepSizeEdits(step, perEpoch);
+            const BatchSlice slice = nextBatch(b);
+            const LocalBatch local = forwardBackward(order, slice);
+            // The group's stop decision is read back only where every rank looks: at metric
+            // read-backs and epoch ends.
+            const bool decide = (step + 1) % m_metricsInterval == 0 || b + 1 == perEpoch;
+            const SyncedBatch synced = m_sync->sync(m_params, local, m_stop, decide);
 
             PendingStep p;
             p.step = ++step;
             p.epoch = epoch;
-            p.batchSize = count;
-            const double groupLr = m_optimizer.param_groups().front().options().get_lr();
-            if (!alig) {
-                torch::NoGradGuard noGrad;
-                p.gradSquaredNorm = squaredNorm(definedGrads(params));
-                p.hostStepSize = groupLr;
-            }
-            // The cap of the adaptive-step methods (ALI-G, SPS, Polyak, DFW): scheduled, or
-            // edited live. L4's "lr" is its alpha, not a cap.
-            if (reporter && !dynamic_cast<const L4*>(&m_optimizer))
-                p.maxLr = std::isfinite(groupLr) ? groupLr : NAN;
-            const torch::Tensor detached = stepLoss;
-            // ALI-G's fused CPU step measures ||w_new - w_old|| in its own pass; for the
-            // others keep w_old: one copy into buffers made once.
-            const bool moveMeasured = alig && alig->measuresMove();
-            if (!moveMeasured) {
-                torch::NoGradGuard noGrad;
-                if (m_before.size() != params.size()) {
-                    m_before.clear();
-                    for (const auto& w : params)
-                        m_before.push_back(torch::empty_like(w));
-                }
-                for (size_t i = 0; i < params.size(); ++i)
-                    m_before[i].copy_(params[i]);
-            }
-            m_optimizer.step([&] { return detached; });
-            if (!moveMeasured) {
-                torch::NoGradGuard noGrad;
-                torch::_foreach_sub_(m_before, params);
-                p.moveSquaredNorm = squaredNorm(m_before);
-                if (aligMomentum) {
-                    // For the step anatomy: the momentum term's length (see flushSteps).
-                    torch::Tensor dot = torch::zeros({}, p.moveSquaredNorm.options());
-                    for (size_t i = 0; i < params.size(); ++i)
-                        if (params[i].grad().defined())
-                            dot += (m_before[i] * params[i].grad()).sum().to(dot.dtype());
-                    p.moveDotGrad = dot;
-                }
-            }
-            if (alig) {
-                const auto& s = alig->lastStats();
-                p.gradSquaredNorm = s.gradSquaredNorm;
-                p.stepSize = s.stepSize;
-                p.unclipped = s.unclipped;
-                p.clipped = s.clipped;
-                if (moveMeasured) {
-                    p.moveSquaredNorm = s.moveSquaredNorm;
-                    if (aligMomentum) p.momentumSquaredNorm = s.momentumSquaredNorm;
-                }
-            } else if (reporter) {
-                // SPS, Polyak, L4, DFW: the step they chose, on the device like ALI-G's.
-                p.stepSize = reporter->lastStepSizeTensor();
-                p.unclipped = p.stepSize;
-            }
-            p.loss = detached;
-            p.correct = correct;
+            p.batchSize = slice.count;
+            p.loss = synced.loss;
+            p.correct = synced.correct;
+            optimizerStep(p, synced.loss);
             p.elapsed = elapsedSeconds();
-            m_pending.push_back(std::move(p));
-
-            const bool due = static_cast<int64_t>(m_pending.size()) >= m_metricsInterval ||
-                             (m_comm ? m_globalStop : m_paused || m_stop);
-            if (due && !flushSteps()) break;
+            if (!record(std::move(p))) break;
         }
         if (!flushSteps() || m_result.status != RunStatus::Running) break;
-        if (m_comm) checkReplicasAgree(epoch);
+        m_sync->endEpoch(m_model, epoch);
 
-        EpochMetrics em;
-        em.epoch = epoch;
-        em.step = step;
-        // Data parallel: the replicas are identical, so rank 0 alone evaluates.
-        const bool evaluating = rank == 0;
-        const EvalResult test = evaluating ? evaluate(m_testX, m_testY) : EvalResult{};
-        em.testLoss = test.loss;
-        em.testAccuracy = test.accuracy;
-        if (m_config.evalTrain && evaluating) {
-            const EvalResult train = evaluate(m_trainX, m_trainY);
-            em.trainLoss = train.loss;
-            em.trainAccuracy = train.accuracy;
-        } else {
-            em.trainLoss = m_epochLossSum / static_cast<double>(std::max<int64_t>(1, m_epochCount));
-            em.trainAccuracy =
-                m_epochCorrect / static_cast<double>(std::max<int64_t>(1, m_epochCount));
-        }
-        em.interpolation = interpolationFraction();
-        em.elapsed = elapsedSeconds();
-        em.epochSeconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - epochStart).count() -
-            (m_pausedSeconds - pausedAtEpochStart);
-        m_result.epochsCompleted = epoch;
-        m_result.hasFinalEpoch = true;
-        m_result.finalEpoch = em;
-        m_result.bestTestAccuracy = std::max(m_result.bestTestAccuracy, em.testAccuracy);
+        const EpochMetrics em = evaluateEpoch(epoch, step, epochStart, pausedAtEpochStart);
         for (auto* o : m_observers)
             o->onEpoch(em);
-
-        const bool last = epoch == m_config.epochs;
-        const bool due = m_checkpointEvery > 0 && epoch % m_checkpointEvery == 0;
-        if (!m_checkpointPath.empty() && (due || last)) {
-            saveCheckpoint(m_checkpointPath, epoch, step, em.elapsed);
-            for (auto* o : m_observers)
-                o->onCheckpoint({epoch, step, m_checkpointPath});
-        }
+        checkpointIfDue(epoch, step, em.elapsed);
     }
     if (m_result.status == RunStatus::Running) {
         m_result.status = RunStatus::Completed;
@@ -673,6 +456,181 @@ RunResult Trainer::run() {
     for (auto* o : m_observers)
         o->onRunEnd(m_result);
     return m_result;
+}
+
+std::string Trainer::stopMessage(int64_t step, int64_t epoch, bool atEpochStart) const {
+    if (step == 0) return "stopped before the first step";
+    // The epoch of the last step taken: a stop at an epoch boundary belongs to the epoch that
+    // just ended.
+    return "stopped at step " + std::to_string(step) + " (epoch " +
+           std::to_string(atEpochStart ? epoch - 1 : epoch) + ")";
+}
+
+torch::Tensor Trainer::beginEpoch(int64_t epoch) {
+    // The data order comes from a generator of this run's own, so runs training side by side
+    // (compare, sweep) see the same order; dropout and augmentation draw from the seeded
+    // default generator.
+    const uint64_t seed = epochSeed(m_config.seed, epoch);
+    {
+        // Ranks draw different dropout and augmentation; the order is the same for all.
+        std::lock_guard<std::mutex> lock(defaultGeneratorMutex());
+        torch::manual_seed(seed + static_cast<uint64_t>(m_sync->rank()));
+    }
+    const int64_t n = m_trainX.size(0);
+    auto orderGenerator = at::make_generator<at::CPUGeneratorImpl>(seed);
+    torch::Tensor order = m_config.shuffle ? torch::randperm(n, orderGenerator, torch::kLong)
+                                           : torch::arange(n, torch::kLong);
+    m_model.train(true);
+    m_epochLossSum = 0.0;
+    m_epochCorrect = 0.0;
+    m_epochCount = 0;
+    return order.to(m_device);
+}
+
+void Trainer::applyStepSizeEdits(int64_t step, int64_t perEpoch) {
+    auto& groups = m_optimizer.param_groups();
+    if (m_maxLrChanged.exchange(false) && m_readout.choosesStep()) {
+        // A live max_lr edit: it becomes the new base that the schedule scales (the groups'
+        // lr is the adaptive methods' cap; infinity: none).
+        std::lock_guard<std::mutex> lock(m_mutex);
+        const double value = m_newMaxLr ? *m_newMaxLr : std::numeric_limits<double>::infinity();
+        for (size_t g = 0; g < groups.size(); ++g) {
+            groups[g].options().set_lr(value);
+            m_baseLr[g] = value;
+        }
+    }
+    if (!m_schedule.isConstant()) {
+        const double f = m_schedule.factor(step, perEpoch, m_config.epochs * perEpoch);
+        for (size_t g = 0; g < m_baseLr.size(); ++g)
+            if (std::isfinite(m_baseLr[g])) groups[g].options().set_lr(m_baseLr[g] * f);
+    }
+}
+
+Trainer::BatchSlice Trainer::nextBatch(int64_t b) const {
+    // Data parallel: this rank's share of the step's samples (all ranks share the order, and
+    // an uneven last batch is split as evenly as it goes).
+    const int64_t n = m_trainX.size(0);
+    const int world = m_sync->worldSize(), rank = m_sync->rank();
+    const int64_t globalBatch = m_config.batchSize * world;
+    BatchSlice s;
+    const int64_t first = b * globalBatch;
+    s.count = std::min(n, first + globalBatch) - first;
+    s.lo = first + s.count * rank / world;
+    s.hi = first + s.count * (rank + 1) / world;
+    return s;
+}
+
+LocalBatch Trainer::forwardBackward(const torch::Tensor& order, const BatchSlice& slice) {
+    m_optimizer.zero_grad();
+    LocalBatch batch;
+    batch.samples = slice.hi - slice.lo;
+    batch.stepSamples = slice.count;
+    if (batch.samples == 0) return batch;
+    const auto idx = order.slice(0, slice.lo, slice.hi);
+    auto x = m_trainX.index_select(0, idx);
+    batch.labels = m_trainY.index_select(0, idx);
+    if (m_dataset.augmentation.enabled()) x = augmentBatch(x, m_dataset.augmentation);
+    batch.logits = forward(x);
+    batch.loss = lossOf(batch.logits, batch.labels);
+    batch.loss.backward();
+    return batch;
+}
+
+void Trainer::optimizerStep(PendingStep& p, const torch::Tensor& loss) {
+    const double groupLr = m_optimizer.param_groups().front().options().get_lr();
+    if (!m_readout.choosesStep() || !m_readout.reportsGradSquaredNorm()) {
+        torch::NoGradGuard noGrad;
+        p.gradSquaredNorm = squaredNorm(definedGrads(m_params));
+        p.hostStepSize = groupLr;
+    }
+    // The cap of the adaptive-step methods (ALI-G, SPS, Polyak, DFW): scheduled, or edited live.
+    if (m_readout.lrIsStepCap()) p.maxLr = std::isfinite(groupLr) ? groupLr : NAN;
+    // An optimizer that measures ||w_new - w_old|| in its own pass (ALI-G's fused CPU step)
+    // spares the copy of w_old; for the others, one copy into buffers made once.
+    const bool moveMeasured = m_readout.measuresMove();
+    if (!moveMeasured) {
+        torch::NoGradGuard noGrad;
+        if (m_before.size() != m_params.size()) {
+            m_before.clear();
+            for (const auto& w : m_params)
+                m_before.push_back(torch::empty_like(w));
+        }
+        for (size_t i = 0; i < m_params.size(); ++i)
+            m_before[i].copy_(m_params[i]);
+    }
+    m_optimizer.step([&] { return loss; });
+    const StepReport r = m_readout.last();
+    if (!moveMeasured) {
+        torch::NoGradGuard noGrad;
+        torch::_foreach_sub_(m_before, m_params);
+        p.moveSquaredNorm = squaredNorm(m_before);
+        if (m_readout.hasMomentumTerm()) {
+            // For the step anatomy: the momentum term's length (see flushSteps).
+            torch::Tensor dot = torch::zeros({}, p.moveSquaredNorm.options());
+            for (size_t i = 0; i < m_params.size(); ++i)
+                if (m_params[i].grad().defined())
+                    dot += (m_before[i] * m_params[i].grad()).sum().to(dot.dtype());
+            p.moveDotGrad = dot;
+        }
+    } else {
+        p.moveSquaredNorm = r.moveSquaredNorm;
+        if (m_readout.hasMomentumTerm()) p.momentumSquaredNorm = r.momentumSquaredNorm;
+    }
+    if (r.gradSquaredNorm.defined()) p.gradSquaredNorm = r.gradSquaredNorm;
+    if (r.stepSize.defined()) {
+        // The step the method chose, on the device.
+        p.stepSize = r.stepSize;
+        p.unclipped = r.unclipped;
+        p.clipped = r.clipped;
+    }
+}
+
+bool Trainer::record(PendingStep p) {
+    m_pending.push_back(std::move(p));
+    const bool due = static_cast<int64_t>(m_pending.size()) >= m_metricsInterval ||
+                     m_sync->mustStop(m_paused || m_stop);
+    return !due || flushSteps();
+}
+
+EpochMetrics Trainer::evaluateEpoch(int64_t epoch, int64_t step,
+                                    std::chrono::steady_clock::time_point epochStart,
+                                    double pausedAtEpochStart) {
+    EpochMetrics em;
+    em.epoch = epoch;
+    em.step = step;
+    const bool evaluating = m_sync->evaluates();
+    const EvalResult test = evaluating ? evaluate(m_testX, m_testY) : EvalResult{};
+    em.testLoss = test.loss;
+    em.testAccuracy = test.accuracy;
+    if (m_config.evalTrain && evaluating) {
+        const EvalResult train = evaluate(m_trainX, m_trainY);
+        em.trainLoss = train.loss;
+        em.trainAccuracy = train.accuracy;
+    } else {
+        const double count = static_cast<double>(std::max<int64_t>(1, m_epochCount));
+        em.trainLoss = m_epochLossSum / count;
+        em.trainAccuracy = m_epochCorrect / count;
+    }
+    em.interpolation = interpolationFraction();
+    em.elapsed = elapsedSeconds();
+    em.epochSeconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - epochStart).count() -
+        (m_pausedSeconds - pausedAtEpochStart);
+    m_result.epochsCompleted = epoch;
+    m_result.hasFinalEpoch = true;
+    m_result.finalEpoch = em;
+    m_result.bestTestAccuracy = std::max(m_result.bestTestAccuracy, em.testAccuracy);
+    return em;
+}
+
+void Trainer::checkpointIfDue(int64_t epoch, int64_t step, double elapsed) {
+    if (m_checkpointPath.empty()) return;
+    const bool last = epoch == m_config.epochs;
+    const bool due = m_checkpointEvery > 0 && epoch % m_checkpointEvery == 0;
+    if (!due && !last) return;
+    saveCheckpoint(m_checkpointPath, epoch, step, elapsed);
+    for (auto* o : m_observers)
+        o->onCheckpoint({epoch, step, m_checkpointPath});
 }
 
 void Trainer::saveCheckpoint(const std::string& path, int64_t epoch, int64_t step, double elapsed) {

@@ -5,6 +5,8 @@
 
 #include "core/data/dataset.h"
 #include "core/optim/lr_schedule.h"
+#include "core/optim/optimizer_catalogue.h"
+#include "core/train/gradient_sync.h"
 #include "core/train/metrics.h"
 #include "core/train/training_config.h"
 #include "core/train/training_observer.h"
@@ -14,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -54,7 +57,7 @@ public:
     // worldSize x batchSize samples of the epoch's order, this rank its share, and averages
     // gradients and loss over the ranks before the optimizer's step. Pause and single steps
     // are ignored; a stop on any rank stops all at the same step. See docs/distributed.md.
-    void setCommunicator(Communicator* communicator) { m_comm = communicator; }
+    void setCommunicator(Communicator* communicator);
 
     // Trains until the last epoch, a stop, or divergence. Blocks the calling thread.
     RunResult run();
@@ -94,6 +97,29 @@ public:
 
 private:
     struct PendingStep;
+    // One step's samples: this rank's share [lo, hi) of the step's `count` samples.
+    struct BatchSlice {
+        int64_t lo = 0, hi = 0, count = 0;
+    };
+
+    // The named steps of run(), in the order it takes them.
+    // The epoch's randomness (order, dropout, augmentation) from the run's seed; train mode.
+    torch::Tensor beginEpoch(int64_t epoch);
+    // A live max_lr edit and the schedule's factor for the coming step.
+    void applyStepSizeEdits(int64_t step, int64_t perEpoch);
+    BatchSlice nextBatch(int64_t b) const;
+    // Forward and backward on the slice's samples (nothing when this rank has none).
+    LocalBatch forwardBackward(const torch::Tensor& order, const BatchSlice& slice);
+    // The optimizer's step, and what it reports, into `p`.
+    void optimizerStep(PendingStep& p, const torch::Tensor& loss);
+    // Queues the step's numbers; hands them to the observers when due. False: it diverged.
+    bool record(PendingStep p);
+    EpochMetrics evaluateEpoch(int64_t epoch, int64_t step,
+                               std::chrono::steady_clock::time_point epochStart,
+                               double pausedAtEpochStart);
+    void checkpointIfDue(int64_t epoch, int64_t step, double elapsed);
+    std::string stopMessage(int64_t step, int64_t epoch, bool atEpochStart) const;
+
     torch::Tensor lossOf(const torch::Tensor& logits, const torch::Tensor& labels) const;
     // The model's logits, under bfloat16 autocast when the config asks for it.
     torch::Tensor forward(const torch::Tensor& x);
@@ -105,17 +131,14 @@ private:
     // Blocks while paused; returns false when the run must stop before the next step.
     bool waitForGo(int64_t stepsDone);
     double elapsedSeconds() const;
-    // Data parallel: rank 0's weights and buffers to every rank.
-    void broadcastModel();
-    // Data parallel: rank 0's buffers (BatchNorm statistics) to every rank, then a checksum
-    // of every rank's weights, compared across ranks; throws Error when one differs.
-    void checkReplicasAgree(int64_t epoch);
 
     const Dataset& m_dataset;
     Model& m_model;
     torch::optim::Optimizer& m_optimizer;
     TrainingConfig m_config;
     torch::Device m_device;
+    LossKind m_loss;
+    AutocastMode m_autocast;
     torch::Tensor m_trainX, m_trainY, m_testX, m_testY;
     std::vector<TrainingObserver*> m_observers;
     std::string m_checkpointPath;
@@ -134,8 +157,9 @@ private:
     int64_t m_epochCount = 0;
     int64_t m_metricsInterval = 1;
     RunResult m_result;
-    Communicator* m_comm = nullptr;
-    bool m_globalStop = false; // data parallel: some rank asked to stop; all stop now
+    StepReadout m_readout; // what the optimizer reports of each step
+    std::vector<torch::Tensor> m_params;
+    std::unique_ptr<GradientSync> m_sync; // one process, or one rank of a data-parallel group
 
     mutable std::mutex m_mutex;
     std::condition_variable m_wake;

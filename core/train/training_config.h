@@ -7,6 +7,14 @@
 
 namespace alig::core {
 
+// The choices that are strings in the config, parsed once where a run starts (the trainer's
+// constructor, the config's validation), so that no step compares text.
+enum class LossKind { CrossEntropy, MulticlassHinge };
+enum class AutocastMode { Off, BFloat16 };
+// Throw alig::core::Error naming the field and the known values.
+LossKind parseLoss(const std::string& text);           // cross_entropy | multiclass_hinge
+AutocastMode parseAutocast(const std::string& text);   // off | bf16
+
 struct TrainingConfig {
     int64_t epochs = 5;
     int64_t batchSize = 128;

@@ -4,6 +4,7 @@
 #include "common/test_support.h"
 #include "core/experiment/comparison.h"
 #include "core/experiment/run_store.h"
+#include "core/optim/optimizer_catalogue.h"
 #include "core/train/device.h"
 #include "core/util/error.h"
 
@@ -46,6 +47,7 @@ private slots:
     void sweepValues();
     void planCoversTheGrid();
     void learningRateMeansEachMethodsOwn();
+    void learningRateSweepChangesEveryMethod();
     void parallelRunsMatchSequentialOnes();
     void sweepCsvMeanAndSpread();
 };
@@ -121,6 +123,32 @@ void TestComparison::learningRateMeansEachMethodsOwn() {
                                {0.02}, 1, alig::test::scratchDir("lr"));
     QCOMPARE(plan[0].config.optimizer.maxLr.value(), 0.02); // ALI-G: max_lr
     QCOMPARE(plan[1].config.optimizer.lr, 0.02);            // Adam: lr
+}
+
+void TestComparison::learningRateSweepChangesEveryMethod() {
+    // Every method of the catalogue, swept over two step sizes: each method's two runs get
+    // its own step-size option and end with different losses (a method whose option the
+    // sweep missed would give two identical runs).
+    std::string all;
+    for (const auto& e : optimizerCatalogue())
+        all += (all.empty() ? "" : ",") + e.name;
+    auto doc = tinySpirals(1);
+    doc["dataset"]["samples"] = 200;
+    const auto plan = planRuns(doc, parseOptimizerSpecs(all), "learning_rate", {0.003, 0.3}, 1,
+                               alig::test::scratchDir("lr-all"));
+    QCOMPARE(plan.size(), 2 * optimizerCatalogue().size());
+    for (const auto& run : plan)
+        QCOMPARE(stepSizeOf(run.config.optimizer), run.value);
+    const auto results = runAll(plan, 2, 0.9, {});
+    for (size_t i = 0; i < results.size(); i += 2) {
+        const std::string& name = plan[i].config.optimizer.name;
+        QCOMPARE(results[i].status, RunStatus::Completed);
+        QCOMPARE(results[i + 1].status, RunStatus::Completed);
+        const auto a = readRun(results[i].dir), b = readRun(results[i + 1].dir);
+        QCOMPARE(a.steps.front().loss, b.steps.front().loss); // the same start
+        QVERIFY2(a.steps.back().loss != b.steps.back().loss, name.c_str());
+        QVERIFY2(results[i].finalTrainLoss != results[i + 1].finalTrainLoss, name.c_str());
+    }
 }
 
 void TestComparison::parallelRunsMatchSequentialOnes() {

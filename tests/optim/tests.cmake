@@ -7,3 +7,6 @@ alig_add_test(tst_alig_fused ${CMAKE_CURRENT_LIST_DIR}/tst_alig_fused.cpp)
 if(ALIG_TORCH_HAS_CUDA)
     target_compile_definitions(tst_alig_fused PRIVATE ALIG_TEST_CUDA)
 endif()
+# The catalogue reads the docs and the sources of this tree.
+alig_add_test(tst_optimizer_catalogue ${CMAKE_CURRENT_LIST_DIR}/tst_optimizer_catalogue.cpp)
+target_compile_definitions(tst_optimizer_catalogue PRIVATE ALIG_SOURCE_DIR="${PROJECT_SOURCE_DIR}")

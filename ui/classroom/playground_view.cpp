@@ -5,11 +5,11 @@
 #include "core/optim/optimizer_factory.h"
 #include "core/util/error.h"
 #include "ui/classroom/decision_boundary.h"
-#include "ui/plots/presentation.h"
 #include "ui/classroom/step_anatomy_panel.h"
 #include "ui/config/number_spin_box.h"
 #include "ui/plots/interpolation_plot.h"
 #include "ui/plots/loss_plot.h"
+#include "ui/plots/presentation.h"
 #include "ui/plots/step_size_plot.h"
 #include "ui/run/run_controller.h"
 
@@ -88,9 +88,9 @@ PlaygroundView::PlaygroundView(QString runsDir, QWidget* parent)
     auto* optBox = new QGroupBox(tr("Optimizer"));
     auto* optForm = new QFormLayout(optBox);
     m_optimizer = new QComboBox;
-    for (const auto& n : core::optimizerNames())
-        m_optimizer->addItem(QString::fromStdString(n));
-    m_optimizer->setCurrentText("alig");
+    for (const auto& e : core::optimizerCatalogue())
+        m_optimizer->addItem(QString::fromStdString(e.name));
+    m_optimizer->setCurrentText(QString::fromStdString(core::optimizerCatalogue().front().name));
     optForm->addRow(tr("Method"), m_optimizer);
     m_rate = new NumberSpinBox;
     m_rate->setRange(1e-5, 100.0);
@@ -218,10 +218,8 @@ core::ExperimentConfig PlaygroundView::config() const {
     c.model.type = c.model.hidden.empty() ? "linear" : "mlp";
     c.model.activation = m_activation->currentText().toStdString();
     c.optimizer.name = m_optimizer->currentText().toStdString();
-    if (core::isAdaptiveStepMethod(c.optimizer.name))
-        c.optimizer.maxLr = m_rate->value();
-    else
-        c.optimizer.lr = m_rate->value();
+    // The rate box is the method's own step-size option (max_lr, lr or L4's alpha).
+    core::setStepSize(c.optimizer, m_rate->value());
     c.optimizer.momentum = m_momentum->value();
     c.training.epochs = m_epochs->value();
     c.training.batchSize = m_batch->value();
@@ -248,12 +246,12 @@ bool PlaygroundView::isRunning() const {
 }
 
 void PlaygroundView::updateOptimizerFields() {
-    const std::string name = m_optimizer->currentText().toStdString();
-    const bool adaptive = core::isAdaptiveStepMethod(name);
-    m_rateLabel->setText(adaptive ? tr("max_lr") : tr("Learning rate"));
+    const core::OptimizerEntry& e = core::optimizerEntry(m_optimizer->currentText().toStdString());
+    m_rateLabel->setText(e.stepField == "lr" ? tr("Learning rate")
+                                             : QString::fromStdString(e.stepField));
     QSignalBlocker block(m_rate);
-    m_rate->setValue(adaptive ? 0.1 : (name == "sgd" ? 0.1 : 0.01));
-    m_momentum->setEnabled(name == "alig" || name == "sgd" || name == "dfw");
+    m_rate->setValue(e.demoStep);
+    m_momentum->setEnabled(e.reads("momentum"));
 }
 
 void PlaygroundView::onSettingEdited() {

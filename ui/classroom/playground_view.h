@@ -62,6 +62,8 @@ public:
     StepAnatomyPanel* anatomyPanel() const { return m_anatomy; }
     QComboBox* datasetCombo() const { return m_dataset; }
     QComboBox* optimizerCombo() const { return m_optimizer; }
+    NumberSpinBox* rateBox() const { return m_rate; }
+    QLabel* rateLabel() const { return m_rateLabel; }
     QDoubleSpinBox* noiseSpin() const { return m_noise; }
     QLineEdit* hiddenEdit() const { return m_hidden; }
     // How many times a setting reset the run (tests).

@@ -1,5 +1,7 @@
 #include "ui/classroom/step_anatomy_panel.h"
 
+#include "core/optim/optimizer_catalogue.h"
+
 #include <QGridLayout>
 #include <QLabel>
 #include <QVBoxLayout>
@@ -144,7 +146,9 @@ void StepAnatomyPanel::refresh() {
         return;
     }
     const auto& o = m_run->config().optimizer;
-    const bool alig = o.name == "alig";
+    // ALI-G reports its Polyak ratio, its cap and clip, and its momentum term.
+    const core::OptimizerEntry* entry = core::findOptimizer(o.name);
+    const bool alig = entry && entry->reports.polyakRatio;
     const double eps = o.resolvedEps();
     m_header->setText(tr("%1 — %2").arg(m_run->name(), m_run->optimizerSummary()));
     m_names["max_lr"]->setEnabled(alig);

@@ -1,5 +1,6 @@
 #include "ui/classroom/surface_view.h"
 
+#include "core/optim/optimizer_catalogue.h"
 #include "core/util/error.h"
 #include "ui/config/number_spin_box.h"
 #include "ui/plots/presentation.h"
@@ -52,6 +53,9 @@ struct SurfaceView::Path {
     QString key;
     QString label;
     core::OptimizerConfig config;
+    // Its step size on each surface: one of the Defaults, times a factor.
+    double Defaults::*defaultRate = &Defaults::aligMaxLr;
+    double rateFactor = 1.0;
     QColor color;
     QCheckBox* enabled = nullptr;
     NumberSpinBox* rate = nullptr;
@@ -88,14 +92,17 @@ SurfaceView::SurfaceView(QWidget* parent)
     optGrid->addWidget(new QLabel(tr("<b>method</b>")), 0, 0);
     optGrid->addWidget(new QLabel(tr("<b>max_lr / lr</b>")), 0, 1);
     const auto& palette = RunRegistry::palette();
-    auto addPath = [&](const QString& key, const QString& label, core::OptimizerConfig c) {
+    auto addPath = [&](const QString& key, const QString& label, core::OptimizerConfig c,
+                       double Defaults::*rate, bool shown, double factor = 1.0) {
         auto p = std::make_unique<Path>();
         p->key = key;
         p->label = label;
         p->config = std::move(c);
+        p->defaultRate = rate;
+        p->rateFactor = factor;
         p->color = palette.at(static_cast<int>(m_paths.size()) % palette.size());
         p->enabled = new QCheckBox(label);
-        p->enabled->setChecked(key == "alig" || key == "sgd" || key == "adam");
+        p->enabled->setChecked(shown);
         p->enabled->setStyleSheet(QStringLiteral("QCheckBox { color: %1; font-weight: bold }")
                                       .arg(p->color.darker(115).name()));
         p->rate = new NumberSpinBox;
@@ -112,18 +119,19 @@ SurfaceView::SurfaceView(QWidget* parent)
     core::OptimizerConfig alig;
     alig.name = "alig";
     alig.momentum = 0.0;
-    addPath("alig", tr("ALI-G"), alig);
+    addPath("alig", tr("ALI-G"), alig, &Defaults::aligMaxLr, true);
     alig.momentum = 0.9;
-    addPath("alig-momentum", tr("ALI-G, momentum 0.9"), alig);
+    // Heavy momentum needs a tenth of the plain rate to stay stable.
+    addPath("alig-momentum", tr("ALI-G, momentum 0.9"), alig, &Defaults::aligMaxLr, false, 0.1);
     core::OptimizerConfig sgd;
     sgd.name = "sgd";
     sgd.momentum = 0.0;
-    addPath("sgd", tr("SGD"), sgd);
+    addPath("sgd", tr("SGD"), sgd, &Defaults::sgdLr, true);
     sgd.momentum = 0.9;
-    addPath("sgd-momentum", tr("SGD, momentum 0.9"), sgd);
+    addPath("sgd-momentum", tr("SGD, momentum 0.9"), sgd, &Defaults::sgdLr, false, 0.1);
     core::OptimizerConfig adam;
     adam.name = "adam";
-    addPath("adam", tr("Adam"), adam);
+    addPath("adam", tr("Adam"), adam, &Defaults::adamLr, true);
     left->addWidget(optBox);
 
     auto* playBox = new QGroupBox(tr("Steps"));
@@ -331,11 +339,7 @@ void SurfaceView::applySurfaceDefaults() {
     const Defaults d = defaultsFor(m_surface->name());
     for (auto& p : m_paths) {
         QSignalBlocker block(p->rate);
-        const std::string& n = p->config.name;
-        p->rate->setValue(n == "alig" ? d.aligMaxLr : n == "sgd" ? d.sgdLr : d.adamLr);
-        // SGD with heavy momentum needs a tenth of the plain rate to stay stable.
-        if (p->key == "sgd-momentum") p->rate->setValue(d.sgdLr * 0.1);
-        if (p->key == "alig-momentum") p->rate->setValue(d.aligMaxLr * 0.1);
+        p->rate->setValue(d.*(p->defaultRate) * p->rateFactor);
     }
 }
 
@@ -409,10 +413,7 @@ void SurfaceView::buildPaths() {
         p->trajectory.reset();
         if (!p->enabled->isChecked()) continue;
         core::OptimizerConfig c = p->config;
-        if (c.name == "alig")
-            c.maxLr = p->rate->value();
-        else
-            c.lr = p->rate->value();
+        core::setStepSize(c, p->rate->value());
         try {
             p->trajectory =
                 std::make_unique<core::Trajectory>(*m_surface, c, m_start.x(), m_start.y(),
@@ -493,24 +494,25 @@ void SurfaceView::refreshTable(bool rebuild) {
     if (!p || !p->trajectory) return;
     const auto& pts = p->trajectory->points();
     const int n = static_cast<int>(pts.size());
-    const bool alig = p->config.name == "alig";
+    // The clip and the Polyak ratio, for the methods that report them (ALI-G).
+    const core::StepQuantities& reports = core::optimizerEntry(p->config.name).reports;
     m_table->setRowCount(n);
     for (int r = m_tableRows; r < n; ++r) {
         const auto& q = pts[r];
-        const QStringList cells = {QString::number(q.step),
-                                   num(q.x, 5),
-                                   num(q.y, 5),
-                                   num(q.loss),
-                                   num(q.stepSize),
-                                   q.step == 0 || !alig ? QString()
-                                                        : (q.clipped ? tr("yes") : tr("no")),
-                                   q.sample >= 0 ? QString::number(q.sample) : QString()};
+        const QStringList cells = {
+            QString::number(q.step),
+            num(q.x, 5),
+            num(q.y, 5),
+            num(q.loss),
+            num(q.stepSize),
+            q.step == 0 || !reports.clip ? QString() : (q.clipped ? tr("yes") : tr("no")),
+            q.sample >= 0 ? QString::number(q.sample) : QString()};
         for (int c = 0; c < cells.size(); ++c) {
             auto* item = new QTableWidgetItem(cells[c]);
             item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-            if (c == 4 && alig && std::isfinite(q.polyak))
-                item->setToolTip(tr("Polyak ratio %1, max_lr %2")
-                                     .arg(num(q.polyak), num(p->config.maxLr.value_or(NAN))));
+            if (c == 4 && reports.polyakRatio && std::isfinite(q.polyak))
+                item->setToolTip(
+                    tr("Polyak ratio %1, max_lr %2").arg(num(q.polyak), num(p->rate->value())));
             m_table->setItem(r, c, item);
         }
     }

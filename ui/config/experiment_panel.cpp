@@ -1,6 +1,7 @@
 #include "ui/config/experiment_panel.h"
 
 #include "core/data/synthetic.h"
+#include "core/optim/optimizer_catalogue.h"
 #include "core/util/error.h"
 #include "core/util/paths.h"
 #include "ui/config/log_slider.h"
@@ -72,22 +73,8 @@ QString modelLabel(const QString& type) {
 }
 
 QString optimizerLabel(const QString& name) {
-    static const QHash<QString, QString> labels{
-        {"alig", QObject::tr("ALI-G (adaptive Polyak step)")},
-        {"sgd", QObject::tr("SGD (momentum, schedules)")},
-        {"adam", QObject::tr("Adam")},
-        {"adamw", QObject::tr("AdamW (decoupled weight decay)")},
-        {"amsgrad", QObject::tr("AMSGrad (Adam that never forgets)")},
-        {"adagrad", QObject::tr("Adagrad")},
-        {"rmsprop", QObject::tr("RMSprop")},
-        {"yogi", QObject::tr("Yogi (Adam with additive updates)")},
-        {"sps", QObject::tr("SPS_max (stochastic Polyak step)")},
-        {"polyak", QObject::tr("Polyak step (known minimum)")},
-        {"l4adam", QObject::tr("L4Adam (loss-based step on Adam)")},
-        {"l4mom", QObject::tr("L4Mom (loss-based step on momentum)")},
-        {"dfw", QObject::tr("DFW (Deep Frank-Wolfe, hinge loss)")},
-    };
-    return labels.value(name, name);
+    const core::OptimizerEntry* e = core::findOptimizer(name.toStdString());
+    return e ? QString::fromStdString(e->label) : name;
 }
 
 QString toQ(const std::string& s) {
@@ -966,13 +953,7 @@ bool ExperimentPanel::isRelevant(const QString& path) const {
     const bool synthetic = core::isSyntheticKind(kind.toStdString());
     const bool images = !csv && !synthetic;
     const QString type = dataOf(m_modelType);
-    const QString method = dataOf(m_method);
-    const bool alig = method == "alig";
-    const bool adam = method == "adam" || method == "adamw" || method == "amsgrad";
-    const bool l4 = method == "l4adam" || method == "l4mom";
-    const bool polyakLike = method == "sps" || method == "polyak";
-    // The methods that take a learning rate (the others choose their step from the loss).
-    const bool withLr = !core::isAdaptiveStepMethod(method.toStdString());
+    const core::OptimizerEntry* method = core::findOptimizer(dataOf(m_method).toStdString());
     const QString schedule = dataOf(m_schedule);
 
     if (path == "dataset.path") return !synthetic;
@@ -990,27 +971,16 @@ bool ExperimentPanel::isRelevant(const QString& path) const {
     if (path == "model.channels") return type == "cnn";
     if (path == "model.path") return type == "torchscript";
 
-    if (path == "optimizer.max_lr") return alig || polyakLike || method == "dfw";
-    if (path == "optimizer.max_lr.none") return alig || polyakLike;
-    if (path == "optimizer.momentum_form" || path == "optimizer.projection_radius" ||
-        path == "optimizer.clip_at_zero")
-        return alig;
-    if (path == "optimizer.momentum") return alig || method == "sgd" || method == "dfw";
-    if (path == "optimizer.eps") return method != "sgd";
-    if (path == "optimizer.lr") return withLr;
-    if (path == "optimizer.weight_decay") return withLr || method == "dfw";
-    if (path == "optimizer.nesterov") return method == "sgd";
-    if (path == "optimizer.beta1") return adam || method == "yogi" || l4;
-    if (path == "optimizer.beta2") return adam || method == "yogi" || method == "l4adam";
-    if (path == "optimizer.alpha") return method == "rmsprop" || l4;
-    if (path == "optimizer.centered") return method == "rmsprop";
-    if (path == "optimizer.lr_decay") return method == "adagrad";
-    if (path == "optimizer.initial_accumulator") return method == "adagrad" || method == "yogi";
-    if (path == "optimizer.c") return method == "sps";
-    if (path == "optimizer.f_star") return polyakLike;
-    if (path.startsWith("optimizer.l4_")) return l4;
+    // The method's own fields are its catalogue entry's; the schedule's apply to every method.
+    if (path == "optimizer.max_lr.none")
+        return method && method->stepField == "max_lr" && method->stepMayBeNone;
     if (path == "optimizer.milestones" || path == "optimizer.gamma") return schedule == "step";
     if (path == "optimizer.min_lr_factor") return schedule == "cosine";
+    if (path == "optimizer.name" || path == "optimizer.schedule" ||
+        path == "optimizer.warmup_epochs")
+        return true;
+    if (path.startsWith("optimizer."))
+        return method && method->reads(path.mid(int(sizeof("optimizer.")) - 1).toStdString());
     return true;
 }
 

@@ -1,5 +1,7 @@
 #include "ui/run/run.h"
 
+#include "core/optim/optimizer_catalogue.h"
+
 #include <algorithm>
 
 namespace alig::ui {
@@ -77,16 +79,7 @@ void Run::clearMetrics() {
 }
 
 QString Run::optimizerSummary() const {
-    const auto& o = m_config.optimizer;
-    if (o.name == "alig") {
-        QString s = o.maxLr ? QStringLiteral("ALI-G max_lr %1").arg(*o.maxLr)
-                            : QStringLiteral("ALI-G, no max_lr");
-        if (o.momentum > 0) s += QStringLiteral(", momentum %1").arg(o.momentum);
-        return s;
-    }
-    static const QMap<QString, QString> names{{"sgd", "SGD"}, {"adam", "Adam"}, {"adamw", "AdamW"}};
-    const QString name = QString::fromStdString(o.name);
-    return QStringLiteral("%1 lr %2").arg(names.value(name, name)).arg(o.lr);
+    return QString::fromStdString(core::describeOptimizer(m_config.optimizer));
 }
 
 RunRegistry::RunRegistry(QObject* parent)

@@ -5,11 +5,13 @@
 
 #include "common/test_support.h"
 #include "core/landscape/trajectory.h"
+#include "core/optim/optimizer_catalogue.h"
 #include "ui/classroom/decision_boundary.h"
 #include "ui/classroom/playground_view.h"
 #include "ui/classroom/step_anatomy_panel.h"
 #include "ui/classroom/surface_view.h"
 #include "ui/config/experiment_panel.h"
+#include "ui/config/number_spin_box.h"
 #include "ui/plots/interpolation_plot.h"
 #include "ui/plots/loss_plot.h"
 #include "ui/plots/plots_view.h"
@@ -45,6 +47,7 @@ private slots:
     void playgroundTrainsAndRefreshesTheBoundary();
     void playgroundSettingResetsTheRun();
     void playgroundStepExplainsEachStep();
+    void playgroundRateIsEachMethodsStepSize();
     void windowTabsAnatomyAndMeter();
     void presentationMode();
 };
@@ -214,6 +217,26 @@ void TestUiClassroom::playgroundStepExplainsEachStep() {
     QTRY_COMPARE_WITH_TIMEOUT(view.boundaryPlot()->snapshotStep(), int64_t{2}, 5000);
     view.stepOnce();
     QTRY_COMPARE_WITH_TIMEOUT(view.boundaryPlot()->snapshotStep(), int64_t{3}, 5000);
+}
+
+void TestUiClassroom::playgroundRateIsEachMethodsStepSize() {
+    // The rate box sets the option each method reads (L4's alpha, SPS's max_lr, SGD's lr),
+    // and its label names that option.
+    ui::PlaygroundView view(scratch("playground-rate"));
+    for (const auto& e : core::optimizerCatalogue()) {
+        view.optimizerCombo()->setCurrentText(QString::fromStdString(e.name));
+        QCOMPARE(view.rateBox()->value(), e.demoStep);
+        view.rateBox()->setValue(0.037);
+        const core::ExperimentConfig c = view.config();
+        QCOMPARE(c.optimizer.name, e.name);
+        QCOMPARE(core::stepSizeOf(c.optimizer), 0.037);
+        QVERIFY2(view.isValid(), qPrintable(view.problem()));
+        if (e.stepField != "lr")
+            QCOMPARE(view.rateLabel()->text(), QString::fromStdString(e.stepField));
+    }
+    view.optimizerCombo()->setCurrentText("l4adam");
+    view.rateBox()->setValue(0.2);
+    QCOMPARE(view.config().optimizer.resolvedAlpha(), 0.2);
 }
 
 void TestUiClassroom::windowTabsAnatomyAndMeter() {

@@ -64,7 +64,12 @@ void TestUiRun::optimizerSummary_data() {
     QTest::newRow("alig no max") << "nomax"
                                  << "ALI-G, no max_lr, momentum 0.9";
     QTest::newRow("sgd") << "sgd"
-                         << "SGD lr 0.1";
+                         << "SGD lr 0.1, momentum 0.9";
+    // The adaptive methods by their own step size, not an "lr" they do not read.
+    QTest::newRow("sps") << "sps"
+                         << "SPS_max max_lr 0.1, c 0.5";
+    QTest::newRow("l4mom") << "l4mom"
+                           << "L4Mom alpha 0.15";
 }
 
 void TestUiRun::optimizerSummary() {
@@ -72,7 +77,8 @@ void TestUiRun::optimizerSummary() {
     QFETCH(QString, expected);
     core::ExperimentConfig c;
     if (override == "nomax") c.optimizer.maxLr.reset();
-    if (override == "sgd") c.optimizer.name = "sgd";
+    if (override == "sgd" || override == "sps" || override == "l4mom")
+        c.optimizer.name = override.toStdString();
     ui::Run run("id", "n", Qt::blue, c);
     QCOMPARE(run.optimizerSummary(), expected);
 }
