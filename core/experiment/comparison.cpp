@@ -5,13 +5,16 @@
 #include "core/util/error.h"
 #include "core/util/format.h"
 #include "core/util/paths.h"
+#include "core/util/write_error.h"
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -273,6 +276,7 @@ std::vector<RunSummary> runAll(const std::vector<PlannedRun>& plan, int parallel
 
 void writeSummaryCsv(const std::string& path, const std::vector<RunSummary>& runs) {
     std::ofstream out(path, std::ios::trunc);
+    if (!out) throw WriteError(path + ": cannot write (" + std::strerror(errno) + ")");
     out << "label,group,param,value,seed,status,steps,seconds,final_test_accuracy,"
            "best_test_accuracy,final_train_loss,steps_to_target,clipped_fraction,dir,message\n";
     for (const auto& r : runs)
@@ -283,7 +287,8 @@ void writeSummaryCsv(const std::string& path, const std::vector<RunSummary>& run
             << (r.stepsToTarget >= 0 ? std::to_string(r.stepsToTarget) : std::string()) << ','
             << csvNumber(r.clippedFraction) << ',' << csvField(r.dir) << ',' << csvField(r.message)
             << '\n';
-    if (!out) throw Error(path + ": cannot write");
+    out.flush();
+    if (!out) throw WriteError(path + ": cannot write (" + std::strerror(errno) + ")");
 }
 
 void writeSweepCsv(const std::string& path, const std::vector<RunSummary>& runs) {
@@ -300,6 +305,7 @@ void writeSweepCsv(const std::string& path, const std::vector<RunSummary>& runs)
             list.push_back(r.finalTestAccuracy);
     }
     std::ofstream out(path, std::ios::trunc);
+    if (!out) throw WriteError(path + ": cannot write (" + std::strerror(errno) + ")");
     out << "group,param,value,mean_final_test_accuracy,std_final_test_accuracy,runs\n";
     for (const auto& g : groups) {
         for (const auto& [key, list] : accuracies) {
@@ -319,7 +325,8 @@ void writeSweepCsv(const std::string& path, const std::vector<RunSummary>& runs)
                 << csvNumber(mean) << ',' << csvNumber(sd) << ',' << list.size() << '\n';
         }
     }
-    if (!out) throw Error(path + ": cannot write");
+    out.flush();
+    if (!out) throw WriteError(path + ": cannot write (" + std::strerror(errno) + ")");
 }
 
 } // namespace alig::core
