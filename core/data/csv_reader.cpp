@@ -346,7 +346,7 @@ Dataset readCsvDataset(const DatasetConfig& config) {
     if (split) {
         const int64_t n = train.rows();
         const auto nTest = static_cast<int64_t>(std::llround(double(n) * config.testFraction));
-        if (nTest == 0)
+        if (nTest == 0 && config.testFraction > 0.0) // 0: no test set, asked for
             throw Error(config.path + ": " + std::to_string(n) +
                         " rows leave no row for testing with dataset.test_fraction " +
                         formatNumber(config.testFraction) +
