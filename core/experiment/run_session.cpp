@@ -9,11 +9,13 @@
 #include "core/train/device.h"
 #include "core/train/runtime_env.h"
 #include "core/util/error.h"
+#include "core/util/format.h"
 #include "core/util/run_lock.h"
 
 #include <torch/torch.h>
 #include <torch/version.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <mutex>
 
@@ -121,6 +123,30 @@ std::string recordProblem(const std::string& dir, int64_t step, int64_t epoch) {
     return {};
 }
 
+// Out of memory while the model is built: name the setting that sized it. For an MLP the
+// parameter count follows from model.hidden, so the message can say how much it needs.
+std::string modelTooLarge(const ModelConfig& m, const Dataset& d, const std::string& reason) {
+    std::string setting = "model: lower the model's size";
+    if (m.type == "mlp") {
+        int64_t in = 1;
+        for (int64_t s : d.inputShape)
+            in *= s;
+        double params = 0.0;
+        std::string widths;
+        for (int64_t h : m.hidden) {
+            params += static_cast<double>(in + 1) * static_cast<double>(h);
+            widths += (widths.empty() ? "" : ", ") + std::to_string(h);
+            in = h;
+        }
+        params += static_cast<double>(in + 1) * static_cast<double>(d.numClasses());
+        char gb[64];
+        std::snprintf(gb, sizeof gb, "%.1f GB", params * 4.0 / 1e9);
+        setting = "model.hidden: [" + widths + "] needs " + gb + " for its weights alone (" +
+                  formatNumber(params) + " parameters)";
+    }
+    return setting + "; building it ran out of memory (" + reason + ")";
+}
+
 } // namespace
 
 RunSession::~RunSession() = default;
@@ -137,7 +163,16 @@ void RunSession::build(const ExperimentConfig& config, const std::string& device
         // several threads at once (compare, the window), so the seed alone decides them.
         std::lock_guard<std::mutex> lock(defaultGeneratorMutex());
         torch::manual_seed(m_config.training.seed);
-        m_model = makeModel(m_config.model, m_dataset.inputShape, m_dataset.numClasses());
+        try {
+            m_model = makeModel(m_config.model, m_dataset.inputShape, m_dataset.numClasses());
+        } catch (const c10::Error& e) {
+            std::string reason = e.what_without_backtrace();
+            reason = reason.substr(0, reason.find('\n'));
+            if (reason.find("allocate") == std::string::npos &&
+                reason.find("out of memory") == std::string::npos)
+                throw;
+            throw Error(modelTooLarge(m_config.model, m_dataset, reason));
+        }
     }
     m_model->to(dev);
     checkModelTakesTheData(*m_model, m_dataset, dev, m_config.model.type);
@@ -287,6 +322,12 @@ std::unique_ptr<RunSession> RunSession::resume(const std::string& runDir,
 }
 
 RunResult RunSession::run() {
+    // The folder is free once the run has recorded its end: a finished session kept alive
+    // (a test, a window that keeps its runs) must not block the folder's next resume.
+    struct Unlock {
+        std::unique_ptr<RunLock>& lock;
+        ~Unlock() { lock.reset(); }
+    } unlock{m_lock};
     try {
         return m_trainer->run();
     } catch (const std::exception& e) {

@@ -165,6 +165,7 @@ private slots:
     void resumeWarnsAboutAnotherThreadCount();
     void nonFiniteWeightsEndAsDiverged();
     void overflowNamesTheStepAndTheSetting();
+    void modelTooLargeNamesTheSetting();
     void dataThatCannotTrainIsRefused_data();
     void dataThatCannotTrainIsRefused();
     void conflictingFlagsAreRefused();
@@ -630,6 +631,26 @@ void TestFaults::overflowNamesTheStepAndTheSetting() {
     QVERIFY2(r.err.contains("at step 1 (epoch 1)") && r.err.contains("optimizer.lr"),
              qPrintable(r.err));
     QCOMPARE(readRun(dir.string()).info["status"].get<std::string>(), std::string("failed"));
+}
+
+// A model too large for any machine: refused before training, naming model.hidden and what
+// it needs (it was LibTorch's allocator text alone).
+void TestFaults::modelTooLargeNamesTheSetting() {
+    std::ifstream policy("/proc/sys/vm/overcommit_memory");
+    int mode = -1;
+    policy >> mode;
+    // With overcommit "always", a 4 TB allocation would succeed and its first touch would
+    // bring the OOM killer: only where the kernel refuses it.
+    if (mode != 0 && mode != 2) QSKIP("the kernel overcommits without limit here");
+    const std::string scratch = alig::test::scratchDir("model-too-large");
+    const std::string experiment = writeExperiment(scratch, [](nlohmann::json& d) {
+        d["model"]["hidden"] = {1000000, 1000000}; // 1e12 weights: 4 TB
+    });
+    const Finished r = runTrain(q({experiment, "--quiet", "--out", scratch + "/run"}), scratch);
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains("model.hidden: [1000000, 1000000] needs 4000") &&
+                 r.err.contains("ran out of memory"),
+             qPrintable(r.err));
 }
 
 void TestFaults::dataThatCannotTrainIsRefused_data() {
