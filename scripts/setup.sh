@@ -16,6 +16,8 @@ PACKAGES=(
     libbenchmark-dev
     dataset-fashion-mnist
     xvfb xauth
+    # Load for scripts/test.sh --under-load: the suite must pass on a busy machine.
+    stress-ng
 )
 # Extra packages a caller may ask for (e.g. imagemagick for screenshots).
 PACKAGES+=("$@")

@@ -5,6 +5,9 @@
 #                                build-asan/, every suite (about twice the time)
 #   scripts/test.sh --tsan       ThreadSanitizer build in build-tsan/, the suites of the
 #                                worker threads and the metrics buffer
+#   scripts/test.sh --under-load Release build, every suite while stress-ng --cpu 4 keeps
+#                                the cores busy (ALIG_LOAD_RUNS times, default 3): a suite
+#                                that waits on moments instead of conditions fails here
 # Other arguments go to ctest, e.g. scripts/test.sh --sanitize -R tst_trainer.
 # LibTorch, Qt and OpenBLAS are not instrumented; scripts/sanitizers/*.supp names what of
 # theirs is suppressed, and why. Our own code's findings are fixed, never suppressed.
@@ -14,8 +17,23 @@ mode=release
 case "${1:-}" in
 --sanitize) mode=asan; shift ;;
 --tsan) mode=tsan; shift ;;
+--under-load) mode=load; shift ;;
 esac
 ./scripts/setup.sh
+
+if [[ $mode == load ]]; then
+    ./scripts/build.sh
+    BUILD_DIR=${ALIG_BUILD_DIR:-build}
+    cd "$BUILD_DIR"
+    stress-ng --cpu 4 --timeout 0 --quiet &
+    stress=$!
+    trap 'kill "$stress" 2>/dev/null; wait "$stress" 2>/dev/null || true' EXIT
+    for run in $(seq 1 "${ALIG_LOAD_RUNS:-3}"); do
+        echo "test.sh: suite under load, run $run of ${ALIG_LOAD_RUNS:-3}" >&2
+        ctest --output-on-failure --timeout 1800 "$@"
+    done
+    exit 0
+fi
 
 if [[ $mode == release ]]; then
     ./scripts/build.sh

@@ -5,6 +5,7 @@
 #include "core/experiment/run_store.h"
 #include "core/util/error.h"
 #include "core/util/paths.h"
+#include "core/util/run_lock.h"
 
 #include <nlohmann/json.hpp>
 
@@ -141,6 +142,11 @@ int runBatch(const BatchOptions& o) {
         throw Error(parent + ": already holds a comparison; choose another --out");
     const auto plan = planRuns(base, specs, o.param, values, o.seeds, parent);
     fs::create_directories(parent);
+    // One batch per folder: a second compare on the same --out is refused while this one
+    // runs, and checked again under the lock once this one is done.
+    const RunLock lock(parent);
+    if (fs::exists(fs::path(parent) / "summary.csv"))
+        throw Error(parent + ": already holds a comparison; choose another --out");
 
     std::printf("%s %zu runs of %s into %s (%d at a time)\n",
                 o.sweep ? "sweep:" : "compare:", plan.size(), baseConfig.name.c_str(),

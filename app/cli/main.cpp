@@ -14,6 +14,7 @@
 #include "core/train/progress_printer.h"
 #include "core/train/runtime_env.h"
 #include "core/util/error.h"
+#include "core/util/write_error.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -29,14 +30,28 @@
 namespace {
 
 // Exit codes: 0 trained to the end, 1 the run failed or diverged, 2 bad input,
-// 130 stopped by Ctrl-C (what was recorded is kept).
+// 130 stopped by Ctrl-C or SIGTERM, 129 by SIGHUP (what was recorded is kept).
 constexpr int kExitFailed = 1;
 constexpr int kExitBadInput = 2;
 constexpr int kExitInterrupted = 130;
+constexpr int kExitHangUp = 129;
 
-std::atomic<bool> g_interrupted{false};
-extern "C" void onSignal(int) {
-    g_interrupted = true;
+// The signal that asked the run to stop (0: none). Set by the handler, read by a watcher
+// thread that stops the trainer between steps.
+volatile std::sig_atomic_t g_signal = 0;
+extern "C" void onSignal(int signal) {
+    g_signal = signal;
+}
+
+// SIGINT, SIGTERM and SIGHUP stop the run cleanly from the moment this is called (data
+// loading included); a closed stdout (`| head`) ends the printing, not the run; a file that
+// reaches a size limit (ulimit -f) fails its write with EFBIG, which the run reports.
+void installSignalHandlers() {
+    struct sigaction stop {};
+    stop.sa_handler = onSignal;
+    sigemptyset(&stop.sa_mask);
+    for (int signal : {SIGINT, SIGTERM, SIGHUP})
+        sigaction(signal, &stop, nullptr);
 }
 
 std::string versionText() {
@@ -75,6 +90,8 @@ std::string rankDevice(const std::string& spec, const alig::core::DistributedEnv
 int main(int argc, char** argv) {
     using namespace alig::core;
     prepareRuntimeEnvironment(argv);
+    std::signal(SIGPIPE, SIG_IGN);
+    std::signal(SIGXFSZ, SIG_IGN);
     CLI::App app{"Train a model with ALI-G (or a baseline) without a window.\n"
                  "Starts from the default preset (" +
                  std::string(kDefaultPreset) +
@@ -85,7 +102,8 @@ int main(int argc, char** argv) {
     std::string configPath, presetName, outDir, resumeDir, device;
     std::vector<std::string> overrides;
     int64_t epochs = 0, threads = -1, nproc = 0, distTimeout = 0;
-    bool quiet = false, listPresetsFlag = false, printConfig = false, listOptimizersFlag = false;
+    bool quiet = false, listPresetsFlag = false, printConfig = false, repair = false,
+         listOptimizersFlag = false;
     app.add_option("CONFIG", configPath,
                    "Experiment file (JSON; --print-config writes one with every field)")
         ->type_name("FILE");
@@ -111,6 +129,10 @@ int main(int argc, char** argv) {
     app.add_flag("--quiet,-q", quiet, "Print only the epoch lines and the summary");
     app.add_option("--resume", resumeDir, "Continue a run folder from its last checkpoint")
         ->type_name("DIR");
+    app.add_flag("--repair", repair,
+                 "With --resume: when the folder is damaged (a checkpoint that fails its "
+                 "checksum, rows missing before it), drop its checkpoint and rows and train "
+                 "again from the start, saying what was dropped");
     app.add_option("--nproc", nproc,
                    "Train data parallel in N local processes (torch.distributed, Gloo on CPU, "
                    "NCCL on CUDA); the batch size is per process. torchrun --no-python works too")
@@ -155,7 +177,8 @@ int main(int argc, char** argv) {
                       "One curve per setting (default: the base experiment's optimizer)");
 
     app.footer("Exit codes: 0 trained to the end, 1 the run failed or diverged, 2 bad input,\n"
-               "130 stopped with Ctrl-C (what was recorded is kept). See alig-train(1).");
+               "130 stopped with Ctrl-C or SIGTERM, 129 with SIGHUP (what was recorded is\n"
+               "kept). See alig-train(1).");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -191,6 +214,52 @@ int main(int argc, char** argv) {
     std::unique_ptr<Communicator> communicator;
 
     try {
+        // Options that do one thing each: refused together rather than one silently ignored.
+        if (!resumeDir.empty() && printConfig)
+            throw Error("--print-config prints a new experiment; it cannot be combined with "
+                        "--resume (the run's config is in " +
+                        resumeDir + "/run.json)");
+        if (!resumeDir.empty() && listPresetsFlag)
+            throw Error("--list-presets cannot be combined with --resume");
+        if (repair && resumeDir.empty())
+            throw Error("--repair mends a run folder for --resume; give --resume DIR");
+        if ((*compare || *sweep) && (!resumeDir.empty() || printConfig || listPresetsFlag))
+            throw Error("compare and sweep take no --resume, --print-config or --list-presets");
+    } catch (const Error& e) {
+        std::fprintf(stderr, "%s: %s\n", who.c_str(), e.what());
+        return kExitBadInput;
+    }
+
+    // From here a signal stops the run cleanly, even while the data loads: the watcher
+    // stops the trainer as soon as there is one.
+    std::atomic<Trainer*> trainer{nullptr};
+    std::atomic<bool> done{false};
+    std::thread watcher;
+    const bool single =
+        !*compare && !*sweep && !listPresetsFlag && !printConfig && !listOptimizersFlag;
+    if (single) {
+        installSignalHandlers();
+        watcher = std::thread([&] {
+            while (!done) {
+                Trainer* t = trainer.load();
+                if (g_signal != 0 && t) {
+                    t->stop();
+                    return;
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            }
+        });
+    }
+    struct JoinAtExit {
+        std::atomic<bool>& done;
+        std::thread& t;
+        ~JoinAtExit() {
+            done = true;
+            if (t.joinable()) t.join();
+        }
+    } joinAtExit{done, watcher};
+
+    try {
         if (*compare) return runBatch(compareOptions);
         if (*sweep) return runBatch(sweepOptions);
         if (listOptimizersFlag) {
@@ -224,7 +293,8 @@ int main(int argc, char** argv) {
             session = RunSession::resume(
                 resumeDir, epochs > 0 ? std::optional<int64_t>(epochs) : std::nullopt,
                 device.empty() ? std::nullopt : std::optional<std::string>(device),
-                threads >= 0 ? std::optional<int64_t>(threads) : std::nullopt, communicator.get());
+                threads >= 0 ? std::optional<int64_t>(threads) : std::nullopt, communicator.get(),
+                repair);
         } else {
             if (!configPath.empty() && !presetName.empty())
                 throw Error("give either a CONFIG file or --preset, not both");
@@ -261,6 +331,8 @@ int main(int argc, char** argv) {
             session = RunSession::create(config, options);
         }
 
+        for (const auto& note : session->notes())
+            std::fprintf(stderr, "%s: %s\n", who.c_str(), note.c_str());
         const auto& d = session->dataset();
         // Data parallel: rank 0 alone prints progress (and writes the run folder).
         if (!leader) {
@@ -296,36 +368,28 @@ int main(int argc, char** argv) {
         ProgressPrinter printer(stdout, quiet);
         session->trainer().addObserver(&printer);
 
-        // Ctrl-C stops cleanly: the current step finishes and is recorded.
-        std::signal(SIGINT, onSignal);
-        std::signal(SIGTERM, onSignal);
-        // A file that reaches a size limit (ulimit -f) fails the write with EFBIG, which
-        // the run reports and records, instead of killing the process.
-        std::signal(SIGXFSZ, SIG_IGN);
-        std::atomic<bool> done{false};
-        std::thread watcher([&] {
-            while (!done) {
-                if (g_interrupted) {
-                    session->trainer().stop();
-                    return;
-                }
-                std::this_thread::sleep_for(std::chrono::milliseconds(50));
-            }
-        });
+        // A signal during start-up: the run stops before its first step, and says so.
+        trainer = &session->trainer();
+        if (g_signal != 0) session->trainer().stop();
         const RunResult result = session->run();
         done = true;
-        watcher.join();
+        if (watcher.joinable()) watcher.join();
         std::printf("run folder  %s\n", session->runDir().c_str());
+        std::fflush(stdout);
 
         switch (result.status) {
         case RunStatus::Completed:
             return 0;
         case RunStatus::Stopped:
-            return kExitInterrupted;
+            return g_signal == SIGHUP ? kExitHangUp : kExitInterrupted;
         default:
             std::fprintf(stderr, "%s: %s\n", who.c_str(), result.message.c_str());
             return kExitFailed;
         }
+    } catch (const WriteError& e) {
+        // A full disk or a size limit: the run failed; the input was fine.
+        std::fprintf(stderr, "%s: %s\n", who.c_str(), e.what());
+        return kExitFailed;
     } catch (const Error& e) {
         std::fprintf(stderr, "%s: %s\n", who.c_str(), e.what());
         // A data-parallel job that lost a process is a failure, not bad input.

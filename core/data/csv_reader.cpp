@@ -1,16 +1,19 @@
 #include "core/data/csv_reader.h"
 
 #include "core/util/error.h"
+#include "core/util/format.h"
 
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <random>
+#include <set>
 
 namespace fs = std::filesystem;
 
@@ -231,6 +234,11 @@ CsvTable readCsvTable(const std::string& path, const std::string& labelColumn,
         }
         table.lines.push_back(lineNo);
     }
+    // getline stops at a read error (or a line longer than a string can hold) as it stops at
+    // the end: only eof means the whole file was read.
+    if (!in.eof())
+        throw Error(path + ":" + std::to_string(lineNo + 1) +
+                    ": cannot read the file past this line (a read error, or a line too long)");
     if (fieldCount < 0) throw Error(path + ": empty file");
     if (table.labels.empty())
         throw Error(path + ": no data rows (only a header on line " + std::to_string(firstLine) +
@@ -296,6 +304,20 @@ Dataset readCsvDataset(const DatasetConfig& config) {
     if (!integers) {
         for (const auto& l : train.labels)
             mapping.emplace(l, 0);
+        // "1" and "1.0" are one class to the reader of the file, two to a string map: refuse
+        // rather than guess which was meant.
+        std::map<double, std::string> numeric;
+        for (const auto& entry : mapping) {
+            const std::string& text = entry.first;
+            char* end = nullptr;
+            const double v = std::strtod(text.c_str(), &end);
+            if (end == text.c_str() || *end != '\0') continue;
+            const auto [it, fresh] = numeric.emplace(v, text);
+            if (!fresh)
+                throw Error(config.path + ": labels '" + it->second + "' and '" + text +
+                            "' are the same number written two ways; write every label the "
+                            "same way (class indices 0, 1, ... or names)");
+        }
         for (auto& [text, index] : mapping) {
             index = static_cast<int64_t>(ds.classNames.size());
             ds.classNames.push_back(text);
@@ -312,10 +334,23 @@ Dataset readCsvDataset(const DatasetConfig& config) {
             ds.classNames.push_back(std::to_string(c));
     }
 
+    {
+        // A classifier of one class learns nothing and reports 100 %.
+        std::set<int64_t> distinct(trainY.begin(), trainY.end());
+        if (distinct.size() < 2)
+            throw Error(config.path + ": every training label is the same ('" +
+                        (train.labels.empty() ? std::string() : train.labels.front()) +
+                        "'): a classifier needs at least two classes");
+    }
     const int64_t features = train.features.size(1);
     if (split) {
         const int64_t n = train.rows();
         const auto nTest = static_cast<int64_t>(std::llround(double(n) * config.testFraction));
+        if (nTest == 0 && config.testFraction > 0.0) // 0: no test set, asked for
+            throw Error(config.path + ": " + std::to_string(n) +
+                        " rows leave no row for testing with dataset.test_fraction " +
+                        formatNumber(config.testFraction) +
+                        "; add rows, raise the fraction, or give dataset.test_path");
         if (nTest >= n)
             throw Error(config.path + ": " + std::to_string(n) + " rows are too few to hold out " +
                         "a test fraction of " + std::to_string(config.testFraction));

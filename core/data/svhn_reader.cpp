@@ -203,6 +203,16 @@ std::string inflateElement(const uint8_t* src, uint64_t n, const std::string& wh
             limit = (w0 >> 16) != 0
                         ? 8
                         : 8 + pad8(u32(reinterpret_cast<const uint8_t*>(out.data()) + 4));
+            // Checked before memory is taken for it: deflate gives at most about 1032 bytes
+            // per compressed byte, and no SVHN variable holds more than 2 GiB (extra's X is
+            // 1.6 GB), so a larger claim is damage, not data.
+            const uint64_t claimed = limit - 8;
+            const uint64_t most = std::min<uint64_t>(n * 1032 + 64, uint64_t(2) << 30);
+            if (claimed > most)
+                throw Error(what + ": claims " + std::to_string(claimed) +
+                            " bytes once inflated, more than its " + std::to_string(n) +
+                            " compressed bytes can hold (at most " + std::to_string(most) +
+                            "): the file is damaged");
         }
         if (ret == Z_STREAM_END) break;
         if (ret == Z_OK) continue;

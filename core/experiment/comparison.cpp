@@ -6,13 +6,16 @@
 #include "core/util/error.h"
 #include "core/util/format.h"
 #include "core/util/paths.h"
+#include "core/util/write_error.h"
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -272,6 +275,7 @@ std::vector<RunSummary> runAll(const std::vector<PlannedRun>& plan, int parallel
 
 void writeSummaryCsv(const std::string& path, const std::vector<RunSummary>& runs) {
     std::ofstream out(path, std::ios::trunc);
+    if (!out) throw WriteError(path + ": cannot write (" + std::strerror(errno) + ")");
     out << "label,group,param,value,seed,status,steps,seconds,final_test_accuracy,"
            "best_test_accuracy,final_train_loss,steps_to_target,clipped_fraction,dir,message\n";
     for (const auto& r : runs)
@@ -282,7 +286,8 @@ void writeSummaryCsv(const std::string& path, const std::vector<RunSummary>& run
             << (r.stepsToTarget >= 0 ? std::to_string(r.stepsToTarget) : std::string()) << ','
             << csvNumber(r.clippedFraction) << ',' << csvField(r.dir) << ',' << csvField(r.message)
             << '\n';
-    if (!out) throw Error(path + ": cannot write");
+    out.flush();
+    if (!out) throw WriteError(path + ": cannot write (" + std::strerror(errno) + ")");
 }
 
 void writeSweepCsv(const std::string& path, const std::vector<RunSummary>& runs) {
@@ -299,6 +304,7 @@ void writeSweepCsv(const std::string& path, const std::vector<RunSummary>& runs)
             list.push_back(r.finalTestAccuracy);
     }
     std::ofstream out(path, std::ios::trunc);
+    if (!out) throw WriteError(path + ": cannot write (" + std::strerror(errno) + ")");
     out << "group,param,value,mean_final_test_accuracy,std_final_test_accuracy,runs\n";
     for (const auto& g : groups) {
         for (const auto& [key, list] : accuracies) {
@@ -318,7 +324,8 @@ void writeSweepCsv(const std::string& path, const std::vector<RunSummary>& runs)
                 << csvNumber(mean) << ',' << csvNumber(sd) << ',' << list.size() << '\n';
         }
     }
-    if (!out) throw Error(path + ": cannot write");
+    out.flush();
+    if (!out) throw WriteError(path + ": cannot write (" + std::strerror(errno) + ")");
 }
 
 } // namespace alig::core

@@ -9,10 +9,13 @@
 #include "core/train/device.h"
 #include "core/train/runtime_env.h"
 #include "core/util/error.h"
+#include "core/util/format.h"
+#include "core/util/run_lock.h"
 
 #include <torch/torch.h>
 #include <torch/version.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <mutex>
 
@@ -86,6 +89,64 @@ void checkModelTakesTheData(Model& model, const Dataset& d, const torch::Device&
     model.train(true);
 }
 
+// What is wrong with a run folder's rows for a resume from a checkpoint at `step` and
+// `epoch` (empty: nothing): every step 1..step and every epoch 1..epoch must be recorded,
+// in order. Rows after the checkpoint are fine (a resume drops them).
+std::string recordProblem(const std::string& dir, int64_t step, int64_t epoch) {
+    RunRecord r;
+    try {
+        r = readRun(dir);
+    } catch (const Error& e) {
+        return e.what();
+    }
+    int64_t expect = 1;
+    for (const auto& m : r.steps) {
+        if (m.step > step) break;
+        if (m.step != expect)
+            return dir + "/metrics.csv: steps " + std::to_string(expect) + "-" +
+                   std::to_string(m.step - 1) + " are missing (the checkpoint is at step " +
+                   std::to_string(step) + ")";
+        ++expect;
+    }
+    if (expect <= step)
+        return dir + "/metrics.csv: steps " + std::to_string(expect) + "-" + std::to_string(step) +
+               " are missing (the checkpoint is at step " + std::to_string(step) + ")";
+    expect = 1;
+    for (const auto& e : r.epochs) {
+        if (e.epoch > epoch) break;
+        if (e.epoch != expect) break;
+        ++expect;
+    }
+    if (expect <= epoch)
+        return dir + "/epochs.csv: epochs " + std::to_string(expect) + "-" + std::to_string(epoch) +
+               " are missing (the checkpoint is at epoch " + std::to_string(epoch) + ")";
+    return {};
+}
+
+// Out of memory while the model is built: name the setting that sized it. For an MLP the
+// parameter count follows from model.hidden, so the message can say how much it needs.
+std::string modelTooLarge(const ModelConfig& m, const Dataset& d, const std::string& reason) {
+    std::string setting = "model: lower the model's size";
+    if (m.type == "mlp") {
+        int64_t in = 1;
+        for (int64_t s : d.inputShape)
+            in *= s;
+        double params = 0.0;
+        std::string widths;
+        for (int64_t h : m.hidden) {
+            params += static_cast<double>(in + 1) * static_cast<double>(h);
+            widths += (widths.empty() ? "" : ", ") + std::to_string(h);
+            in = h;
+        }
+        params += static_cast<double>(in + 1) * static_cast<double>(d.numClasses());
+        char gb[64];
+        std::snprintf(gb, sizeof gb, "%.1f GB", params * 4.0 / 1e9);
+        setting = "model.hidden: [" + widths + "] needs " + gb + " for its weights alone (" +
+                  formatNumber(params) + " parameters)";
+    }
+    return setting + "; building it ran out of memory (" + reason + ")";
+}
+
 } // namespace
 
 RunSession::~RunSession() = default;
@@ -102,7 +163,16 @@ void RunSession::build(const ExperimentConfig& config, const std::string& device
         // several threads at once (compare, the window), so the seed alone decides them.
         std::lock_guard<std::mutex> lock(defaultGeneratorMutex());
         torch::manual_seed(m_config.training.seed);
-        m_model = makeModel(m_config.model, m_dataset.inputShape, m_dataset.numClasses());
+        try {
+            m_model = makeModel(m_config.model, m_dataset.inputShape, m_dataset.numClasses());
+        } catch (const c10::Error& e) {
+            std::string reason = e.what_without_backtrace();
+            reason = reason.substr(0, reason.find('\n'));
+            if (reason.find("allocate") == std::string::npos &&
+                reason.find("out of memory") == std::string::npos)
+                throw;
+            throw Error(modelTooLarge(m_config.model, m_dataset, reason));
+        }
     }
     m_model->to(dev);
     checkModelTakesTheData(*m_model, m_dataset, dev, m_config.model.type);
@@ -121,6 +191,12 @@ std::unique_ptr<RunSession> RunSession::create(const ExperimentConfig& config,
     if (options.record && (!comm || comm->rank() == 0)) {
         s->m_runDir = createRunDir(
             config, options.outDir.empty() ? config.output.dir : options.outDir, options.runsDir);
+        // One writer per folder; checked again under the lock, so two runs started on one
+        // --out at once cannot both pass the check and then share the folder.
+        s->m_lock = std::make_unique<RunLock>(s->m_runDir);
+        if (fs::exists(fs::path(s->m_runDir) / "run.json"))
+            throw Error(s->m_runDir + ": already holds a run (use --resume to continue it, or "
+                                      "choose another folder)");
         json info = runInfo(*s, options.program);
         info["model"] = {{"description", s->m_model->describe()},
                          {"parameters", s->m_model->parameterCount()}};
@@ -134,6 +210,7 @@ std::unique_ptr<RunSession> RunSession::create(const ExperimentConfig& config,
         s->m_trainer->addObserver(s->m_recorder.get());
         s->m_trainer->setCheckpointing((fs::path(s->m_runDir) / kCheckpointFile).string(),
                                        config.output.checkpointEvery);
+        s->m_trainer->setReadbackSeconds(config.output.flushSeconds);
     }
     return s;
 }
@@ -142,9 +219,13 @@ std::unique_ptr<RunSession> RunSession::resume(const std::string& runDir,
                                                std::optional<int64_t> epochs,
                                                std::optional<std::string> device,
                                                std::optional<int64_t> threads,
-                                               Communicator* communicator) {
+                                               Communicator* communicator, bool repair) {
     const fs::path base(runDir);
     if (!fs::is_directory(base)) throw Error(runDir + ": no such run folder");
+    // Taken before anything is read: a run still training there, or a second resume, is
+    // refused instead of interleaving its rows. Data parallel: rank 0 alone writes.
+    std::unique_ptr<RunLock> lock;
+    if (!communicator || communicator->rank() == 0) lock = std::make_unique<RunLock>(runDir);
     json info = readJsonObjectFile((base / "run.json").string());
     if (!info.contains("config")) throw Error((base / "run.json").string() + ": has no \"config\"");
     ExperimentConfig config;
@@ -159,12 +240,50 @@ std::unique_ptr<RunSession> RunSession::resume(const std::string& runDir,
     const fs::path checkpoint = base / kCheckpointFile;
 
     std::unique_ptr<RunSession> s(new RunSession);
+    s->m_lock = std::move(lock);
     s->build(config, config.training.device, config.training.threads);
     s->m_runDir = runDir;
     // A run cut off before its first checkpoint starts again from its first step: the seed
     // gives the same weights and data order, so only that first epoch is trained twice.
     std::error_code ec;
-    if (fs::exists(checkpoint, ec)) s->m_trainer->loadCheckpoint(checkpoint.string());
+    if (fs::exists(checkpoint, ec)) {
+        std::string problem;
+        try {
+            s->m_trainer->loadCheckpoint(checkpoint.string());
+            problem = recordProblem(runDir, s->m_trainer->startStep(), s->m_trainer->startEpoch());
+        } catch (const Error& e) {
+            problem = e.what();
+        }
+        if (!problem.empty() && !repair)
+            throw Error(problem +
+                        ". The run folder is damaged: restore it from a copy, or run "
+                        "`alig-train --resume " +
+                        runDir +
+                        " --repair` to drop its checkpoint and rows and train it again from "
+                        "the start (same seed, same numbers)");
+        if (!problem.empty()) {
+            // Kept beside, not deleted: the user may still want to look at it.
+            const fs::path kept = checkpoint.string() + ".damaged";
+            fs::rename(checkpoint, kept, ec);
+            if (ec)
+                throw Error(checkpoint.string() + ": cannot set the damaged checkpoint aside (" +
+                            ec.message() + ")");
+            size_t rows = 0, epochRows = 0;
+            try {
+                const RunRecord r = readRun(runDir);
+                rows = r.steps.size();
+                epochRows = r.epochs.size();
+            } catch (const Error&) {
+                // Unreadable rows are dropped all the same.
+            }
+            s->m_notes.push_back("repair: " + problem + "; dropped the checkpoint (kept as " +
+                                 kept.string() + ") and the " + std::to_string(rows) +
+                                 " rows of metrics.csv and " + std::to_string(epochRows) +
+                                 " of epochs.csv; training again from the start");
+            // Fresh weights and optimizer state from the seed, as the first start had.
+            s->build(config, config.training.device, config.training.threads);
+        }
+    }
     if (s->m_trainer->startEpoch() >= config.training.epochs)
         throw Error(runDir + ": already trained " + std::to_string(s->m_trainer->startEpoch()) +
                     " of " + std::to_string(config.training.epochs) +
@@ -175,31 +294,64 @@ std::unique_ptr<RunSession> RunSession::resume(const std::string& runDir,
         if (communicator->rank() != 0) return s;
     }
     info["config"] = config.toJson();
+    // Results are reproducible for a given seed and thread count (the order of a parallel
+    // sum depends on it): say so when a resume changes the count.
+    if (info.contains("threads") && info["threads"].is_number_integer() &&
+        info["threads"].get<int>() != s->m_threads)
+        s->m_notes.push_back("threads: this run trained with " +
+                             std::to_string(info["threads"].get<int>()) +
+                             " threads and resumes with " + std::to_string(s->m_threads) +
+                             "; from here on its numbers may differ from an uninterrupted run's "
+                             "(pass --threads " +
+                             std::to_string(info["threads"].get<int>()) + " to match)");
     info["threads"] = s->m_threads;
     info["end_time"] = nullptr;
     info["message"] = "";
     if (!info.contains("resumes") || !info["resumes"].is_array()) info["resumes"] = json::array();
     info["resumes"].push_back({{"time", isoNow()},
                                {"epoch", s->m_trainer->startEpoch()},
-                               {"step", s->m_trainer->startStep()}});
+                               {"step", s->m_trainer->startStep()},
+                               {"threads", s->m_threads}});
     s->m_recorder =
         std::make_unique<RunRecorder>(runDir, std::move(info), config.output.flushSeconds,
                                       s->m_trainer->startStep(), s->m_trainer->startEpoch());
     s->m_trainer->addObserver(s->m_recorder.get());
     s->m_trainer->setCheckpointing(checkpoint.string(), config.output.checkpointEvery);
+    s->m_trainer->setReadbackSeconds(config.output.flushSeconds);
     return s;
 }
 
 RunResult RunSession::run() {
+    // The folder is free once the run has recorded its end: a finished session kept alive
+    // (a test, a window that keeps its runs) must not block the folder's next resume.
+    struct Unlock {
+        std::unique_ptr<RunLock>& lock;
+        ~Unlock() { lock.reset(); }
+    } unlock{m_lock};
     try {
         return m_trainer->run();
     } catch (const std::exception& e) {
         std::string message = e.what();
         if (const auto* c10error = dynamic_cast<const c10::Error*>(&e))
             message = c10error->what_without_backtrace();
+        // Name where it happened and, for the failures a setting causes, which settings.
+        message = (m_trainer->currentStep() > 0
+                       ? "at step " + std::to_string(m_trainer->currentStep()) + " (epoch " +
+                             std::to_string(m_trainer->currentEpoch()) + "): "
+                       : std::string(": ")) +
+                  message;
+        if (message.find("without overflow") != std::string::npos)
+            message += " (a setting is too large for the model's floating-point type: check "
+                       "optimizer.lr, optimizer.max_lr and the schedule)";
+        if (message.find("out of memory") != std::string::npos ||
+            message.find("can't allocate memory") != std::string::npos)
+            message += " (model " + m_model->describe() + ", " +
+                       std::to_string(m_model->parameterCount()) + " parameters, batch " +
+                       std::to_string(m_config.training.batchSize) +
+                       ": lower model.hidden or the width, or training.batch_size)";
         RunResult result;
         result.status = RunStatus::Failed;
-        result.message = "training failed: " + message;
+        result.message = "training failed " + message;
         if (m_recorder) m_recorder->fail(result.message);
         return result;
     }

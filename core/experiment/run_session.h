@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace torch::optim {
 class Optimizer;
@@ -19,6 +20,7 @@ namespace alig::core {
 
 class Communicator;
 class Model;
+class RunLock;
 class RunRecorder;
 
 struct SessionOptions {
@@ -40,11 +42,15 @@ public:
     // before the first one: its rows are then dropped and recorded again). `epochs` may
     // extend the run;
     // `device` and `threads` may differ from the original run's.
-    static std::unique_ptr<RunSession> resume(const std::string& runDir,
-                                              std::optional<int64_t> epochs = {},
-                                              std::optional<std::string> device = {},
-                                              std::optional<int64_t> threads = {},
-                                              Communicator* communicator = nullptr);
+    // Before it trusts the folder, resume checks the checkpoint's checksum and that
+    // metrics.csv and epochs.csv hold every row up to the checkpoint; a damaged folder is
+    // refused with what is wrong, or, with `repair`, its checkpoint and rows are dropped and
+    // the run trains again from its start (notes() says what was dropped). The folder is
+    // locked for the session's life (RunLock): a second writer is refused.
+    static std::unique_ptr<RunSession>
+    resume(const std::string& runDir, std::optional<int64_t> epochs = {},
+           std::optional<std::string> device = {}, std::optional<int64_t> threads = {},
+           Communicator* communicator = nullptr, bool repair = false);
     ~RunSession();
 
     // Trains. Never throws for what happens during training: a failure ends the run with
@@ -58,11 +64,14 @@ public:
     const ExperimentConfig& config() const { return m_config; }
     const std::string& runDir() const { return m_runDir; }
     int threads() const { return m_threads; }
+    // What the user should know before training starts (a repair, another thread count).
+    const std::vector<std::string>& notes() const { return m_notes; }
 
 private:
     RunSession() = default;
     void build(const ExperimentConfig& config, const std::string& device, int64_t threads);
 
+    std::unique_ptr<RunLock> m_lock; // first member: released after everything that writes
     ExperimentConfig m_config;
     Dataset m_dataset;
     std::unique_ptr<Model> m_model;
@@ -71,6 +80,7 @@ private:
     std::unique_ptr<RunRecorder> m_recorder;
     std::string m_runDir;
     int m_threads = 0;
+    std::vector<std::string> m_notes;
 };
 
 } // namespace alig::core

@@ -3,6 +3,7 @@
 #include "core/experiment/experiment_config.h"
 #include "core/util/error.h"
 #include "core/util/paths.h"
+#include "core/util/write_error.h"
 
 #include <cerrno>
 #include <cstring>
@@ -50,19 +51,37 @@ std::string timestamp(const char* format) {
 void writeAtomically(const fs::path& path, const std::string& text) {
     const fs::path partial = path.string() + ".partial";
     std::error_code ec;
-    {
-        std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-        out << text;
-        out.flush();
-        if (!out) {
-            const std::string reason = std::strerror(errno);
-            out.close();
-            fs::remove(partial, ec);
-            throw Error(path.string() + ": cannot write (" + reason + ")");
-        }
+    std::FILE* out = std::fopen(partial.c_str(), "wb");
+    if (!out) throw WriteError(path.string() + ": cannot write (" + std::strerror(errno) + ")");
+    const bool written =
+        std::fwrite(text.data(), 1, text.size(), out) == text.size() && std::fflush(out) == 0;
+    const int err = errno;
+    if (std::fclose(out) != 0 || !written) {
+        const std::string reason = std::strerror(written ? errno : err);
+        fs::remove(partial, ec);
+        throw WriteError(path.string() + ": cannot write (" + reason + ")");
     }
     fs::rename(partial, path, ec);
-    if (ec) throw Error(path.string() + ": cannot write (" + ec.message() + ")");
+    if (ec) {
+        fs::remove(partial, ec);
+        throw WriteError(path.string() + ": cannot write (" + ec.message() + ")");
+    }
+}
+
+// Room kept in the run folder for the last word: when the disk fills up, this file is
+// removed so that run.json can still say "failed" and why.
+constexpr const char* kReserveFile = ".reserve";
+constexpr size_t kReserveBytes = 64 * 1024;
+
+void makeReserve(const fs::path& dir) {
+    std::FILE* f = std::fopen((dir / kReserveFile).c_str(), "wb");
+    if (!f) return; // without it the run still records; only the last word may be lost
+    const std::string zeros(kReserveBytes, '\0');
+    const bool ok = std::fwrite(zeros.data(), 1, zeros.size(), f) == zeros.size();
+    if (std::fclose(f) != 0 || !ok) {
+        std::error_code ec;
+        fs::remove(dir / kReserveFile, ec);
+    }
 }
 
 std::vector<std::vector<double>> readCsv(const fs::path& path, const std::string& header) {
@@ -128,7 +147,9 @@ void truncateCsv(const fs::path& path, const std::string& header, double limit) 
 std::FILE* openAppend(const fs::path& path, const char* header) {
     const bool fresh = !fs::exists(path);
     std::FILE* f = std::fopen(path.c_str(), "a");
-    if (!f) throw Error(path.string() + ": cannot open for writing (" + std::strerror(errno) + ")");
+    if (!f)
+        throw WriteError(path.string() + ": cannot open for writing (" + std::strerror(errno) +
+                         ")");
     if (fresh) std::fprintf(f, "%s\n", header);
     return f;
 }
@@ -169,9 +190,18 @@ std::string createRunDir(const ExperimentConfig& config, const std::string& dir,
     } else {
         const fs::path parent = parentDir.empty() ? defaultRunsDir() : parentDir;
         const std::string base = timestamp("%Y%m%d-%H%M%S") + "-" + safeFolderName(config.name);
+        fs::create_directories(parent, ec);
+        if (ec)
+            throw WriteError(parent.string() + ": cannot create the folder (" + ec.message() + ")");
+        // Made here, one name at a time: two runs started in the same second each get a
+        // folder of their own (checking, then creating, would let both take one).
         path = parent / base;
-        for (int i = 2; fs::exists(path, ec); ++i)
+        for (int i = 2; !fs::create_directory(path, ec); ++i) {
+            if (ec)
+                throw WriteError(path.string() + ": cannot create the run folder (" + ec.message() +
+                                 ")");
             path = parent / (base + "-" + std::to_string(i));
+        }
     }
     fs::create_directories(path / "checkpoints", ec);
     if (ec) throw Error(path.string() + ": cannot create the run folder (" + ec.message() + ")");
@@ -239,6 +269,7 @@ RunRecorder::RunRecorder(std::string dir, json info, double flushSeconds, int64_
     m_info["status"] = runStatusName(RunStatus::Running);
     writeInfo();
     flush();
+    makeReserve(base);
 }
 
 RunRecorder::~RunRecorder() {
@@ -253,15 +284,16 @@ void RunRecorder::writeInfo() {
 void RunRecorder::flush() {
     // Name the file that failed: with a full disk, that is what the user looks at.
     if (std::fflush(m_metrics) != 0)
-        throw Error(m_dir + "/metrics.csv: cannot write (" + std::strerror(errno) + ")");
+        throw WriteError(m_dir + "/metrics.csv: cannot write (" + std::strerror(errno) + ")");
     if (std::fflush(m_epochs) != 0)
-        throw Error(m_dir + "/epochs.csv: cannot write (" + std::strerror(errno) + ")");
+        throw WriteError(m_dir + "/epochs.csv: cannot write (" + std::strerror(errno) + ")");
     m_lastFlush = std::chrono::steady_clock::now();
 }
 
 void RunRecorder::onRunStart(const RunStartInfo& info) {
     m_info["device"] = info.device;
     m_info["steps_per_epoch"] = info.stepsPerEpoch;
+    m_stepsPerEpoch = info.stepsPerEpoch;
     writeInfo();
 }
 
@@ -272,11 +304,15 @@ void RunRecorder::onSteps(const std::vector<StepMetrics>& steps) {
                      m.accuracy, m.stepSize, m.unclippedStepSize, m.clipped ? 1 : 0, m.gradNorm,
                      m.maxLr, m.effectiveStep, m.elapsed);
     if (ferror(m_metrics))
-        throw Error(m_dir + "/metrics.csv: cannot write (" + std::strerror(errno) + ")");
-    // A crash loses at most flushSeconds of rows.
+        throw WriteError(m_dir + "/metrics.csv: cannot write (" + std::strerror(errno) + ")");
+    // A crash loses at most flushSeconds of rows: the trainer hands rows over at least every
+    // half of it, and they are flushed at the first hand-over half of it after the last
+    // flush. The epoch's last rows go now: evaluation, maybe slow, comes next.
     const double since =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - m_lastFlush).count();
-    if (since >= m_flushSeconds) flush();
+    const bool epochEnds =
+        !steps.empty() && m_stepsPerEpoch > 0 && steps.back().step % m_stepsPerEpoch == 0;
+    if (since >= 0.5 * m_flushSeconds || epochEnds) flush();
 }
 
 void RunRecorder::onEpoch(const EpochMetrics& e) {
@@ -299,6 +335,8 @@ void RunRecorder::onCheckpoint(const CheckpointInfo& c) {
 
 void RunRecorder::onRunEnd(const RunResult& r) {
     flush();
+    std::error_code ec;
+    fs::remove(fs::path(m_dir) / kReserveFile, ec); // the run's last word needs no more room
     m_info["status"] = runStatusName(r.status);
     m_info["message"] = r.message;
     m_info["end_time"] = isoNow();
@@ -309,12 +347,10 @@ void RunRecorder::onRunEnd(const RunResult& r) {
 
 void RunRecorder::fail(const std::string& message) noexcept {
     // Called when something already went wrong (often a full disk): record what can be
-    // recorded and never throw, so the caller can still report the first problem.
-    try {
-        flush();
-    } catch (const std::exception&) {
-        // Keep going: the message below matters more than the last rows.
-    }
+    // recorded and never throw, so the caller can still report the first problem. The
+    // reserve goes first, so that the message fits on a full disk.
+    std::error_code ec;
+    fs::remove(fs::path(m_dir) / kReserveFile, ec);
     try {
         m_info["status"] = runStatusName(RunStatus::Failed);
         m_info["message"] = message;
@@ -322,6 +358,11 @@ void RunRecorder::fail(const std::string& message) noexcept {
         writeInfo();
     } catch (const std::exception&) {
         // run.json keeps its last complete version (it is replaced atomically).
+    }
+    try {
+        flush();
+    } catch (const std::exception&) {
+        // The rows already on disk stay; a row cut short at the end is skipped on reading.
     }
 }
 

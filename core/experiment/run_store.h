@@ -69,6 +69,7 @@ private:
     std::FILE* m_metrics = nullptr;
     std::FILE* m_epochs = nullptr;
     std::chrono::steady_clock::time_point m_lastFlush;
+    int64_t m_stepsPerEpoch = 0;
 };
 
 // "2026-11-29T19:13:12+0000"

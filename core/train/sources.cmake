@@ -1,6 +1,7 @@
 # Sources of core/train (see core/CMakeLists.txt).
 target_sources(alig_core PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/blas_kernel.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/checkpoint_file.cpp
     ${CMAKE_CURRENT_LIST_DIR}/device.cpp
     ${CMAKE_CURRENT_LIST_DIR}/gradient_sync.cpp
     ${CMAKE_CURRENT_LIST_DIR}/progress_printer.cpp

@@ -3,8 +3,10 @@
 #include "core/models/model.h"
 #include "core/optim/alig_fused.h"
 #include "core/optim/grad_norm.h"
+#include "core/train/checkpoint_file.h"
 #include "core/train/device.h"
 #include "core/util/error.h"
+#include "core/util/write_error.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/autocast_mode.h>
@@ -15,6 +17,7 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <sstream>
 
 namespace alig::core {
 
@@ -303,7 +306,20 @@ double Trainer::interpolationFraction() {
     return static_cast<double>(r.belowThreshold) / static_cast<double>(n);
 }
 
+bool Trainer::weightsFinite(int64_t step, int64_t epoch) {
+    torch::NoGradGuard noGrad;
+    for (const auto& p : m_model.parameters())
+        if (p.is_floating_point() && !torch::isfinite(p).all().item<bool>()) {
+            m_result.status = RunStatus::Diverged;
+            m_result.message = "diverged at step " + std::to_string(step) + " (epoch " +
+                               std::to_string(epoch) + "): the weights are not finite";
+            return false;
+        }
+    return true;
+}
+
 bool Trainer::flushSteps() {
+    m_lastReadback = std::chrono::steady_clock::now();
     if (m_pending.empty()) return true;
     constexpr int kColumns = 9;
     auto columnsOf = [](const PendingStep& p) {
@@ -409,6 +425,7 @@ RunResult Trainer::run() {
         o->onRunStart(start);
 
     int64_t step = m_startStep;
+    m_lastReadback = std::chrono::steady_clock::now();
     for (int64_t epoch = m_startEpoch + 1;
          epoch <= m_config.epochs && m_result.status == RunStatus::Running; ++epoch) {
         const auto epochStart = std::chrono::steady_clock::now();
@@ -422,6 +439,9 @@ RunResult Trainer::run() {
                 break;
             }
             applyStepSizeEdits(step, perEpoch);
+            // Named in an error this step raises (overflow, out of memory).
+            m_currentStep = step + 1;
+            m_currentEpoch = epoch;
             const BatchSlice slice = nextBatch(b);
             const LocalBatch local = forwardBackward(order, slice);
             // The group's stop decision is read back only where every rank looks: at metric
@@ -440,11 +460,21 @@ RunResult Trainer::run() {
             if (!record(std::move(p))) break;
         }
         if (!flushSteps() || m_result.status != RunStatus::Running) break;
+        if (!weightsFinite(step, epoch)) break;
         m_sync->endEpoch(m_model, epoch);
 
         const EpochMetrics em = evaluateEpoch(epoch, step, epochStart, pausedAtEpochStart);
         for (auto* o : m_observers)
             o->onEpoch(em);
+        if (m_sync->evaluates() && m_testX.defined() && m_testX.size(0) > 0 &&
+            !std::isfinite(em.testLoss)) {
+            // The weights took the step, but the model they make is no model: no checkpoint.
+            m_result.status = RunStatus::Diverged;
+            m_result.message = "diverged at step " + std::to_string(step) + " (epoch " +
+                               std::to_string(epoch) + "): the test loss is " +
+                               describeNonFinite(em.testLoss);
+            break;
+        }
         checkpointIfDue(epoch, step, em.elapsed);
     }
     if (m_result.status == RunStatus::Running) {
@@ -587,7 +617,13 @@ void Trainer::optimizerStep(PendingStep& p, const torch::Tensor& loss) {
 
 bool Trainer::record(PendingStep p) {
     m_pending.push_back(std::move(p));
-    const bool due = static_cast<int64_t>(m_pending.size()) >= m_metricsInterval ||
+    // Rows on disk within output.flush_seconds whatever metricsInterval is (data parallel:
+    // every rank must read back at the same step, so no clock there).
+    const bool late =
+        m_readbackSeconds > 0.0 && m_sync->followsLocalControl() &&
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - m_lastReadback).count() >=
+            0.5 * m_readbackSeconds;
+    const bool due = static_cast<int64_t>(m_pending.size()) >= m_metricsInterval || late ||
                      m_sync->mustStop(m_paused || m_stop);
     return !due || flushSteps();
 }
@@ -634,38 +670,56 @@ void Trainer::checkpointIfDue(int64_t epoch, int64_t step, double elapsed) {
 }
 
 void Trainer::saveCheckpoint(const std::string& path, int64_t epoch, int64_t step, double elapsed) {
-    torch::serialize::OutputArchive archive;
-    archive.write("format", c10::IValue(int64_t{1}));
-    archive.write("epoch", c10::IValue(epoch));
-    archive.write("step", c10::IValue(step));
-    archive.write("elapsed", c10::IValue(elapsed));
-    torch::serialize::OutputArchive model;
-    m_model.save(model);
-    archive.write("model", model);
-    torch::serialize::OutputArchive optimizer;
-    m_optimizer.save(optimizer);
-    archive.write("optimizer", optimizer);
-    // Write beside, then rename: a crash mid-write never leaves a half checkpoint behind.
-    const std::string partial = path + ".partial";
+    // Format 2: the position, then model and optimizer as one inner archive ("state") with
+    // its checksum, so that a resume refuses a damaged file instead of training from it.
+    std::string state;
+    try {
+        torch::serialize::OutputArchive inner;
+        torch::serialize::OutputArchive model;
+        m_model.save(model);
+        inner.write("model", model);
+        torch::serialize::OutputArchive optimizer;
+        m_optimizer.save(optimizer);
+        inner.write("optimizer", optimizer);
+        std::ostringstream bytes;
+        inner.save_to(bytes);
+        state = bytes.str();
+    } catch (const c10::Error& e) {
+        throw Error(path + ": cannot serialise the checkpoint (" + e.what_without_backtrace() +
+                    ")");
+    }
+    const uint64_t checksum = checkpointChecksum(state.data(), state.size());
+    std::string file;
+    try {
+        torch::serialize::OutputArchive archive;
+        archive.write("format", c10::IValue(int64_t{2}));
+        archive.write("epoch", c10::IValue(epoch));
+        archive.write("step", c10::IValue(step));
+        archive.write("elapsed", c10::IValue(elapsed));
+        archive.write("checksum", c10::IValue(static_cast<int64_t>(checksum)));
+        archive.write("state", torch::from_blob(state.data(), {static_cast<int64_t>(state.size())},
+                                                torch::kUInt8));
+        std::ostringstream bytes;
+        archive.save_to(bytes);
+        file = bytes.str();
+    } catch (const c10::Error& e) {
+        throw Error(path + ": cannot serialise the checkpoint (" + e.what_without_backtrace() +
+                    ")");
+    }
     std::error_code ec;
     std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-    try {
-        archive.save_to(partial);
-    } catch (const c10::Error& e) {
-        // A full disk or a size limit: keep the previous checkpoint, drop the torn one.
-        std::filesystem::remove(partial, ec);
-        throw Error(path + ": cannot write the checkpoint (" + e.what_without_backtrace() + ")");
-    }
-    std::filesystem::rename(partial, path, ec);
-    if (ec) throw Error(path + ": cannot write the checkpoint (" + ec.message() + ")");
+    // Beside, then renamed: a full disk or a kill never leaves a half checkpoint behind.
+    writeCheckpointFile(path, file);
 }
 
 void Trainer::loadCheckpoint(const std::string& path) {
     if (!std::filesystem::exists(path)) throw Error(path + ": no such checkpoint");
     torch::serialize::InputArchive archive;
     try {
-        archive.load_from(path, m_device);
+        archive.load_from(path, torch::Device(torch::kCPU));
         c10::IValue v;
+        int64_t format = 1;
+        if (archive.try_read("format", v)) format = v.toInt();
         archive.read("epoch", v);
         const int64_t epoch = v.toInt();
         archive.read("step", v);
@@ -673,9 +727,29 @@ void Trainer::loadCheckpoint(const std::string& path) {
         archive.read("elapsed", v);
         const double elapsed = v.toDouble();
         torch::serialize::InputArchive model, optimizer;
-        archive.read("model", model);
+        if (format >= 2) {
+            archive.read("checksum", v);
+            const auto want = static_cast<uint64_t>(v.toInt());
+            torch::Tensor bytes;
+            archive.read("state", bytes);
+            bytes = bytes.contiguous();
+            const auto size = static_cast<size_t>(bytes.numel());
+            const auto* data = static_cast<const char*>(bytes.data_ptr());
+            if (bytes.scalar_type() != torch::kUInt8 || checkpointChecksum(data, size) != want)
+                throw Error(path + ": the checkpoint is damaged (its checksum does not match "
+                                   "its contents)");
+            torch::serialize::InputArchive inner;
+            inner.load_from(data, size, m_device);
+            inner.read("model", model);
+            inner.read("optimizer", optimizer);
+        } else {
+            // Format 1 (before checksums): model and optimizer sit in the file itself.
+            torch::serialize::InputArchive again;
+            again.load_from(path, m_device);
+            again.read("model", model);
+            again.read("optimizer", optimizer);
+        }
         m_model.load(model);
-        archive.read("optimizer", optimizer);
         m_optimizer.load(optimizer);
         m_startEpoch = epoch;
         m_startStep = step;

@@ -58,6 +58,10 @@ public:
     // gradients and loss over the ranks before the optimizer's step. Pause and single steps
     // are ignored; a stop on any rank stops all at the same step. See docs/distributed.md.
     void setCommunicator(Communicator* communicator);
+    // Pending device metrics are read back (and handed to the observers) at least every
+    // half of `seconds`, whatever metricsInterval says, so a recorder that flushes on that
+    // clock keeps its promise of rows on disk within `seconds` (output.flush_seconds).
+    void setReadbackSeconds(double seconds) { m_readbackSeconds = seconds; }
 
     // Trains until the last epoch, a stop, or divergence. Blocks the calling thread.
     RunResult run();
@@ -94,6 +98,10 @@ public:
     const torch::Device& device() const { return m_device; }
     int64_t startEpoch() const { return m_startEpoch; }
     int64_t startStep() const { return m_startStep; }
+    // The step being taken now and its epoch (0 before the first): what an error that
+    // escapes run() names.
+    int64_t currentStep() const { return m_currentStep.load(); }
+    int64_t currentEpoch() const { return m_currentEpoch.load(); }
 
 private:
     struct PendingStep;
@@ -128,6 +136,9 @@ private:
     // Reads pending step tensors back in one transfer and hands them to the observers.
     // Returns false when a step diverged (then m_result says where).
     bool flushSteps();
+    // Divergence the step's own numbers cannot show: weights gone non-finite after the
+    // epoch's last step. Sets m_result and returns false when so.
+    bool weightsFinite(int64_t step, int64_t epoch);
     // Blocks while paused; returns false when the run must stop before the next step.
     bool waitForGo(int64_t stepsDone);
     double elapsedSeconds() const;
@@ -156,6 +167,8 @@ private:
     double m_epochLossSum = 0.0, m_epochCorrect = 0.0;
     int64_t m_epochCount = 0;
     int64_t m_metricsInterval = 1;
+    double m_readbackSeconds = 0.0; // 0: only metricsInterval decides
+    std::chrono::steady_clock::time_point m_lastReadback;
     RunResult m_result;
     StepReadout m_readout; // what the optimizer reports of each step
     std::vector<torch::Tensor> m_params;
@@ -167,6 +180,7 @@ private:
     std::atomic<int64_t> m_stopAfterStep{0};
     int m_stepsAllowed = 0; // guarded by m_mutex
     std::atomic<bool> m_maxLrChanged{false};
+    std::atomic<int64_t> m_currentStep{0}, m_currentEpoch{0};
     std::optional<double> m_newMaxLr; // guarded by m_mutex
 };
 

@@ -247,6 +247,11 @@ private slots:
         QTest::newRow("label 2.5")
             << b(matFile({imagesX(0, 2), labelsY({1, 2.5}, true)}, false, false))
             << QStringList{"label 2.5 of image 1 is out of range"};
+        // A 1 KB zlib stream whose inner element claims 3 GiB: refused on the claim, before
+        // memory is taken (it used to inflate until the stream ran out).
+        QTest::newRow("compressed claim beyond its stream")
+            << b(header() + compressed(u32(14) + u32(0xC0000000u) + std::string(1000, '\0')))
+            << QStringList{"compressed element: claims 3221225472 bytes", "damaged"};
         QTest::newRow("huge claimed size")
             << b(header() + u32(14) + u32(0x7fffffff) + std::string(64, '\0'))
             << QStringList{"truncated", "claims 2147483647 bytes but only 64 follow"};

@@ -20,3 +20,12 @@ if(ALIG_BUILD_GUI)
     alig_add_test(tst_ui_bad_input ${CMAKE_CURRENT_LIST_DIR}/tst_ui_bad_input.cpp ${corpus})
     alig_add_test(tst_ui_stress ${CMAKE_CURRENT_LIST_DIR}/tst_ui_stress.cpp)
 endif()
+
+# Real faults: a small tmpfs (or a size limit) at each kind of file, two writers, signals,
+# a closed stdout, damaged folders for --resume.
+alig_add_test(tst_faults ${CMAKE_CURRENT_LIST_DIR}/tst_faults.cpp)
+target_compile_definitions(tst_faults PRIVATE ALIG_TRAIN_PATH="$<TARGET_FILE:alig-train>")
+add_dependencies(tst_faults alig-train)
+# Its functions wait on conditions with generous timeouts; Qt's 300 s per function is too
+# little for a loaded machine.
+set_property(TEST tst_faults APPEND PROPERTY ENVIRONMENT "QTEST_FUNCTION_TIMEOUT=1800000")
