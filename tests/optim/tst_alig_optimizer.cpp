@@ -1,4 +1,4 @@
-// ALI-G against an independent implementation of shared/ALIG.md written here with plain
+// ALI-G against an independent implementation of docs/alig.md written here with plain
 // doubles: same problem, same steps, every parameter, step size and flag compared.
 
 #include "common/test_support.h"
@@ -46,7 +46,7 @@ double lsLoss(const Vec& w, double b, Vec* gw, double* gb) {
     return loss;
 }
 
-// The reference's step, written from shared/ALIG.md, on parameters held as plain vectors.
+// The reference's step, written from docs/alig.md, on parameters held as plain vectors.
 struct RefParam {
     Vec w;
     Vec v; // momentum buffer
