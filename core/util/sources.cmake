@@ -1,3 +1,3 @@
 # Sources of core/util (see core/CMakeLists.txt).
-target_sources(alig_core PRIVATE
+target_sources(alig_util PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/paths.cpp)
