@@ -47,7 +47,7 @@ QString scratch(const char* name) {
 class TestAligTrain : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void version();
     void listPresets();
     void printConfigAppliesOverrides();

@@ -14,7 +14,7 @@ using nlohmann::json;
 class TestExperimentConfig : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void defaultsRoundTrip();
     void everyFieldRoundTrips();
     void presetsLoadAndValidate();

@@ -87,7 +87,7 @@ OptimizerConfig sgdCfg(double lr, double momentum = 0.0) {
 class TestLandscape : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void valuesAndGradients_data();
     void valuesAndGradients();
     void minimaAreMinima();

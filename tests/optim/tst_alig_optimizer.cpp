@@ -123,7 +123,7 @@ std::optional<double> opt(double v) {
 class TestAliGOptimizer : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void leastSquares_data();
     void leastSquares();
     void negativeLoss_data();

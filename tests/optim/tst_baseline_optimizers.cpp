@@ -184,7 +184,7 @@ void takeStep(torch::optim::Optimizer& opt, torch::Tensor& w, torch::Tensor& b) 
 class TestBaselineOptimizers : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void ourMethods_data();
     void ourMethods();
     void noStepBelowFStar_data();

@@ -400,7 +400,7 @@ void SurfaceView::resetPaths() {
     m_startMarker->addData(m_start.x(), m_start.y());
     updateCurves();
     refreshTable(true);
-    emit pathsChanged();
+    Q_EMIT pathsChanged();
 }
 
 void SurfaceView::buildPaths() {
@@ -430,7 +430,7 @@ void SurfaceView::stepAll() {
             p->trajectory->step();
     updateCurves();
     refreshTable(false);
-    emit pathsChanged();
+    Q_EMIT pathsChanged();
 }
 
 void SurfaceView::runToEnd() {
@@ -439,7 +439,7 @@ void SurfaceView::runToEnd() {
         if (p->trajectory) p->trajectory->runTo(m_steps);
     updateCurves();
     refreshTable(false);
-    emit pathsChanged();
+    Q_EMIT pathsChanged();
 }
 
 void SurfaceView::setAnimating(bool on) {

@@ -840,7 +840,7 @@ void ExperimentPanel::setConfig(const core::ExperimentConfig& config) {
     updateVisibility();
     updateEnabled();
     revalidate();
-    emit configChanged();
+    Q_EMIT configChanged();
 }
 
 core::ExperimentConfig ExperimentPanel::config() const {
@@ -1059,17 +1059,17 @@ void ExperimentPanel::onEdited() {
     updateVisibility();
     updateEnabled();
     revalidate();
-    emit configChanged();
+    Q_EMIT configChanged();
 }
 
 void ExperimentPanel::emitMaxLr() {
     if (m_noMaxLr->isChecked()) {
-        emit maxLrEdited(std::nullopt);
+        Q_EMIT maxLrEdited(std::nullopt);
         return;
     }
     const double value = m_maxLr->value();
     // A running optimizer must never get a max_lr that validate() would refuse.
-    if (value > 0.0 && std::isfinite(value)) emit maxLrEdited(value);
+    if (value > 0.0 && std::isfinite(value)) Q_EMIT maxLrEdited(value);
 }
 
 // The form's own parse errors first, then the first error ExperimentConfig::validate() finds;
@@ -1112,7 +1112,7 @@ void ExperimentPanel::revalidate() {
     m_errorLabel->setText(validationMessage());
     m_errorLabel->setVisible(!errors.isEmpty());
 
-    if (wasValid != isValid()) emit validityChanged(isValid());
+    if (wasValid != isValid()) Q_EMIT validityChanged(isValid());
 }
 
 void ExperimentPanel::browse(Browse what) {

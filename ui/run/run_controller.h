@@ -67,10 +67,10 @@ public:
     // press of Pause or Step while the data still loads is not lost).
     void control(std::function<void(core::Trainer&)> f);
 
-public slots:
+public Q_SLOTS:
     void work();
 
-signals:
+Q_SIGNALS:
     // The session is built and training starts.
     void prepared(const QString& runDir, qint64 stepsPerEpoch, const QString& device,
                   const QString& summary);
@@ -117,7 +117,7 @@ public:
     // Stops and blocks until the thread ended (closing the window); records stay on disk.
     void stopAndWait();
 
-signals:
+Q_SIGNALS:
     void started();
     void failed(const QString& message);
     void finished(core::RunStatus status, const QString& message);

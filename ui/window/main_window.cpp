@@ -403,7 +403,7 @@ RunController* MainWindow::launchRun(const core::ExperimentConfig& config, QStri
                     statusBar()->showMessage(tr("%1: %2").arg(run->name(), message), 8000);
                 if (controller == m_current) updateStatusBar();
                 updateActions();
-                emit runFinished(run);
+                Q_EMIT runFinished(run);
             });
     if (stopAfterStep > 0) controller->stopAfterStep(stopAfterStep);
     setCurrent(controller);

@@ -116,7 +116,7 @@ QString dump(const core::ExperimentConfig& c) {
 class TestUiExperimentPanel : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void roundTrip_data();
     void roundTrip();
     void hiddenFieldsKeepTheirValues();
@@ -461,7 +461,7 @@ void TestUiExperimentPanel::presetComboLoadsPreset() {
         const int index = combo->findData(name);
         QVERIFY(index >= 0);
         combo->setCurrentIndex(index);
-        emit combo->activated(index); // what a click in the popup sends
+        Q_EMIT combo->activated(index); // what a click in the popup sends
         QCOMPARE(panel.config().name, preset.name);
         const auto expected = core::ExperimentConfig::fromJson(core::loadPreset(preset.name));
         QCOMPARE(dump(panel.config()), dump(expected));
