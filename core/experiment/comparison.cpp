@@ -2,6 +2,7 @@
 
 #include "core/experiment/run_session.h"
 #include "core/experiment/run_store.h"
+#include "core/optim/optimizer_factory.h"
 #include "core/util/error.h"
 #include "core/util/format.h"
 #include "core/util/paths.h"

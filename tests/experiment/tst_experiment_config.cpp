@@ -3,6 +3,7 @@
 
 #include "common/test_support.h"
 #include "core/experiment/experiment_config.h"
+#include "core/optim/optimizer_factory.h"
 #include "core/util/error.h"
 
 #include <QtTest/QtTest>

@@ -1,10 +1,15 @@
 #include "ui/config/experiment_panel.h"
 
+#include "core/data/dataset.h"
 #include "core/data/synthetic.h"
+#include "core/models/model.h"
+#include "core/optim/optimizer_factory.h"
 #include "core/util/error.h"
 #include "core/util/paths.h"
 #include "ui/config/log_slider.h"
 #include "ui/config/number_spin_box.h"
+
+#include <torch/cuda.h>
 
 #include <QCheckBox>
 #include <QComboBox>

@@ -3,6 +3,7 @@
 
 #include "common/test_support.h"
 #include "core/experiment/run_store.h"
+#include "core/optim/optimizer_factory.h"
 #include "ui/config/experiment_panel.h"
 #include "ui/plots/loss_plot.h"
 #include "ui/plots/plot_settings.h"
