@@ -3,6 +3,7 @@
 #include "core/experiment/run_session.h"
 #include "core/experiment/run_store.h"
 #include "core/optim/optimizer_factory.h"
+#include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/format.h"
 #include "core/util/paths.h"
@@ -273,7 +274,7 @@ std::vector<RunSummary> runAll(const std::vector<PlannedRun>& plan, int parallel
 }
 
 void writeSummaryCsv(const std::string& path, const std::vector<RunSummary>& runs) {
-    std::ofstream out(path, std::ios::trunc);
+    std::ostringstream out;
     out << "label,group,param,value,seed,status,steps,seconds,final_test_accuracy,"
            "best_test_accuracy,final_train_loss,steps_to_target,clipped_fraction,dir,message\n";
     for (const auto& r : runs)
@@ -284,7 +285,7 @@ void writeSummaryCsv(const std::string& path, const std::vector<RunSummary>& run
             << (r.stepsToTarget >= 0 ? std::to_string(r.stepsToTarget) : std::string()) << ','
             << csvNumber(r.clippedFraction) << ',' << csvField(r.dir) << ',' << csvField(r.message)
             << '\n';
-    if (!out) throw Error(path + ": cannot write");
+    writeFileAtomically(path, out.str());
 }
 
 void writeSweepCsv(const std::string& path, const std::vector<RunSummary>& runs) {
@@ -300,7 +301,7 @@ void writeSweepCsv(const std::string& path, const std::vector<RunSummary>& runs)
         if (r.status == RunStatus::Completed && !std::isnan(r.finalTestAccuracy))
             list.push_back(r.finalTestAccuracy);
     }
-    std::ofstream out(path, std::ios::trunc);
+    std::ostringstream out;
     out << "group,param,value,mean_final_test_accuracy,std_final_test_accuracy,runs\n";
     for (const auto& g : groups) {
         for (const auto& [key, list] : accuracies) {
@@ -320,7 +321,7 @@ void writeSweepCsv(const std::string& path, const std::vector<RunSummary>& runs)
                 << csvNumber(mean) << ',' << csvNumber(sd) << ',' << list.size() << '\n';
         }
     }
-    if (!out) throw Error(path + ": cannot write");
+    writeFileAtomically(path, out.str());
 }
 
 } // namespace alig::core

@@ -1,6 +1,7 @@
 #include "core/experiment/run_store.h"
 
 #include "core/experiment/experiment_config.h"
+#include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/paths.h"
 
@@ -43,26 +44,6 @@ std::string timestamp(const char* format) {
     std::ostringstream s;
     s << std::put_time(&tm, format);
     return s.str();
-}
-
-// Writes beside and renames, so the file is always the old or the new version, never a
-// torn one (a full disk, a kill): what a run recorded stays readable.
-void writeAtomically(const fs::path& path, const std::string& text) {
-    const fs::path partial = path.string() + ".partial";
-    std::error_code ec;
-    {
-        std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-        out << text;
-        out.flush();
-        if (!out) {
-            const std::string reason = std::strerror(errno);
-            out.close();
-            fs::remove(partial, ec);
-            throw Error(path.string() + ": cannot write (" + reason + ")");
-        }
-    }
-    fs::rename(partial, path, ec);
-    if (ec) throw Error(path.string() + ": cannot write (" + ec.message() + ")");
 }
 
 std::vector<std::vector<double>> readCsv(const fs::path& path, const std::string& header) {
@@ -122,7 +103,7 @@ void truncateCsv(const fs::path& path, const std::string& header, double limit) 
             }
         }
     }
-    writeAtomically(path, kept.str());
+    writeFileAtomically(path.string(), kept.str());
 }
 
 std::FILE* openAppend(const fs::path& path, const char* header) {
@@ -247,7 +228,7 @@ RunRecorder::~RunRecorder() {
 }
 
 void RunRecorder::writeInfo() {
-    writeAtomically(fs::path(m_dir) / "run.json", m_info.dump(2) + "\n");
+    writeFileAtomically((fs::path(m_dir) / "run.json").string(), m_info.dump(2) + "\n");
 }
 
 void RunRecorder::flush() {

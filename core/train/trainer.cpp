@@ -8,6 +8,7 @@
 #include "core/optim/l4.h"
 #include "core/optim/step_size_reporter.h"
 #include "core/train/device.h"
+#include "core/util/atomic_file.h"
 #include "core/util/error.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -687,19 +688,18 @@ void Trainer::saveCheckpoint(const std::string& path, int64_t epoch, int64_t ste
     torch::serialize::OutputArchive optimizer;
     m_optimizer.save(optimizer);
     archive.write("optimizer", optimizer);
-    // Write beside, then rename: a crash mid-write never leaves a half checkpoint behind.
-    const std::string partial = path + ".partial";
+    // Written beside, then renamed: a crash mid-write never leaves a half checkpoint behind.
     std::error_code ec;
     std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-    try {
-        archive.save_to(partial);
-    } catch (const c10::Error& e) {
-        // A full disk or a size limit: keep the previous checkpoint, drop the torn one.
-        std::filesystem::remove(partial, ec);
-        throw Error(path + ": cannot write the checkpoint (" + e.what_without_backtrace() + ")");
-    }
-    std::filesystem::rename(partial, path, ec);
-    if (ec) throw Error(path + ": cannot write the checkpoint (" + ec.message() + ")");
+    replaceFileAtomically(path, [&](const std::string& partial) {
+        try {
+            archive.save_to(partial);
+        } catch (const c10::Error& e) {
+            // A full disk or a size limit: the previous checkpoint stays.
+            throw Error(path + ": cannot write the checkpoint (" + e.what_without_backtrace() +
+                        ")");
+        }
+    });
 }
 
 void Trainer::loadCheckpoint(const std::string& path) {
