@@ -2,10 +2,10 @@
 // doubles: same problem, same steps, every parameter, step size and flag compared.
 
 #include "common/test_support.h"
-#include "optim/least_squares.h"
 #include "core/optim/alig.h"
 #include "core/optim/optimizer_factory.h"
 #include "core/util/error.h"
+#include "optim/least_squares.h"
 
 #include <QtTest/QtTest>
 #include <torch/torch.h>
@@ -486,8 +486,7 @@ void TestAliGOptimizer::fusedPathMatchesTensorPath() {
         plain.step([&] { return lossTensor; });
         ALIG_COMPARE_NEAR(fused.lastGradSquaredNorm(), plain.lastGradSquaredNorm(),
                           rtol * plain.lastGradSquaredNorm());
-        ALIG_COMPARE_NEAR(fused.lastStepSize(), plain.lastStepSize(),
-                          rtol * plain.lastStepSize());
+        ALIG_COMPARE_NEAR(fused.lastStepSize(), plain.lastStepSize(), rtol * plain.lastStepSize());
         QCOMPARE(fused.lastClipped(), plain.lastClipped());
         if (radius <= 0) {
             // The move the update measured in its own pass is the weights' actual move.

@@ -92,7 +92,7 @@ void TrainingWorker::work() {
                                 .arg(QString::fromStdString(m_session->model().describe()))
                                 .arg(m_session->model().parameterCount());
     Q_EMIT prepared(QString::fromStdString(m_session->runDir()), trainer.stepsPerEpoch(),
-                  QString::fromStdString(trainer.device().str()), summary);
+                    QString::fromStdString(trainer.device().str()), summary);
 
     const core::RunResult result = m_session->run();
     {
