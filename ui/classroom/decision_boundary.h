@@ -5,8 +5,7 @@
 // a colour map with the training and test points on top. The trainer never waits on the UI.
 
 #include "core/train/training_observer.h"
-
-#include <qcustomplot.h>
+#include "ui/plots/qcustomplot_include.h"
 
 #include <torch/types.h>
 

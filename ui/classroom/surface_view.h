@@ -7,8 +7,7 @@
 
 #include "core/landscape/surface.h"
 #include "core/landscape/trajectory.h"
-
-#include <qcustomplot.h>
+#include "ui/plots/qcustomplot_include.h"
 
 #include <QTimer>
 #include <QWidget>

@@ -3,12 +3,10 @@
 // per run, appends only the new points of each batch, and redraws at most ~30 times a second.
 // LossPlot, AccuracyPlot, StepSizePlot and GradNormPlot only declare their series.
 
-#include "ui/plots/plot_settings.h"
-#include "ui/run/run.h"
-
 #include "core/train/metrics.h"
-
-#include <qcustomplot.h>
+#include "ui/plots/plot_settings.h"
+#include "ui/plots/qcustomplot_include.h"
+#include "ui/run/run.h"
 
 #include <QPointer>
 #include <QTimer>
