@@ -433,7 +433,7 @@ void TestUiExperimentPanel::invalidField() {
     QCOMPARE(validity.count(), 1);
     QCOMPARE(validity.at(0).at(0).toBool(), false);
     // Nothing else is marked.
-    for (const QString& other : {"name", "dataset.kind", "training.epochs"})
+    for (const QString& other : QStringList{"name", "dataset.kind", "training.epochs"})
         if (other != path)
             QVERIFY(
                 !panel.fieldWidget(other)->property(ui::ExperimentPanel::kErrorProperty).toBool());
@@ -647,8 +647,9 @@ void TestUiExperimentPanel::runningLocksAllButMaxLr() {
     QVERIFY(editor->slider()->isEnabled());
     QVERIFY(panel.fieldWidget("optimizer.max_lr")->isEnabled());
     QVERIFY(panel.fieldWidget("optimizer.max_lr.none")->isEnabled());
-    for (const QString& path : {"name", "dataset.kind", "model.hidden", "optimizer.momentum",
-                                "training.epochs", "output.checkpoint_every"})
+    for (const QString& path :
+         QStringList{"name", "dataset.kind", "model.hidden", "optimizer.momentum",
+                     "training.epochs", "output.checkpoint_every"})
         QVERIFY2(!panel.fieldWidget(path)->isEnabled(), qPrintable(path));
     QVERIFY(!panel.findChild<QComboBox*>("preset")->isEnabled());
     panel.setRunning(false);
