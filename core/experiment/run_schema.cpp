@@ -114,10 +114,11 @@ std::vector<Row> readCsv(const std::string& path, const std::vector<Column<Row>>
         Row row;
         bool ok = fields.size() == names.size();
         for (size_t i = 0; ok && i < fields.size(); ++i) {
+            if (!targets[i]) continue; // a column this build does not know: any text
             char* end = nullptr;
             const double value = std::strtod(fields[i].c_str(), &end);
             ok = end != fields[i].c_str() && *end == '\0';
-            if (ok && targets[i]) targets[i]->set(row, value);
+            if (ok) targets[i]->set(row, value);
         }
         if (!ok) {
             if (in.peek() == std::char_traits<char>::eof())

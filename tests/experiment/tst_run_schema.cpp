@@ -141,15 +141,15 @@ void TestRunSchema::epochRoundTripsEveryColumn() {
 
 void TestRunSchema::olderFolderReadsByHeaderName() {
     // A folder from an older build: metrics.csv with its columns in another order, without
-    // effective_step and with a column this build does not know; epochs.csv from before the
+    // effective_step and with a (text) column this build does not know; epochs.csv from before the
     // interpolation meter, its columns reordered too.
     const std::string dir = alig::test::scratchDir("older") + "/run";
     alig::test::writeFile(dir + "/run.json", "{\"status\": \"completed\"}\n");
     alig::test::writeFile(dir + "/metrics.csv",
                           "epoch,step,loss,grad_norm,accuracy,retired_column,step_size,"
                           "unclipped_step_size,clipped,max_lr,elapsed_s\n"
-                          "1,1,2.5,4,0.25,7,0.1,0.3,1,0.1,0.5\n"
-                          "1,2,2.25,3,0.5,7,0.2,0.2,0,0.1,1.0\n");
+                          "1,1,2.5,4,0.25,text,0.1,0.3,1,0.1,0.5\n"
+                          "1,2,2.25,3,0.5,text,0.2,0.2,0,0.1,1.0\n");
     alig::test::writeFile(dir + "/epochs.csv",
                           "step,epoch,test_loss,test_accuracy,train_loss,train_accuracy,"
                           "elapsed_s,epoch_s\n"
