@@ -7,6 +7,7 @@
 #include "core/experiment/experiment_config.h"
 #include "core/train/metrics.h"
 #include "core/train/training_observer.h"
+#include "ui/run/run.h"
 
 #include <QObject>
 #include <QPointer>
@@ -24,8 +25,6 @@ class RunSession;
 } // namespace alig::core
 
 namespace alig::ui {
-
-class Run;
 
 // Collects metrics on the training thread; the UI takes them in batches.
 class MetricsBuffer : public core::TrainingObserver {
