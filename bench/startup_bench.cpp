@@ -101,8 +101,8 @@ void printRow(const char* what, const std::vector<Measure>& runs, bool useReady)
 int main(int argc, char** argv) {
     const int repeats = argc > 1 ? std::max(1, std::atoi(argv[1])) : 5;
     const std::string studio = ALIG_STUDIO_PATH, train = ALIG_TRAIN_PATH;
-    const auto tmp = std::filesystem::temp_directory_path() /
-                     ("alig-bench-startup-" + std::to_string(getpid()));
+    const auto tmp =
+        std::filesystem::temp_directory_path() / ("alig-bench-startup-" + std::to_string(getpid()));
     std::filesystem::create_directories(tmp);
     const std::string runs = (tmp / "runs").string();
     g_errorLog = (tmp / "stderr.log").string();
@@ -116,15 +116,14 @@ int main(int argc, char** argv) {
     std::vector<Measure> window, windowPreset, version, versionPreset;
     const std::string env = "/usr/bin/env", passive = "OMP_WAIT_POLICY=PASSIVE";
     for (int i = 0; i < repeats; ++i) {
-        window.push_back(runProgram(
-            {env, "-u", "OMP_WAIT_POLICY", studio, "--fresh", "--runs-dir", runs,
-             "--startup-probe"},
-            "first-paint"));
-        windowPreset.push_back(runProgram(
-            {env, passive, studio, "--fresh", "--runs-dir", runs, "--startup-probe"},
-            "first-paint"));
-        version.push_back(runProgram({env, "-u", "OMP_WAIT_POLICY", train, "--version"},
-                                     "alig-train"));
+        window.push_back(runProgram({env, "-u", "OMP_WAIT_POLICY", studio, "--fresh", "--runs-dir",
+                                     runs, "--startup-probe"},
+                                    "first-paint"));
+        windowPreset.push_back(
+            runProgram({env, passive, studio, "--fresh", "--runs-dir", runs, "--startup-probe"},
+                       "first-paint"));
+        version.push_back(
+            runProgram({env, "-u", "OMP_WAIT_POLICY", train, "--version"}, "alig-train"));
         versionPreset.push_back(runProgram({env, passive, train, "--version"}, "alig-train"));
     }
     printRow("alig-studio: start to first painted window", window, true);

@@ -122,7 +122,7 @@ print(f"  alig-train (C++, fused ALI-G): {n * batch / (t1 - t0):9.0f} images/s o
 PY
 "$PY" - "$BATCH" <<'PY' || failures+=("the Python reference")
 # The reference: the same WRN-16-4 (pre-activation blocks, as core/models/wide_resnet.cpp) and
-# ALI-G as shared/ALIG.md specifies it (max_lr 1, Nesterov momentum 0.9 in the reference's
+# ALI-G as docs/alig.md specifies it (max_lr 1, Nesterov momentum 0.9 in the reference's
 # standard form, projection radius 100), written here; data already on the GPU, batches by
 # index selection, crop-free, at the same batch size.
 import sys, time, torch, torch.nn as nn, torch.nn.functional as F

@@ -14,6 +14,8 @@ PACKAGES=(
     nlohmann-json3-dev libcli11-dev zlib1g-dev
     # Google Benchmark, for bench/ (the optimizer-step benchmark).
     libbenchmark-dev
+    # scripts/format-check.sh (.ci/run): the formatter .clang-format is written for.
+    clang-format-14
     dataset-fashion-mnist
     xvfb xauth
     # Load for scripts/test.sh --under-load: the suite must pass on a busy machine.

@@ -1,4 +1,4 @@
-"""ALI-G in Python, written from shared/ALIG.md (the semantics of the authors' reference,
+"""ALI-G in Python, written from docs/alig.md (the semantics of the authors' reference,
 oval-group/ali-g): the baseline our C++ implementation is timed against, and the model of
 what "the reference ALI-G" computes. Not used by the programs.
 

@@ -1,5 +1,5 @@
 # Sources of core/data (see core/CMakeLists.txt).
-target_sources(alig_core PRIVATE
+target_sources(alig_data PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/cifar_reader.cpp
     ${CMAKE_CURRENT_LIST_DIR}/csv_reader.cpp
     ${CMAKE_CURRENT_LIST_DIR}/dataset.cpp

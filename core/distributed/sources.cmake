@@ -2,7 +2,7 @@
 # torch.distributed's c10d. The process groups need headers that not every LibTorch ships
 # (Gloo's come from libgloo-dev on Debian, NCCL's with a CUDA LibTorch); without them the
 # engine still builds, and a data-parallel launch says what is missing.
-target_sources(alig_core PRIVATE
+target_sources(alig_distributed PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/communicator.cpp
     ${CMAKE_CURRENT_LIST_DIR}/distributed_env.cpp
     ${CMAKE_CURRENT_LIST_DIR}/local_launcher.cpp)
@@ -17,12 +17,12 @@ if(ALIG_DISTRIBUTED)
         set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/communicator.cpp PROPERTIES
             COMPILE_DEFINITIONS "ALIG_HAVE_C10D;USE_C10D_GLOO"
             SKIP_PRECOMPILE_HEADERS ON)
-        target_include_directories(alig_core PRIVATE ${ALIG_GLOO_INCLUDE})
+        target_include_directories(alig_distributed PRIVATE ${ALIG_GLOO_INCLUDE})
         # LibTorch's own library holds c10d; Gloo's symbols come from libgloo (Debian) or
         # are inside libtorch_cpu (PyTorch's wheels).
         find_library(ALIG_GLOO_LIBRARY gloo HINTS ${TORCH_INSTALL_PREFIX}/lib)
         if(ALIG_GLOO_LIBRARY)
-            target_link_libraries(alig_core PRIVATE ${ALIG_GLOO_LIBRARY})
+            target_link_libraries(alig_distributed PRIVATE ${ALIG_GLOO_LIBRARY})
         endif()
         # NCCL: only with a CUDA LibTorch whose headers and nccl.h are both at hand.
         find_path(ALIG_NCCL_INCLUDE nccl.h HINTS ${TORCH_INCLUDE_DIRS} ${CUDAToolkit_INCLUDE_DIRS}
@@ -31,7 +31,7 @@ if(ALIG_DISTRIBUTED)
             message(STATUS "Data parallel: NCCL on CUDA (${ALIG_NCCL_INCLUDE})")
             set_property(SOURCE ${CMAKE_CURRENT_LIST_DIR}/communicator.cpp APPEND PROPERTY
                 COMPILE_DEFINITIONS "ALIG_HAVE_C10D_NCCL;USE_C10D_NCCL")
-            target_include_directories(alig_core PRIVATE ${ALIG_NCCL_INCLUDE})
+            target_include_directories(alig_distributed PRIVATE ${ALIG_NCCL_INCLUDE})
         endif()
     else()
         message(STATUS "Data parallel: off (no c10d/Gloo headers; on Debian: libgloo-dev)")

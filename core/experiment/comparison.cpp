@@ -3,6 +3,7 @@
 #include "core/experiment/run_session.h"
 #include "core/experiment/run_store.h"
 #include "core/optim/optimizer_catalogue.h"
+#include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/format.h"
 #include "core/util/paths.h"
@@ -274,8 +275,7 @@ std::vector<RunSummary> runAll(const std::vector<PlannedRun>& plan, int parallel
 }
 
 void writeSummaryCsv(const std::string& path, const std::vector<RunSummary>& runs) {
-    std::ofstream out(path, std::ios::trunc);
-    if (!out) throw WriteError(path + ": cannot write (" + std::strerror(errno) + ")");
+    std::ostringstream out;
     out << "label,group,param,value,seed,status,steps,seconds,final_test_accuracy,"
            "best_test_accuracy,final_train_loss,steps_to_target,clipped_fraction,dir,message\n";
     for (const auto& r : runs)
@@ -286,8 +286,7 @@ void writeSummaryCsv(const std::string& path, const std::vector<RunSummary>& run
             << (r.stepsToTarget >= 0 ? std::to_string(r.stepsToTarget) : std::string()) << ','
             << csvNumber(r.clippedFraction) << ',' << csvField(r.dir) << ',' << csvField(r.message)
             << '\n';
-    out.flush();
-    if (!out) throw WriteError(path + ": cannot write (" + std::strerror(errno) + ")");
+    writeFileAtomically(path, out.str());
 }
 
 void writeSweepCsv(const std::string& path, const std::vector<RunSummary>& runs) {
@@ -303,8 +302,7 @@ void writeSweepCsv(const std::string& path, const std::vector<RunSummary>& runs)
         if (r.status == RunStatus::Completed && !std::isnan(r.finalTestAccuracy))
             list.push_back(r.finalTestAccuracy);
     }
-    std::ofstream out(path, std::ios::trunc);
-    if (!out) throw WriteError(path + ": cannot write (" + std::strerror(errno) + ")");
+    std::ostringstream out;
     out << "group,param,value,mean_final_test_accuracy,std_final_test_accuracy,runs\n";
     for (const auto& g : groups) {
         for (const auto& [key, list] : accuracies) {
@@ -324,8 +322,7 @@ void writeSweepCsv(const std::string& path, const std::vector<RunSummary>& runs)
                 << csvNumber(mean) << ',' << csvNumber(sd) << ',' << list.size() << '\n';
         }
     }
-    out.flush();
-    if (!out) throw WriteError(path + ": cannot write (" + std::strerror(errno) + ")");
+    writeFileAtomically(path, out.str());
 }
 
 } // namespace alig::core

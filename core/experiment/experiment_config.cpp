@@ -1,6 +1,9 @@
 #include "core/experiment/experiment_config.h"
 
+#include "core/data/dataset.h"
 #include "core/data/synthetic.h"
+#include "core/models/model.h"
+#include "core/optim/optimizer_factory.h"
 #include "core/util/error.h"
 #include "core/util/format.h"
 #include "core/util/paths.h"

@@ -2,10 +2,11 @@
 // One experiment, as one JSON document: dataset, model, optimizer, training, output.
 // Both front ends build it (form, preset, file, command line), validate it once, up front,
 // and hand it to the experiment factory; run.json stores it resolved, with every default.
+// Plain values only (no LibTorch), so that the window's headers can hold one.
 
-#include "core/data/dataset.h"
-#include "core/models/model.h"
-#include "core/optim/optimizer_factory.h"
+#include "core/data/dataset_config.h"
+#include "core/models/model_config.h"
+#include "core/optim/optimizer_config.h"
 #include "core/train/training_config.h"
 
 #include <nlohmann/json_fwd.hpp>

@@ -1,6 +1,8 @@
 #include "core/experiment/run_store.h"
 
 #include "core/experiment/experiment_config.h"
+#include "core/experiment/run_schema.h"
+#include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/paths.h"
 #include "core/util/write_error.h"
@@ -20,23 +22,6 @@ namespace alig::core {
 
 namespace {
 
-const char* kMetricsHeader =
-    "step,epoch,loss,accuracy,step_size,unclipped_step_size,clipped,grad_norm,max_lr,"
-    "effective_step,elapsed_s";
-const char* kEpochsHeader =
-    "epoch,step,train_loss,train_accuracy,test_loss,test_accuracy,elapsed_s,epoch_s,"
-    "interpolation";
-// Runs recorded before the interpolation meter: read as they are, with the meter NaN.
-const char* kEpochsHeaderV1 =
-    "epoch,step,train_loss,train_accuracy,test_loss,test_accuracy,elapsed_s,epoch_s";
-
-std::string firstLine(const fs::path& path) {
-    std::ifstream in(path);
-    std::string line;
-    std::getline(in, line);
-    return line;
-}
-
 std::string timestamp(const char* format) {
     const std::time_t now = std::time(nullptr);
     std::tm tm{};
@@ -44,28 +29,6 @@ std::string timestamp(const char* format) {
     std::ostringstream s;
     s << std::put_time(&tm, format);
     return s.str();
-}
-
-// Writes beside and renames, so the file is always the old or the new version, never a
-// torn one (a full disk, a kill): what a run recorded stays readable.
-void writeAtomically(const fs::path& path, const std::string& text) {
-    const fs::path partial = path.string() + ".partial";
-    std::error_code ec;
-    std::FILE* out = std::fopen(partial.c_str(), "wb");
-    if (!out) throw WriteError(path.string() + ": cannot write (" + std::strerror(errno) + ")");
-    const bool written =
-        std::fwrite(text.data(), 1, text.size(), out) == text.size() && std::fflush(out) == 0;
-    const int err = errno;
-    if (std::fclose(out) != 0 || !written) {
-        const std::string reason = std::strerror(written ? errno : err);
-        fs::remove(partial, ec);
-        throw WriteError(path.string() + ": cannot write (" + reason + ")");
-    }
-    fs::rename(partial, path, ec);
-    if (ec) {
-        fs::remove(partial, ec);
-        throw WriteError(path.string() + ": cannot write (" + ec.message() + ")");
-    }
 }
 
 // Room kept in the run folder for the last word: when the disk fills up, this file is
@@ -84,92 +47,42 @@ void makeReserve(const fs::path& dir) {
     }
 }
 
-std::vector<std::vector<double>> readCsv(const fs::path& path, const std::string& header) {
-    std::ifstream in(path);
-    if (!in) throw Error(path.string() + ": cannot open");
-    std::string line;
-    if (!std::getline(in, line) || line != header)
-        throw Error(path.string() + ": unexpected header (expected \"" + header + "\")");
-    const size_t columns = std::count(header.begin(), header.end(), ',') + 1;
-    std::vector<std::vector<double>> rows;
-    size_t number = 1;
-    while (std::getline(in, line)) {
-        ++number;
-        if (line.empty()) continue;
-        std::vector<double> row;
-        std::stringstream fields(line);
-        std::string field;
-        bool ok = true;
-        while (std::getline(fields, field, ',')) {
-            char* end = nullptr;
-            row.push_back(std::strtod(field.c_str(), &end));
-            ok = ok && end != field.c_str() && *end == '\0';
-        }
-        if (!ok || row.size() != columns) {
-            if (in.peek() == std::char_traits<char>::eof())
-                break; // the last row, cut short by a crash mid-write
-            throw Error(path.string() + ":" + std::to_string(number) + ": malformed row");
-        }
-        rows.push_back(std::move(row));
-    }
-    return rows;
+// Keeps the rows whose key (the first column) is <= limit and rewrites the file with this
+// build's header (resume drops the rest). Rows of a file written with older columns get the
+// missing ones as the fields' defaults (NaN for the interpolation meter); rows that do not
+// parse are dropped, as a resumed run re-records them.
+template <class Row, class Read>
+void truncateCsv(const fs::path& path, const std::vector<Column<Row>>& columns, double limit,
+                 Read read) {
+    std::string kept = csvHeader(columns) + '\n';
+    if (fs::exists(path))
+        for (const Row& row : read(path.string(), MalformedRows::Skip))
+            if (columns.front().get(row) <= limit) kept += csvFields(columns, row) + '\n';
+    writeFileAtomically(path.string(), kept);
 }
 
-// Keeps the header and the rows whose first column is <= limit (resume drops the rest).
-void truncateCsv(const fs::path& path, const std::string& header, double limit) {
-    std::ostringstream kept;
-    kept << header << '\n';
-    if (fs::exists(path)) {
-        std::ifstream in(path);
-        std::string line;
-        std::getline(in, line);
-        // A file written before columns were added at the end: its rows get them as nan.
-        const bool older = line != header && header.compare(0, line.size() + 1, line + ",") == 0;
-        const size_t missing =
-            older ? std::count(header.begin() + line.size(), header.end(), ',') : 0;
-        while (std::getline(in, line)) {
-            if (line.empty()) continue;
-            char* end = nullptr;
-            const double key = std::strtod(line.c_str(), &end);
-            const size_t commas = std::count(line.begin(), line.end(), ',') + missing;
-            if (end != line.c_str() && key <= limit &&
-                commas == size_t(std::count(header.begin(), header.end(), ','))) {
-                kept << line;
-                for (size_t i = 0; i < missing; ++i)
-                    kept << ",nan";
-                kept << '\n';
-            }
-        }
-    }
-    writeAtomically(path, kept.str());
-}
-
-std::FILE* openAppend(const fs::path& path, const char* header) {
+std::FILE* openAppend(const fs::path& path, const std::string& header) {
     const bool fresh = !fs::exists(path);
     std::FILE* f = std::fopen(path.c_str(), "a");
     if (!f)
         throw WriteError(path.string() + ": cannot open for writing (" + std::strerror(errno) +
                          ")");
-    if (fresh) std::fprintf(f, "%s\n", header);
+    if (fresh) std::fprintf(f, "%s\n", header.c_str());
     return f;
-}
-
-json epochJson(const EpochMetrics& e) {
-    return {
-        {"epoch", e.epoch},
-        {"step", e.step},
-        {"train_loss", e.trainLoss},
-        {"train_accuracy", e.trainAccuracy},
-        {"test_loss", e.testLoss},
-        {"test_accuracy", e.testAccuracy},
-        {"elapsed_s", e.elapsed},
-        {"epoch_s", e.epochSeconds},
-        {"interpolation", std::isfinite(e.interpolation) ? json(e.interpolation) : json(nullptr)}};
 }
 
 // JSON has no NaN: store non-finite numbers as null.
 json finite(double v) {
     return std::isfinite(v) ? json(v) : json(nullptr);
+}
+
+// run.json's final_metrics: the epochs.csv columns.
+json epochJson(const EpochMetrics& e) {
+    json j = json::object();
+    for (const auto& c : epochColumns())
+        j[c.name] = c.format == ColumnFormat::Integer ? json(static_cast<int64_t>(c.get(e)))
+                                                      : finite(c.get(e));
+    return j;
 }
 
 } // namespace
@@ -221,36 +134,8 @@ RunRecord readRun(const std::string& dir) {
     record.dir = dir;
     const fs::path base(dir);
     record.info = readJsonObjectFile((base / "run.json").string());
-    for (const auto& r : readCsv(base / "metrics.csv", kMetricsHeader)) {
-        StepMetrics m;
-        m.step = static_cast<int64_t>(r[0]);
-        m.epoch = static_cast<int64_t>(r[1]);
-        m.loss = r[2];
-        m.accuracy = r[3];
-        m.stepSize = r[4];
-        m.unclippedStepSize = r[5];
-        m.clipped = r[6] != 0.0;
-        m.gradNorm = r[7];
-        m.maxLr = r[8];
-        m.effectiveStep = r[9];
-        m.elapsed = r[10];
-        record.steps.push_back(m);
-    }
-    const fs::path epochsPath = base / "epochs.csv";
-    const bool v1 = firstLine(epochsPath) == kEpochsHeaderV1;
-    for (const auto& r : readCsv(epochsPath, v1 ? kEpochsHeaderV1 : kEpochsHeader)) {
-        EpochMetrics e;
-        e.epoch = static_cast<int64_t>(r[0]);
-        e.step = static_cast<int64_t>(r[1]);
-        e.trainLoss = r[2];
-        e.trainAccuracy = r[3];
-        e.testLoss = r[4];
-        e.testAccuracy = r[5];
-        e.elapsed = r[6];
-        e.epochSeconds = r[7];
-        if (!v1) e.interpolation = r[8];
-        record.epochs.push_back(e);
-    }
+    record.steps = readStepsCsv((base / "metrics.csv").string());
+    record.epochs = readEpochsCsv((base / "epochs.csv").string());
     return record;
 }
 
@@ -261,11 +146,13 @@ RunRecorder::RunRecorder(std::string dir, json info, double flushSeconds, int64_
     , m_flushSeconds(flushSeconds) {
     const fs::path base(m_dir);
     if (resumeStep >= 0) {
-        truncateCsv(base / "metrics.csv", kMetricsHeader, static_cast<double>(resumeStep));
-        truncateCsv(base / "epochs.csv", kEpochsHeader, static_cast<double>(resumeEpoch));
+        truncateCsv(base / "metrics.csv", stepColumns(), static_cast<double>(resumeStep),
+                    readStepsCsv);
+        truncateCsv(base / "epochs.csv", epochColumns(), static_cast<double>(resumeEpoch),
+                    readEpochsCsv);
     }
-    m_metrics = openAppend(base / "metrics.csv", kMetricsHeader);
-    m_epochs = openAppend(base / "epochs.csv", kEpochsHeader);
+    m_metrics = openAppend(base / "metrics.csv", csvHeader(stepColumns()));
+    m_epochs = openAppend(base / "epochs.csv", csvHeader(epochColumns()));
     m_info["status"] = runStatusName(RunStatus::Running);
     writeInfo();
     flush();
@@ -278,7 +165,7 @@ RunRecorder::~RunRecorder() {
 }
 
 void RunRecorder::writeInfo() {
-    writeAtomically(fs::path(m_dir) / "run.json", m_info.dump(2) + "\n");
+    writeFileAtomically((fs::path(m_dir) / "run.json").string(), m_info.dump(2) + "\n");
 }
 
 void RunRecorder::flush() {
@@ -298,11 +185,10 @@ void RunRecorder::onRunStart(const RunStartInfo& info) {
 }
 
 void RunRecorder::onSteps(const std::vector<StepMetrics>& steps) {
-    for (const auto& m : steps)
-        std::fprintf(m_metrics, "%lld,%lld,%.17g,%.17g,%.17g,%.17g,%d,%.17g,%.17g,%.17g,%.6f\n",
-                     static_cast<long long>(m.step), static_cast<long long>(m.epoch), m.loss,
-                     m.accuracy, m.stepSize, m.unclippedStepSize, m.clipped ? 1 : 0, m.gradNorm,
-                     m.maxLr, m.effectiveStep, m.elapsed);
+    for (const auto& m : steps) {
+        const std::string row = csvFields(stepColumns(), m);
+        std::fprintf(m_metrics, "%s\n", row.c_str());
+    }
     if (ferror(m_metrics))
         throw WriteError(m_dir + "/metrics.csv: cannot write (" + std::strerror(errno) + ")");
     // A crash loses at most flushSeconds of rows: the trainer hands rows over at least every
@@ -316,10 +202,7 @@ void RunRecorder::onSteps(const std::vector<StepMetrics>& steps) {
 }
 
 void RunRecorder::onEpoch(const EpochMetrics& e) {
-    std::fprintf(m_epochs, "%lld,%lld,%.17g,%.17g,%.17g,%.17g,%.6f,%.6f,%.17g\n",
-                 static_cast<long long>(e.epoch), static_cast<long long>(e.step), e.trainLoss,
-                 e.trainAccuracy, e.testLoss, e.testAccuracy, e.elapsed, e.epochSeconds,
-                 e.interpolation);
+    std::fprintf(m_epochs, "%s\n", csvFields(epochColumns(), e).c_str());
     flush();
     m_info["progress"] = {{"epochs_completed", e.epoch}, {"steps", e.step}};
     m_info["final_metrics"] = epochJson(e);

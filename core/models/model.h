@@ -2,6 +2,8 @@
 // One trainable-module interface over LibTorch's C++ modules and TorchScript files, so the
 // trainer, the optimizers and the checkpoints never care which kind of model they hold.
 
+#include "core/models/model_config.h"
+
 #include <torch/types.h>
 
 #include <cstdint>
@@ -15,18 +17,6 @@ class OutputArchive;
 } // namespace torch::serialize
 
 namespace alig::core {
-
-// Parsed and validated by ExperimentConfig; field names follow the "model" JSON section.
-struct ModelConfig {
-    std::string type = "mlp";              // linear | mlp | cnn | resnet | wrn | torchscript
-    std::vector<int64_t> hidden{256, 256}; // mlp: widths of the hidden layers
-    std::string activation = "relu";       // mlp: relu | tanh | sigmoid | gelu | leaky_relu
-    double dropout = 0.0;                  // mlp and wrn
-    int64_t depth = 20;                    // resnet: 6n+2 (20, 32, 44, 56, 110); wrn: 6n+4
-    int64_t widen = 4;                     // wrn: widening factor k
-    int64_t channels = 32;                 // cnn: channels of the first convolution
-    std::string path;                      // torchscript: the .pt file
-};
 
 class Model {
 public:

@@ -1,5 +1,5 @@
 # Sources of core/models (see core/CMakeLists.txt).
-target_sources(alig_core PRIVATE
+target_sources(alig_models PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/cifar_resnet.cpp
     ${CMAKE_CURRENT_LIST_DIR}/conv_init.cpp
     ${CMAKE_CURRENT_LIST_DIR}/mlp.cpp

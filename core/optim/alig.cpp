@@ -277,7 +277,7 @@ void AliG::fusedCpuStep(const torch::Tensor& loss) {
 void AliG::tensorStep(const torch::Tensor& loss) {
     const AliGOptions& global = globalOptions();
 
-    // Step 1 of shared/ALIG.md: one global ||g||^2 over every parameter with a gradient.
+    // Step 1 of docs/alig.md: one global ||g||^2 over every parameter with a gradient.
     const torch::Tensor gsq = groupsGradSquaredNorm(param_groups_, loss);
     const auto scalarOptions = gsq.options();
     const torch::Tensor lossValue = loss.detach().reshape({}).to(scalarOptions);

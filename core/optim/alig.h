@@ -2,7 +2,7 @@
 // ALI-G (Berrada, Zisserman, Kumar, ICML 2020): SGD whose step is the Polyak step with
 // optimal value 0, clipped at max_lr, plus Nesterov momentum and an L2-ball projection.
 // Follows the authors' reference (oval-group/ali-g, alig/th/alig.py) as pinned in
-// shared/ALIG.md; used by the trainer and by anyone who wants ALI-G in their own loop.
+// docs/alig.md; used by the trainer and by anyone who wants ALI-G in their own loop.
 
 #include "core/optim/step_size_reporter.h"
 

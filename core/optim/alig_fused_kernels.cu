@@ -1,4 +1,4 @@
-// The fused CUDA ALI-G step; see alig_fused_kernels.h. Follows shared/ALIG.md step for
+// The fused CUDA ALI-G step; see alig_fused_kernels.h. Follows docs/alig.md step for
 // step, in the same float32 arithmetic as the LibTorch path in alig.cpp (the norms are
 // accumulated in double).
 
@@ -50,7 +50,7 @@ __global__ void __launch_bounds__(kThreads)
     aligUpdateKernel(TensorTable table, StepOptions options, const void* loss, bool lossIsDouble,
                      Workspace workspace, double* stats) {
     cg::grid_group grid = cg::this_grid();
-    // Steps 2 and 3 of shared/ALIG.md, computed by every thread from device scalars.
+    // Steps 2 and 3 of docs/alig.md, computed by every thread from device scalars.
     const double gsq = *workspace.gradSquaredNorm;
     const double l = lossIsDouble ? *static_cast<const double*>(loss)
                                   : static_cast<double>(*static_cast<const float*>(loss));

@@ -1,5 +1,5 @@
 #pragma once
-// The fused CUDA implementation of one ALI-G step (shared/ALIG.md), on raw device pointers
+// The fused CUDA implementation of one ALI-G step (docs/alig.md), on raw device pointers
 // so that it compiles with nvcc alone: one launch for ||g||^2 over every gradient, one for
 // the update of every parameter (the step size read on the device, both momentum forms, the
 // projection). alig_fused.cpp calls it from AliG::step when training on CUDA.

@@ -42,7 +42,7 @@ bool readBool(torch::serialize::InputArchive& a, const std::string& key);
 torch::Tensor closureLoss(const torch::optim::Optimizer::LossClosure& closure,
                           const std::string& method);
 
-// The one global ||g||^2 over every parameter with a gradient in every group (shared/ALIG.md
+// The one global ||g||^2 over every parameter with a gradient in every group (docs/alig.md
 // step 1; SPS and the Polyak step use the same), as a 0-dim tensor; zeros with the loss's
 // options when no parameter has a gradient.
 torch::Tensor groupsGradSquaredNorm(const std::vector<torch::optim::OptimizerParamGroup>& groups,

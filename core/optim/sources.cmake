@@ -1,5 +1,5 @@
 # Sources of core/optim (see core/CMakeLists.txt).
-target_sources(alig_core PRIVATE
+target_sources(alig_optim PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/alig.cpp
     ${CMAKE_CURRENT_LIST_DIR}/dfw.cpp
     ${CMAKE_CURRENT_LIST_DIR}/fused_cpu.cpp
@@ -13,11 +13,11 @@ target_sources(alig_core PRIVATE
 
 # The fused CPU loops of ALI-G, once per instruction set; fused_cpu.cpp picks one at run time.
 # They include no LibTorch header, so they skip the precompiled one (built without -mavx2).
-target_sources(alig_core PRIVATE ${CMAKE_CURRENT_LIST_DIR}/fused_cpu_kernels_baseline.cpp)
+target_sources(alig_optim PRIVATE ${CMAKE_CURRENT_LIST_DIR}/fused_cpu_kernels_baseline.cpp)
 set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/fused_cpu_kernels_baseline.cpp
     PROPERTIES SKIP_PRECOMPILE_HEADERS ON)
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
-    target_sources(alig_core PRIVATE ${CMAKE_CURRENT_LIST_DIR}/fused_cpu_kernels_avx2.cpp
+    target_sources(alig_optim PRIVATE ${CMAKE_CURRENT_LIST_DIR}/fused_cpu_kernels_avx2.cpp
                                      ${CMAKE_CURRENT_LIST_DIR}/fused_cpu_kernels_avx512.cpp)
     set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/fused_cpu_kernels_avx2.cpp
         PROPERTIES SKIP_PRECOMPILE_HEADERS ON COMPILE_OPTIONS "-mavx2;-mfma")

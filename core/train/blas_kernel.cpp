@@ -71,12 +71,12 @@ CpuFeatures cpuFeatures() {
 
 int blasKernelLevel(const std::string& kernel) {
     static const std::map<std::string, int> levels{
-        {"katmai", 0},     {"coppermine", 0},  {"northwood", 0},  {"banias", 0},
-        {"athlon", 0},     {"opteron", 0},     {"prescott", 1},   {"atom", 1},
-        {"opteron_sse3", 1}, {"core2", 2},     {"penryn", 2},     {"dunnington", 2},
-        {"bobcat", 2},     {"nehalem", 3},     {"barcelona", 3},  {"sandybridge", 4},
-        {"bulldozer", 4},  {"piledriver", 4},  {"steamroller", 4}, {"haswell", 5},
-        {"zen", 5},        {"excavator", 5},   {"skylakex", 6},   {"cooperlake", 7},
+        {"katmai", 0},        {"coppermine", 0}, {"northwood", 0},   {"banias", 0},
+        {"athlon", 0},        {"opteron", 0},    {"prescott", 1},    {"atom", 1},
+        {"opteron_sse3", 1},  {"core2", 2},      {"penryn", 2},      {"dunnington", 2},
+        {"bobcat", 2},        {"nehalem", 3},    {"barcelona", 3},   {"sandybridge", 4},
+        {"bulldozer", 4},     {"piledriver", 4}, {"steamroller", 4}, {"haswell", 5},
+        {"zen", 5},           {"excavator", 5},  {"skylakex", 6},    {"cooperlake", 7},
         {"sapphirerapids", 7}};
     const auto it = levels.find(lower(kernel));
     return it == levels.end() ? -1 : it->second;

@@ -13,8 +13,8 @@ namespace alig::core {
 struct CpuFeatures {
     bool sse3 = false, ssse3 = false, sse41 = false, sse42 = false;
     bool avx = false, avx2 = false, fma = false;
-    bool avx512f = false, avx512cd = false, avx512bw = false, avx512dq = false,
-         avx512vl = false, avx512bf16 = false;
+    bool avx512f = false, avx512cd = false, avx512bw = false, avx512dq = false, avx512vl = false,
+         avx512bf16 = false;
     bool amd = false; // AMD or Hygon: OpenBLAS calls their AVX2 kernel "Zen"
 };
 

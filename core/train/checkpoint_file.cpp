@@ -1,5 +1,6 @@
 #include "core/train/checkpoint_file.h"
 
+#include "core/util/atomic_file.h"
 #include "core/util/write_error.h"
 
 #include <fcntl.h>
@@ -12,33 +13,12 @@
 namespace alig::core {
 
 void writeCheckpointFile(const std::string& path, const std::string& bytes) {
-    const std::string partial = path + ".partial";
-    auto fail = [&](int err) {
-        ::unlink(partial.c_str());
-        throw WriteError(path + ": cannot write the checkpoint (" + std::strerror(err) +
-                         "); the previous checkpoint is kept");
-    };
-    const int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) fail(errno);
-    size_t done = 0;
-    while (done < bytes.size()) {
-        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            const int err = n < 0 ? errno : ENOSPC;
-            ::close(fd);
-            fail(err);
-        }
-        done += static_cast<size_t>(n);
+    // The one atomic-write helper: <path>.partial, fsync, rename; the old file stays on failure.
+    try {
+        writeFileAtomically(path, bytes);
+    } catch (const Error& e) {
+        throw WriteError(std::string(e.what()) + "; the previous checkpoint is kept");
     }
-    // On the disk before the rename: a power cut then leaves the old file or the new one.
-    if (::fsync(fd) != 0 && errno != EINVAL && errno != EROFS) {
-        const int err = errno;
-        ::close(fd);
-        fail(err);
-    }
-    if (::close(fd) != 0) fail(errno);
-    if (std::rename(partial.c_str(), path.c_str()) != 0) fail(errno);
 }
 
 uint64_t checkpointChecksum(const void* data, size_t size) {

@@ -1,5 +1,5 @@
 # Sources of core/train (see core/CMakeLists.txt).
-target_sources(alig_core PRIVATE
+target_sources(alig_train PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/blas_kernel.cpp
     ${CMAKE_CURRENT_LIST_DIR}/checkpoint_file.cpp
     ${CMAKE_CURRENT_LIST_DIR}/device.cpp

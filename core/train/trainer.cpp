@@ -5,6 +5,7 @@
 #include "core/optim/grad_norm.h"
 #include "core/train/checkpoint_file.h"
 #include "core/train/device.h"
+#include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/write_error.h"
 

@@ -25,7 +25,7 @@ struct TrainingConfig {
     std::string device = "auto";        // auto | cpu | cuda | cuda:N
     int64_t evalBatchSize = 1000;       // batch size of the evaluation passes
     int64_t metricsInterval = 0;        // steps between metric read-backs (0: 1 on CPU, 50 on CUDA)
-    bool evalTrain = false; // epoch train metrics from a full eval pass, not the running mean
+    bool evalTrain = false;       // epoch train metrics from a full eval pass, not the running mean
     std::string autocast = "off"; // off | bf16: forward passes in bfloat16 (autocast)
     // The interpolation meter (EpochMetrics::interpolation): a sample counts as interpolated
     // when its loss is below the threshold (0: the meter is off). It is measured on the

@@ -47,7 +47,7 @@ QString scratch(const char* name) {
 class TestAligTrain : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void version();
     void listPresets();
     void printConfigAppliesOverrides();
@@ -259,8 +259,8 @@ void TestAligTrain::blasKernelIsTheBestTheCpuSupports() {
     // re-executes itself with the best kernel, says so, and records it in run.json.
     if (blasKernelLevel(best) > 1) {
         const QString dir = scratch("blas-chosen") + "/run";
-        r = runTrain({"--preset", "spirals-mlp-alig", "--epochs", "1", "--out", dir},
-                     120000, [&](QProcessEnvironment& env) {
+        r = runTrain({"--preset", "spirals-mlp-alig", "--epochs", "1", "--out", dir}, 120000,
+                     [&](QProcessEnvironment& env) {
                          fresh(env);
                          env.insert("ALIG_TEST_BLAS_DETECTED", "Prescott");
                      });

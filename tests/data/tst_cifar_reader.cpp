@@ -52,7 +52,7 @@ void writeCifar100(const std::string& dir) {
 class TestCifarReader : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void cifar10_data() {
         QTest::addColumn<bool>("subfolder");
         QTest::newRow("directory itself") << false;

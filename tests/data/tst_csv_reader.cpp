@@ -45,7 +45,7 @@ Q_DECLARE_METATYPE(std::vector<std::string>)
 class TestCsvReader : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void table_data() {
         QTest::addColumn<QString>("text");
         QTest::addColumn<QString>("labelColumn");

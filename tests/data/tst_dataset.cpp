@@ -59,7 +59,7 @@ class TestDataset : public QObject {
 
     Dataset m_fashion; // loaded once: decompressing it is the slowest part of the suite
 
-private slots:
+private Q_SLOTS:
     void initTestCase() {
         if (!std::filesystem::exists(kFashionDir))
             QSKIP("Fashion-MNIST is not installed in /usr/share/datasets/fashion-mnist");

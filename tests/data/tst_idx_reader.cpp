@@ -55,7 +55,7 @@ void writeIdxDir(const std::string& dir, const std::string& trainLabels,
 class TestIdxReader : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void readFile_data() {
         QTest::addColumn<bool>("gz");
         QTest::addColumn<bool>("images");

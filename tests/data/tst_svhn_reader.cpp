@@ -122,7 +122,7 @@ void writeSvhn(const std::string& dir, bool compress, bool yDouble, bool smallNa
 class TestSvhnReader : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void reads_data() {
         QTest::addColumn<bool>("compress");
         QTest::addColumn<bool>("yDouble");

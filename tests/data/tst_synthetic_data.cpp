@@ -34,7 +34,7 @@ DatasetConfig config(const std::string& kind, int64_t samples, double noise, int
 class TestSyntheticData : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void counts_data() {
         QTest::addColumn<QString>("kind");
         QTest::addColumn<int>("samples");

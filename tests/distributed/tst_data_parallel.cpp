@@ -128,7 +128,7 @@ bool waitForSteps(const QString& dir, int timeoutMs) {
 class TestDataParallel : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void initTestCase();
     void twoRanksMatchOneProcessWithTwiceTheBatch_data();
     void twoRanksMatchOneProcessWithTwiceTheBatch();

@@ -39,7 +39,7 @@ std::vector<std::string> readLines(const std::string& path) {
 class TestComparison : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void initTestCase() { configureThreads(1); }
     void optimizerSpecs();
     void optimizerSpecErrors_data();

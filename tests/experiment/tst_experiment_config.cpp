@@ -3,6 +3,7 @@
 
 #include "common/test_support.h"
 #include "core/experiment/experiment_config.h"
+#include "core/optim/optimizer_factory.h"
 #include "core/util/error.h"
 
 #include <QtTest/QtTest>
@@ -14,7 +15,7 @@ using nlohmann::json;
 class TestExperimentConfig : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void defaultsRoundTrip();
     void everyFieldRoundTrips();
     void presetsLoadAndValidate();

@@ -60,7 +60,7 @@ void compareRuns(const RunRecord& a, const RunRecord& b) {
 class TestRunStore : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void initTestCase() { configureThreads(1); }
     void writesAndReadsBack();
     void resumeAfterCleanEndExtends();

@@ -1,5 +1,5 @@
 // The loss surfaces against their closed forms (values and hand-derived gradients), and
-// the optimizer paths on them against steps computed here by hand from shared/ALIG.md and
+// the optimizer paths on them against steps computed here by hand from docs/alig.md and
 // PyTorch's SGD.
 
 #include "common/test_support.h"
@@ -87,7 +87,7 @@ OptimizerConfig sgdCfg(double lr, double momentum = 0.0) {
 class TestLandscape : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void valuesAndGradients_data();
     void valuesAndGradients();
     void minimaAreMinima();
@@ -191,7 +191,7 @@ void TestLandscape::aligOnQuadraticByHand() {
     Trajectory t(*s, aligCfg(maxLr), -2.5, 1.5);
     t.runTo(4);
     QCOMPARE(int(t.points().size()), 5);
-    // shared/ALIG.md without momentum: step = min(f / (|g|^2 + 1e-5), max_lr); w -= step g.
+    // docs/alig.md without momentum: step = min(f / (|g|^2 + 1e-5), max_lr); w -= step g.
     double x = -2.5, y = 1.5;
     for (int k = 1; k <= 4; ++k) {
         const double f = 0.5 * (x * x + 20 * y * y), gx = x, gy = 20 * y;

@@ -145,7 +145,7 @@ using alig::test::snapshot;
 class TestModels : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void initTestCase() { torch::manual_seed(0); }
 
     void outputShape_data();

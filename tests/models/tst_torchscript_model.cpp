@@ -79,7 +79,7 @@ using alig::test::snapshot;
 class TestTorchScriptModel : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void initTestCase() { torch::manual_seed(0); }
 
     void loadsAndRuns();

@@ -56,7 +56,7 @@ void stepBoth(AliG& fused, std::vector<torch::Tensor>& a, AliG& plain,
 class TestAligFused : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void cleanup() { alig::core::enableFusedAligStep(false); }
     void agreesWithTheLibTorchPath_data();
     void agreesWithTheLibTorchPath();

@@ -1,11 +1,11 @@
-// ALI-G against an independent implementation of shared/ALIG.md written here with plain
+// ALI-G against an independent implementation of docs/alig.md written here with plain
 // doubles: same problem, same steps, every parameter, step size and flag compared.
 
 #include "common/test_support.h"
-#include "optim/least_squares.h"
 #include "core/optim/alig.h"
 #include "core/optim/optimizer_factory.h"
 #include "core/util/error.h"
+#include "optim/least_squares.h"
 
 #include <QtTest/QtTest>
 #include <torch/torch.h>
@@ -46,7 +46,7 @@ double lsLoss(const Vec& w, double b, Vec* gw, double* gb) {
     return loss;
 }
 
-// The reference's step, written from shared/ALIG.md, on parameters held as plain vectors.
+// The reference's step, written from docs/alig.md, on parameters held as plain vectors.
 struct RefParam {
     Vec w;
     Vec v; // momentum buffer
@@ -123,7 +123,7 @@ std::optional<double> opt(double v) {
 class TestAliGOptimizer : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void leastSquares_data();
     void leastSquares();
     void negativeLoss_data();
@@ -486,8 +486,7 @@ void TestAliGOptimizer::fusedPathMatchesTensorPath() {
         plain.step([&] { return lossTensor; });
         ALIG_COMPARE_NEAR(fused.lastGradSquaredNorm(), plain.lastGradSquaredNorm(),
                           rtol * plain.lastGradSquaredNorm());
-        ALIG_COMPARE_NEAR(fused.lastStepSize(), plain.lastStepSize(),
-                          rtol * plain.lastStepSize());
+        ALIG_COMPARE_NEAR(fused.lastStepSize(), plain.lastStepSize(), rtol * plain.lastStepSize());
         QCOMPARE(fused.lastClipped(), plain.lastClipped());
         if (radius <= 0) {
             // The move the update measured in its own pass is the weights' actual move.

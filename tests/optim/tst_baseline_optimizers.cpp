@@ -4,7 +4,6 @@
 // LibTorch optimizer built by hand, to check that the config reaches it intact.
 
 #include "common/test_support.h"
-#include "optim/least_squares.h"
 #include "core/experiment/experiment_config.h"
 #include "core/optim/dfw.h"
 #include "core/optim/l4.h"
@@ -14,6 +13,7 @@
 #include "core/optim/step_size_reporter.h"
 #include "core/optim/yogi.h"
 #include "core/util/error.h"
+#include "optim/least_squares.h"
 
 #include <QtTest/QtTest>
 #include <nlohmann/json.hpp>
@@ -184,7 +184,7 @@ void takeStep(torch::optim::Optimizer& opt, torch::Tensor& w, torch::Tensor& b) 
 class TestBaselineOptimizers : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void ourMethods_data();
     void ourMethods();
     void noStepBelowFStar_data();

@@ -17,7 +17,7 @@ Q_DECLARE_METATYPE(std::vector<int64_t>)
 class TestLrSchedule : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void factor_data();
     void factor();
     void fromConfig();

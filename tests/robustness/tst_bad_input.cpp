@@ -98,7 +98,7 @@ std::string corpusRoot() {
 class TestBadInput : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void initTestCase();
     void cliRefusesWithAMessage_data();
     void cliRefusesWithAMessage();

@@ -119,7 +119,7 @@ void compareMetrics(const RunRecord& got, const RunRecord& want) {
 class TestCrashRecovery : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void initTestCase();
     void sigkillThenResume_data();
     void sigkillThenResume();

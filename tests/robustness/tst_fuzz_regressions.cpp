@@ -39,7 +39,7 @@ std::string be32(uint32_t v) {
 class TestFuzzRegressions : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void initTestCase() { alig::fuzz::initialize(); }
     void replay_data();
     void replay();

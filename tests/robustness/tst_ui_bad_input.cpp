@@ -57,7 +57,7 @@ bool containsAll(const QString& message, const std::vector<std::string>& fragmen
 class TestUiBadInput : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void initTestCase();
     void windowRefusesWithAMessage_data();
     void windowRefusesWithAMessage();

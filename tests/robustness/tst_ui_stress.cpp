@@ -50,7 +50,7 @@ QString scratch(const char* name) {
 class TestUiStress : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void initTestCase() {
         qputenv("XDG_CONFIG_HOME", scratch("config").toUtf8());
         QCoreApplication::setOrganizationName("alig-studio-tests");

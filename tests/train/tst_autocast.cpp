@@ -40,7 +40,7 @@ std::vector<StepMetrics> train(const std::string& autocast, RunResult& result) {
 class TestAutocast : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void bf16ForwardStaysCloseToFloat32();
     void unknownValueIsRefused();
 };

@@ -28,7 +28,7 @@ CpuFeatures upTo(int level, bool amd = false) {
 class TestBlasKernel : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void ladder();
     void bestKernel_data();
     void bestKernel();

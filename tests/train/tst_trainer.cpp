@@ -106,7 +106,7 @@ TrainingConfig training(int64_t epochs, int64_t batch = 32, uint64_t seed = 1) {
 class TestTrainer : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void initTestCase() { configureThreads(2); }
     void aligLearnsSpirals();
     void metricsAreConsistent();

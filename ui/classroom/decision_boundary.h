@@ -4,10 +4,8 @@
 // probabilities under a mutex. DecisionBoundaryPlot, on the UI thread, polls it and draws
 // a colour map with the training and test points on top. The trainer never waits on the UI.
 
-// First: it brings LibTorch, whose headers break once Qt has defined its `slots` macro.
 #include "core/train/training_observer.h"
-
-#include <qcustomplot.h>
+#include "ui/plots/qcustomplot_include.h"
 
 #include <torch/types.h>
 

@@ -280,7 +280,7 @@ void PlaygroundView::reset() {
     m_problem->setText(problem());
     m_status->setText(isValid() ? tr("Press Train, or Step for one step at a time.") : QString());
     updateButtons();
-    emit runningChanged(false);
+    Q_EMIT runningChanged(false);
 }
 
 void PlaygroundView::ensureController(bool paused) {
@@ -309,7 +309,7 @@ void PlaygroundView::ensureController(bool paused) {
     connect(m_controller, &RunController::finished, this, [this](core::RunStatus, const QString&) {
         poll();
         updateButtons();
-        emit runningChanged(false);
+        Q_EMIT runningChanged(false);
     });
     connect(m_controller, &RunController::pausedChanged, this, [this](bool) { updateButtons(); });
     m_controller->start(paused);
@@ -326,13 +326,13 @@ void PlaygroundView::start() {
     else
         m_controller->resume();
     updateButtons();
-    emit runningChanged(true);
+    Q_EMIT runningChanged(true);
 }
 
 void PlaygroundView::pause() {
     if (m_controller) m_controller->pause();
     updateButtons();
-    emit runningChanged(false);
+    Q_EMIT runningChanged(false);
 }
 
 void PlaygroundView::stepOnce() {

@@ -5,7 +5,6 @@
 // interpolation plots and the step anatomy. Changing a setting resets the run. It trains
 // through the same RunController and core Trainer as the main window, without a run folder.
 
-// First: it brings LibTorch, whose headers break once Qt has defined its `slots` macro.
 #include "ui/run/run.h"
 
 #include "core/experiment/experiment_config.h"
@@ -71,7 +70,7 @@ public:
 
     void setPresentation(bool on);
 
-signals:
+Q_SIGNALS:
     void runningChanged(bool running);
 
 private:

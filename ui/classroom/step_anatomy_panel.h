@@ -4,7 +4,6 @@
 // the gradient and the momentum moved the weights. It follows one Run and shows its newest
 // step, so pressing Step (F10) walks through a run one step at a time.
 
-// First: it brings LibTorch, whose headers break once Qt has defined its `slots` macro.
 #include "ui/run/run.h"
 
 #include <QElapsedTimer>

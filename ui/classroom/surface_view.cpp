@@ -404,7 +404,7 @@ void SurfaceView::resetPaths() {
     m_startMarker->addData(m_start.x(), m_start.y());
     updateCurves();
     refreshTable(true);
-    emit pathsChanged();
+    Q_EMIT pathsChanged();
 }
 
 void SurfaceView::buildPaths() {
@@ -431,7 +431,7 @@ void SurfaceView::stepAll() {
             p->trajectory->step();
     updateCurves();
     refreshTable(false);
-    emit pathsChanged();
+    Q_EMIT pathsChanged();
 }
 
 void SurfaceView::runToEnd() {
@@ -440,7 +440,7 @@ void SurfaceView::runToEnd() {
         if (p->trajectory) p->trajectory->runTo(m_steps);
     updateCurves();
     refreshTable(false);
-    emit pathsChanged();
+    Q_EMIT pathsChanged();
 }
 
 void SurfaceView::setAnimating(bool on) {

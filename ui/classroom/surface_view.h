@@ -5,11 +5,9 @@
 // the run colours, animated step by step or run to the end, with a table of each path's
 // steps (position, loss, step size, clipped, the sample drawn on stochastic problems).
 
-// First: it brings LibTorch, whose headers break once Qt has defined its `slots` macro.
 #include "core/landscape/surface.h"
 #include "core/landscape/trajectory.h"
-
-#include <qcustomplot.h>
+#include "ui/plots/qcustomplot_include.h"
 
 #include <QTimer>
 #include <QWidget>
@@ -64,7 +62,7 @@ public:
 
     void setPresentation(bool on);
 
-signals:
+Q_SIGNALS:
     void pathsChanged();
 
 private:

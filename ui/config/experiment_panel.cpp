@@ -1,11 +1,15 @@
 #include "ui/config/experiment_panel.h"
 
+#include "core/data/dataset.h"
 #include "core/data/synthetic.h"
+#include "core/models/model.h"
 #include "core/optim/optimizer_catalogue.h"
 #include "core/util/error.h"
 #include "core/util/paths.h"
 #include "ui/config/log_slider.h"
 #include "ui/config/number_spin_box.h"
+
+#include <torch/cuda.h>
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -827,7 +831,7 @@ void ExperimentPanel::setConfig(const core::ExperimentConfig& config) {
     updateVisibility();
     updateEnabled();
     revalidate();
-    emit configChanged();
+    Q_EMIT configChanged();
 }
 
 core::ExperimentConfig ExperimentPanel::config() const {
@@ -1029,17 +1033,17 @@ void ExperimentPanel::onEdited() {
     updateVisibility();
     updateEnabled();
     revalidate();
-    emit configChanged();
+    Q_EMIT configChanged();
 }
 
 void ExperimentPanel::emitMaxLr() {
     if (m_noMaxLr->isChecked()) {
-        emit maxLrEdited(std::nullopt);
+        Q_EMIT maxLrEdited(std::nullopt);
         return;
     }
     const double value = m_maxLr->value();
     // A running optimizer must never get a max_lr that validate() would refuse.
-    if (value > 0.0 && std::isfinite(value)) emit maxLrEdited(value);
+    if (value > 0.0 && std::isfinite(value)) Q_EMIT maxLrEdited(value);
 }
 
 // The form's own parse errors first, then the first error ExperimentConfig::validate() finds;
@@ -1082,7 +1086,7 @@ void ExperimentPanel::revalidate() {
     m_errorLabel->setText(validationMessage());
     m_errorLabel->setVisible(!errors.isEmpty());
 
-    if (wasValid != isValid()) emit validityChanged(isValid());
+    if (wasValid != isValid()) Q_EMIT validityChanged(isValid());
 }
 
 void ExperimentPanel::browse(Browse what) {

@@ -57,7 +57,7 @@ public:
     // The input that edits a JSON path ("optimizer.max_lr", "model.hidden"), or nullptr.
     QWidget* fieldWidget(const QString& path) const { return m_fields.value(path); }
 
-signals:
+Q_SIGNALS:
     // After every edit and after setConfig().
     void configChanged();
     void validityChanged(bool valid);

@@ -46,14 +46,14 @@ LogSlider::LogSlider(QWidget* parent)
         m_syncing = true;
         m_spinBox->setValue(valueAt(position));
         m_syncing = false;
-        emit valueChanged(m_spinBox->value());
+        Q_EMIT valueChanged(m_spinBox->value());
     });
     connect(m_spinBox, &QDoubleSpinBox::valueChanged, this, [this](double v) {
         if (m_syncing) return;
         m_syncing = true;
         m_slider->setValue(positionOf(v));
         m_syncing = false;
-        emit valueChanged(v);
+        Q_EMIT valueChanged(v);
     });
     m_spinBox->setValue(0.1);
     m_slider->setValue(positionOf(0.1));

@@ -35,7 +35,7 @@ public:
     // The nearest slider position to a value, clamped to the ends.
     static int positionOf(double value);
 
-signals:
+Q_SIGNALS:
     void valueChanged(double value);
 
 private:

@@ -158,7 +158,7 @@ MetricPlot::MetricPlot(const QString& title, QWidget* parent)
         const bool resumed = !m_follow;
         m_follow = true;
         fitToData();
-        if (resumed) emit followChanged(true);
+        if (resumed) Q_EMIT followChanged(true);
     });
 }
 
@@ -724,7 +724,7 @@ void MetricPlot::updateScatterSkip() {
 void MetricPlot::stopFollowingByUser() {
     if (!m_follow) return;
     m_follow = false;
-    emit followChanged(false);
+    Q_EMIT followChanged(false);
 }
 
 void MetricPlot::showToolTip(QMouseEvent* event) {
@@ -808,7 +808,7 @@ void MetricPlot::contextMenuEvent(QContextMenuEvent* event) {
         fitToData();
         if (!m_follow) {
             m_follow = true;
-            emit followChanged(true);
+            Q_EMIT followChanged(true);
         }
     });
     menu.addSeparator();

@@ -3,14 +3,10 @@
 // per run, appends only the new points of each batch, and redraws at most ~30 times a second.
 // LossPlot, AccuracyPlot, StepSizePlot and GradNormPlot only declare their series.
 
-// First: it brings LibTorch, whose headers break once Qt has defined its `slots` macro.
-#include "ui/run/run.h"
-
-#include "ui/plots/plot_settings.h"
-
 #include "core/train/metrics.h"
-
-#include <qcustomplot.h>
+#include "ui/plots/plot_settings.h"
+#include "ui/plots/qcustomplot_include.h"
+#include "ui/run/run.h"
 
 #include <QPointer>
 #include <QTimer>
@@ -85,7 +81,7 @@ public:
     // Applies pending data, legend and follow now and replots immediately (before a grab).
     void flush();
 
-signals:
+Q_SIGNALS:
     // The plot stopped following because the user panned or zoomed, or resumed on a
     // double-click. Not emitted for setFollow().
     void followChanged(bool follow);

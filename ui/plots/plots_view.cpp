@@ -140,7 +140,7 @@ void PlotsView::setSettings(const PlotSettings& settings) {
     m_settings = s;
     applyToPlots();
     updateControls();
-    emit settingsChanged(m_settings);
+    Q_EMIT settingsChanged(m_settings);
 }
 
 void PlotsView::flush() {
@@ -204,7 +204,7 @@ void PlotsView::onPlotFollowChanged() {
     m_settings.follow = all;
     const QSignalBlocker block(m_follow);
     m_follow->setChecked(all);
-    emit settingsChanged(m_settings);
+    Q_EMIT settingsChanged(m_settings);
 }
 
 } // namespace alig::ui

@@ -2,10 +2,8 @@
 // The main window's plots pane: loss, step size, accuracy and gradient norm in a 2x2 grid of
 // splitters, under one row of controls that edits a PlotSettings.
 
-// First: it brings LibTorch, whose headers break once Qt has defined its `slots` macro.
-#include "ui/run/run.h"
-
 #include "ui/plots/plot_settings.h"
+#include "ui/run/run.h"
 
 #include <QWidget>
 
@@ -41,7 +39,7 @@ public:
     // Draws whatever waits for the replot timer now (before grab() or an export).
     void flush();
 
-signals:
+Q_SIGNALS:
     // Whenever a control changes the settings (the window saves them on close).
     void settingsChanged(const alig::ui::PlotSettings& settings);
 

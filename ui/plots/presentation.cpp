@@ -1,6 +1,6 @@
 #include "ui/plots/presentation.h"
 
-#include <qcustomplot.h>
+#include "ui/plots/qcustomplot_include.h"
 
 #include <QScrollArea>
 

@@ -3,7 +3,7 @@
 // against a swept setting on a log axis, one curve per optimizer. Drawn from sweep.csv
 // (core::writeSweepCsv) for `alig-train sweep` and the window.
 
-#include <qcustomplot.h>
+#include "ui/plots/qcustomplot_include.h"
 
 #include <QString>
 

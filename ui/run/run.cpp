@@ -16,14 +16,14 @@ Run::Run(QString id, QString name, QColor color, core::ExperimentConfig config, 
 void Run::setName(const QString& name) {
     if (name == m_name) return;
     m_name = name;
-    emit changed();
+    Q_EMIT changed();
 }
 
 void Run::setVisible(bool visible) {
     if (visible == m_visible) return;
     m_visible = visible;
-    emit visibilityChanged(visible);
-    emit changed();
+    Q_EMIT visibilityChanged(visible);
+    Q_EMIT changed();
 }
 
 void Run::setRunDir(const QString& dir) {
@@ -32,13 +32,13 @@ void Run::setRunDir(const QString& dir) {
 
 void Run::setLive(bool live) {
     m_live = live;
-    emit changed();
+    Q_EMIT changed();
 }
 
 void Run::setStatus(core::RunStatus status, const QString& message) {
     m_status = status;
     m_message = message;
-    emit changed();
+    Q_EMIT changed();
 }
 
 double Run::stepsPerSecond() const {
@@ -50,14 +50,14 @@ double Run::stepsPerSecond() const {
 
 void Run::setStepsPerSecond(double rate) {
     m_stepsPerSecond = rate;
-    emit changed();
+    Q_EMIT changed();
 }
 
 void Run::appendSteps(const std::vector<core::StepMetrics>& steps) {
     if (steps.empty()) return;
     const int first = static_cast<int>(m_steps.size());
     m_steps.insert(m_steps.end(), steps.begin(), steps.end());
-    emit stepsAppended(first);
+    Q_EMIT stepsAppended(first);
 }
 
 void Run::appendEpochs(const std::vector<core::EpochMetrics>& epochs) {
@@ -66,16 +66,16 @@ void Run::appendEpochs(const std::vector<core::EpochMetrics>& epochs) {
     m_epochs.insert(m_epochs.end(), epochs.begin(), epochs.end());
     for (const auto& e : epochs)
         m_bestTestAccuracy = std::max(m_bestTestAccuracy, e.testAccuracy);
-    emit epochsAppended(first);
-    emit changed();
+    Q_EMIT epochsAppended(first);
+    Q_EMIT changed();
 }
 
 void Run::clearMetrics() {
     m_steps.clear();
     m_epochs.clear();
     m_bestTestAccuracy = 0.0;
-    emit metricsCleared();
-    emit changed();
+    Q_EMIT metricsCleared();
+    Q_EMIT changed();
 }
 
 QString Run::optimizerSummary() const {
@@ -94,12 +94,12 @@ Run* RunRegistry::find(const QString& id) const {
 void RunRegistry::add(Run* run) {
     run->setParent(this);
     m_runs.append(run);
-    emit runAdded(run);
+    Q_EMIT runAdded(run);
 }
 
 void RunRegistry::remove(Run* run) {
     if (!m_runs.removeOne(run)) return;
-    emit runRemoved(run);
+    Q_EMIT runRemoved(run);
     run->deleteLater();
 }
 

@@ -56,7 +56,7 @@ public:
     // One line for tables: "ALI-G max_lr 0.5", "SGD lr 0.1", ...
     QString optimizerSummary() const;
 
-signals:
+Q_SIGNALS:
     // steps()[first..] are new. Emitted once per batch, never per step.
     void stepsAppended(int first);
     void epochsAppended(int first);
@@ -98,7 +98,7 @@ public:
     QColor nextColor();
     static const QList<QColor>& palette();
 
-signals:
+Q_SIGNALS:
     void runAdded(alig::ui::Run* run);
     void runRemoved(alig::ui::Run* run);
 

@@ -63,13 +63,13 @@ void TrainingWorker::work() {
             m_session = core::RunSession::resume(m_resumeDir.toStdString());
         }
     } catch (const core::Error& e) {
-        emit failed(QString::fromStdString(e.what()));
+        Q_EMIT failed(QString::fromStdString(e.what()));
         return;
     } catch (const c10::Error& e) {
-        emit failed(QString::fromStdString(e.what_without_backtrace()));
+        Q_EMIT failed(QString::fromStdString(e.what_without_backtrace()));
         return;
     } catch (const std::exception& e) {
-        emit failed(QString::fromStdString(e.what()));
+        Q_EMIT failed(QString::fromStdString(e.what()));
         return;
     }
     core::Trainer& trainer = m_session->trainer();
@@ -91,8 +91,8 @@ void TrainingWorker::work() {
                                 .arg(d.testSize())
                                 .arg(QString::fromStdString(m_session->model().describe()))
                                 .arg(m_session->model().parameterCount());
-    emit prepared(QString::fromStdString(m_session->runDir()), trainer.stepsPerEpoch(),
-                  QString::fromStdString(trainer.device().str()), summary);
+    Q_EMIT prepared(QString::fromStdString(m_session->runDir()), trainer.stepsPerEpoch(),
+                    QString::fromStdString(trainer.device().str()), summary);
 
     const core::RunResult result = m_session->run();
     {
@@ -102,7 +102,7 @@ void TrainingWorker::work() {
     // The Run keeps the metrics; the data, model and optimizer can go now, not when the
     // window closes (a session of many runs would otherwise hold every dataset).
     m_session.reset();
-    emit finished(static_cast<int>(result.status), QString::fromStdString(result.message));
+    Q_EMIT finished(static_cast<int>(result.status), QString::fromStdString(result.message));
 }
 
 RunController::RunController(Run* run, core::ExperimentConfig config, QString runsDir,
@@ -123,7 +123,7 @@ RunController::RunController(Run* run, core::ExperimentConfig config, QString ru
                     m_run->setRunDir(dir);
                     m_run->setStepsPerEpoch(perEpoch);
                 }
-                emit started();
+                Q_EMIT started();
             });
     connect(m_worker, &TrainingWorker::failed, this, [this](const QString& message) {
         m_active = false;
@@ -133,7 +133,7 @@ RunController::RunController(Run* run, core::ExperimentConfig config, QString ru
             m_run->setStatus(core::RunStatus::Failed, message);
         }
         m_thread.quit();
-        emit failed(message);
+        Q_EMIT failed(message);
     });
     connect(m_worker, &TrainingWorker::finished, this, [this](int status, const QString& message) {
         drain(); // the last metrics before the status changes
@@ -145,7 +145,7 @@ RunController::RunController(Run* run, core::ExperimentConfig config, QString ru
             m_run->setStatus(s, message);
         }
         m_thread.quit();
-        emit finished(s, message);
+        Q_EMIT finished(s, message);
     });
 
     // About 30 Hz: smooth for the eye, cheap for the event loop.
@@ -170,21 +170,21 @@ void RunController::start(bool paused) {
     }
     m_drainTimer.start();
     m_thread.start();
-    emit pausedChanged(m_paused);
+    Q_EMIT pausedChanged(m_paused);
 }
 
 void RunController::pause() {
     if (!m_active || m_paused) return;
     m_paused = true;
     m_worker->control([](core::Trainer& t) { t.pause(); });
-    emit pausedChanged(true);
+    Q_EMIT pausedChanged(true);
 }
 
 void RunController::resume() {
     if (!m_active || !m_paused) return;
     m_paused = false;
     m_worker->control([](core::Trainer& t) { t.resume(); });
-    emit pausedChanged(false);
+    Q_EMIT pausedChanged(false);
 }
 
 void RunController::stop() {
@@ -202,7 +202,7 @@ void RunController::stepOnce() {
 
 void RunController::setMaxLr(std::optional<double> maxLr) {
     if (maxLr && !(*maxLr > 0.0)) {
-        emit failed(QStringLiteral("optimizer.max_lr: must be > 0, got %1").arg(*maxLr));
+        Q_EMIT failed(QStringLiteral("optimizer.max_lr: must be > 0, got %1").arg(*maxLr));
         return;
     }
     if (m_active) m_worker->control([maxLr](core::Trainer& t) { t.setMaxLr(maxLr); });
@@ -249,7 +249,7 @@ void RunController::drain() {
     }
     m_run->appendSteps(batch.steps);
     m_run->appendEpochs(batch.epochs);
-    emit progressed();
+    Q_EMIT progressed();
 }
 
 } // namespace alig::ui

@@ -7,6 +7,7 @@
 #include "core/experiment/experiment_config.h"
 #include "core/train/metrics.h"
 #include "core/train/training_observer.h"
+#include "ui/run/run.h"
 
 #include <QObject>
 #include <QPointer>
@@ -24,8 +25,6 @@ class RunSession;
 } // namespace alig::core
 
 namespace alig::ui {
-
-class Run;
 
 // Collects metrics on the training thread; the UI takes them in batches.
 class MetricsBuffer : public core::TrainingObserver {
@@ -67,10 +66,10 @@ public:
     // press of Pause or Step while the data still loads is not lost).
     void control(std::function<void(core::Trainer&)> f);
 
-public slots:
+public Q_SLOTS:
     void work();
 
-signals:
+Q_SIGNALS:
     // The session is built and training starts.
     void prepared(const QString& runDir, qint64 stepsPerEpoch, const QString& device,
                   const QString& summary);
@@ -117,7 +116,7 @@ public:
     // Stops and blocks until the thread ended (closing the window); records stay on disk.
     void stopAndWait();
 
-signals:
+Q_SIGNALS:
     void started();
     void failed(const QString& message);
     void finished(core::RunStatus status, const QString& message);

@@ -224,7 +224,7 @@ void BatchPanel::onRunEnded(size_t index, const QString& runDir, const QString& 
     m_status->setText(
         tr("%1 of %2 runs done · %3").arg(m_finished).arg(m_plan.size()).arg(m_parent));
     launchMore();
-    if (m_finished == m_plan.size()) emit allFinished();
+    if (m_finished == m_plan.size()) Q_EMIT allFinished();
 }
 
 void BatchPanel::writeFiles() {

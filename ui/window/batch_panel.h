@@ -70,7 +70,7 @@ public:
     QTableWidget* table() const { return m_table; }
     SweepPlot* sweepPlot() const { return m_plot; }
 
-signals:
+Q_SIGNALS:
     void allFinished();
 
 private:

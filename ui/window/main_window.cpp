@@ -4,6 +4,7 @@
 #include "core/train/blas_kernel.h"
 #include "core/train/device.h"
 #include "core/train/runtime_env.h"
+#include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/paths.h"
 #include "ui/classroom/playground_view.h"
@@ -403,7 +404,7 @@ RunController* MainWindow::launchRun(const core::ExperimentConfig& config, QStri
                     statusBar()->showMessage(tr("%1: %2").arg(run->name(), message), 8000);
                 if (controller == m_current) updateStatusBar();
                 updateActions();
-                emit runFinished(run);
+                Q_EMIT runFinished(run);
             });
     if (stopAfterStep > 0) controller->stopAfterStep(stopAfterStep);
     setCurrent(controller);
@@ -535,10 +536,10 @@ bool MainWindow::openExperiment(const QString& path) {
 }
 
 bool MainWindow::saveExperiment(const QString& path) {
-    std::ofstream out(path.toStdString(), std::ios::trunc);
-    out << m_panel->config().toJson().dump(2) << '\n';
-    if (!out) {
-        showError(tr("Cannot save experiment"), path + tr(": cannot write"));
+    try {
+        core::writeFileAtomically(path.toStdString(), m_panel->config().toJson().dump(2) + '\n');
+    } catch (const core::Error& e) {
+        showError(tr("Cannot save experiment"), QString::fromStdString(e.what()));
         return false;
     }
     m_experimentPath = path;

@@ -88,7 +88,7 @@ public:
     bool isPresentation() const;
     void setPresentation(bool on);
 
-signals:
+Q_SIGNALS:
     // A run ended (completed, stopped, diverged or failed).
     void runFinished(alig::ui::Run* run);
 

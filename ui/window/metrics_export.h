@@ -9,9 +9,10 @@ namespace alig::ui {
 
 class Run;
 
-// Columns: run, step, epoch, loss, accuracy, step_size, unclipped_step_size, clipped,
-// grad_norm, max_lr, effective_step, elapsed_s. Epoch metrics go to a second file beside it when
-// `epochsPath` is not empty. Throws core::Error naming the file it cannot write.
+// Columns: run, then those of the run folder's metrics.csv (core/experiment/run_schema.h).
+// Epoch metrics (run, then the columns of epochs.csv) go to a second file when `epochsPath` is
+// not empty. Each file is replaced atomically; throws core::Error naming the file it cannot
+// write.
 void exportMetricsCsv(const QList<const Run*>& runs, const QString& path,
                       const QString& epochsPath = {});
 

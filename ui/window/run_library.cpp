@@ -2,6 +2,7 @@
 
 #include "core/experiment/experiment_config.h"
 #include "core/experiment/run_store.h"
+#include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "ui/run/run.h"
 
@@ -67,13 +68,7 @@ void renameRunOnDisk(const Run& run, const QString& name) {
     const std::string path = run.runDir().toStdString() + "/run.json";
     nlohmann::json info = core::readJsonObjectFile(path);
     info["name"] = name.toStdString();
-    const std::string partial = path + ".partial";
-    {
-        std::ofstream out(partial, std::ios::trunc);
-        out << info.dump(2) << '\n';
-        if (!out) throw core::Error(path + ": cannot write");
-    }
-    std::filesystem::rename(partial, path);
+    core::writeFileAtomically(path, info.dump(2) + '\n');
 }
 
 void deleteRunFromDisk(const Run& run) {

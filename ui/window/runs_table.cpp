@@ -70,11 +70,11 @@ RunsTable::RunsTable(RunRegistry* registry, QWidget* parent)
             run->setVisible(item->checkState() == Qt::Checked);
         else if (item->column() == Name && item->text() != run->name() &&
                  !item->text().trimmed().isEmpty())
-            emit renamed(run, item->text().trimmed());
+            Q_EMIT renamed(run, item->text().trimmed());
     });
     connect(this, &QTableWidget::cellDoubleClicked, this, [this](int row, int column) {
         if (column != Name)
-            if (Run* run = runAt(row)) emit runActivated(run);
+            if (Run* run = runAt(row)) Q_EMIT runActivated(run);
     });
     connect(this, &QWidget::customContextMenuRequested, this, &RunsTable::showContextMenu);
 }
@@ -164,7 +164,7 @@ void RunsTable::showContextMenu(const QPoint& pos) {
         for (Run* r : runs)
             r->setVisible(chosen == showAll);
     else if (chosen == remove)
-        emit deleteRequested(runs);
+        Q_EMIT deleteRequested(runs);
 }
 
 } // namespace alig::ui

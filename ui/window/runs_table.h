@@ -26,7 +26,7 @@ public:
     // A few rows high: the plots above get the room.
     QSize sizeHint() const override { return {800, 150}; }
 
-signals:
+Q_SIGNALS:
     void runActivated(alig::ui::Run* run);
     // The user asked to delete these runs (the window confirms and deletes).
     void deleteRequested(const QList<alig::ui::Run*>& runs);

@@ -34,7 +34,7 @@ QString scratch(const char* name) {
 class TestUiClassroom : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void initTestCase() {
         qputenv("XDG_CONFIG_HOME", scratch("config").toUtf8());
         QCoreApplication::setOrganizationName("alig-studio-tests");
@@ -184,12 +184,12 @@ void TestUiClassroom::playgroundSettingResetsTheRun() {
     QVERIFY(view.run()->steps().front().step == 1);
     // An invalid setting: reset, nothing trains, the reason shows.
     view.hiddenEdit()->setText("16, x");
-    emit view.hiddenEdit()->editingFinished();
+    Q_EMIT view.hiddenEdit()->editingFinished();
     QVERIFY(!view.isValid());
     QVERIFY(!view.run());
     QVERIFY(view.problem().contains("model.hidden"));
     view.hiddenEdit()->setText("8");
-    emit view.hiddenEdit()->editingFinished();
+    Q_EMIT view.hiddenEdit()->editingFinished();
     QVERIFY(view.isValid());
 }
 

@@ -116,7 +116,7 @@ QString dump(const core::ExperimentConfig& c) {
 class TestUiExperimentPanel : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void roundTrip_data();
     void roundTrip();
     void hiddenFieldsKeepTheirValues();
@@ -433,7 +433,7 @@ void TestUiExperimentPanel::invalidField() {
     QCOMPARE(validity.count(), 1);
     QCOMPARE(validity.at(0).at(0).toBool(), false);
     // Nothing else is marked.
-    for (const QString& other : {"name", "dataset.kind", "training.epochs"})
+    for (const QString& other : QStringList{"name", "dataset.kind", "training.epochs"})
         if (other != path)
             QVERIFY(
                 !panel.fieldWidget(other)->property(ui::ExperimentPanel::kErrorProperty).toBool());
@@ -461,7 +461,7 @@ void TestUiExperimentPanel::presetComboLoadsPreset() {
         const int index = combo->findData(name);
         QVERIFY(index >= 0);
         combo->setCurrentIndex(index);
-        emit combo->activated(index); // what a click in the popup sends
+        Q_EMIT combo->activated(index); // what a click in the popup sends
         QCOMPARE(panel.config().name, preset.name);
         const auto expected = core::ExperimentConfig::fromJson(core::loadPreset(preset.name));
         QCOMPARE(dump(panel.config()), dump(expected));
@@ -647,8 +647,9 @@ void TestUiExperimentPanel::runningLocksAllButMaxLr() {
     QVERIFY(editor->slider()->isEnabled());
     QVERIFY(panel.fieldWidget("optimizer.max_lr")->isEnabled());
     QVERIFY(panel.fieldWidget("optimizer.max_lr.none")->isEnabled());
-    for (const QString& path : {"name", "dataset.kind", "model.hidden", "optimizer.momentum",
-                                "training.epochs", "output.checkpoint_every"})
+    for (const QString& path :
+         QStringList{"name", "dataset.kind", "model.hidden", "optimizer.momentum",
+                     "training.epochs", "output.checkpoint_every"})
         QVERIFY2(!panel.fieldWidget(path)->isEnabled(), qPrintable(path));
     QVERIFY(!panel.findChild<QComboBox*>("preset")->isEnabled());
     panel.setRunning(false);

@@ -109,7 +109,7 @@ QVector<double> valuesOf(const QCPGraph* g) {
 class TestUiPlots : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void pointCountsMatchTheRunAfterBatches();
     void runAddedBeforeThePlotIsDrawnToo();
     void visibilityHidesAndShows();

@@ -10,7 +10,7 @@ using namespace alig;
 class TestUiRun : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void appendsInBatchesAndSignalsOnce();
     void registryColoursAreOkabeItoAndDistinct();
     void optimizerSummary_data();

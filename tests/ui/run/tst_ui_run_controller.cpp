@@ -27,7 +27,7 @@ core::ExperimentConfig spirals(int64_t epochs, const std::string& dir) {
 class TestUiRunController : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void trainsAndFeedsTheRunInBatches();
     void pauseStepResume();
     void stopKeepsTheRecords();

@@ -1,2 +1,3 @@
 # Suites for ui/window.
 alig_add_test(tst_ui_main_window ${CMAKE_CURRENT_LIST_DIR}/tst_ui_main_window.cpp)
+alig_add_test(tst_ui_metrics_export ${CMAKE_CURRENT_LIST_DIR}/tst_ui_metrics_export.cpp)

@@ -3,6 +3,7 @@
 
 #include "common/test_support.h"
 #include "core/experiment/run_store.h"
+#include "core/optim/optimizer_factory.h"
 #include "ui/config/experiment_panel.h"
 #include "ui/plots/loss_plot.h"
 #include "ui/plots/plot_settings.h"
@@ -48,7 +49,7 @@ QString scratch(const char* name) {
 class TestUiMainWindow : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void initTestCase() {
         // Settings of this suite's own, never the user's.
         qputenv("XDG_CONFIG_HOME", scratch("config").toUtf8());
@@ -146,7 +147,7 @@ void TestUiMainWindow::maxLrChangeMidRunShowsInMetrics() {
     w->stepAction()->trigger();
     ui::Run* run = w->currentController()->run();
     QTRY_COMPARE_WITH_TIMEOUT(run->steps().size(), size_t{1}, 20000);
-    emit w->experimentPanel()->maxLrEdited(2e-3); // what the max_lr slider sends
+    Q_EMIT w->experimentPanel()->maxLrEdited(2e-3); // what the max_lr slider sends
     w->stepAction()->trigger();
     QTRY_COMPARE_WITH_TIMEOUT(run->steps().size(), size_t{2}, 20000);
     QCOMPARE(run->steps()[0].maxLr, 0.1);
@@ -318,7 +319,7 @@ void TestUiMainWindow::renameAndDeleteReachTheDisk() {
     QCOMPARE(core::readRun(dir.toStdString()).info["name"].get<std::string>(),
              std::string("baseline"));
     // Deleting (confirmed; dialogs are off here) removes the folder and the row.
-    emit w->runsTable()->deleteRequested({run});
+    Q_EMIT w->runsTable()->deleteRequested({run});
     QVERIFY(!QFileInfo::exists(dir));
     QCOMPARE(w->runsTable()->rowCount(), 0);
     QVERIFY(w->registry()->runs().isEmpty());

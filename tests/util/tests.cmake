@@ -1,0 +1,2 @@
+# Suites for core/util.
+alig_add_test(tst_atomic_file ${CMAKE_CURRENT_LIST_DIR}/tst_atomic_file.cpp)
