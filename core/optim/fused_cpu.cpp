@@ -23,8 +23,7 @@ const KernelSet& kernels() {
         if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
             __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl"))
             return avx512Kernels();
-        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-            return avx2Kernels();
+        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return avx2Kernels();
 #endif
         return baselineKernels();
     }();
@@ -65,9 +64,9 @@ Moves tensorUpdate(torch::Tensor& param, const torch::Tensor& grad, torch::Tenso
     return at::parallel_reduce(
         int64_t{0}, param.numel(), kGrain, Moves{},
         [&](int64_t begin, int64_t end, Moves identity) {
-            return identity += rangeUpdate(p + begin, g + begin, v ? v + begin : nullptr,
-                                           end - begin, static_cast<T>(step),
-                                           static_cast<T>(mu), momentum);
+            return identity +=
+                   rangeUpdate(p + begin, g + begin, v ? v + begin : nullptr, end - begin,
+                               static_cast<T>(step), static_cast<T>(mu), momentum);
         },
         [](Moves a, const Moves& b) { return a += b; });
 }
@@ -92,8 +91,8 @@ double sumOfSquares(const std::vector<torch::Tensor>& tensors) {
     return total;
 }
 
-Moves update(torch::Tensor& param, const torch::Tensor& grad, torch::Tensor& buffer,
-             double step, double mu, Momentum momentum) {
+Moves update(torch::Tensor& param, const torch::Tensor& grad, torch::Tensor& buffer, double step,
+             double mu, Momentum momentum) {
     return param.scalar_type() == torch::kDouble
                ? tensorUpdate<double>(param, grad, buffer, step, mu, momentum)
                : tensorUpdate<float>(param, grad, buffer, step, mu, momentum);

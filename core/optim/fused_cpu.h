@@ -32,7 +32,7 @@ double sumOfSquares(const std::vector<torch::Tensor>& tensors);
 // Returns ||p_new - p_old||^2 (the differences in the tensor's precision, summed in double)
 // and ||v_new||^2, measured in the same pass: the training loop's effective step without a
 // copy of the weights, and the momentum term's length for the step anatomy.
-Moves update(torch::Tensor& param, const torch::Tensor& grad, torch::Tensor& buffer,
-             double step, double mu, Momentum momentum);
+Moves update(torch::Tensor& param, const torch::Tensor& grad, torch::Tensor& buffer, double step,
+             double mu, Momentum momentum);
 
 } // namespace alig::core::fused_cpu

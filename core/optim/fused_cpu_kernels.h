@@ -66,8 +66,8 @@ template <class T> double rangeSumOfSquares(const T* __restrict x, int64_t n) {
 }
 
 // Applies rule(p, g, v, v_new) -> p_new to every element of a range, writing p (and, with
-// kMomentum, v), and returns the sums of (p_new - p_old)^2 and of v_new^2. Block by block: a plain loop that
-// the compiler vectorises writes the moves into a small buffer (it stays in L1), and
+// kMomentum, v), and returns the sums of (p_new - p_old)^2 and of v_new^2. Block by block: a plain
+// loop that the compiler vectorises writes the moves into a small buffer (it stays in L1), and
 // rangeSumOfSquares adds them up; one loop doing both does not vectorise.
 template <class T, bool kMomentum, class Rule>
 Moves rangeApply(T* __restrict p, const T* __restrict g, T* __restrict v, int64_t n, Rule rule) {
@@ -120,11 +120,8 @@ Moves rangeUpdate(T* p, const T* g, T* v, int64_t n, T step, T mu, Momentum mome
 } // namespace
 
 KernelSet ALIG_KERNEL_SET_FUNCTION() {
-    return {ALIG_KERNEL_SET_NAME,
-            &rangeSumOfSquares<float>,
-            &rangeSumOfSquares<double>,
-            &rangeUpdate<float>,
-            &rangeUpdate<double>};
+    return {ALIG_KERNEL_SET_NAME, &rangeSumOfSquares<float>, &rangeSumOfSquares<double>,
+            &rangeUpdate<float>, &rangeUpdate<double>};
 }
 
 } // namespace alig::core::fused_cpu

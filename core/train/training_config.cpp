@@ -23,9 +23,9 @@ E parseChoice(const std::vector<std::pair<const char*, E>>& table, const std::st
 } // namespace
 
 LossKind parseLoss(const std::string& text) {
-    return parseChoice<LossKind>(
-        {{"cross_entropy", LossKind::CrossEntropy}, {"multiclass_hinge", LossKind::MulticlassHinge}},
-        text, "training.loss");
+    return parseChoice<LossKind>({{"cross_entropy", LossKind::CrossEntropy},
+                                  {"multiclass_hinge", LossKind::MulticlassHinge}},
+                                 text, "training.loss");
 }
 
 AutocastMode parseAutocast(const std::string& text) {

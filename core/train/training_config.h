@@ -12,8 +12,8 @@ namespace alig::core {
 enum class LossKind { CrossEntropy, MulticlassHinge };
 enum class AutocastMode { Off, BFloat16 };
 // Throw alig::core::Error naming the field and the known values.
-LossKind parseLoss(const std::string& text);           // cross_entropy | multiclass_hinge
-AutocastMode parseAutocast(const std::string& text);   // off | bf16
+LossKind parseLoss(const std::string& text);         // cross_entropy | multiclass_hinge
+AutocastMode parseAutocast(const std::string& text); // off | bf16
 
 struct TrainingConfig {
     int64_t epochs = 5;
