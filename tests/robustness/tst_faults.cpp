@@ -148,7 +148,7 @@ void copyFolder(const fs::path& from, const fs::path& to) {
 class TestFaults : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void fullDiskAtMetrics();
     void fullDiskAtALaterCheckpoint();
     void fullDiskAtRunJson();
