@@ -105,7 +105,8 @@ std::string createRunDir(const ExperimentConfig& config, const std::string& dir,
         const std::string base = timestamp("%Y%m%d-%H%M%S") + "-" + safeFolderName(config.name);
         fs::create_directories(parent, ec);
         if (ec)
-            throw WriteError(parent.string() + ": cannot create the folder (" + ec.message() + ")");
+            throw WriteError(parent.string() + ": cannot create the run folder's parent (" +
+                             ec.message() + ")");
         // Made here, one name at a time: two runs started in the same second each get a
         // folder of their own (checking, then creating, would let both take one).
         path = parent / base;
