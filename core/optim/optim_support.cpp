@@ -75,4 +75,50 @@ torch::Tensor matchParam(const torch::Tensor& saved, const torch::Tensor& param,
     return saved.to(param.options());
 }
 
+void NamedParamState::serialize(torch::serialize::OutputArchive& archive) const {
+    int64_t n = 0;
+    for (const auto& [name, t] : tensors) {
+        if (!t.defined()) continue;
+        archive.write("name_" + std::to_string(n), c10::IValue(name));
+        archive.write("tensor_" + std::to_string(n), t, /*is_buffer=*/true);
+        ++n;
+    }
+    archive.write("count", c10::IValue(n));
+}
+
+void NamedParamState::serialize(torch::serialize::InputArchive& archive) {
+    tensors.clear();
+    const int64_t n = readInt(archive, "count");
+    for (int64_t i = 0; i < n; ++i) {
+        c10::IValue name;
+        archive.read("name_" + std::to_string(i), name);
+        torch::Tensor t;
+        archive.read("tensor_" + std::to_string(i), t, /*is_buffer=*/true);
+        tensors[name.toStringRef()] = t;
+    }
+}
+
+void NamedParamState::matchTo(const torch::Tensor& param, const std::string& what) {
+    for (auto& [name, t] : tensors)
+        t = matchParam(t, param, what + ": " + name);
+}
+
+NamedParamState& namedState(torch::optim::Optimizer& optimizer, const torch::Tensor& param) {
+    auto& state = optimizer.state();
+    auto key = stateKey(state, param);
+    auto it = state.find(key);
+    if (it == state.end()) it = state.emplace(key, std::make_unique<NamedParamState>()).first;
+    return static_cast<NamedParamState&>(*it->second);
+}
+
+torch::Tensor scalarLike(double value, const torch::Tensor& like) {
+    return torch::full({}, value, torch::TensorOptions(torch::kFloat64).device(like.device()));
+}
+
+const torch::Tensor& firstParam(const torch::optim::Optimizer& optimizer) {
+    for (const auto& group : optimizer.param_groups())
+        if (!group.params().empty()) return group.params().front();
+    throw Error("the optimizer has no parameters");
+}
+
 } // namespace alig::core::optim_detail

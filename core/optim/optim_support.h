@@ -9,6 +9,7 @@
 #include <torch/serialize/archive.h>
 #include <torch/types.h>
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -71,6 +72,30 @@ torch::Tensor descendCapped(std::vector<torch::optim::OptimizerParamGroup>& grou
 // A tensor of a saved state with its parameter's shape, moved to its device and dtype.
 torch::Tensor matchParam(const torch::Tensor& saved, const torch::Tensor& param,
                          const std::string& what);
+
+// A per-parameter state of named tensors, each with its parameter's shape (Prodigy's moments
+// and starting point, Schedule-Free's z, x and y, DoG's average...), saved by name.
+struct NamedParamState : public torch::optim::OptimizerCloneableParamState<NamedParamState> {
+    std::map<std::string, torch::Tensor> tensors;
+
+    torch::Tensor& operator[](const std::string& name) { return tensors[name]; }
+    bool has(const std::string& name) const {
+        auto it = tensors.find(name);
+        return it != tensors.end() && it->second.defined();
+    }
+    void serialize(torch::serialize::InputArchive& archive) override;
+    void serialize(torch::serialize::OutputArchive& archive) const override;
+    void matchTo(const torch::Tensor& param, const std::string& what);
+};
+
+// The parameter's NamedParamState, made (empty) on first use.
+NamedParamState& namedState(torch::optim::Optimizer& optimizer, const torch::Tensor& param);
+
+// A host number as a 0-dim float64 tensor on `like`'s device (for StepReport).
+torch::Tensor scalarLike(double value, const torch::Tensor& like);
+
+// The first parameter of the optimizer (its device is the one reports live on).
+const torch::Tensor& firstParam(const torch::optim::Optimizer& optimizer);
 
 // Writes `<tag>_format`, the defaults, and every group's options and its parameters' states
 // (keyed by position, never by address), the layout AliG introduced.

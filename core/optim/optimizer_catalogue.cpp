@@ -2,9 +2,13 @@
 
 #include "core/optim/alig.h"
 #include "core/optim/dfw.h"
+#include "core/optim/dog.h"
 #include "core/optim/l4.h"
 #include "core/optim/lr_schedule.h"
+#include "core/optim/momo.h"
 #include "core/optim/polyak.h"
+#include "core/optim/prodigy.h"
+#include "core/optim/schedule_free.h"
 #include "core/optim/yogi.h"
 #include "core/util/error.h"
 #include "core/util/format.h"
@@ -13,6 +17,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace alig::core {
 
@@ -47,7 +52,7 @@ void requireEps(const OptimizerConfig& c) {
 void validatePolyakLike(const OptimizerConfig& c) {
     requireEps(c);
     if (c.maxLr) requirePositive("max_lr", *c.maxLr);
-    if (c.name == "sps") requirePositive("c", c.c);
+    if (c.name == "sps" || c.name == "decsps") requirePositive("c", c.c);
     if (!std::isfinite(c.fStar))
         throw Error("optimizer.f_star: must be finite, got " + formatNumber(c.fStar));
 }
@@ -103,10 +108,81 @@ OptimizerPtr makeL4(const OptimizerConfig& c, Params params, L4Direction directi
     return std::make_unique<L4>(std::move(params), o);
 }
 
+void requireFinite(const char* field, double value) {
+    if (!std::isfinite(value))
+        throw Error(std::string("optimizer.") + field + ": must be finite, got " +
+                    formatNumber(value));
+}
+
+void validateProdigy(const OptimizerConfig& c) {
+    validateLr(c);
+    validateBetas(c);
+    if (c.beta3) requireUnit("beta3", *c.beta3, false);
+    requirePositive("d0", c.d0);
+    requirePositive("d_coef", c.dCoef);
+    if (c.growthRate && !(*c.growthRate >= 1.0))
+        throw Error("optimizer.growth_rate: must be >= 1 (or null: no limit), got " +
+                    formatNumber(*c.growthRate));
+}
+
+void validateScheduleFree(const OptimizerConfig& c) {
+    validateLr(c);
+    if (c.name == "sf_adamw")
+        validateBetas(c);
+    else
+        requireUnit("momentum", c.momentum, false);
+    if (c.sfWarmupSteps < 0)
+        throw Error("optimizer.sf_warmup_steps: must be >= 0, got " +
+                    std::to_string(c.sfWarmupSteps));
+    requireNonNegative("sf_r", c.sfR);
+    requireNonNegative("sf_weight_lr_power", c.sfWeightLrPower);
+}
+
+void validateMomo(const OptimizerConfig& c) {
+    validateLr(c);
+    requireUnit("beta1", c.beta1, false);
+    if (c.name == "momo_adam") requireUnit("beta2", c.beta2, false);
+    requireFinite("momo_lb", c.momoLb);
+}
+
+void validateDog(const OptimizerConfig& c) {
+    validateLr(c);
+    requirePositive("eps", c.resolvedEps());
+    requirePositive("dog_reps_rel", c.dogRepsRel);
+    if (c.dogInitEta) requirePositive("dog_init_eta", *c.dogInitEta);
+    requireNonNegative("dog_average_gamma", c.dogAverageGamma);
+}
+
+OptimizerPtr makeScheduleFree(const OptimizerConfig& c, Params params, ScheduleFreeBase base) {
+    ScheduleFreeOptions o(c.lr, base);
+    o.beta1(base == ScheduleFreeBase::Sgd ? c.momentum : c.beta1)
+        .beta2(c.beta2)
+        .eps(c.resolvedEps())
+        .weight_decay(c.weightDecay)
+        .warmup_steps(c.sfWarmupSteps)
+        .r(c.sfR)
+        .weight_lr_power(c.sfWeightLrPower);
+    return std::make_unique<ScheduleFree>(std::move(params), o);
+}
+
+OptimizerPtr makeMomo(const OptimizerConfig& c, Params params, bool adam) {
+    MomoOptions o(c.lr, adam);
+    o.weight_decay(c.weightDecay)
+        .beta1(c.beta1)
+        .beta2(c.beta2)
+        .eps(c.resolvedEps())
+        .lb(c.momoLb)
+        .online_lb(c.momoOnlineLb)
+        .bias_correction(c.biasCorrection)
+        .divide(c.momoDivide);
+    return std::make_unique<Momo>(std::move(params), o);
+}
+
 // What each kind of method reports per step.
 constexpr StepQuantities kFixedLr{};
 constexpr StepQuantities kAliG{true, true, true, true, true};
 constexpr StepQuantities kCappedStep{true, false, false, true, false};
+constexpr StepQuantities kCappedClippedStep{true, false, true, true, false};
 constexpr StepQuantities kL4Step{true, false, false, false, false};
 
 const std::vector<std::string> kLrFields{"lr", "weight_decay"};
@@ -361,6 +437,145 @@ std::vector<OptimizerEntry> buildCatalogue() {
         return std::make_unique<Dfw>(std::move(p), o);
     };
     add(dfw);
+
+    // The tuning-free methods since ALI-G (issue 14); each lr is its authors' default as demo.
+    OptimizerEntry decsps;
+    decsps.name = "decsps";
+    decsps.label = "DecSPS (decreasing SPS)";
+    decsps.shortLabel = "DecSPS";
+    decsps.stepField = "max_lr"; // gamma_b, the first step's bound
+    decsps.stepMayBeNone = true;
+    decsps.fields = {"max_lr", "c", "f_star", "eps"};
+    decsps.summaryFields = {"c", "f_star"};
+    decsps.demoStep = 1.0;
+    decsps.reports = kCappedClippedStep;
+    decsps.validate = validatePolyakLike;
+    decsps.make = [](const OptimizerConfig& c, Params p) -> OptimizerPtr {
+        SpsOptions o(c.maxLr);
+        o.c(c.c).f_star(c.fStar).eps(c.resolvedEps());
+        return std::make_unique<DecSps>(std::move(p), o);
+    };
+    add(decsps);
+
+    OptimizerEntry momo;
+    momo.name = "momo";
+    momo.label = "MoMo (momentum model of the loss)";
+    momo.shortLabel = "MoMo";
+    momo.stepField = "lr"; // the cap on tau
+    momo.fields = {"lr", "beta1", "weight_decay", "momo_lb", "momo_online_lb", "bias_correction"};
+    momo.summaryFields = {"beta1", "momo_lb"};
+    momo.demoStep = 1.0;
+    momo.reports = kCappedClippedStep;
+    momo.validate = validateMomo;
+    momo.make = [](const OptimizerConfig& c, Params p) { return makeMomo(c, std::move(p), false); };
+    add(momo);
+
+    OptimizerEntry momoAdam;
+    momoAdam.name = "momo_adam";
+    momoAdam.label = "MoMo-Adam (momentum model in Adam's metric)";
+    momoAdam.shortLabel = "MoMo-Adam";
+    momoAdam.stepField = "lr";
+    momoAdam.fields = {"lr",           "beta1",   "beta2",          "eps",
+                       "weight_decay", "momo_lb", "momo_online_lb", "momo_divide"};
+    momoAdam.summaryFields = {"momo_lb"};
+    momoAdam.demoStep = 0.01;
+    momoAdam.reports = kCappedClippedStep;
+    momoAdam.validate = validateMomo;
+    momoAdam.make = [](const OptimizerConfig& c, Params p) {
+        return makeMomo(c, std::move(p), true);
+    };
+    add(momoAdam);
+
+    OptimizerEntry prodigy;
+    prodigy.name = "prodigy";
+    prodigy.label = "Prodigy (Adam with a distance estimate)";
+    prodigy.shortLabel = "Prodigy";
+    prodigy.stepField = "lr"; // a factor on d
+    prodigy.fields = {"lr",
+                      "beta1",
+                      "beta2",
+                      "beta3",
+                      "eps",
+                      "weight_decay",
+                      "decouple",
+                      "d0",
+                      "d_coef",
+                      "growth_rate",
+                      "safeguard_warmup",
+                      "bias_correction"};
+    prodigy.summaryFields = {"d_coef"};
+    prodigy.demoStep = 1.0;
+    prodigy.reports = kL4Step;
+    prodigy.validate = validateProdigy;
+    prodigy.make = [](const OptimizerConfig& c, Params p) -> OptimizerPtr {
+        ProdigyOptions o(c.lr);
+        o.beta1(c.beta1)
+            .beta2(c.beta2)
+            .beta3(c.beta3)
+            .eps(c.resolvedEps())
+            .weight_decay(c.weightDecay)
+            .decouple(c.decouple)
+            .bias_correction(c.biasCorrection)
+            .safeguard_warmup(c.safeguardWarmup)
+            .d0(c.d0)
+            .d_coef(c.dCoef)
+            .growth_rate(c.growthRate.value_or(std::numeric_limits<double>::infinity()));
+        return std::make_unique<Prodigy>(std::move(p), o);
+    };
+    add(prodigy);
+
+    const std::vector<std::string> sfFields{"sf_warmup_steps", "sf_r", "sf_weight_lr_power"};
+    OptimizerEntry sfSgd;
+    sfSgd.name = "sf_sgd";
+    sfSgd.label = "Schedule-Free SGD";
+    sfSgd.shortLabel = "SF-SGD";
+    sfSgd.stepField = "lr";
+    sfSgd.fields = join({"lr", "momentum", "weight_decay"}, sfFields);
+    sfSgd.summaryFields = {"momentum"};
+    sfSgd.demoStep = 1.0;
+    sfSgd.reports = kL4Step;
+    sfSgd.validate = validateScheduleFree;
+    sfSgd.make = [](const OptimizerConfig& c, Params p) {
+        return makeScheduleFree(c, std::move(p), ScheduleFreeBase::Sgd);
+    };
+    add(sfSgd);
+
+    OptimizerEntry sfAdamw;
+    sfAdamw.name = "sf_adamw";
+    sfAdamw.label = "Schedule-Free AdamW";
+    sfAdamw.shortLabel = "SF-AdamW";
+    sfAdamw.stepField = "lr";
+    sfAdamw.fields = join({"lr", "beta1", "beta2", "eps", "weight_decay"}, sfFields);
+    sfAdamw.demoStep = 0.0025;
+    sfAdamw.reports = kL4Step;
+    sfAdamw.validate = validateScheduleFree;
+    sfAdamw.make = [](const OptimizerConfig& c, Params p) {
+        return makeScheduleFree(c, std::move(p), ScheduleFreeBase::AdamW);
+    };
+    add(sfAdamw);
+
+    OptimizerEntry dog;
+    dog.name = "dog";
+    dog.label = "DoG (distance over gradients, averaged)";
+    dog.shortLabel = "DoG";
+    dog.stepField = "lr"; // the paper's c
+    dog.fields = {"lr",          "weight_decay",     "eps", "dog_reps_rel", "dog_init_eta",
+                  "dog_average", "dog_average_gamma"};
+    dog.summaryFields = {"dog_reps_rel"};
+    dog.demoStep = 1.0;
+    dog.reports = kL4Step;
+    dog.validate = validateDog;
+    dog.make = [](const OptimizerConfig& c, Params p) -> OptimizerPtr {
+        DogOptions o(c.lr);
+        o.reps_rel(c.dogRepsRel)
+            .eps(c.resolvedEps())
+            .weight_decay(c.weightDecay)
+            .init_eta(c.dogInitEta)
+            .average(c.dogAverage)
+            .average_gamma(c.dogAverageGamma);
+        return std::make_unique<Dog>(std::move(p), o);
+    };
+    add(dog);
     return all;
 }
 
@@ -442,6 +657,23 @@ std::string optimizerFieldText(const OptimizerConfig& c, const std::string& f) {
     if (f == "l4_gamma") return textOf(c.l4Gamma);
     if (f == "l4_init_factor") return textOf(c.l4InitFactor);
     if (f == "l4_forget_time") return textOf(c.l4ForgetTime);
+    if (f == "d0") return textOf(c.d0);
+    if (f == "d_coef") return textOf(c.dCoef);
+    if (f == "growth_rate") return textOf(c.growthRate);
+    if (f == "beta3") return textOf(c.beta3);
+    if (f == "decouple") return textOf(c.decouple);
+    if (f == "safeguard_warmup") return textOf(c.safeguardWarmup);
+    if (f == "bias_correction") return textOf(c.biasCorrection);
+    if (f == "sf_warmup_steps") return std::to_string(c.sfWarmupSteps);
+    if (f == "sf_r") return textOf(c.sfR);
+    if (f == "sf_weight_lr_power") return textOf(c.sfWeightLrPower);
+    if (f == "momo_lb") return textOf(c.momoLb);
+    if (f == "momo_online_lb") return textOf(c.momoOnlineLb);
+    if (f == "momo_divide") return textOf(c.momoDivide);
+    if (f == "dog_reps_rel") return textOf(c.dogRepsRel);
+    if (f == "dog_init_eta") return textOf(c.dogInitEta);
+    if (f == "dog_average") return textOf(c.dogAverage);
+    if (f == "dog_average_gamma") return textOf(c.dogAverageGamma);
     return {};
 }
 

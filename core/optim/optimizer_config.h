@@ -38,6 +38,27 @@ struct OptimizerConfig {
     double l4Gamma = 0.9;         // fraction of the smallest loss seen that counts as reachable
     double l4InitFactor = 0.75;   // l_min starts at this fraction of the first loss
     double l4ForgetTime = 1000.0; // l_min grows by 1 + 1/l4_forget_time each step
+    // Prodigy (Mishchenko and Defazio, 2024), the authors' defaults
+    double d0 = 1e-6;                 // the first estimate of the distance d
+    double dCoef = 1.0;               // d_hat's factor, Prodigy's knob
+    std::optional<double> growthRate; // d grows at most by this factor a step (none: no limit)
+    std::optional<double> beta3;      // none: sqrt(beta2)
+    bool decouple = true;             // Prodigy's weight decay as in AdamW
+    bool safeguardWarmup = false;     // Prodigy: leave lr out of the denominator's sum
+    bool biasCorrection = false;      // Prodigy's Adam correction, MoMo's averaging scheme
+    // Schedule-Free SGD and AdamW (Defazio et al., 2024)
+    int64_t sfWarmupSteps = 0;    // its own linear warm-up, in steps
+    double sfR = 0.0;             // the averaging weight's polynomial power of k
+    double sfWeightLrPower = 2.0; // the averaging weight's power of the largest lr
+    // MoMo and MoMo-Adam (Schaipp et al., 2024)
+    double momoLb = 0.0;       // the lower bound of the loss (the first one online)
+    bool momoOnlineLb = false; // estimate the lower bound online
+    bool momoDivide = true;    // MoMo-Adam: proximal weight decay (false: AdamW's)
+    // DoG (Ivgi, Hinder, Carmon, 2023)
+    double dogRepsRel = 1e-6;         // r_eps = dog_reps_rel (1 + ||x_0||)
+    std::optional<double> dogInitEta; // the first step (none: from dog_reps_rel)
+    bool dogAverage = true;           // evaluate on the polynomial-decay average
+    double dogAverageGamma = 8.0;     // its gamma
     // Learning-rate schedule (see LrSchedule): every method
     std::string schedule = "constant"; // constant | step | cosine
     std::vector<int64_t> milestones;   // step: epochs

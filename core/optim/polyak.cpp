@@ -17,10 +17,10 @@ namespace {
 
 // The saved layout's tag and the name in errors, as before the two shared one class.
 const char* tagOf(PolyakRule rule) {
-    return rule == PolyakRule::Sps ? "sps" : "polyak";
+    return rule == PolyakRule::Sps ? "sps" : rule == PolyakRule::DecSps ? "decsps" : "polyak";
 }
 const char* methodOf(PolyakRule rule) {
-    return rule == PolyakRule::Sps ? "SPS" : "Polyak step";
+    return rule == PolyakRule::Sps ? "SPS" : rule == PolyakRule::DecSps ? "DecSPS" : "Polyak step";
 }
 
 } // namespace
@@ -52,7 +52,7 @@ void PolyakStepOptions::set_lr(const double lr) {
 
 void PolyakStepOptions::serialize(torch::serialize::OutputArchive& archive) const {
     writeOptional(archive, "max_lr", max_lr_);
-    if (rule_ == PolyakRule::Sps) archive.write("c", c10::IValue(c_));
+    if (rule_ != PolyakRule::Polyak) archive.write("c", c10::IValue(c_));
     archive.write("f_star", c10::IValue(f_star_));
     archive.write("eps", c10::IValue(eps_));
 }
@@ -91,24 +91,74 @@ torch::Tensor PolyakStepSize::step(LossClosure closure) {
     const torch::Tensor gsq = groupsGradSquaredNorm(param_groups_, loss);
     const torch::Tensor l = loss.detach().reshape({}).to(gsq.options());
 
-    torch::Tensor unclipped = (l - global.f_star()) / (global.c() * gsq + global.eps());
-    // The one line the two differ in: SPS's reference also skips a vanishing gradient.
-    const torch::Tensor skip = global.rule() == PolyakRule::Sps
+    const bool decreasing = global.rule() == PolyakRule::DecSps;
+    // DecSPS: c_k = c sqrt(k + 1).
+    const double c = decreasing ? global.c() * std::sqrt(static_cast<double>(m_k + 1)) : global.c();
+    torch::Tensor unclipped = (l - global.f_star()) / (c * gsq + global.eps());
+    // The one line the first two differ in: SPS's reference (and DecSPS, on its code) also
+    // skips a vanishing gradient.
+    const torch::Tensor skip = global.rule() != PolyakRule::Polyak
                                    ? (l < global.f_star()).logical_or(gsq.sqrt() < 1e-8)
                                    : (l < global.f_star());
     unclipped = torch::where(skip, torch::zeros_like(unclipped), unclipped);
 
+    if (decreasing) {
+        // The bound c_{k-1} step_{k-1} / c_k; before the first step c max_lr / c (or none).
+        if (!m_memory.defined()) {
+            const auto& first = static_cast<const PolyakStepOptions&>(param_groups_[0].options());
+            const double start = first.max_lr() ? global.c() * *first.max_lr()
+                                                : std::numeric_limits<double>::infinity();
+            m_memory = torch::full({}, start, unclipped.options());
+        }
+        m_ratio = unclipped;
+        m_bound = m_memory.to(unclipped.options()) / c;
+        const torch::Tensor step = torch::minimum(unclipped, m_bound);
+        // A skipped step keeps the bound where it was (a zero would stop every later step).
+        m_memory = torch::where(skip, m_memory.to(unclipped.options()), step * c);
+        ++m_k;
+        m_stepSize = descendCapped<PolyakStepOptions>(param_groups_, step);
+        return loss;
+    }
     m_stepSize = descendCapped<PolyakStepOptions>(param_groups_, unclipped);
     return loss;
 }
 
+StepReport PolyakStepSize::lastStepReport() const {
+    StepReport r = StepSizeReporter::lastStepReport();
+    if (rule() != PolyakRule::DecSps || !m_ratio.defined()) return r;
+    r.unclipped = m_ratio;
+    r.clipped = m_ratio > m_bound;
+    r.extras.emplace_back("c_k", torch::full({},
+                                             static_cast<const PolyakStepOptions&>(defaults()).c() *
+                                                 std::sqrt(static_cast<double>(m_k)),
+                                             m_ratio.options()));
+    r.extras.emplace_back("bound", m_bound);
+    return r;
+}
+
 void PolyakStepSize::save(torch::serialize::OutputArchive& archive) const {
     saveGroups<PolyakStepOptions>(*this, tagOf(rule()), archive);
+    if (rule() == PolyakRule::DecSps) {
+        archive.write("decsps_k", c10::IValue(m_k));
+        archive.write("decsps_memory",
+                      c10::IValue(m_memory.defined() ? m_memory.item<double>()
+                                                     : std::numeric_limits<double>::quiet_NaN()));
+    }
 }
 
 void PolyakStepSize::load(torch::serialize::InputArchive& archive) {
     const PolyakRule own = rule();
     loadGroups<PolyakStepOptions, PolyakParamState>(*this, tagOf(own), methodOf(own), archive);
+    if (own == PolyakRule::DecSps) {
+        m_k = readInt(archive, "decsps_k");
+        const double memory = readDouble(archive, "decsps_memory");
+        m_memory =
+            std::isnan(memory)
+                ? torch::Tensor()
+                : torch::full(
+                      {}, memory,
+                      torch::TensorOptions(torch::kFloat64).device(firstParam(*this).device()));
+    }
     // The rule is the class's, not the archive's.
     static_cast<PolyakStepOptions&>(defaults()).rule(own);
     for (auto& group : param_groups_)

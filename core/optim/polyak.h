@@ -8,7 +8,12 @@
 //   ALI-G without momentum or projection.
 // - The Polyak step with a known minimum f* (Polyak, 1987), the classic ancestor of ALI-G and
 //   SPS: c = 1, and a negative gap gives no step.
-// Built by the optimizer catalogue for optimizer.name "sps" and "polyak".
+// - DecSPS (Orvieto, Lacoste-Julien, Loizou, "Dynamics of SGD with Stochastic Polyak Stepsizes:
+//   Truly Adaptive Variants and Convergence to Exact Solution", NeurIPS 2022): the decreasing
+//   variant, with c_k = c sqrt(k + 1) and the step never larger than the last one scaled by
+//   c_{k-1} / c_k:  step_k = min((l - f*) / (c_k ||g||^2 + eps), c_{k-1} step_{k-1} / c_k),
+//   c_{-1} step_{-1} = c max_lr (the paper's gamma_b; none: no bound on the first step).
+// Built by the optimizer catalogue for optimizer.name "sps", "polyak" and "decsps".
 
 #include "core/optim/step_size_reporter.h"
 
@@ -22,7 +27,7 @@
 
 namespace alig::core {
 
-enum class PolyakRule { Polyak, Sps };
+enum class PolyakRule { Polyak, Sps, DecSps };
 
 // Per group: max_lr (none: no cap). Global, read from the defaults: c, f_star, eps, rule.
 struct PolyakStepOptions : public torch::optim::OptimizerCloneableOptions<PolyakStepOptions> {
@@ -71,6 +76,8 @@ public:
     // The closure returns the mini-batch loss (gradients are already computed).
     torch::Tensor step(LossClosure closure) override;
     torch::Tensor lastStepSizeTensor() const override { return m_stepSize; }
+    // DecSPS also reports its ratio, whether its bound cut it, and c_k.
+    StepReport lastStepReport() const override;
 
     void save(torch::serialize::OutputArchive& archive) const override;
     void load(torch::serialize::InputArchive& archive) override;
@@ -78,6 +85,10 @@ public:
 private:
     PolyakRule rule() const;
     torch::Tensor m_stepSize;
+    // DecSPS: steps taken, c_{k-1} step_{k-1} (undefined before the first step), the last
+    // ratio and bound.
+    int64_t m_k = 0;
+    torch::Tensor m_memory, m_ratio, m_bound;
 };
 
 // The two methods under their own names (the rule is theirs whatever the options say).
@@ -96,6 +107,16 @@ public:
         : PolyakStepSize(std::move(paramGroups), o.rule(PolyakRule::Polyak).c(1.0)) {}
     explicit PolyakStep(std::vector<torch::Tensor> params, PolyakStepOptions o = {})
         : PolyakStep({torch::optim::OptimizerParamGroup(std::move(params))}, std::move(o)) {}
+};
+
+// DecSPS: its own rule, and SPS's options (c is c_0, max_lr the first step's bound).
+class DecSps : public PolyakStepSize {
+public:
+    DecSps(std::vector<torch::optim::OptimizerParamGroup> paramGroups,
+           PolyakStepOptions o = SpsOptions())
+        : PolyakStepSize(std::move(paramGroups), o.rule(PolyakRule::DecSps)) {}
+    explicit DecSps(std::vector<torch::Tensor> params, PolyakStepOptions o = SpsOptions())
+        : DecSps({torch::optim::OptimizerParamGroup(std::move(params))}, std::move(o)) {}
 };
 
 } // namespace alig::core

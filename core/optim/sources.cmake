@@ -2,13 +2,17 @@
 target_sources(alig_optim PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/alig.cpp
     ${CMAKE_CURRENT_LIST_DIR}/dfw.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/dog.cpp
     ${CMAKE_CURRENT_LIST_DIR}/fused_cpu.cpp
     ${CMAKE_CURRENT_LIST_DIR}/grad_norm.cpp
     ${CMAKE_CURRENT_LIST_DIR}/l4.cpp
     ${CMAKE_CURRENT_LIST_DIR}/lr_schedule.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/momo.cpp
     ${CMAKE_CURRENT_LIST_DIR}/optim_support.cpp
     ${CMAKE_CURRENT_LIST_DIR}/optimizer_catalogue.cpp
     ${CMAKE_CURRENT_LIST_DIR}/polyak.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/prodigy.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/schedule_free.cpp
     ${CMAKE_CURRENT_LIST_DIR}/yogi.cpp)
 
 # The fused CPU loops of ALI-G, once per instruction set; fused_cpu.cpp picks one at run time.

@@ -7,6 +7,10 @@
 
 #include <torch/types.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace alig::core {
 
 // One step's numbers as 0-dim tensors on the parameters' device (so that a loop on CUDA can
@@ -18,6 +22,10 @@ struct StepReport {
     torch::Tensor clipped;             // bool: the cap cut the step
     torch::Tensor moveSquaredNorm;     // ||w_new - w_old||^2, when measuresMove() was true
     torch::Tensor momentumSquaredNorm; // ||momentum term||^2, when the method measured it
+    // The method's own quantities beyond the step, by name, each a 0-dim tensor (Prodigy's d
+    // and d_hat, MoMo's lower bound, DoG's rbar, Schedule-Free's averaging weight...): what a
+    // front end may offer as extra series. Names are snake_case and stable per method.
+    std::vector<std::pair<std::string, torch::Tensor>> extras;
 };
 
 class StepSizeReporter {

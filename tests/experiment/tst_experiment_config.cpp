@@ -156,7 +156,7 @@ void TestExperimentConfig::rejects_data() {
         "optimizer.lr: must be > 0, got 0");
     row("every method is known", R"({"optimizer": {"name": "lbfgs"}})",
         "(known: alig, sgd, adam, adamw, amsgrad, adagrad, rmsprop, yogi, sps, polyak, l4adam, "
-        "l4mom, dfw)");
+        "l4mom, dfw, decsps, momo, momo_adam, prodigy, sf_sgd, sf_adamw, dog)");
     row("unknown schedule", R"({"optimizer": {"schedule": "exp"}})",
         "optimizer.schedule: must be constant, step or cosine, got \"exp\"");
     row("step schedule without milestones", R"({"optimizer": {"schedule": "step"}})",

@@ -155,6 +155,16 @@ void TestOptimizerCatalogue::summariesNameTheStepSize_data() {
                             << "L4Adam alpha 0.15";
     QTest::newRow("dfw") << "dfw"
                          << "DFW max_lr 0.1, momentum 0.9";
+    QTest::newRow("decsps") << "decsps"
+                            << "DecSPS max_lr 0.1, c 0.5";
+    QTest::newRow("momo") << "momo"
+                          << "MoMo lr 0.1, beta1 0.9";
+    QTest::newRow("prodigy") << "prodigy"
+                             << "Prodigy lr 0.1, d_coef 1";
+    QTest::newRow("sf_sgd") << "sf_sgd"
+                            << "SF-SGD lr 0.1, momentum 0.9";
+    QTest::newRow("dog") << "dog"
+                         << "DoG lr 0.1, dog_reps_rel 1e-06";
 }
 
 void TestOptimizerCatalogue::summariesNameTheStepSize() {
