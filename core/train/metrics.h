@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace alig::core {
 
@@ -26,6 +28,10 @@ struct StepMetrics {
     // weights this step (the step anatomy panel; 0 without momentum; not in metrics.csv).
     double momentumStep = 0.0;
     double elapsed = 0.0; // seconds of training so far (pauses excluded)
+    // The method's own quantities of this step by name (StepReport::extras: Prodigy's d and
+    // d_hat, MoMo's lower bound, DoG's rbar, Schedule-Free's averaging weight...); not in
+    // metrics.csv.
+    std::vector<std::pair<std::string, double>> extras;
 };
 
 struct EpochMetrics {

@@ -2,6 +2,7 @@
 
 #include "core/models/model.h"
 #include "core/optim/alig_fused.h"
+#include "core/optim/eval_weights.h"
 #include "core/optim/grad_norm.h"
 #include "core/train/checkpoint_file.h"
 #include "core/train/device.h"
@@ -125,6 +126,7 @@ struct Trainer::PendingStep {
     torch::Tensor moveSquaredNorm;     // ||w_new - w_old||^2
     torch::Tensor moveDotGrad;         // <w_old - w_new, g>: ALI-G with momentum only
     torch::Tensor momentumSquaredNorm; // ||momentum term||^2, when ALI-G measured it itself
+    std::vector<std::pair<std::string, torch::Tensor>> extras; // the method's own quantities
 };
 
 Trainer::Trainer(const Dataset& dataset, Model& model, torch::optim::Optimizer& optimizer,
@@ -137,6 +139,7 @@ Trainer::Trainer(const Dataset& dataset, Model& model, torch::optim::Optimizer& 
     , m_loss(parseLoss(m_config.loss))
     , m_autocast(parseAutocast(m_config.autocast))
     , m_readout(optimizer)
+    , m_evalWeights(dynamic_cast<EvalWeights*>(&optimizer))
     , m_params(model.parameters())
     , m_sync(makeLocalSync()) {
     if (dataset.trainSize() == 0) throw Error("the training set is empty");
@@ -357,6 +360,28 @@ bool Trainer::flushSteps() {
         v = host.data_ptr<double>();
     }
 
+    // The methods' own quantities: few, so one read each on the CPU, one transfer on a GPU.
+    std::vector<double> extraValues;
+    {
+        std::vector<torch::Tensor> extras;
+        for (const auto& p : m_pending)
+            for (const auto& e : p.extras)
+                extras.push_back(e.second.defined() ? e.second.to(torch::kFloat64).reshape({})
+                                                    : torch::full({}, NAN, torch::kFloat64));
+        if (!extras.empty()) {
+            if (m_device.is_cpu()) {
+                for (const auto& t : extras)
+                    extraValues.push_back(t.item<double>());
+            } else {
+                for (auto& t : extras)
+                    t = t.to(m_device);
+                const torch::Tensor all = torch::stack(extras).cpu().contiguous();
+                extraValues.assign(all.data_ptr<double>(), all.data_ptr<double>() + all.numel());
+            }
+        }
+    }
+    size_t nextExtra = 0;
+
     std::vector<StepMetrics> steps;
     steps.reserve(m_pending.size());
     bool diverged = false;
@@ -388,6 +413,8 @@ bool Trainer::flushSteps() {
         }
         m.maxLr = p.maxLr;
         m.elapsed = p.elapsed;
+        for (const auto& e : p.extras)
+            m.extras.emplace_back(e.first, extraValues[nextExtra++]);
         steps.push_back(m);
         if (!std::isfinite(m.loss) || !std::isfinite(m.gradNorm)) {
             diverged = true;
@@ -614,6 +641,7 @@ void Trainer::optimizerStep(PendingStep& p, const torch::Tensor& loss) {
         p.unclipped = r.unclipped;
         p.clipped = r.clipped;
     }
+    p.extras = r.extras;
 }
 
 bool Trainer::record(PendingStep p) {
@@ -636,6 +664,11 @@ EpochMetrics Trainer::evaluateEpoch(int64_t epoch, int64_t step,
     em.epoch = epoch;
     em.step = step;
     const bool evaluating = m_sync->evaluates();
+    // Evaluation on the optimizer's evaluation weights (Schedule-Free's x, DoG's average),
+    // with BatchNorm's statistics gathered anew there when the method asks for it.
+    EvalWeightsScope evalWeights(evaluating ? m_evalWeights : nullptr);
+    if (evaluating && m_evalWeights && m_evalWeights->recomputesBatchNorm())
+        recomputeBatchNorm(epoch);
     const EvalResult test = evaluating ? evaluate(m_testX, m_testY) : EvalResult{};
     em.testLoss = test.loss;
     em.testAccuracy = test.accuracy;
@@ -660,6 +693,28 @@ EpochMetrics Trainer::evaluateEpoch(int64_t epoch, int64_t step,
     return em;
 }
 
+void Trainer::recomputeBatchNorm(int64_t epoch) {
+    // Only a model with buffers can hold BatchNorm statistics.
+    if (m_model.buffers().empty() || !m_trainX.defined() || m_trainX.size(0) == 0) return;
+    // The schedule_free README's recipe: some 50 training batches in train mode, no gradients
+    // (with BatchNorm's momentum 0.1 the statistics at y then weigh 0.9^50 < 1%). The batches
+    // come from an order of their own, so the epoch's randomness is untouched.
+    constexpr int64_t kBatches = 50;
+    torch::NoGradGuard noGrad;
+    const int64_t n = m_trainX.size(0);
+    const int64_t batch = std::max<int64_t>(1, std::min(m_config.batchSize, n));
+    auto generator =
+        at::make_generator<at::CPUGeneratorImpl>(epochSeed(m_config.seed ^ 0xB47C5A11D0u, epoch));
+    const torch::Tensor order = torch::randperm(n, generator, torch::kLong).to(m_device);
+    m_model.train(true);
+    for (int64_t b = 0, start = 0; b < kBatches; ++b) {
+        if (start + batch > n) start = 0;
+        forward(m_trainX.index_select(0, order.slice(0, start, start + batch)));
+        start += batch;
+    }
+    m_model.train(false);
+}
+
 void Trainer::checkpointIfDue(int64_t epoch, int64_t step, double elapsed) {
     if (m_checkpointPath.empty()) return;
     const bool last = epoch == m_config.epochs;
@@ -674,6 +729,9 @@ void Trainer::saveCheckpoint(const std::string& path, int64_t epoch, int64_t ste
     // Format 2: the position, then model and optimizer as one inner archive ("state") with
     // its checksum, so that a resume refuses a damaged file instead of training from it.
     std::string state;
+    // The evaluation weights are the checkpoint's model (a file someone evaluates must hold
+    // the right weights); the optimizer's state keeps the training weights for a resume.
+    EvalWeightsScope evalWeights(m_evalWeights);
     try {
         torch::serialize::OutputArchive inner;
         torch::serialize::OutputArchive model;
@@ -752,6 +810,8 @@ void Trainer::loadCheckpoint(const std::string& path) {
         }
         m_model.load(model);
         m_optimizer.load(optimizer);
+        // Saved on the evaluation weights: back to the training weights for the next step.
+        if (m_evalWeights) m_evalWeights->swapToTrainWeights();
         m_startEpoch = epoch;
         m_startStep = step;
         m_elapsedBefore = elapsed;

@@ -29,6 +29,7 @@ class Optimizer;
 namespace alig::core {
 
 class Communicator;
+class EvalWeights;
 class Model;
 
 struct EvalResult {
@@ -126,6 +127,9 @@ private:
                                std::chrono::steady_clock::time_point epochStart,
                                double pausedAtEpochStart);
     void checkpointIfDue(int64_t epoch, int64_t step, double elapsed);
+    // BatchNorm's running statistics gathered anew at the current (evaluation) weights: a few
+    // training batches forward in train mode without gradients (Schedule-Free's x).
+    void recomputeBatchNorm(int64_t epoch);
     std::string stopMessage(int64_t step, int64_t epoch, bool atEpochStart) const;
 
     torch::Tensor lossOf(const torch::Tensor& logits, const torch::Tensor& labels) const;
@@ -171,6 +175,8 @@ private:
     std::chrono::steady_clock::time_point m_lastReadback;
     RunResult m_result;
     StepReadout m_readout; // what the optimizer reports of each step
+    // The optimizer's evaluation weights (Schedule-Free's x, DoG's average), or null.
+    EvalWeights* m_evalWeights = nullptr;
     std::vector<torch::Tensor> m_params;
     std::unique_ptr<GradientSync> m_sync; // one process, or one rank of a data-parallel group
 

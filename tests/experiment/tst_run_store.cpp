@@ -5,6 +5,7 @@
 #include "core/experiment/experiment_config.h"
 #include "core/experiment/run_session.h"
 #include "core/experiment/run_store.h"
+#include "core/optim/optimizer_catalogue.h"
 #include "core/train/device.h"
 #include "core/util/error.h"
 
@@ -65,6 +66,8 @@ private Q_SLOTS:
     void writesAndReadsBack();
     void resumeAfterCleanEndExtends();
     void resumeAfterStopMidEpochMatches();
+    void resumeMatchesForEveryMethod_data();
+    void resumeMatchesForEveryMethod();
     void resumeRefusesFinishedRun();
     void torn_lastLineIgnored();
     void malformedRowIsAnError();
@@ -132,6 +135,34 @@ void TestRunStore::resumeAfterStopMidEpochMatches() {
     QCOMPARE(readRun(base + "/resumed").info["status"].get<std::string>(), std::string("stopped"));
 
     auto resumed = RunSession::resume(base + "/resumed");
+    QCOMPARE(resumed->trainer().startEpoch(), int64_t{2});
+    QCOMPARE(resumed->run().status, RunStatus::Completed);
+    compareRuns(readRun(base + "/straight"), readRun(base + "/resumed"));
+}
+
+void TestRunStore::resumeMatchesForEveryMethod_data() {
+    QTest::addColumn<QString>("name");
+    for (const auto& e : optimizerCatalogue())
+        QTest::newRow(e.name.c_str()) << QString::fromStdString(e.name);
+}
+
+void TestRunStore::resumeMatchesForEveryMethod() {
+    // Every method's state survives the checkpoint: resumed after epoch 2, a run gives the
+    // numbers of the one never interrupted (Schedule-Free's and DoG's checkpoints hold their
+    // evaluation weights as the model, their training weights in the optimizer's state).
+    QFETCH(QString, name);
+    const std::string base = alig::test::scratchDir("every-" + name.toStdString());
+    auto config = [&](int64_t epochs, const std::string& dir) {
+        ExperimentConfig c = spiralsConfig(epochs, dir);
+        c.optimizer.name = name.toStdString();
+        setStepSize(c.optimizer, optimizerEntry(c.optimizer.name).demoStep);
+        return c;
+    };
+    auto straight = RunSession::create(config(3, base + "/straight"));
+    QCOMPARE(straight->run().status, RunStatus::Completed);
+    auto first = RunSession::create(config(2, base + "/resumed"));
+    QCOMPARE(first->run().status, RunStatus::Completed);
+    auto resumed = RunSession::resume(base + "/resumed", 3);
     QCOMPARE(resumed->trainer().startEpoch(), int64_t{2});
     QCOMPARE(resumed->run().status, RunStatus::Completed);
     compareRuns(readRun(base + "/straight"), readRun(base + "/resumed"));

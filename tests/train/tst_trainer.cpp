@@ -4,7 +4,9 @@
 #include "common/test_support.h"
 #include "core/data/dataset.h"
 #include "core/models/model.h"
+#include "core/models/module_model.h"
 #include "core/optim/alig.h"
+#include "core/optim/eval_weights.h"
 #include "core/optim/lr_schedule.h"
 #include "core/optim/optimizer_factory.h"
 #include "core/train/device.h"
@@ -128,6 +130,8 @@ private Q_SLOTS:
     void interpolationMeter();
     void interpolationMeterPerEpoch();
     void momentumStepIsTheMomentumTermsLength();
+    void scheduleFreeEvaluatesAtXWithItsBatchNormStatistics();
+    void evaluationWeightsMethodsReportTheirQuantities();
 };
 
 void TestTrainer::aligLearnsSpirals() {
@@ -503,6 +507,75 @@ void TestTrainer::momentumStepIsTheMomentumTermsLength() {
         QVERIFY(m.momentumStep <= move + m.stepSize * m.gradNorm + 1e-6);
     }
     QVERIFY(st.back().momentumStep > 0.0);
+}
+
+void TestTrainer::scheduleFreeEvaluatesAtXWithItsBatchNormStatistics() {
+    // Schedule-Free takes its gradients at y and is evaluated at the average x; BatchNorm's
+    // running statistics, gathered during training at y, must be gathered anew at x first.
+    const Dataset data = loadDataset(spirals());
+    torch::manual_seed(5);
+    torch::nn::Sequential net(torch::nn::Linear(2, 32), torch::nn::BatchNorm1d(32),
+                              torch::nn::Functional(torch::relu), torch::nn::Linear(32, 2));
+    auto model = ModuleModel::wrap(net, "MLP 2-32-2 with BatchNorm");
+    OptimizerConfig o;
+    o.name = "sf_sgd";
+    o.lr = 1.0;
+    // Without interpolation y is z, away from the average x.
+    o.momentum = 0.0;
+    auto optimizer = makeOptimizer(o, model->parameters());
+    // Full batches (480 training points), so that each batch the statistics are gathered from
+    // is the whole training set: what they must come to is then known exactly.
+    Trainer trainer(data, *model, *optimizer, training(12, 480), torch::kCPU);
+    Collector collector;
+    trainer.addObserver(&collector);
+    QCOMPARE(trainer.run().status, RunStatus::Completed);
+
+    auto& weights = dynamic_cast<EvalWeights&>(*optimizer);
+    QVERIFY(!weights.holdsEvalWeights()); // training weights y between evaluations
+    auto bn = net[1]->as<torch::nn::BatchNorm1d>();
+    auto firstLayer = net[0]->as<torch::nn::Linear>();
+    const torch::Tensor runningVar = bn->running_var.clone();
+    torch::NoGradGuard noGrad;
+    // BatchNorm's input varies as the first layer's weights (its bias gets no gradient:
+    // BatchNorm takes the mean out), so the variance tells x's statistics from y's.
+    const torch::Tensor varAtY = firstLayer->forward(data.trainX).var(0);
+    const EvalResult atY = trainer.evaluate(data.testX, data.testY);
+    weights.swapToEvalWeights();
+    const torch::Tensor varAtX = firstLayer->forward(data.trainX).var(0);
+    // The last epoch's test loss is the loss at x, with the statistics the model holds now.
+    const EvalResult atX = trainer.evaluate(data.testX, data.testY);
+    weights.swapToTrainWeights();
+    QCOMPARE(collector.epochs.back().testLoss, atX.loss);
+    QVERIFY(atX.loss != atY.loss);
+    // Those statistics are x's: 50 batches with BatchNorm's momentum 0.1 leave 0.9^50 = 0.5%
+    // of the statistics gathered while training (at y), the rest is the variance of its input
+    // at x over the training set.
+    const double offX = (runningVar - varAtX).norm().item<double>();
+    const double xy = (varAtX - varAtY).norm().item<double>();
+    QVERIFY2(xy > 1e-3 && offX < 0.02 * xy, qPrintable(QString("%1 %2").arg(offX).arg(xy)));
+}
+
+void TestTrainer::evaluationWeightsMethodsReportTheirQuantities() {
+    // DoG through the loop: its extra quantities reach the step metrics by name, and the
+    // epoch's test loss is the averaged weights' one.
+    OptimizerConfig o;
+    o.name = "dog";
+    o.lr = 1.0;
+    Setup s(spirals(), mlp({16}), o, training(2));
+    QCOMPARE(s.trainer->run().status, RunStatus::Completed);
+    const StepMetrics& last = s.collector.steps.back();
+    QCOMPARE(last.extras.size(), size_t{2});
+    QCOMPARE(last.extras[0].first, std::string("rbar"));
+    QCOMPARE(last.extras[1].first, std::string("grad_sum_sq"));
+    ALIG_COMPARE_NEAR(last.stepSize, last.extras[0].second / std::sqrt(last.extras[1].second),
+                      1e-12);
+    auto& weights = dynamic_cast<EvalWeights&>(*s.optimizer);
+    const EvalResult atTrain = s.trainer->evaluate(s.data.testX, s.data.testY);
+    weights.swapToEvalWeights();
+    const EvalResult atAverage = s.trainer->evaluate(s.data.testX, s.data.testY);
+    weights.swapToTrainWeights();
+    QCOMPARE(s.collector.epochs.back().testLoss, atAverage.loss);
+    QVERIFY(atAverage.loss != atTrain.loss);
 }
 
 QTEST_GUILESS_MAIN(TestTrainer)
