@@ -131,13 +131,12 @@ torch::Tensor Prodigy::step(LossClosure closure) {
         }
     }
     const double den = any ? denom.item<double>() : 0.0;
-    m_numerator *= b3;
     if (den == 0.0) {
-        // No gradient has moved s yet: no step, as in the reference.
+        // No gradient has moved s yet: no step, and the estimate's sums stay (the reference).
         m_stepSize = scalarLike(0.0, first);
         return loss;
     }
-    m_numerator += numDelta.item<double>();
+    m_numerator = b3 * m_numerator + numDelta.item<double>();
     m_dHat = o.d_coef() * m_numerator / den;
     double dNew = d;
     if (d == d0) dNew = std::max(d, m_dHat);

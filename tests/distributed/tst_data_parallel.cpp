@@ -153,6 +153,16 @@ void TestDataParallel::twoRanksMatchOneProcessWithTwiceTheBatch_data() {
         "--set", "optimizer.momentum_form=adjusted", "--set", "optimizer.projection_radius=5"};
     QTest::newRow("sgd") << QStringList{"--set", "optimizer.name=sgd", "--set",
                                         "optimizer.lr=0.05"};
+    // The other steps computed from the loss: the loss averaged over the ranks is the global
+    // batch's, so the ranks take the single process's steps.
+    QTest::newRow("sps") << QStringList{"--set", "optimizer.name=sps"};
+    QTest::newRow("decsps") << QStringList{"--set", "optimizer.name=decsps", "--set",
+                                           "optimizer.max_lr=1"};
+    QTest::newRow("polyak") << QStringList{"--set", "optimizer.name=polyak"};
+    QTest::newRow("l4mom") << QStringList{"--set", "optimizer.name=l4mom"};
+    QTest::newRow("momo") << QStringList{"--set", "optimizer.name=momo", "--set", "optimizer.lr=1"};
+    QTest::newRow("momo_adam") << QStringList{"--set", "optimizer.name=momo_adam", "--set",
+                                              "optimizer.lr=0.01"};
 }
 
 void TestDataParallel::twoRanksMatchOneProcessWithTwiceTheBatch() {
