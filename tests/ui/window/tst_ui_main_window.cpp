@@ -347,6 +347,11 @@ void TestUiMainWindow::everyOptimizerTrainsFromTheWindow() {
                                                                                            : 0.1;
     c.optimizer.momentum = name == "rmsprop" ? 0.0 : c.optimizer.momentum;
     if (name == "dfw") c.training.loss = "multiclass_hinge"; // DFW is built for the hinge loss
+    // Prodigy's and DoG's lr is a factor on their own estimate (the authors' 1). Both grow the
+    // estimate from a tiny start; DoG's distance from r_eps = 1e-6 (1 + ||x0||) takes tens of
+    // steps, more than these 8, so it starts from 1e-2 here.
+    if (name == "prodigy" || name == "dog") c.optimizer.lr = 1.0;
+    if (name == "dog") c.optimizer.dogRepsRel = 1e-2;
     w->experimentPanel()->setConfig(c);
     QVERIFY2(w->experimentPanel()->isValid(),
              qPrintable(w->experimentPanel()->validationMessage()));
