@@ -1,9 +1,11 @@
 #include "ui/config/experiment_panel.h"
 
-#include "core/data/dataset.h"
-#include "core/data/synthetic.h"
-#include "core/models/model.h"
+#include "core/data/dataset_config.h"
+#include "core/models/model_config.h"
+#include "core/optim/lr_schedule.h"
 #include "core/optim/optimizer_catalogue.h"
+#include "core/train/training_config.h"
+#include "core/util/choice.h"
 #include "core/util/error.h"
 #include "core/util/paths.h"
 #include "ui/config/log_slider.h"
@@ -41,39 +43,51 @@ namespace alig::ui {
 
 namespace {
 
-// Core keeps its list private; these kinds take samples/noise/classes instead of a path.
-
 const char* kBaseToolTip = "baseToolTip"; // the tooltip without an error message
 
-QString kindLabel(const QString& kind) {
+// The menu labels of the config's choices, by field and JSON name; the names and their order
+// come from core's tables (fillChoices), so a choice core adds shows up, by its name until it
+// gets a label here.
+QString choiceLabel(const QString& field, const QString& name) {
     static const QHash<QString, QString> labels{
-        {"fashion-mnist", QObject::tr("Fashion-MNIST (built in)")},
-        {"mnist", QObject::tr("MNIST (IDX folder)")},
-        {"kmnist", QObject::tr("Kuzushiji-MNIST (IDX folder)")},
-        {"idx", QObject::tr("Other IDX folder")},
-        {"cifar10", QObject::tr("CIFAR-10 (binary files)")},
-        {"cifar100", QObject::tr("CIFAR-100 (binary files)")},
-        {"svhn", QObject::tr("SVHN (cropped digits)")},
-        {"csv", QObject::tr("CSV table")},
-        {"spirals", QObject::tr("Spirals (2-D, synthetic)")},
-        {"circles", QObject::tr("Circles (2-D, synthetic)")},
-        {"moons", QObject::tr("Moons (2-D, synthetic)")},
-        {"xor", QObject::tr("XOR (2-D, synthetic)")},
-        {"blobs", QObject::tr("Blobs (2-D, synthetic)")},
+        {"dataset.kind/fashion-mnist", QObject::tr("Fashion-MNIST (built in)")},
+        {"dataset.kind/mnist", QObject::tr("MNIST (IDX folder)")},
+        {"dataset.kind/kmnist", QObject::tr("Kuzushiji-MNIST (IDX folder)")},
+        {"dataset.kind/idx", QObject::tr("Other IDX folder")},
+        {"dataset.kind/cifar10", QObject::tr("CIFAR-10 (binary files)")},
+        {"dataset.kind/cifar100", QObject::tr("CIFAR-100 (binary files)")},
+        {"dataset.kind/svhn", QObject::tr("SVHN (cropped digits)")},
+        {"dataset.kind/csv", QObject::tr("CSV table")},
+        {"dataset.kind/spirals", QObject::tr("Spirals (2-D, synthetic)")},
+        {"dataset.kind/circles", QObject::tr("Circles (2-D, synthetic)")},
+        {"dataset.kind/moons", QObject::tr("Moons (2-D, synthetic)")},
+        {"dataset.kind/xor", QObject::tr("XOR (2-D, synthetic)")},
+        {"dataset.kind/blobs", QObject::tr("Blobs (2-D, synthetic)")},
+        {"model.type/linear", QObject::tr("Linear (logistic regression)")},
+        {"model.type/mlp", QObject::tr("MLP (fully connected)")},
+        {"model.type/cnn", QObject::tr("Small CNN (images)")},
+        {"model.type/resnet", QObject::tr("ResNet (CIFAR)")},
+        {"model.type/wrn", QObject::tr("Wide ResNet")},
+        {"model.type/torchscript", QObject::tr("TorchScript file (.pt)")},
+        {"model.activation/relu", QObject::tr("ReLU")},
+        {"model.activation/tanh", QObject::tr("tanh")},
+        {"model.activation/sigmoid", QObject::tr("Sigmoid")},
+        {"model.activation/gelu", QObject::tr("GELU")},
+        {"model.activation/leaky_relu", QObject::tr("Leaky ReLU")},
+        {"optimizer.schedule/constant", QObject::tr("Constant")},
+        {"optimizer.schedule/step", QObject::tr("Step decay at milestones")},
+        {"optimizer.schedule/cosine", QObject::tr("Cosine")},
+        {"training.loss/cross_entropy", QObject::tr("Cross-entropy")},
+        {"training.loss/multiclass_hinge", QObject::tr("Multi-class hinge (SVM)")},
     };
-    return labels.value(kind, kind);
+    return labels.value(field + "/" + name, name);
 }
 
-QString modelLabel(const QString& type) {
-    static const QHash<QString, QString> labels{
-        {"linear", QObject::tr("Linear (logistic regression)")},
-        {"mlp", QObject::tr("MLP (fully connected)")},
-        {"cnn", QObject::tr("Small CNN (images)")},
-        {"resnet", QObject::tr("ResNet (CIFAR)")},
-        {"wrn", QObject::tr("Wide ResNet")},
-        {"torchscript", QObject::tr("TorchScript file (.pt)")},
-    };
-    return labels.value(type, type);
+template <class E> void fillChoices(QComboBox* box, const core::ChoiceTable<E>& table) {
+    const QString field = QString::fromStdString(table.field());
+    for (const std::string& name : table.names())
+        box->addItem(choiceLabel(field, QString::fromStdString(name)),
+                     QString::fromStdString(name));
 }
 
 QString optimizerLabel(const QString& name) {
@@ -288,8 +302,7 @@ QWidget* ExperimentPanel::buildDatasetSection() {
     auto* form = newForm(box);
 
     m_kind = comboBox();
-    for (const auto& kind : core::datasetKinds())
-        m_kind->addItem(kindLabel(toQ(kind)), toQ(kind));
+    fillChoices(m_kind, core::datasetKindChoices());
     addField(form, "dataset.kind", tr("Data"), m_kind,
              tr("What to learn: built-in image sets, your own IDX, CIFAR or CSV files, or a small "
                 "2-D set generated on the fly that trains in seconds."));
@@ -377,8 +390,7 @@ QWidget* ExperimentPanel::buildModelSection() {
     auto* form = newForm(box);
 
     m_modelType = comboBox();
-    for (const auto& type : core::modelTypes())
-        m_modelType->addItem(modelLabel(toQ(type)), toQ(type));
+    fillChoices(m_modelType, core::modelTypeChoices());
     addField(form, "model.type", tr("Type"), m_modelType,
              tr("The network to train; its input size and number of outputs come from the "
                 "dataset."));
@@ -390,11 +402,7 @@ QWidget* ExperimentPanel::buildModelSection() {
                 "for two layers; leave it empty for none."));
 
     m_activation = comboBox();
-    m_activation->addItem(tr("ReLU"), "relu");
-    m_activation->addItem(tr("tanh"), "tanh");
-    m_activation->addItem(tr("Sigmoid"), "sigmoid");
-    m_activation->addItem(tr("GELU"), "gelu");
-    m_activation->addItem(tr("Leaky ReLU"), "leaky_relu");
+    fillChoices(m_activation, core::activationChoices());
     addField(form, "model.activation", tr("Activation"), m_activation,
              tr("The non-linearity after each hidden layer."));
 
@@ -598,9 +606,7 @@ QWidget* ExperimentPanel::buildOptimizerSection() {
                 "batch is forgotten (1000 in the paper)."));
 
     m_schedule = comboBox();
-    m_schedule->addItem(tr("Constant"), "constant");
-    m_schedule->addItem(tr("Step decay at milestones"), "step");
-    m_schedule->addItem(tr("Cosine"), "cosine");
+    fillChoices(m_schedule, core::scheduleChoices());
     addField(form, "optimizer.schedule", tr("Schedule"), m_schedule,
              tr("How the learning rate (for ALI-G, SPS, Polyak and DFW: max_lr; for L4: alpha) "
                 "changes during training: constant, cut by a factor at chosen epochs (the "
@@ -664,8 +670,7 @@ QWidget* ExperimentPanel::buildTrainingSection() {
              tr("Where to train: Automatic uses the GPU when there is one, else the CPU."));
 
     m_loss = comboBox();
-    m_loss->addItem(tr("Cross-entropy"), "cross_entropy");
-    m_loss->addItem(tr("Multi-class hinge (SVM)"), "multiclass_hinge");
+    fillChoices(m_loss, core::lossChoices());
     addField(form, "training.loss", tr("Loss"), m_loss,
              tr("What training minimises: cross-entropy (the usual choice) or the multi-class "
                 "hinge loss of an SVM."));
@@ -952,34 +957,30 @@ void ExperimentPanel::setRunning(bool running) {
 // Which fields the chosen dataset kind, model type and method use. It decides both what is
 // shown and what config() takes from the form, so a hidden field never changes the config.
 bool ExperimentPanel::isRelevant(const QString& path) const {
-    const QString kind = dataOf(m_kind);
-    const bool csv = kind == "csv";
-    const bool synthetic = core::isSyntheticKind(kind.toStdString());
-    const bool images = !csv && !synthetic;
-    const QString type = dataOf(m_modelType);
     const core::OptimizerEntry* method = core::findOptimizer(dataOf(m_method).toStdString());
-    const QString schedule = dataOf(m_schedule);
+    const std::string kind = toStd(dataOf(m_kind));
+    const std::string type = toStd(dataOf(m_modelType));
+    const std::string schedule = toStd(dataOf(m_schedule));
 
-    if (path == "dataset.path") return !synthetic;
-    if (path == "dataset.test_path" || path == "dataset.label_column" || path == "dataset.header")
-        return csv;
-    if (path == "dataset.crop_padding" || path == "dataset.horizontal_flip") return images;
-    if (path == "dataset.test_fraction" || path == "dataset.seed") return csv || synthetic;
-    if (path == "dataset.samples" || path == "dataset.noise") return synthetic;
-    if (path == "dataset.classes") return kind == "spirals" || kind == "blobs";
-
-    if (path == "model.hidden" || path == "model.activation") return type == "mlp";
-    if (path == "model.dropout") return type == "mlp" || type == "wrn";
-    if (path == "model.depth") return type == "resnet" || type == "wrn";
-    if (path == "model.widen") return type == "wrn";
-    if (path == "model.channels") return type == "cnn";
-    if (path == "model.path") return type == "torchscript";
+    // What a dataset kind and a model type read is core's knowledge; a name the tables lack
+    // (a config from a newer version) shows every field.
+    if (path.startsWith("dataset."))
+        return !core::datasetKindChoices().contains(kind) ||
+               core::datasetKindReads(core::parseDatasetKind(kind),
+                                      toStd(path.mid(int(sizeof("dataset.")) - 1)));
+    if (path.startsWith("model."))
+        return !core::modelTypeChoices().contains(type) ||
+               core::modelTypeReads(core::parseModelType(type),
+                                    toStd(path.mid(int(sizeof("model.")) - 1)));
 
     // The method's own fields are its catalogue entry's; the schedule's apply to every method.
     if (path == "optimizer.max_lr.none")
         return method && method->stepField == "max_lr" && method->stepMayBeNone;
-    if (path == "optimizer.milestones" || path == "optimizer.gamma") return schedule == "step";
-    if (path == "optimizer.min_lr_factor") return schedule == "cosine";
+    const bool known = core::scheduleChoices().contains(schedule);
+    if (path == "optimizer.milestones" || path == "optimizer.gamma")
+        return !known || core::scheduleChoices().parse(schedule) == core::ScheduleKind::Step;
+    if (path == "optimizer.min_lr_factor")
+        return !known || core::scheduleChoices().parse(schedule) == core::ScheduleKind::Cosine;
     if (path == "optimizer.name" || path == "optimizer.schedule" ||
         path == "optimizer.warmup_epochs")
         return true;
@@ -992,10 +993,13 @@ void ExperimentPanel::updateVisibility() {
     for (auto it = m_rows.cbegin(); it != m_rows.cend(); ++it)
         it->form->setRowVisible(it->widget, isRelevant(it.key()));
 
-    const QString kind = dataOf(m_kind);
-    if (kind == "fashion-mnist" || kind == "cifar10" || kind == "cifar100" || kind == "svhn")
+    const std::string kind = toStd(dataOf(m_kind));
+    const core::DataSource source = core::datasetKindChoices().contains(kind)
+                                        ? core::dataSourceOf(core::parseDatasetKind(kind))
+                                        : core::DataSource::IdxFolder;
+    if (source == core::DataSource::ShippedImages)
         m_path->setPlaceholderText(tr("empty: the default folder"));
-    else if (kind == "csv")
+    else if (source == core::DataSource::CsvFile)
         m_path->setPlaceholderText(tr("CSV file (required)"));
     else
         m_path->setPlaceholderText(tr("IDX folder (required)"));
