@@ -195,7 +195,7 @@ void TestCrashRecovery::sigkillThenResume() {
         }
     }
     QVERIFY2(killed, "the run ended before the moment came: make it longer");
-    QVERIFY(p.waitForFinished(30000));
+    QVERIFY(p.waitForFinished(alig::test::kPatienceMs));
     QCOMPARE(p.exitStatus(), QProcess::CrashExit);
 
     // What was on disk reads back: rows in order, none missing before the last flush.
