@@ -7,13 +7,13 @@
 
 #include "common/test_support.h"
 #include "core/experiment/experiment_config.h"
+#include "core/experiment/run_schema.h"
 #include "core/experiment/run_store.h"
 
 #include <QtTest/QtTest>
 #include <nlohmann/json.hpp>
 
 #include <fcntl.h>
-#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,6 +26,7 @@
 namespace fs = std::filesystem;
 using alig::core::readRun;
 using alig::core::RunRecord;
+using alig::test::SmallFileSystem;
 
 namespace {
 
@@ -120,23 +121,6 @@ bool catches(qint64 pid, int signal) {
     return false;
 }
 
-// A tmpfs of its own at `dir` (we may run as root), or false where mounting is not allowed.
-class SmallFileSystem {
-public:
-    SmallFileSystem(const std::string& dir, const std::string& options)
-        : m_dir(dir) {
-        m_mounted = ::mount("tmpfs", dir.c_str(), "tmpfs", 0, options.c_str()) == 0;
-    }
-    ~SmallFileSystem() {
-        if (m_mounted) ::umount2(m_dir.c_str(), MNT_DETACH);
-    }
-    bool mounted() const { return m_mounted; }
-
-private:
-    std::string m_dir;
-    bool m_mounted = false;
-};
-
 // Copies a folder off the small file system, to resume it where there is room.
 void copyFolder(const fs::path& from, const fs::path& to) {
     fs::remove_all(to);
@@ -153,6 +137,9 @@ private Q_SLOTS:
     void fullDiskAtALaterCheckpoint();
     void fullDiskAtRunJson();
     void fileSizeLimitAtTheCheckpoint();
+    void epochsCsvThatCannotBeWritten();
+    void batchFileThatCannotBeWritten_data();
+    void batchFileThatCannotBeWritten();
     void secondWriterIsRefused();
     void freshRunsOnOneOutTakeTurns();
     void staleLockIsTakenOver();
@@ -160,12 +147,14 @@ private Q_SLOTS:
     void signalsStopCleanly();
     void closedStdoutNeverKillsTheRun();
     void rowsReachTheDiskWhateverTheMetricsInterval();
+    void slowEvaluationDoesNotHoldRows();
     void resumeRefusesMissingRowsAndRepairs();
     void resumeRefusesADamagedCheckpoint();
     void resumeWarnsAboutAnotherThreadCount();
     void nonFiniteWeightsEndAsDiverged();
     void overflowNamesTheStepAndTheSetting();
     void modelTooLargeNamesTheSetting();
+    void firstStepOutOfMemoryNamesTheSettings();
     void dataThatCannotTrainIsRefused_data();
     void dataThatCannotTrainIsRefused();
     void conflictingFlagsAreRefused();
@@ -294,6 +283,84 @@ void TestFaults::fileSizeLimitAtTheCheckpoint() {
     QCOMPARE(rec.epochs.size(), size_t{1});
     QVERIFY(!fs::exists(dir / "checkpoints" / "last.pt.partial"));
     QVERIFY(!fs::exists(dir / "checkpoints" / "last.pt"));
+}
+
+// epochs.csv alone fails (it is /dev/full, which takes the open and refuses every write): the
+// run fails naming epochs.csv, and every step's row is on disk.
+void TestFaults::epochsCsvThatCannotBeWritten() {
+    const std::string scratch = alig::test::scratchDir("epochs-csv");
+    const std::string experiment = writeExperiment(scratch, {});
+    const fs::path dir = scratch + "/run";
+    fs::create_directories(dir);
+    fs::create_symlink("/dev/full", dir / "epochs.csv");
+    const Finished r = runTrain(q({experiment, "--quiet", "--out", dir.string()}), scratch);
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains("epochs.csv") && r.err.contains("No space left on device"),
+             qPrintable(r.err));
+    QVERIFY2(!r.err.contains("terminate"), qPrintable(r.err));
+    // What was written to epochs.csv went nowhere: give it back its header to read the rest.
+    fs::remove(dir / "epochs.csv");
+    alig::test::writeFile((dir / "epochs.csv").string(),
+                          alig::core::csvHeader(alig::core::epochColumns()) + "\n");
+    const RunRecord rec = readRun(dir.string());
+    checkConsistent(rec);
+    QCOMPARE(rec.info["status"].get<std::string>(), std::string("failed"));
+    QVERIFY(QString::fromStdString(rec.info["message"].get<std::string>()).contains("epochs.csv"));
+    // The first epoch's rows all reached metrics.csv before its epoch row failed.
+    QCOMPARE(static_cast<int64_t>(rec.steps.size()), rec.info["steps_per_epoch"].get<int64_t>());
+}
+
+void TestFaults::batchFileThatCannotBeWritten_data() {
+    QTest::addColumn<QString>("command");
+    QTest::addColumn<QString>("file");
+    QTest::newRow("compare: summary.csv") << "compare"
+                                          << "summary.csv";
+    QTest::newRow("sweep: summary.csv") << "sweep"
+                                        << "summary.csv";
+    QTest::newRow("sweep: sweep.csv") << "sweep"
+                                      << "sweep.csv";
+}
+
+// The batch's own files are replaced through "<file>.partial"; a folder in its place makes
+// the write fail. The batch fails naming the file, and every run it trained stays whole.
+void TestFaults::batchFileThatCannotBeWritten() {
+    QFETCH(QString, command);
+    QFETCH(QString, file);
+    const std::string scratch = alig::test::scratchDir(
+        "batch-" + std::string(QTest::currentDataTag()).substr(0, 5) + "-" + file.toStdString());
+    const fs::path out = scratch + "/out";
+    fs::create_directories(out / (file.toStdString() + ".partial"));
+    QStringList args{command,
+                     "--preset",
+                     "spirals-mlp-alig",
+                     "--epochs",
+                     "1",
+                     "--set",
+                     "dataset.samples=300",
+                     "--threads",
+                     "1",
+                     "--optimizers",
+                     "alig,sgd",
+                     "--out",
+                     QString::fromStdString(out)};
+    if (command == "sweep")
+        args << "--param"
+             << "learning_rate"
+             << "--values"
+             << "0.01,0.1";
+    const Finished r = runTrain(args, scratch);
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains(file + ": cannot write"), qPrintable(r.err));
+    QVERIFY2(!r.err.contains("terminate"), qPrintable(r.err));
+    int runs = 0;
+    for (const auto& entry : fs::directory_iterator(out)) {
+        if (!fs::exists(entry.path() / "run.json")) continue;
+        const RunRecord rec = readRun(entry.path().string());
+        QCOMPARE(rec.info["status"].get<std::string>(), std::string("completed"));
+        QCOMPARE(rec.epochs.size(), size_t{1});
+        ++runs;
+    }
+    QCOMPARE(runs, command == "sweep" ? 4 : 2);
 }
 
 // A run still training, then a --resume of its folder: refused, naming the holder; once
@@ -519,6 +586,38 @@ void TestFaults::rowsReachTheDiskWhateverTheMetricsInterval() {
     checkConsistent(readRun(dir.string()));
 }
 
+// An evaluation far longer than the epoch's steps (a test set nine times the training set):
+// every step's row is on disk while the evaluation runs, before the epoch's row. The rows
+// of the last flush_seconds used to wait for the evaluation to end.
+void TestFaults::slowEvaluationDoesNotHoldRows() {
+    const std::string scratch = alig::test::scratchDir("slow-evaluation");
+    const std::string experiment = writeExperiment(scratch, [](nlohmann::json& d) {
+        d["dataset"]["samples"] = 200000;
+        d["dataset"]["test_fraction"] = 0.9; // 180000 test samples, 20000 to train on
+        d["model"]["hidden"] = {512, 512};
+        d["training"]["batch_size"] = 2000; // 10 steps in the epoch
+        d["training"]["epochs"] = 1;
+        d["output"]["flush_seconds"] = 2; // the most: the rows wait unless evaluation flushes
+    });
+    const fs::path dir = scratch + "/run";
+    QProcess p;
+    p.setProcessEnvironment(environment(scratch));
+    p.start(ALIG_TRAIN_PATH, q({experiment, "--quiet", "--out", dir.string()}));
+    QVERIFY(p.waitForStarted());
+    bool rowsBeforeEpoch = false;
+    QElapsedTimer clock;
+    clock.start();
+    while (linesOf(dir / "epochs.csv") < 2 && p.state() != QProcess::NotRunning &&
+           clock.elapsed() < kTimeoutMs) {
+        const int64_t rows = linesOf(dir / "metrics.csv") - 1;
+        if (rows >= 10 && linesOf(dir / "epochs.csv") < 2) rowsBeforeEpoch = true;
+        p.waitForFinished(5);
+    }
+    QVERIFY2(rowsBeforeEpoch, "the epoch's rows reached the disk only with the epoch's row");
+    QCOMPARE(finish(p).exitCode, 0);
+    checkConsistent(readRun(dir.string()));
+}
+
 // metrics.csv cut before the checkpoint's step: resume refuses, naming the file and the
 // missing steps and how to recover; --repair drops what cannot be trusted, says so, and
 // trains again to the numbers of an uninterrupted run.
@@ -650,6 +749,30 @@ void TestFaults::modelTooLargeNamesTheSetting() {
     QVERIFY2(r.err.contains("model.hidden: [1000000, 1000000] needs 4000") &&
                  r.err.contains("ran out of memory"),
              qPrintable(r.err));
+}
+
+// A model that fits but whose first forward pass does not (a batch of 100000 through a layer of
+// a million units: 400 GB of activations): the run fails at step 1 naming the batch size and
+// the model's width, not with the allocator's text alone.
+void TestFaults::firstStepOutOfMemoryNamesTheSettings() {
+    std::ifstream policy("/proc/sys/vm/overcommit_memory");
+    int mode = -1;
+    policy >> mode;
+    if (mode != 0 && mode != 2) QSKIP("the kernel overcommits without limit here");
+    const std::string scratch = alig::test::scratchDir("first-step-oom");
+    const std::string experiment = writeExperiment(scratch, [](nlohmann::json& d) {
+        d["dataset"]["samples"] = 125000; // 100000 to train on
+        d["model"]["hidden"] = {1000000}; // 4 million weights: 16 MB
+        d["training"]["batch_size"] = 100000;
+        d["training"]["epochs"] = 1;
+    });
+    const fs::path dir = scratch + "/run";
+    const Finished r = runTrain(q({experiment, "--quiet", "--out", dir.string()}), scratch);
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains("at step 1 (epoch 1)") && r.err.contains("training.batch_size") &&
+                 r.err.contains("model.hidden") && r.err.contains("batch 100000"),
+             qPrintable(r.err));
+    QCOMPARE(readRun(dir.string()).info["status"].get<std::string>(), std::string("failed"));
 }
 
 void TestFaults::dataThatCannotTrainIsRefused_data() {
