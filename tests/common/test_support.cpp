@@ -1,5 +1,7 @@
 #include "common/test_support.h"
 
+#include "core/experiment/experiment_config.h"
+
 #include <torch/torch.h>
 #include <zlib.h>
 
@@ -42,6 +44,15 @@ QString scratchPath(const std::string& name) {
 void isolateSettings() {
     qputenv("XDG_CONFIG_HOME", scratchPath("config").toUtf8());
     QCoreApplication::setOrganizationName("alig-studio-tests");
+}
+
+core::ExperimentConfig smallSpirals(int64_t epochs, int64_t samples) {
+    core::ExperimentConfig c =
+        core::ExperimentConfig::fromJson(core::loadPreset("spirals-mlp-alig"));
+    c.dataset.samples = samples;
+    c.training.epochs = epochs;
+    c.training.threads = 1;
+    return c;
 }
 
 bool near(double a, double b, double rtol, double atol) {

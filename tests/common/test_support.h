@@ -10,6 +10,10 @@
 #include <string>
 #include <vector>
 
+namespace alig::core {
+struct ExperimentConfig;
+}
+
 namespace alig::test {
 
 // How long a test waits for a condition (a row count, a signal, a file) before it fails: long,
@@ -25,6 +29,10 @@ QString scratchPath(const std::string& name);
 // Settings of the suite's own, never the user's: XDG_CONFIG_HOME in its scratch folder and a
 // test organisation name. Call from initTestCase() of suites that make windows or panels.
 void isolateSettings();
+
+// The spirals-mlp-alig preset made small and the same every time: `samples` points, `epochs`
+// epochs, one thread. The runs the window's and the store's suites train.
+core::ExperimentConfig smallSpirals(int64_t epochs, int64_t samples = 400);
 
 // |a - b| <= atol + rtol * |b|
 bool near(double a, double b, double rtol = 1e-12, double atol = 1e-12);

@@ -6,6 +6,7 @@
 // never on a moment.
 
 #include "common/test_support.h"
+#include "common/train_process.h"
 #include "core/experiment/experiment_config.h"
 #include "core/experiment/run_schema.h"
 #include "core/experiment/run_store.h"
@@ -26,11 +27,15 @@
 namespace fs = std::filesystem;
 using alig::core::readRun;
 using alig::core::RunRecord;
+using alig::test::checkConsistent;
+using alig::test::finish;
+using alig::test::Finished;
+using alig::test::kPatienceMs;
+using alig::test::linesOf;
+using alig::test::sizeOf;
 using alig::test::SmallFileSystem;
 
 namespace {
-
-constexpr int kTimeoutMs = 300000; // generous: the suite must pass on a loaded machine
 
 // The spirals MLP, one thread, changed by `edit`: small runs that give the same numbers
 // every time.
@@ -47,36 +52,9 @@ std::string writeExperiment(const std::string& dir,
     return path;
 }
 
-QProcessEnvironment environment(const std::string& scratch) {
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert("XDG_DATA_HOME", QString::fromStdString(scratch + "/xdg"));
-    env.insert("OMP_NUM_THREADS", "1");
-    return env;
-}
-
-struct Finished {
-    int exitCode = -1; // -1: killed by a signal
-    QString out, err;
-};
-
-Finished finish(QProcess& p, int timeoutMs = kTimeoutMs) {
-    if (!p.waitForFinished(timeoutMs)) {
-        p.kill();
-        p.waitForFinished();
-        return {-2, {}, "timed out"};
-    }
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
-            QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
-}
-
 Finished runTrain(const QStringList& args, const std::string& scratch,
                   std::function<void()> childSetup = {}) {
-    QProcess p;
-    p.setProcessEnvironment(environment(scratch));
-    if (childSetup) p.setChildProcessModifier(childSetup);
-    p.start(ALIG_TRAIN_PATH, args);
-    return finish(p);
+    return alig::test::runProcess(ALIG_TRAIN_PATH, args, scratch, std::move(childSetup));
 }
 
 QStringList q(std::initializer_list<std::string> args) {
@@ -86,28 +64,9 @@ QStringList q(std::initializer_list<std::string> args) {
     return list;
 }
 
-int64_t linesOf(const fs::path& p) {
-    std::ifstream in(p);
-    return std::count(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>(), '\n');
-}
-
-int64_t sizeOf(const fs::path& p) {
-    std::error_code ec;
-    const auto s = fs::file_size(p, ec);
-    return ec ? -1 : static_cast<int64_t>(s);
-}
-
 std::string readText(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// Steps 1..n and epochs 1..k in order: nothing recorded was lost or torn.
-void checkConsistent(const RunRecord& r) {
-    for (size_t i = 0; i < r.steps.size(); ++i)
-        QCOMPARE(r.steps[i].step, static_cast<int64_t>(i + 1));
-    for (size_t i = 0; i < r.epochs.size(); ++i)
-        QCOMPARE(r.epochs[i].epoch, static_cast<int64_t>(i + 1));
 }
 
 // Whether a process has a handler for `signal` (its SigCgt mask): the moment from which a
@@ -240,10 +199,10 @@ void TestFaults::fullDiskAtRunJson() {
     if (!small.mounted()) QSKIP("may not mount a tmpfs here");
     const fs::path dir = scratch + "/small/run";
     QProcess p;
-    p.setProcessEnvironment(environment(scratch));
+    p.setProcessEnvironment(alig::test::trainEnvironment(scratch));
     p.start(ALIG_TRAIN_PATH, q({experiment, "--quiet", "--out", dir.string()}));
     QVERIFY(p.waitForStarted());
-    QTRY_VERIFY_WITH_TIMEOUT(linesOf(dir / "epochs.csv") >= 2, kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(linesOf(dir / "epochs.csv") >= 2, kPatienceMs);
     // Take every inode that is left.
     for (int i = 0;; ++i) {
         const std::string f = scratch + "/small/filler-" + std::to_string(i);
@@ -371,14 +330,14 @@ void TestFaults::secondWriterIsRefused() {
         writeExperiment(scratch, [](nlohmann::json& d) { d["training"]["epochs"] = 1000000; });
     const fs::path dir = scratch + "/run";
     QProcess first;
-    first.setProcessEnvironment(environment(scratch));
+    first.setProcessEnvironment(alig::test::trainEnvironment(scratch));
     first.start(ALIG_TRAIN_PATH, q({experiment, "--quiet", "--out", dir.string()}));
     QVERIFY(first.waitForStarted());
-    QTRY_VERIFY_WITH_TIMEOUT(linesOf(dir / "epochs.csv") >= 2, kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(linesOf(dir / "epochs.csv") >= 2, kPatienceMs);
 
     // Refused at once; it used to train beside the first (so give it a minute, not more).
     QProcess resume;
-    resume.setProcessEnvironment(environment(scratch));
+    resume.setProcessEnvironment(alig::test::trainEnvironment(scratch));
     resume.start(ALIG_TRAIN_PATH, q({"--resume", dir.string(), "--quiet"}));
     const Finished second = finish(resume, 60000);
     QCOMPARE(second.exitCode, 2);
@@ -397,11 +356,11 @@ void TestFaults::secondWriterIsRefused() {
 
     // Now the folder is free: a resume trains (and is stopped in its turn).
     QProcess again;
-    again.setProcessEnvironment(environment(scratch));
+    again.setProcessEnvironment(alig::test::trainEnvironment(scratch));
     again.start(ALIG_TRAIN_PATH, q({"--resume", dir.string(), "--quiet"}));
     QVERIFY(again.waitForStarted());
     const int64_t before = linesOf(dir / "epochs.csv");
-    QTRY_VERIFY_WITH_TIMEOUT(linesOf(dir / "epochs.csv") > before, kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(linesOf(dir / "epochs.csv") > before, kPatienceMs);
     ::kill(static_cast<pid_t>(again.processId()), SIGINT);
     QCOMPARE(finish(again).exitCode, 130);
     checkConsistent(readRun(dir.string()));
@@ -415,7 +374,7 @@ void TestFaults::freshRunsOnOneOutTakeTurns() {
     const fs::path dir = scratch + "/run";
     QProcess a, b;
     for (QProcess* p : {&a, &b}) {
-        p->setProcessEnvironment(environment(scratch));
+        p->setProcessEnvironment(alig::test::trainEnvironment(scratch));
         p->start(ALIG_TRAIN_PATH, q({experiment, "--quiet", "--out", dir.string()}));
     }
     const Finished ra = finish(a), rb = finish(b);
@@ -478,7 +437,7 @@ void TestFaults::signalsStopCleanly() {
     });
     const fs::path dir = scratch + "/run";
     QProcess p;
-    p.setProcessEnvironment(environment(scratch));
+    p.setProcessEnvironment(alig::test::trainEnvironment(scratch));
     p.start(ALIG_TRAIN_PATH, q({experiment, "--quiet", "--out", dir.string()}));
     QVERIFY(p.waitForStarted());
     if (atStartUp) {
@@ -491,7 +450,7 @@ void TestFaults::signalsStopCleanly() {
             p.waitForFinished(1);
         QVERIFY2(catches(p.processId(), signal), "the program never handled the signal");
     } else
-        QTRY_VERIFY_WITH_TIMEOUT(sizeOf(dir / "metrics.csv") > 2000, kTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(sizeOf(dir / "metrics.csv") > 2000, kPatienceMs);
     ::kill(static_cast<pid_t>(p.processId()), signal);
     const Finished r = finish(p);
     QVERIFY2(r.exitCode == exitCode, qPrintable(QString::number(r.exitCode) + " " + r.err));
@@ -535,8 +494,8 @@ void TestFaults::closedStdoutNeverKillsTheRun() {
     int status = 0;
     pid_t done = 0;
     // Waits on the child's exit (a condition), not on a clock.
-    const bool exited =
-        QTest::qWaitFor([&] { return (done = ::waitpid(pid, &status, WNOHANG)) != 0; }, kTimeoutMs);
+    const bool exited = QTest::qWaitFor(
+        [&] { return (done = ::waitpid(pid, &status, WNOHANG)) != 0; }, kPatienceMs);
     if (!exited) {
         ::kill(pid, SIGKILL);
         ::waitpid(pid, &status, 0);
@@ -566,7 +525,7 @@ void TestFaults::rowsReachTheDiskWhateverTheMetricsInterval() {
     });
     const fs::path dir = scratch + "/run";
     QProcess p;
-    p.setProcessEnvironment(environment(scratch));
+    p.setProcessEnvironment(alig::test::trainEnvironment(scratch));
     p.start(ALIG_TRAIN_PATH, q({experiment, "--quiet", "--out", dir.string()}));
     QVERIFY(p.waitForStarted());
     int growths = 0;
@@ -574,7 +533,7 @@ void TestFaults::rowsReachTheDiskWhateverTheMetricsInterval() {
     QElapsedTimer clock;
     clock.start();
     while (linesOf(dir / "epochs.csv") < 2 && p.state() != QProcess::NotRunning &&
-           clock.elapsed() < kTimeoutMs) {
+           clock.elapsed() < kPatienceMs) {
         const int64_t size = sizeOf(dir / "metrics.csv");
         if (size != last && last > 0) ++growths;
         last = size;
@@ -601,14 +560,14 @@ void TestFaults::slowEvaluationDoesNotHoldRows() {
     });
     const fs::path dir = scratch + "/run";
     QProcess p;
-    p.setProcessEnvironment(environment(scratch));
+    p.setProcessEnvironment(alig::test::trainEnvironment(scratch));
     p.start(ALIG_TRAIN_PATH, q({experiment, "--quiet", "--out", dir.string()}));
     QVERIFY(p.waitForStarted());
     bool rowsBeforeEpoch = false;
     QElapsedTimer clock;
     clock.start();
     while (linesOf(dir / "epochs.csv") < 2 && p.state() != QProcess::NotRunning &&
-           clock.elapsed() < kTimeoutMs) {
+           clock.elapsed() < kPatienceMs) {
         const int64_t rows = linesOf(dir / "metrics.csv") - 1;
         if (rows >= 10 && linesOf(dir / "epochs.csv") < 2) rowsBeforeEpoch = true;
         p.waitForFinished(5);

@@ -33,12 +33,7 @@ std::unique_ptr<ui::MainWindow> makeWindow(const QString& runsDir) {
 }
 
 core::ExperimentConfig spirals() {
-    core::ExperimentConfig c =
-        core::ExperimentConfig::fromJson(core::loadPreset("spirals-mlp-alig"));
-    c.dataset.samples = 200;
-    c.training.epochs = 1;
-    c.training.threads = 1;
-    return c;
+    return alig::test::smallSpirals(1, 200);
 }
 
 // Fails the test unless every fragment is in the message.

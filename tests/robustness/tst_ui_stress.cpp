@@ -25,12 +25,7 @@ using namespace alig;
 namespace {
 
 core::ExperimentConfig spirals(int64_t epochs) {
-    core::ExperimentConfig c =
-        core::ExperimentConfig::fromJson(core::loadPreset("spirals-mlp-alig"));
-    c.dataset.samples = 300;
-    c.training.epochs = epochs;
-    c.training.threads = 1;
-    return c;
+    return alig::test::smallSpirals(epochs, 300);
 }
 
 // The resident set of this process, in MiB (Linux).

@@ -478,10 +478,10 @@ QWidget* ExperimentPanel::buildOptimizerSection() {
              tr("Never clip: every step is loss/||g||², which can be huge when the gradient is "
                 "small."));
 
-    m_momentum = numberBox(0.0, 1.0, 0.1);
-    addField(form, "optimizer.momentum", tr("Momentum"), m_momentum,
-             tr("How much of the previous update is carried into the next one, from 0 (none) "
-                "to just below 1; 0.9 is usual."));
+    numberField(form, "optimizer.momentum", tr("Momentum"), &core::OptimizerConfig::momentum,
+                {0.0, 1.0, 0.1},
+                tr("How much of the previous update is carried into the next one, from 0 (none) "
+                   "to just below 1; 0.9 is usual."));
 
     m_momentumForm = comboBox();
     m_momentumForm->addItem(tr("Standard (reference ALI-G)"), "standard");
@@ -525,33 +525,32 @@ QWidget* ExperimentPanel::buildOptimizerSection() {
         watch(m_project);
     }
 
-    m_clipAtZero = new QCheckBox(tr("Clip negative steps to 0"));
-    addField(form, "optimizer.clip_at_zero", {}, m_clipAtZero,
-             tr("Never step when the loss is negative (the reference implementation does not "
-                "clip)."));
+    flagField(form, "optimizer.clip_at_zero", tr("Clip negative steps to 0"),
+              &core::OptimizerConfig::clipAtZero,
+              tr("Never step when the loss is negative (the reference implementation does not "
+                 "clip)."));
 
-    m_lr = numberBox(0.0, 1e9, 1e-4, true);
-    addField(form, "optimizer.lr", tr("Learning rate"), m_lr,
-             tr("The fixed step size: how far the weights move along the (scaled) gradient in "
-                "each step."));
+    numberField(form, "optimizer.lr", tr("Learning rate"), &core::OptimizerConfig::lr,
+                {0.0, 1e9, 1e-4, true},
+                tr("The fixed step size: how far the weights move along the (scaled) gradient in "
+                   "each step."));
 
-    m_weightDecay = numberBox(0.0, 1e9, 1e-4, true);
-    addField(form, "optimizer.weight_decay", tr("Weight decay"), m_weightDecay,
-             tr("Pulls every weight a little towards 0 in each step, which fights overfitting; "
-                "0 turns it off."));
+    numberField(form, "optimizer.weight_decay", tr("Weight decay"),
+                &core::OptimizerConfig::weightDecay, {0.0, 1e9, 1e-4, true},
+                tr("Pulls every weight a little towards 0 in each step, which fights overfitting; "
+                   "0 turns it off."));
 
-    m_nesterov = new QCheckBox(tr("Nesterov momentum"));
-    addField(form, "optimizer.nesterov", {}, m_nesterov,
-             tr("Evaluate the momentum one step ahead, which often converges a little faster; "
-                "needs momentum above 0."));
+    flagField(form, "optimizer.nesterov", tr("Nesterov momentum"), &core::OptimizerConfig::nesterov,
+              tr("Evaluate the momentum one step ahead, which often converges a little faster; "
+                 "needs momentum above 0."));
 
-    m_beta1 = numberBox(0.0, 1.0, 0.01);
-    addField(form, "optimizer.beta1", tr("beta1"), m_beta1,
-             tr("How slowly Adam's running average of the gradient forgets; 0.9 is usual."));
-    m_beta2 = numberBox(0.0, 1.0, 0.001);
-    addField(form, "optimizer.beta2", tr("beta2"), m_beta2,
-             tr("How slowly Adam's running average of the squared gradient forgets; 0.999 is "
-                "usual."));
+    numberField(form, "optimizer.beta1", tr("beta1"), &core::OptimizerConfig::beta1,
+                {0.0, 1.0, 0.01},
+                tr("How slowly Adam's running average of the gradient forgets; 0.9 is usual."));
+    numberField(form, "optimizer.beta2", tr("beta2"), &core::OptimizerConfig::beta2,
+                {0.0, 1.0, 0.001},
+                tr("How slowly Adam's running average of the squared gradient forgets; 0.999 is "
+                   "usual."));
 
     m_customAlpha = new QCheckBox(tr("custom"));
     m_customAlpha->setToolTip(tr("Off: the method's own alpha (0.99 for RMSprop, 0.15 for L4); "
@@ -563,15 +562,14 @@ QWidget* ExperimentPanel::buildOptimizerSection() {
                 "target in one go (0.15 is the paper's)."),
              withCustomBox(m_customAlpha, m_alpha));
 
-    m_centered = new QCheckBox(tr("Centered"));
-    addField(form, "optimizer.centered", {}, m_centered,
-             tr("RMSprop: divide by an estimate of the gradient's variance instead of its "
-                "average square."));
+    flagField(form, "optimizer.centered", tr("Centered"), &core::OptimizerConfig::centered,
+              tr("RMSprop: divide by an estimate of the gradient's variance instead of its "
+                 "average square."));
 
-    m_lrDecay = numberBox(0.0, 1e9, 1e-4, true);
-    addField(form, "optimizer.lr_decay", tr("lr decay"), m_lrDecay,
-             tr("Adagrad: shrinks the learning rate in step t to lr / (1 + (t − 1) × decay); 0 "
-                "keeps it."));
+    numberField(form, "optimizer.lr_decay", tr("lr decay"), &core::OptimizerConfig::lrDecay,
+                {0.0, 1e9, 1e-4, true},
+                tr("Adagrad: shrinks the learning rate in step t to lr / (1 + (t − 1) × decay); 0 "
+                   "keeps it."));
 
     m_customInitialAccumulator = new QCheckBox(tr("custom"));
     m_customInitialAccumulator->setToolTip(
@@ -583,27 +581,27 @@ QWidget* ExperimentPanel::buildOptimizerSection() {
                 "a larger value makes the first steps smaller."),
              withCustomBox(m_customInitialAccumulator, m_initialAccumulator));
 
-    m_c = numberBox(0.0, 1e6, 0.1);
-    addField(form, "optimizer.c", tr("c"), m_c,
-             tr("SPS divides the Polyak step (loss − f*)/||g||² by c: 0.5 is the paper's choice; "
-                "a larger c takes smaller steps."));
+    numberField(
+        form, "optimizer.c", tr("c"), &core::OptimizerConfig::c, {0.0, 1e6, 0.1},
+        tr("SPS divides the Polyak step (loss − f*)/||g||² by c: 0.5 is the paper's choice; "
+           "a larger c takes smaller steps."));
 
-    m_fStar = numberBox(-1e9, 1e9, 0.01);
-    addField(form, "optimizer.f_star", tr("f*"), m_fStar,
-             tr("The lowest loss you expect a batch to reach (0 when the network can fit the "
-                "training data). The step aims at it; below it, no step is taken."));
+    numberField(form, "optimizer.f_star", tr("f*"), &core::OptimizerConfig::fStar,
+                {-1e9, 1e9, 0.01},
+                tr("The lowest loss you expect a batch to reach (0 when the network can fit the "
+                   "training data). The step aims at it; below it, no step is taken."));
 
-    m_l4Gamma = numberBox(0.0, 1.0, 0.05);
-    addField(form, "optimizer.l4_gamma", tr("L4 gamma"), m_l4Gamma,
-             tr("L4 aims at this share of the smallest loss seen so far (0.9 in the paper)."));
-    m_l4InitFactor = numberBox(0.0, 1.0, 0.05);
-    addField(form, "optimizer.l4_init_factor", tr("L4 initial target"), m_l4InitFactor,
-             tr("L4's first guess of the smallest loss, as a share of the first batch's loss "
-                "(0.75 in the paper)."));
-    m_l4ForgetTime = numberBox(0.0, 1e12, 100.0, true);
-    addField(form, "optimizer.l4_forget_time", tr("L4 forget time"), m_l4ForgetTime,
-             tr("In steps: L4 raises its smallest loss by 1/τ each step so that an old lucky "
-                "batch is forgotten (1000 in the paper)."));
+    numberField(form, "optimizer.l4_gamma", tr("L4 gamma"), &core::OptimizerConfig::l4Gamma,
+                {0.0, 1.0, 0.05},
+                tr("L4 aims at this share of the smallest loss seen so far (0.9 in the paper)."));
+    numberField(form, "optimizer.l4_init_factor", tr("L4 initial target"),
+                &core::OptimizerConfig::l4InitFactor, {0.0, 1.0, 0.05},
+                tr("L4's first guess of the smallest loss, as a share of the first batch's loss "
+                   "(0.75 in the paper)."));
+    numberField(form, "optimizer.l4_forget_time", tr("L4 forget time"),
+                &core::OptimizerConfig::l4ForgetTime, {0.0, 1e12, 100.0, true},
+                tr("In steps: L4 raises its smallest loss by 1/τ each step so that an old lucky "
+                   "batch is forgotten (1000 in the paper)."));
 
     m_schedule = comboBox();
     fillChoices(m_schedule, core::scheduleChoices());
@@ -617,12 +615,12 @@ QWidget* ExperimentPanel::buildOptimizerSection() {
     addField(form, "optimizer.milestones", tr("Milestones"), m_milestones,
              tr("The epochs at which the rate is multiplied by gamma, separated by commas (the "
                 "paper's Wide ResNet: 60, 120, 160 with gamma 0.2)."));
-    m_gamma = numberBox(0.0, 1.0, 0.05);
-    addField(form, "optimizer.gamma", tr("Decay factor"), m_gamma,
-             tr("What the rate is multiplied by at each milestone: 0.1 divides it by 10."));
-    m_minLrFactor = numberBox(0.0, 1.0, 0.01);
-    addField(form, "optimizer.min_lr_factor", tr("Final factor"), m_minLrFactor,
-             tr("Cosine: the share of the rate left at the last step (0: it ends at 0)."));
+    numberField(form, "optimizer.gamma", tr("Decay factor"), &core::OptimizerConfig::gamma,
+                {0.0, 1.0, 0.05},
+                tr("What the rate is multiplied by at each milestone: 0.1 divides it by 10."));
+    numberField(form, "optimizer.min_lr_factor", tr("Final factor"),
+                &core::OptimizerConfig::minLrFactor, {0.0, 1.0, 0.01},
+                tr("Cosine: the share of the rate left at the last step (0: it ends at 0)."));
     m_warmupEpochs = intBox(0, 1000000);
     m_warmupEpochs->setSpecialValueText(tr("none"));
     m_warmupEpochs->setSuffix(tr(" epochs"));
@@ -711,6 +709,40 @@ void ExperimentPanel::addField(QFormLayout* form, const QString& path, const QSt
     watch(input);
 }
 
+void ExperimentPanel::numberField(QFormLayout* form, const QString& path, const QString& label,
+                                  double core::OptimizerConfig::*member, NumberRange range,
+                                  const QString& toolTip) {
+    NumberSpinBox* box = numberBox(range.minimum, range.maximum, range.step, range.logSteps);
+    addField(form, path, label, box, toolTip);
+    m_numberFields.insert(path, {member, box});
+}
+
+void ExperimentPanel::flagField(QFormLayout* form, const QString& path, const QString& text,
+                                bool core::OptimizerConfig::*member, const QString& toolTip) {
+    auto* box = new QCheckBox(text);
+    addField(form, path, {}, box, toolTip);
+    m_flagFields.insert(path, {member, box});
+}
+
+void ExperimentPanel::optionalField(QFormLayout* form, const QString& path, const QString& label,
+                                    std::optional<double> core::OptimizerConfig::*member,
+                                    NumberRange range, const QString& unset,
+                                    const QString& toolTip) {
+    auto* custom = new QCheckBox(tr("custom"));
+    custom->setToolTip(tr("Off: %1; on: the value beside it.").arg(unset));
+    NumberSpinBox* box = numberBox(range.minimum, range.maximum, range.step, range.logSteps);
+    addField(form, path, label, box, toolTip, withCustomBox(custom, box));
+    m_optionalFields.insert(path, {member, custom, box});
+}
+
+void ExperimentPanel::countField(QFormLayout* form, const QString& path, const QString& label,
+                                 int64_t core::OptimizerConfig::*member, int maximum,
+                                 const QString& toolTip) {
+    QSpinBox* box = intBox(0, maximum);
+    addField(form, path, label, box, toolTip);
+    m_countFields.insert(path, {member, box});
+}
+
 QWidget* ExperimentPanel::withCustomBox(QCheckBox* custom, QWidget* input) {
     auto* row = new QWidget;
     auto* layout = new QHBoxLayout(row);
@@ -782,36 +814,31 @@ void ExperimentPanel::setConfig(const core::ExperimentConfig& config) {
 
     const auto& o = config.optimizer;
     selectData(m_method, toQ(o.name));
+    for (const NumberField& f : std::as_const(m_numberFields))
+        f.box->setValue(o.*f.member);
+    for (const FlagField& f : std::as_const(m_flagFields))
+        f.box->setChecked(o.*f.member);
+    for (const OptionalField& f : std::as_const(m_optionalFields)) {
+        // The editor keeps its last value while unset, so ticking "custom" restores one.
+        if (o.*f.member) f.box->setValue(*(o.*f.member));
+        f.custom->setChecked((o.*f.member).has_value());
+    }
+    for (const CountField& f : std::as_const(m_countFields))
+        setInt(f.box, o.*f.member);
     // The editor keeps its last value under "no maximum", so unticking it restores one.
     if (o.maxLr) m_maxLr->setValue(*o.maxLr);
     m_noMaxLr->setChecked(!o.maxLr);
     selectData(m_momentumForm, toQ(o.momentumForm));
     if (o.projectionRadius) m_radius->setValue(*o.projectionRadius);
     m_project->setChecked(o.projectionRadius.has_value());
-    m_clipAtZero->setChecked(o.clipAtZero);
-    m_momentum->setValue(o.momentum);
     m_customEps->setChecked(o.eps.has_value());
     m_eps->setValue(o.resolvedEps());
-    m_lr->setValue(o.lr);
-    m_weightDecay->setValue(o.weightDecay);
-    m_nesterov->setChecked(o.nesterov);
-    m_beta1->setValue(o.beta1);
-    m_beta2->setValue(o.beta2);
     m_customAlpha->setChecked(o.alpha.has_value());
     m_alpha->setValue(o.resolvedAlpha());
-    m_centered->setChecked(o.centered);
-    m_lrDecay->setValue(o.lrDecay);
     m_customInitialAccumulator->setChecked(o.initialAccumulator.has_value());
     m_initialAccumulator->setValue(o.resolvedInitialAccumulator());
-    m_c->setValue(o.c);
-    m_fStar->setValue(o.fStar);
-    m_l4Gamma->setValue(o.l4Gamma);
-    m_l4InitFactor->setValue(o.l4InitFactor);
-    m_l4ForgetTime->setValue(o.l4ForgetTime);
     selectData(m_schedule, toQ(o.schedule));
     m_milestones->setText(formatWidths(o.milestones));
-    m_gamma->setValue(o.gamma);
-    m_minLrFactor->setValue(o.minLrFactor);
     setInt(m_warmupEpochs, o.warmupEpochs);
 
     const auto& t = config.training;
@@ -876,6 +903,16 @@ core::ExperimentConfig ExperimentPanel::config() const {
 
     auto& o = c.optimizer;
     o.name = toStd(dataOf(m_method));
+    for (auto it = m_numberFields.cbegin(); it != m_numberFields.cend(); ++it)
+        if (shown(it.key())) o.*it->member = it->box->value();
+    for (auto it = m_flagFields.cbegin(); it != m_flagFields.cend(); ++it)
+        if (shown(it.key())) o.*it->member = it->box->isChecked();
+    for (auto it = m_optionalFields.cbegin(); it != m_optionalFields.cend(); ++it)
+        if (shown(it.key()))
+            o.*it->member =
+                it->custom->isChecked() ? std::optional<double>(it->box->value()) : std::nullopt;
+    for (auto it = m_countFields.cbegin(); it != m_countFields.cend(); ++it)
+        if (shown(it.key())) o.*it->member = it->box->value();
     // DFW has no "no maximum": its max_lr is eta.
     if (shown("optimizer.max_lr"))
         o.maxLr = shown("optimizer.max_lr.none") && m_noMaxLr->isChecked()
@@ -885,34 +922,18 @@ core::ExperimentConfig ExperimentPanel::config() const {
     if (shown("optimizer.projection_radius"))
         o.projectionRadius =
             m_project->isChecked() ? std::optional<double>(m_radius->value()) : std::nullopt;
-    if (shown("optimizer.clip_at_zero")) o.clipAtZero = m_clipAtZero->isChecked();
-    if (shown("optimizer.momentum")) o.momentum = m_momentum->value();
     if (shown("optimizer.eps"))
         o.eps = m_customEps->isChecked() ? std::optional<double>(m_eps->value()) : std::nullopt;
-    if (shown("optimizer.lr")) o.lr = m_lr->value();
-    if (shown("optimizer.weight_decay")) o.weightDecay = m_weightDecay->value();
-    if (shown("optimizer.nesterov")) o.nesterov = m_nesterov->isChecked();
-    if (shown("optimizer.beta1")) o.beta1 = m_beta1->value();
-    if (shown("optimizer.beta2")) o.beta2 = m_beta2->value();
     if (shown("optimizer.alpha"))
         o.alpha =
             m_customAlpha->isChecked() ? std::optional<double>(m_alpha->value()) : std::nullopt;
-    if (shown("optimizer.centered")) o.centered = m_centered->isChecked();
-    if (shown("optimizer.lr_decay")) o.lrDecay = m_lrDecay->value();
     if (shown("optimizer.initial_accumulator"))
         o.initialAccumulator = m_customInitialAccumulator->isChecked()
                                    ? std::optional<double>(m_initialAccumulator->value())
                                    : std::nullopt;
-    if (shown("optimizer.c")) o.c = m_c->value();
-    if (shown("optimizer.f_star")) o.fStar = m_fStar->value();
-    if (shown("optimizer.l4_gamma")) o.l4Gamma = m_l4Gamma->value();
-    if (shown("optimizer.l4_init_factor")) o.l4InitFactor = m_l4InitFactor->value();
-    if (shown("optimizer.l4_forget_time")) o.l4ForgetTime = m_l4ForgetTime->value();
     o.schedule = toStd(dataOf(m_schedule));
     if (shown("optimizer.milestones"))
         o.milestones = parseMilestones(m_milestones->text(), &ignored).value_or(o.milestones);
-    if (shown("optimizer.gamma")) o.gamma = m_gamma->value();
-    if (shown("optimizer.min_lr_factor")) o.minLrFactor = m_minLrFactor->value();
     o.warmupEpochs = m_warmupEpochs->value();
 
     auto& t = c.training;

@@ -246,12 +246,7 @@ void TestUiClassroom::windowTabsAnatomyAndMeter() {
     QVERIFY(!w.showTab("nowhere"));
     QVERIFY(w.showTab("training"));
 
-    core::ExperimentConfig c =
-        core::ExperimentConfig::fromJson(core::loadPreset("spirals-mlp-alig"));
-    c.dataset.samples = 300;
-    c.training.epochs = 3;
-    c.training.threads = 1;
-    w.experimentPanel()->setConfig(c);
+    w.experimentPanel()->setConfig(alig::test::smallSpirals(3, 300));
     QSignalSpy finished(&w, &ui::MainWindow::runFinished);
     ui::Run* run = w.startRun();
     QVERIFY(run);

@@ -13,11 +13,7 @@ using namespace alig;
 namespace {
 
 core::ExperimentConfig spirals(int64_t epochs, const std::string& dir) {
-    core::ExperimentConfig c =
-        core::ExperimentConfig::fromJson(core::loadPreset("spirals-mlp-alig"));
-    c.dataset.samples = 400;
-    c.training.epochs = epochs;
-    c.training.threads = 1;
+    core::ExperimentConfig c = alig::test::smallSpirals(epochs);
     c.output.dir = dir;
     return c;
 }

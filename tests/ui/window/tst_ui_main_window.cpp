@@ -23,12 +23,7 @@ using namespace alig;
 namespace {
 
 core::ExperimentConfig spirals(int64_t epochs) {
-    core::ExperimentConfig c =
-        core::ExperimentConfig::fromJson(core::loadPreset("spirals-mlp-alig"));
-    c.dataset.samples = 400;
-    c.training.epochs = epochs;
-    c.training.threads = 1;
-    return c;
+    return alig::test::smallSpirals(epochs);
 }
 
 std::unique_ptr<ui::MainWindow> makeWindow(const QString& runsDir, int64_t epochs) {
