@@ -143,7 +143,13 @@ CsvTable readCsvTable(const std::string& path, const std::string& labelColumn,
     if (!fs::is_regular_file(path, ec)) throw Error(path + ": CSV file not found");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw Error(path + ": cannot open for reading");
+    return readCsvTable(in, path, labelColumn, header);
+}
 
+CsvTable readCsvTable(std::istream& in, const std::string& path, const std::string& labelColumn,
+                      const std::string& header) {
+    if (header != "auto" && header != "yes" && header != "no")
+        throw Error("dataset.header: expected auto, yes or no, got '" + header + "'");
     CsvTable table;
     table.path = path;
     std::vector<float> values;

@@ -7,6 +7,7 @@
 #include <torch/types.h>
 
 #include <cstdint>
+#include <iosfwd>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,10 @@ struct CsvTable {
 // label column, an empty file or one without data rows.
 CsvTable readCsvTable(const std::string& path, const std::string& labelColumn = {},
                       const std::string& header = "auto");
+// The same from a stream; `path` names it in messages. A read that fails before the end
+// (badbit, not eof) is an error naming the line after the last one read.
+CsvTable readCsvTable(std::istream& in, const std::string& path,
+                      const std::string& labelColumn = {}, const std::string& header = "auto");
 
 // Builds a tabular Dataset from config.path (and config.testPath, or a seeded split of
 // config.testFraction). Labels that are all non-negative integers are class indices;

@@ -32,38 +32,43 @@ std::string requirePath(const DatasetConfig& config, const std::string& what) {
 }
 
 Dataset loadRaw(const DatasetConfig& config) {
-    const std::string& kind = config.kind;
     const std::string idxFiles =
         "train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and "
         "t10k-labels-idx1-ubyte (plain or .gz)";
-    if (kind == "fashion-mnist")
+    // CIFAR and SVHN are not packaged and never downloaded: by default they are looked for
+    // where the README tells people to unpack them.
+    const std::string shipped = config.path.empty() ? defaultDatasetsDir() : config.path;
+    switch (parseDatasetKind(config.kind)) {
+    case DatasetKind::FashionMnist:
         return readIdxDataset(config.path.empty() ? kFashionMnistDefaultPath : config.path,
                               {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
                                "Shirt", "Sneaker", "Bag", "Ankle boot"},
                               "Fashion-MNIST");
-    if (kind == "mnist")
+    case DatasetKind::Mnist:
         return readIdxDataset(requirePath(config, "MNIST's " + idxFiles), digitNames(), "MNIST");
-    if (kind == "kmnist")
+    case DatasetKind::Kmnist:
         // Kuzushiji-MNIST's classes are these hiragana, in label order (kmnist_classmap.csv).
         return readIdxDataset(requirePath(config, "KMNIST's " + idxFiles),
                               {"o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"},
                               "KMNIST");
-    if (kind == "idx") return readIdxDataset(requirePath(config, idxFiles), {}, "IDX");
-    // CIFAR and SVHN are not packaged and never downloaded: by default it is looked for where the
-    // README tells people to unpack it.
-    if (kind == "cifar10")
-        return readCifar10(config.path.empty() ? defaultDatasetsDir() : config.path);
-    if (kind == "cifar100")
-        return readCifar100(config.path.empty() ? defaultDatasetsDir() : config.path);
-    if (kind == "svhn") return readSvhn(config.path.empty() ? defaultDatasetsDir() : config.path);
-    if (kind == "csv") return readCsvDataset(config);
-    const auto& synthetic = syntheticKinds();
-    if (std::find(synthetic.begin(), synthetic.end(), kind) != synthetic.end())
+    case DatasetKind::Idx:
+        return readIdxDataset(requirePath(config, idxFiles), {}, "IDX");
+    case DatasetKind::Cifar10:
+        return readCifar10(shipped);
+    case DatasetKind::Cifar100:
+        return readCifar100(shipped);
+    case DatasetKind::Svhn:
+        return readSvhn(shipped);
+    case DatasetKind::Csv:
+        return readCsvDataset(config);
+    case DatasetKind::Spirals:
+    case DatasetKind::Circles:
+    case DatasetKind::Moons:
+    case DatasetKind::Xor:
+    case DatasetKind::Blobs:
         return makeSyntheticDataset(config);
-    std::string known;
-    for (const auto& k : datasetKinds())
-        known += (known.empty() ? "" : ", ") + k;
-    throw Error("dataset.kind: unknown kind '" + kind + "' (expected one of " + known + ")");
+    }
+    throw Error("dataset.kind: unhandled kind \"" + config.kind + "\"");
 }
 
 void keepFirst(torch::Tensor& x, torch::Tensor& y, int64_t n) {
@@ -75,13 +80,6 @@ void keepFirst(torch::Tensor& x, torch::Tensor& y, int64_t n) {
 }
 
 } // namespace
-
-const std::vector<std::string>& datasetKinds() {
-    static const std::vector<std::string> kinds{
-        "fashion-mnist", "mnist",   "kmnist",  "idx",   "cifar10", "cifar100", "svhn",
-        "csv",           "spirals", "circles", "moons", "xor",     "blobs"};
-    return kinds;
-}
 
 Dataset loadDataset(const DatasetConfig& config) {
     if (config.subset < 0)

@@ -46,7 +46,4 @@ Dataset loadDataset(const DatasetConfig& config);
 // so that a seeded run is reproducible. Returns the input when augmentation is off.
 torch::Tensor augmentBatch(const torch::Tensor& images, const Augmentation& augmentation);
 
-// The dataset kinds loadDataset() accepts, for validation messages and the UI.
-const std::vector<std::string>& datasetKinds();
-
 } // namespace alig::core

@@ -4,8 +4,47 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace alig::core {
+
+template <class E> class ChoiceTable;
+
+// dataset.kind, parsed once (validation, loadDataset) so that no step compares its text.
+enum class DatasetKind {
+    FashionMnist,
+    Mnist,
+    Kmnist,
+    Idx,
+    Cifar10,
+    Cifar100,
+    Svhn,
+    Csv,
+    Spirals,
+    Circles,
+    Moons,
+    Xor,
+    Blobs
+};
+// Where a kind's samples come from, which decides the fields it reads.
+enum class DataSource {
+    ShippedImages, // images with a default folder: fashion-mnist, cifar10, cifar100, svhn
+    IdxFolder,     // images in a folder the config must name: mnist, kmnist, idx
+    CsvFile,       // a table: csv
+    Synthetic      // 2-D points made from a seed: spirals, circles, moons, xor, blobs
+};
+
+const ChoiceTable<DatasetKind>& datasetKindChoices();
+// Throws alig::core::Error "dataset.kind: must be one of ..., got "x"".
+DatasetKind parseDatasetKind(const std::string& text);
+DataSource dataSourceOf(DatasetKind kind);
+// Every kind's name, in menu order.
+const std::vector<std::string>& datasetKinds();
+// True for the synthetic 2-D kinds; false for any other text.
+bool isSyntheticKind(const std::string& kind);
+// Whether a dataset of `kind` reads the field (its JSON name in the "dataset" section, e.g.
+// "test_path"): the window shows only these, and validation checks only these.
+bool datasetKindReads(DatasetKind kind, const std::string& field);
 
 // What to load and how to prepare it. Parsed and validated by ExperimentConfig
 // (core/experiment); the field names follow the JSON keys of the "dataset" section.

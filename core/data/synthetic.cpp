@@ -60,16 +60,20 @@ std::string displayName(const std::string& kind) {
 } // namespace
 
 const std::vector<std::string>& syntheticKinds() {
-    static const std::vector<std::string> kinds{"spirals", "circles", "moons", "xor", "blobs"};
+    static const std::vector<std::string> kinds = [] {
+        std::vector<std::string> names;
+        for (const std::string& name : datasetKinds())
+            if (isSyntheticKind(name)) names.push_back(name);
+        return names;
+    }();
     return kinds;
 }
 
 SyntheticSamples generateSynthetic(const std::string& kind, int64_t samples, double noise,
                                    int64_t classes, uint64_t seed) {
-    const bool manyClasses = kind == "spirals" || kind == "blobs";
-    if (!manyClasses && kind != "circles" && kind != "moons" && kind != "xor")
-        throw Error("dataset.kind: '" + kind + "' is not a synthetic set");
-    if (!manyClasses) classes = 2;
+    if (!isSyntheticKind(kind)) throw Error("dataset.kind: '" + kind + "' is not a synthetic set");
+    const DatasetKind shape = parseDatasetKind(kind);
+    if (!datasetKindReads(shape, "classes")) classes = 2;
     if (classes < 2 || classes > kMaxClasses)
         throw Error("dataset.classes: " + kind + " needs 2 to " + std::to_string(kMaxClasses) +
                     " classes, got " + std::to_string(classes));
@@ -92,24 +96,24 @@ SyntheticSamples generateSynthetic(const std::string& kind, int64_t samples, dou
         const int64_t count = samples / classes + (c < samples % classes ? 1 : 0);
         for (int64_t j = 0; j < count; ++j, ++i) {
             double px = 0, py = 0;
-            if (kind == "spirals") {
+            if (shape == DatasetKind::Spirals) {
                 // Arm c starts at angle 2*pi*c/K and turns 1.5 times while r goes 0 -> 1.
                 const double t = rng.uniform();
                 const double a = 2.0 * kPi * double(c) / double(classes) + 3.0 * kPi * t;
                 px = t * std::cos(a);
                 py = t * std::sin(a);
-            } else if (kind == "circles") {
+            } else if (shape == DatasetKind::Circles) {
                 // Class 0 on the unit circle, class 1 inside it at radius 0.5.
                 const double r = c == 0 ? 1.0 : 0.5;
                 const double a = 2.0 * kPi * rng.uniform();
                 px = r * std::cos(a);
                 py = r * std::sin(a);
-            } else if (kind == "moons") {
+            } else if (shape == DatasetKind::Moons) {
                 // scikit-learn's make_moons: an upper half circle and a shifted lower one.
                 const double a = kPi * rng.uniform();
                 px = c == 0 ? std::cos(a) : 1.0 - std::cos(a);
                 py = c == 0 ? std::sin(a) : 0.5 - std::sin(a);
-            } else if (kind == "xor") {
+            } else if (shape == DatasetKind::Xor) {
                 // Class 0 in quadrants I and III, class 1 in II and IV, alternating, so both
                 // quadrants of a class are equally full; magnitudes in (0, 1].
                 const double sx = (j % 2 == 0) ? 1.0 : -1.0;
@@ -173,11 +177,6 @@ Dataset makeSyntheticDataset(const DatasetConfig& config) {
         << " classes, noise " << config.noise << ", seed " << config.seed;
     ds.source = src.str();
     return ds;
-}
-
-bool isSyntheticKind(const std::string& kind) {
-    const auto& kinds = syntheticKinds();
-    return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
 }
 
 } // namespace alig::core

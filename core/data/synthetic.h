@@ -32,9 +32,7 @@ SyntheticSamples generateSynthetic(const std::string& kind, int64_t samples, dou
 // of every class, with both parts shuffled from config.seed. Not normalised or subset.
 Dataset makeSyntheticDataset(const DatasetConfig& config);
 
-// The kinds generateSynthetic() accepts.
+// The kinds generateSynthetic() accepts (isSyntheticKind(), dataset_config.h).
 const std::vector<std::string>& syntheticKinds();
-// True for the synthetic 2-D kinds (spirals, circles, moons, xor, blobs).
-bool isSyntheticKind(const std::string& kind);
 
 } // namespace alig::core

@@ -1,8 +1,7 @@
 #include "core/experiment/experiment_config.h"
 
-#include "core/data/dataset.h"
-#include "core/data/synthetic.h"
-#include "core/models/model.h"
+#include "core/data/dataset_config.h"
+#include "core/models/model_config.h"
 #include "core/optim/optimizer_factory.h"
 #include "core/util/error.h"
 #include "core/util/format.h"
@@ -363,7 +362,8 @@ void ExperimentConfig::validate() const {
     if (name.empty()) throw Error("name: must not be empty");
 
     const auto& d = dataset;
-    requireIn("dataset.kind", d.kind, datasetKinds());
+    const DatasetKind kind = parseDatasetKind(d.kind);
+    const DataSource source = dataSourceOf(kind);
     if (d.subset < 0)
         throw Error("dataset.subset: must be >= 0 (0 keeps every sample), got " +
                     std::to_string(d.subset));
@@ -374,8 +374,8 @@ void ExperimentConfig::validate() const {
         throw Error("dataset.crop_padding: must be in [0, 64], got " +
                     std::to_string(d.cropPadding));
     requireIn("dataset.header", d.header, {"auto", "yes", "no"});
-    const bool synthetic = isSyntheticKind(d.kind);
-    if (synthetic || (d.kind == "csv" && d.testPath.empty()))
+    const bool synthetic = source == DataSource::Synthetic;
+    if (datasetKindReads(kind, "test_fraction") && (synthetic || d.testPath.empty()))
         if (!(d.testFraction > 0.0 && d.testFraction < 1.0))
             throw Error("dataset.test_fraction: must be in (0, 1), got " +
                         formatNumber(d.testFraction));
@@ -387,34 +387,33 @@ void ExperimentConfig::validate() const {
         if (d.classes < 2 || d.classes > 100)
             throw Error("dataset.classes: must be in [2, 100], got " + std::to_string(d.classes));
     }
-    if (d.kind == "csv" && d.path.empty())
+    if (source == DataSource::CsvFile && d.path.empty())
         throw Error("dataset.path: a csv dataset needs the CSV file's path");
-    if ((d.kind == "idx" || d.kind == "mnist" || d.kind == "kmnist") && d.path.empty())
+    if (source == DataSource::IdxFolder && d.path.empty())
         throw Error("dataset.path: a " + d.kind + " dataset needs the folder of its IDX files");
 
     const auto& m = model;
-    requireIn("model.type", m.type, modelTypes());
-    if (m.type == "mlp") {
+    const ModelType type = parseModelType(m.type);
+    if (type == ModelType::Mlp) {
         for (size_t i = 0; i < m.hidden.size(); ++i)
             if (m.hidden[i] < 1 || m.hidden[i] > 1'000'000)
                 throw Error("model.hidden[" + std::to_string(i) +
                             "]: must be in [1, 1000000], got " + std::to_string(m.hidden[i]));
-        requireIn("model.activation", m.activation,
-                  {"relu", "tanh", "sigmoid", "gelu", "leaky_relu"});
+        parseActivation(m.activation);
     }
     if (!(m.dropout >= 0.0 && m.dropout < 1.0))
         throw Error("model.dropout: must be in [0, 1), got " + formatNumber(m.dropout));
-    if (m.type == "resnet" && (m.depth < 8 || (m.depth - 2) % 6 != 0))
+    if (type == ModelType::ResNet && (m.depth < 8 || (m.depth - 2) % 6 != 0))
         throw Error("model.depth: a CIFAR ResNet needs depth 6n+2 (20, 32, 44, 56, 110), got " +
                     std::to_string(m.depth));
-    if (m.type == "wrn" && (m.depth < 10 || (m.depth - 4) % 6 != 0))
+    if (type == ModelType::WideResNet && (m.depth < 10 || (m.depth - 4) % 6 != 0))
         throw Error("model.depth: a Wide ResNet needs depth 6n+4 (16, 22, 28, 40), got " +
                     std::to_string(m.depth));
-    if (m.type == "wrn" && (m.widen < 1 || m.widen > 32))
+    if (type == ModelType::WideResNet && (m.widen < 1 || m.widen > 32))
         throw Error("model.widen: must be in [1, 32], got " + std::to_string(m.widen));
-    if (m.type == "cnn" && (m.channels < 1 || m.channels > 4096))
+    if (type == ModelType::Cnn && (m.channels < 1 || m.channels > 4096))
         throw Error("model.channels: must be in [1, 4096], got " + std::to_string(m.channels));
-    if (m.type == "torchscript" && m.path.empty())
+    if (type == ModelType::TorchScript && m.path.empty())
         throw Error("model.path: a torchscript model needs the .pt file's path");
 
     validateOptimizerConfig(optimizer);

@@ -127,7 +127,7 @@ std::string recordProblem(const std::string& dir, int64_t step, int64_t epoch) {
 // parameter count follows from model.hidden, so the message can say how much it needs.
 std::string modelTooLarge(const ModelConfig& m, const Dataset& d, const std::string& reason) {
     std::string setting = "model: lower the model's size";
-    if (m.type == "mlp") {
+    if (parseModelType(m.type) == ModelType::Mlp) {
         int64_t in = 1;
         for (int64_t s : d.inputShape)
             in *= s;

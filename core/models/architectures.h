@@ -14,10 +14,10 @@ namespace alig::core {
 // Logistic regression: flatten, then one Linear layer.
 std::unique_ptr<Model> makeLinear(int64_t inputs, int64_t numClasses);
 
-// Flatten, hidden Linear layers each followed by `activation` (relu | tanh | sigmoid | gelu |
-// leaky_relu) and, when dropout > 0, Dropout; then a Linear layer to the classes.
+// Flatten, hidden Linear layers each followed by `activation` and, when dropout > 0,
+// Dropout; then a Linear layer to the classes.
 std::unique_ptr<Model> makeMlp(int64_t inputs, const std::vector<int64_t>& hidden,
-                               const std::string& activation, double dropout, int64_t numClasses);
+                               Activation activation, double dropout, int64_t numClasses);
 
 // Two conv3x3-BatchNorm-ReLU-maxpool blocks (channels, 2*channels) and a two-layer classifier,
 // for small images such as 1x28x28 and 3x32x32. imageShape is {C, H, W}, H and W >= 4.
@@ -32,8 +32,5 @@ std::unique_ptr<Model> makeCifarResNet(int64_t inChannels, int64_t depth, int64_
 // dropout between the convolutions, 1x1 convolution shortcuts where the shape changes.
 std::unique_ptr<Model> makeWideResNet(int64_t inChannels, int64_t depth, int64_t widen,
                                       double dropout, int64_t numClasses);
-
-// The activations makeMlp() accepts.
-const std::vector<std::string>& mlpActivations();
 
 } // namespace alig::core

@@ -1,27 +1,33 @@
 #include "core/models/architectures.h"
 #include "core/models/module_model.h"
+#include "core/util/choice.h"
 
 #include <torch/torch.h>
 
 #include <sstream>
-#include <stdexcept>
 
 namespace alig::core {
 
 namespace {
 
-torch::nn::AnyModule activationModule(const std::string& name) {
-    if (name == "relu") return torch::nn::AnyModule(torch::nn::ReLU());
-    if (name == "tanh") return torch::nn::AnyModule(torch::nn::Tanh());
-    if (name == "sigmoid") return torch::nn::AnyModule(torch::nn::Sigmoid());
-    if (name == "gelu") return torch::nn::AnyModule(torch::nn::GELU());
-    if (name == "leaky_relu") return torch::nn::AnyModule(torch::nn::LeakyReLU());
-    // makeModel() validates the name; reaching this is a programming error.
-    throw std::invalid_argument("unknown activation " + name);
+torch::nn::AnyModule activationModule(Activation activation) {
+    switch (activation) {
+    case Activation::ReLU:
+        return torch::nn::AnyModule(torch::nn::ReLU());
+    case Activation::Tanh:
+        return torch::nn::AnyModule(torch::nn::Tanh());
+    case Activation::Sigmoid:
+        return torch::nn::AnyModule(torch::nn::Sigmoid());
+    case Activation::GELU:
+        return torch::nn::AnyModule(torch::nn::GELU());
+    case Activation::LeakyReLU:
+        return torch::nn::AnyModule(torch::nn::LeakyReLU());
+    }
+    return torch::nn::AnyModule(torch::nn::ReLU());
 }
 
 struct MlpImpl : torch::nn::Module {
-    MlpImpl(int64_t inputs, const std::vector<int64_t>& hidden, const std::string& activation,
+    MlpImpl(int64_t inputs, const std::vector<int64_t>& hidden, Activation activation,
             double dropout, int64_t numClasses) {
         layers = register_module("layers", torch::nn::Sequential());
         layers->push_back(torch::nn::Flatten());
@@ -43,24 +49,19 @@ TORCH_MODULE(Mlp);
 
 } // namespace
 
-const std::vector<std::string>& mlpActivations() {
-    static const std::vector<std::string> names{"relu", "tanh", "sigmoid", "gelu", "leaky_relu"};
-    return names;
-}
-
 std::unique_ptr<Model> makeLinear(int64_t inputs, int64_t numClasses) {
     std::string description = "Linear " + std::to_string(inputs) + "-" +
                               std::to_string(numClasses) + " (logistic regression)";
-    return ModuleModel::wrap(Mlp(inputs, std::vector<int64_t>{}, "relu", 0.0, numClasses),
+    return ModuleModel::wrap(Mlp(inputs, std::vector<int64_t>{}, Activation::ReLU, 0.0, numClasses),
                              std::move(description));
 }
 
 std::unique_ptr<Model> makeMlp(int64_t inputs, const std::vector<int64_t>& hidden,
-                               const std::string& activation, double dropout, int64_t numClasses) {
+                               Activation activation, double dropout, int64_t numClasses) {
     std::string description = "MLP " + std::to_string(inputs);
     for (int64_t width : hidden)
         description += "-" + std::to_string(width);
-    description += "-" + std::to_string(numClasses) + " (" + activation;
+    description += "-" + std::to_string(numClasses) + " (" + activationChoices().name(activation);
     if (dropout > 0.0) {
         std::ostringstream p;
         p << dropout;

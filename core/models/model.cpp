@@ -2,6 +2,7 @@
 
 #include "core/models/architectures.h"
 #include "core/models/script_model.h"
+#include "core/util/choice.h"
 #include "core/util/error.h"
 
 #include <torch/torch.h>
@@ -22,21 +23,10 @@ std::string shapeText(const std::vector<int64_t>& shape) {
     return text + "]";
 }
 
-std::string joined(const std::vector<std::string>& names) {
-    std::string text;
-    for (const auto& name : names)
-        text += (text.empty() ? "" : ", ") + name;
-    return text;
-}
-
 std::string numberText(double value) {
     std::ostringstream out;
     out << value;
     return out.str();
-}
-
-bool contains(const std::vector<std::string>& names, const std::string& name) {
-    return std::find(names.begin(), names.end(), name) != names.end();
 }
 
 const std::vector<int64_t>& imageShape(const std::string& type,
@@ -60,11 +50,9 @@ std::unique_ptr<Model> makeMlpFrom(const ModelConfig& config, int64_t inputs, in
                         std::to_string(config.hidden[i]) + " for hidden layer " +
                         std::to_string(i + 1));
     }
-    if (!contains(mlpActivations(), config.activation))
-        throw Error("model.activation: unknown activation '" + config.activation +
-                    "' (known: " + joined(mlpActivations()) + ")");
+    const Activation activation = parseActivation(config.activation);
     checkDropout(config.dropout);
-    return makeMlp(inputs, config.hidden, config.activation, config.dropout, numClasses);
+    return makeMlp(inputs, config.hidden, activation, config.dropout, numClasses);
 }
 
 std::unique_ptr<Model> makeCnnFrom(const ModelConfig& config,
@@ -110,17 +98,9 @@ int64_t Model::parameterCount() {
     return count;
 }
 
-const std::vector<std::string>& modelTypes() {
-    static const std::vector<std::string> types{"linear", "mlp", "cnn",
-                                                "resnet", "wrn", "torchscript"};
-    return types;
-}
-
 std::unique_ptr<Model> makeModel(const ModelConfig& config, const std::vector<int64_t>& inputShape,
                                  int64_t numClasses) {
-    if (!contains(modelTypes(), config.type))
-        throw Error("model.type: unknown model type '" + config.type +
-                    "' (known: " + joined(modelTypes()) + ")");
+    const ModelType type = parseModelType(config.type);
     if (numClasses < 1)
         throw Error("model: needs at least one class, the dataset gives " +
                     std::to_string(numClasses));
@@ -131,16 +111,25 @@ std::unique_ptr<Model> makeModel(const ModelConfig& config, const std::vector<in
     }
 
     // A TorchScript file brings its own architecture: the input shape only serves the check.
-    if (config.type == "torchscript") return loadScriptModel(config.path, inputShape, numClasses);
+    if (type == ModelType::TorchScript) return loadScriptModel(config.path, inputShape, numClasses);
 
     if (inputShape.empty())
         throw Error("model.type: " + config.type + " needs the input shape of the dataset");
     const int64_t inputs = std::accumulate(inputShape.begin(), inputShape.end(), int64_t{1},
                                            std::multiplies<int64_t>());
-    if (config.type == "linear") return makeLinear(inputs, numClasses);
-    if (config.type == "mlp") return makeMlpFrom(config, inputs, numClasses);
-    if (config.type == "cnn") return makeCnnFrom(config, inputShape, numClasses);
-    if (config.type == "resnet") return makeResNetFrom(config, inputShape, numClasses);
+    switch (type) {
+    case ModelType::Linear:
+        return makeLinear(inputs, numClasses);
+    case ModelType::Mlp:
+        return makeMlpFrom(config, inputs, numClasses);
+    case ModelType::Cnn:
+        return makeCnnFrom(config, inputShape, numClasses);
+    case ModelType::ResNet:
+        return makeResNetFrom(config, inputShape, numClasses);
+    case ModelType::WideResNet:
+    case ModelType::TorchScript: // loaded above
+        break;
+    }
     return makeWideResNetFrom(config, inputShape, numClasses);
 }
 

@@ -47,7 +47,4 @@ public:
 std::unique_ptr<Model> makeModel(const ModelConfig& config, const std::vector<int64_t>& inputShape,
                                  int64_t numClasses);
 
-// The model types makeModel() accepts.
-const std::vector<std::string>& modelTypes();
-
 } // namespace alig::core

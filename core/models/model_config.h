@@ -8,6 +8,23 @@
 
 namespace alig::core {
 
+template <class E> class ChoiceTable;
+
+// model.type and model.activation, parsed once (validation, makeModel) so that no step
+// compares their text.
+enum class ModelType { Linear, Mlp, Cnn, ResNet, WideResNet, TorchScript };
+enum class Activation { ReLU, Tanh, Sigmoid, GELU, LeakyReLU };
+const ChoiceTable<ModelType>& modelTypeChoices(); // linear | mlp | cnn | resnet | wrn | torchscript
+const ChoiceTable<Activation>& activationChoices(); // relu | tanh | sigmoid | gelu | leaky_relu
+// Throw alig::core::Error "model.type: must be one of ..., got "x"" (model.activation).
+ModelType parseModelType(const std::string& text);
+Activation parseActivation(const std::string& text);
+// Every type's name, in menu order.
+const std::vector<std::string>& modelTypes();
+// Whether a model of `type` reads the field (its JSON name in the "model" section, e.g.
+// "depth"): the window shows only these, and validation checks only these.
+bool modelTypeReads(ModelType type, const std::string& field);
+
 // Parsed and validated by ExperimentConfig; field names follow the "model" JSON section.
 struct ModelConfig {
     std::string type = "mlp";              // linear | mlp | cnn | resnet | wrn | torchscript

@@ -88,13 +88,7 @@ AliG::AliG(std::vector<torch::Tensor> params, AliGOptions defaults)
 
 void AliG::init() {
     globalOptions().validate();
-    for (size_t g = 0; g < param_groups_.size(); ++g) {
-        try {
-            groupOptions(g).validate();
-        } catch (const Error& e) {
-            throw Error("param group " + std::to_string(g) + ": " + e.what());
-        }
-    }
+    validateGroups<AliGOptions>(param_groups_);
     // The reference projects once at construction, so training starts inside the ball.
     project();
 }

@@ -57,13 +57,7 @@ void DfwParamState::matchTo(const torch::Tensor& param, const std::string& what)
 Dfw::Dfw(std::vector<torch::optim::OptimizerParamGroup> paramGroups, DfwOptions defaults)
     : Optimizer(std::move(paramGroups), std::make_unique<DfwOptions>(defaults)) {
     static_cast<const DfwOptions&>(this->defaults()).validate();
-    for (size_t g = 0; g < param_groups_.size(); ++g) {
-        try {
-            static_cast<const DfwOptions&>(param_groups_[g].options()).validate();
-        } catch (const Error& e) {
-            throw Error("param group " + std::to_string(g) + ": " + e.what());
-        }
-    }
+    validateGroups<DfwOptions>(param_groups_);
 }
 
 Dfw::Dfw(std::vector<torch::Tensor> params, DfwOptions defaults)

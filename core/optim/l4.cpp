@@ -77,13 +77,7 @@ void L4ParamState::matchTo(const torch::Tensor& param, const std::string& what) 
 L4::L4(std::vector<torch::optim::OptimizerParamGroup> paramGroups, L4Options defaults)
     : Optimizer(std::move(paramGroups), std::make_unique<L4Options>(defaults)) {
     static_cast<const L4Options&>(this->defaults()).validate();
-    for (size_t g = 0; g < param_groups_.size(); ++g) {
-        try {
-            static_cast<const L4Options&>(param_groups_[g].options()).validate();
-        } catch (const Error& e) {
-            throw Error("param group " + std::to_string(g) + ": " + e.what());
-        }
-    }
+    validateGroups<L4Options>(param_groups_);
 }
 
 L4::L4(std::vector<torch::Tensor> params, L4Options defaults)

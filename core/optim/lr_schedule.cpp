@@ -1,6 +1,7 @@
 #include "core/optim/lr_schedule.h"
 
 #include "core/optim/optimizer_factory.h"
+#include "core/util/choice.h"
 #include "core/util/error.h"
 #include "core/util/format.h"
 
@@ -9,14 +10,17 @@
 
 namespace alig::core {
 
-const std::vector<std::string>& lrScheduleKinds() {
-    static const std::vector<std::string> kinds{"constant", "step", "cosine"};
-    return kinds;
+const ChoiceTable<ScheduleKind>& scheduleChoices() {
+    static const ChoiceTable<ScheduleKind> table("optimizer.schedule",
+                                                 {{"constant", ScheduleKind::Constant},
+                                                  {"step", ScheduleKind::Step},
+                                                  {"cosine", ScheduleKind::Cosine}});
+    return table;
 }
 
 LrSchedule LrSchedule::fromConfig(const OptimizerConfig& c) {
     LrSchedule s;
-    s.kind = c.schedule;
+    s.kind = scheduleChoices().parse(c.schedule);
     s.milestones = c.milestones;
     s.gamma = c.gamma;
     s.minFactor = c.minLrFactor;
@@ -25,10 +29,7 @@ LrSchedule LrSchedule::fromConfig(const OptimizerConfig& c) {
 }
 
 void LrSchedule::validate() const {
-    const auto& kinds = lrScheduleKinds();
-    if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end())
-        throw Error("optimizer.schedule: must be constant, step or cosine, got \"" + kind + "\"");
-    if (kind == "step") {
+    if (kind == ScheduleKind::Step) {
         if (milestones.empty())
             throw Error("optimizer.milestones: the step schedule needs at least one epoch, "
                         "e.g. [60, 120, 160]");
@@ -56,11 +57,11 @@ double LrSchedule::factor(int64_t step, int64_t stepsPerEpoch, int64_t totalStep
     step = std::max<int64_t>(step, 0);
     const int64_t warmupSteps = warmupEpochs * stepsPerEpoch;
     double f = 1.0;
-    if (kind == "step") {
+    if (kind == ScheduleKind::Step) {
         const int64_t epoch = step / stepsPerEpoch;
         for (int64_t m : milestones)
             if (m <= epoch) f *= gamma;
-    } else if (kind == "cosine") {
+    } else if (kind == ScheduleKind::Cosine) {
         const int64_t span = totalSteps - warmupSteps;
         if (span > 0) {
             const double t = static_cast<double>(std::clamp<int64_t>(step - warmupSteps, 0, span));

@@ -4,20 +4,25 @@
 // max_lr; for L4 its alpha). Built from OptimizerConfig; the trainer calls factor() each step.
 
 #include <cstdint>
-#include <string>
 #include <vector>
 
 namespace alig::core {
 
 struct OptimizerConfig;
+template <class E> class ChoiceTable;
+
+// optimizer.schedule
+enum class ScheduleKind { Constant, Step, Cosine };
+const ChoiceTable<ScheduleKind>& scheduleChoices(); // constant | step | cosine
 
 struct LrSchedule {
-    std::string kind = "constant";   // constant | step | cosine
+    ScheduleKind kind = ScheduleKind::Constant;
     std::vector<int64_t> milestones; // step: epochs (from 0) at which the factor is multiplied
     double gamma = 0.1;              // step: the multiplier at each milestone
     double minFactor = 0.0;          // cosine: the factor reached at the last step
     int64_t warmupEpochs = 0;        // linear warm-up over the first W epochs (0: none)
 
+    // Throws alig::core::Error for an unknown optimizer.schedule.
     static LrSchedule fromConfig(const OptimizerConfig& config);
 
     // Throws alig::core::Error naming the field ("optimizer.milestones: ...").
@@ -35,9 +40,7 @@ struct LrSchedule {
     double factor(int64_t step, int64_t stepsPerEpoch, int64_t totalSteps) const;
 
     // True when factor() is 1 for every step (nothing for the trainer to do).
-    bool isConstant() const { return kind == "constant" && warmupEpochs == 0; }
+    bool isConstant() const { return kind == ScheduleKind::Constant && warmupEpochs == 0; }
 };
-
-const std::vector<std::string>& lrScheduleKinds();
 
 } // namespace alig::core

@@ -39,6 +39,19 @@ double readDouble(torch::serialize::InputArchive& a, const std::string& key);
 int64_t readInt(torch::serialize::InputArchive& a, const std::string& key);
 bool readBool(torch::serialize::InputArchive& a, const std::string& key);
 
+// Checks every group's options (Options::validate() throws Error), naming the group: the
+// constructors' check, so that a bad group is refused before any step.
+template <class Options>
+void validateGroups(const std::vector<torch::optim::OptimizerParamGroup>& groups) {
+    for (size_t g = 0; g < groups.size(); ++g) {
+        try {
+            static_cast<const Options&>(groups[g].options()).validate();
+        } catch (const Error& e) {
+            throw Error("param group " + std::to_string(g) + ": " + e.what());
+        }
+    }
+}
+
 // The closure's loss as a 0-dim detached tensor; `method` names the optimizer in errors.
 torch::Tensor closureLoss(const torch::optim::Optimizer::LossClosure& closure,
                           const std::string& method);

@@ -70,13 +70,7 @@ PolyakStepSize::PolyakStepSize(std::vector<torch::optim::OptimizerParamGroup> pa
                                PolyakStepOptions defaults)
     : Optimizer(std::move(paramGroups), std::make_unique<PolyakStepOptions>(defaults)) {
     static_cast<const PolyakStepOptions&>(this->defaults()).validate();
-    for (size_t g = 0; g < param_groups_.size(); ++g) {
-        try {
-            static_cast<const PolyakStepOptions&>(param_groups_[g].options()).validate();
-        } catch (const Error& e) {
-            throw Error("param group " + std::to_string(g) + ": " + e.what());
-        }
-    }
+    validateGroups<PolyakStepOptions>(param_groups_);
 }
 
 PolyakRule PolyakStepSize::rule() const {

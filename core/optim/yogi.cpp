@@ -68,13 +68,7 @@ void YogiParamState::matchTo(const torch::Tensor& param, const std::string& what
 
 Yogi::Yogi(std::vector<torch::optim::OptimizerParamGroup> paramGroups, YogiOptions defaults)
     : Optimizer(std::move(paramGroups), std::make_unique<YogiOptions>(defaults)) {
-    for (size_t g = 0; g < param_groups_.size(); ++g) {
-        try {
-            static_cast<const YogiOptions&>(param_groups_[g].options()).validate();
-        } catch (const Error& e) {
-            throw Error("param group " + std::to_string(g) + ": " + e.what());
-        }
-    }
+    validateGroups<YogiOptions>(param_groups_);
 }
 
 Yogi::Yogi(std::vector<torch::Tensor> params, YogiOptions defaults)

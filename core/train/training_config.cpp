@@ -1,36 +1,28 @@
 #include "core/train/training_config.h"
 
-#include "core/util/error.h"
-
-#include <utility>
-#include <vector>
+#include "core/util/choice.h"
 
 namespace alig::core {
 
-namespace {
-
-template <class E>
-E parseChoice(const std::vector<std::pair<const char*, E>>& table, const std::string& text,
-              const std::string& field) {
-    std::string known;
-    for (const auto& [name, value] : table) {
-        if (text == name) return value;
-        known += (known.empty() ? "" : ", ") + std::string(name);
-    }
-    throw Error(field + ": must be one of " + known + ", got \"" + text + "\"");
+const ChoiceTable<LossKind>& lossChoices() {
+    static const ChoiceTable<LossKind> table("training.loss",
+                                             {{"cross_entropy", LossKind::CrossEntropy},
+                                              {"multiclass_hinge", LossKind::MulticlassHinge}});
+    return table;
 }
 
-} // namespace
+const ChoiceTable<AutocastMode>& autocastChoices() {
+    static const ChoiceTable<AutocastMode> table(
+        "training.autocast", {{"off", AutocastMode::Off}, {"bf16", AutocastMode::BFloat16}});
+    return table;
+}
 
 LossKind parseLoss(const std::string& text) {
-    return parseChoice<LossKind>({{"cross_entropy", LossKind::CrossEntropy},
-                                  {"multiclass_hinge", LossKind::MulticlassHinge}},
-                                 text, "training.loss");
+    return lossChoices().parse(text);
 }
 
 AutocastMode parseAutocast(const std::string& text) {
-    return parseChoice<AutocastMode>({{"off", AutocastMode::Off}, {"bf16", AutocastMode::BFloat16}},
-                                     text, "training.autocast");
+    return autocastChoices().parse(text);
 }
 
 } // namespace alig::core

@@ -7,6 +7,8 @@
 
 namespace alig::core {
 
+template <class E> class ChoiceTable;
+
 // The choices that are strings in the config, parsed once where a run starts (the trainer's
 // constructor, the config's validation), so that no step compares text.
 enum class LossKind { CrossEntropy, MulticlassHinge };
@@ -14,6 +16,9 @@ enum class AutocastMode { Off, BFloat16 };
 // Throw alig::core::Error naming the field and the known values.
 LossKind parseLoss(const std::string& text);         // cross_entropy | multiclass_hinge
 AutocastMode parseAutocast(const std::string& text); // off | bf16
+// Their tables (names for menus and help texts; core/util/choice.h).
+const ChoiceTable<LossKind>& lossChoices();
+const ChoiceTable<AutocastMode>& autocastChoices();
 
 struct TrainingConfig {
     int64_t epochs = 5;

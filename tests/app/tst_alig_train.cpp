@@ -38,10 +38,6 @@ Result runTrain(const QStringList& args, int timeoutMs = 120000,
             QString::fromUtf8(p.readAllStandardError())};
 }
 
-QString scratch(const char* name) {
-    return QString::fromStdString(alig::test::scratchDir(name));
-}
-
 } // namespace
 
 class TestAligTrain : public QObject {
@@ -90,7 +86,7 @@ void TestAligTrain::printConfigAppliesOverrides() {
 }
 
 void TestAligTrain::trainsAPresetAndWritesTheRun() {
-    const QString dir = scratch("preset") + "/run";
+    const QString dir = alig::test::scratchPath("preset") + "/run";
     const Result r =
         runTrain({"--preset", "spirals-mlp-alig", "--epochs", "3", "--threads", "1", "--out", dir});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out));
@@ -108,7 +104,7 @@ void TestAligTrain::trainsAPresetAndWritesTheRun() {
 void TestAligTrain::defaultPresetLearnsFashionMnist() {
     // The acceptance bar on the real Fashion-MNIST the machine ships: one epoch of the
     // default preset (ALI-G on an MLP) reaches at least 80% test accuracy.
-    const QString dir = scratch("default") + "/run";
+    const QString dir = alig::test::scratchPath("default") + "/run";
     const Result r = runTrain({"--epochs", "1", "--out", dir, "--quiet"});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out));
     QVERIFY(r.out.contains("Fashion-MNIST: 60000 train, 10000 test, 10 classes"));
@@ -125,7 +121,7 @@ void TestAligTrain::defaultPresetLearnsFashionMnist() {
 }
 
 void TestAligTrain::resumeExtendsARun() {
-    const QString dir = scratch("resume") + "/run";
+    const QString dir = alig::test::scratchPath("resume") + "/run";
     QCOMPARE(runTrain({"--preset", "spirals-mlp-alig", "--epochs", "2", "--threads", "1", "--out",
                        dir, "--quiet"})
                  .exitCode,
@@ -170,7 +166,7 @@ void TestAligTrain::badInput() {
     QFETCH(QStringList, args);
     QFETCH(QString, file);
     QFETCH(QString, message);
-    const QString dir = scratch(QTest::currentDataTag());
+    const QString dir = alig::test::scratchPath(QTest::currentDataTag());
     if (!file.isEmpty())
         alig::test::writeFile((dir + "/config.json").toStdString(), file.toStdString());
     args.replaceInStrings("@config", dir + "/config.json");
@@ -183,7 +179,7 @@ void TestAligTrain::badInput() {
 }
 
 void TestAligTrain::divergenceExitsNonZero() {
-    const QString dir = scratch("diverge") + "/run";
+    const QString dir = alig::test::scratchPath("diverge") + "/run";
     const Result r = runTrain({"--preset", "spirals-mlp-alig", "--set", "optimizer.name=sgd",
                                "--set", "optimizer.lr=1e30", "--set", "optimizer.momentum=0",
                                "--threads", "1", "--out", dir});
@@ -196,7 +192,7 @@ void TestAligTrain::divergenceExitsNonZero() {
 }
 
 void TestAligTrain::ctrlCStopsCleanly() {
-    const QString dir = scratch("sigint") + "/run";
+    const QString dir = alig::test::scratchPath("sigint") + "/run";
     QProcess p;
     p.start(ALIG_TRAIN_PATH,
             {"--preset", "spirals-mlp-alig", "--epochs", "100000", "--threads", "1", "--out", dir});
@@ -206,7 +202,7 @@ void TestAligTrain::ctrlCStopsCleanly() {
                                  fs::file_size((dir + "/metrics.csv").toStdString()) > 2000,
                              30000);
     ::kill(static_cast<pid_t>(p.processId()), SIGINT);
-    QVERIFY(p.waitForFinished(30000));
+    QVERIFY(p.waitForFinished(alig::test::kPatienceMs));
     QCOMPARE(p.exitCode(), 130);
     const auto rec = alig::core::readRun(dir.toStdString());
     QCOMPARE(rec.info["status"].get<std::string>(), std::string("stopped"));
@@ -217,7 +213,8 @@ void TestAligTrain::openMpWaitsPassivelyUnlessTheUserChose() {
     // Spinning OpenMP threads starve OpenBLAS's: alig-train re-executes itself once with
     // OMP_WAIT_POLICY=PASSIVE, but never overrides a value the user set.
     for (const QString& userValue : {QString(), QString("ACTIVE")}) {
-        const QString dir = scratch(userValue.isEmpty() ? "omp-unset" : "omp-active") + "/run";
+        const QString dir =
+            alig::test::scratchPath(userValue.isEmpty() ? "omp-unset" : "omp-active") + "/run";
         const Result r =
             runTrain({"--preset", "spirals-mlp-alig", "--epochs", "1", "--out", dir, "--quiet"},
                      120000, [&](QProcessEnvironment& env) {
@@ -258,7 +255,7 @@ void TestAligTrain::blasKernelIsTheBestTheCpuSupports() {
     // A CPU that OpenBLAS does not know: it would run the generic Prescott kernel. The program
     // re-executes itself with the best kernel, says so, and records it in run.json.
     if (blasKernelLevel(best) > 1) {
-        const QString dir = scratch("blas-chosen") + "/run";
+        const QString dir = alig::test::scratchPath("blas-chosen") + "/run";
         r = runTrain({"--preset", "spirals-mlp-alig", "--epochs", "1", "--out", dir}, 120000,
                      [&](QProcessEnvironment& env) {
                          fresh(env);
@@ -286,7 +283,7 @@ void TestAligTrain::blasKernelIsTheBestTheCpuSupports() {
 }
 
 void TestAligTrain::compareWritesRunsAndSummary() {
-    const QString dir = scratch("compare") + "/out";
+    const QString dir = alig::test::scratchPath("compare") + "/out";
     const Result r = runTrain({"compare", "--preset", "spirals-mlp-alig", "--epochs", "2", "--set",
                                "dataset.samples=300", "--threads", "1", "--optimizers",
                                "alig:max_lr=0.1,sgd:lr=0.1,adam:lr=1e-3", "--out", dir});
@@ -304,14 +301,14 @@ void TestAligTrain::compareWritesRunsAndSummary() {
     QCOMPARE(alig::core::readRun((dir + "/adam_lr_1e-3_seed_1").toStdString()).epochs.size(),
              size_t{2});
     // A bad list is refused before anything trains.
-    const Result bad = runTrain(
-        {"compare", "--optimizers", "alig,nope", "--out", scratch("compare-bad") + "/out"});
+    const Result bad = runTrain({"compare", "--optimizers", "alig,nope", "--out",
+                                 alig::test::scratchPath("compare-bad") + "/out"});
     QCOMPARE(bad.exitCode, 2);
     QVERIFY2(bad.err.contains("unknown optimizer \"nope\""), qPrintable(bad.err));
 }
 
 void TestAligTrain::sweepWritesCsvAndPlot() {
-    const QString dir = scratch("sweep") + "/out";
+    const QString dir = alig::test::scratchPath("sweep") + "/out";
     const Result r =
         runTrain({"sweep", "--preset", "spirals-mlp-alig", "--epochs", "2", "--set",
                   "dataset.samples=300", "--threads", "1", "--param", "learning_rate", "--values",

@@ -1,7 +1,11 @@
 #include "common/test_support.h"
 
+#include "core/experiment/experiment_config.h"
+
 #include <torch/torch.h>
 #include <zlib.h>
+
+#include <sys/mount.h>
 
 #include <QCoreApplication>
 #include <cmath>
@@ -19,9 +23,36 @@ std::string scratchDir(const std::string& name) {
     fs::path base = env ? fs::path(env) : fs::temp_directory_path() / "alig-tests";
     const std::string suite = QCoreApplication::applicationName().toStdString();
     fs::path dir = base / "scratch" / (suite.empty() ? "suite" : suite) / name;
+    // A run of the suite that was killed may have left a SmallFileSystem mounted here.
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+    if (ec) {
+        std::ifstream mounts("/proc/mounts");
+        std::string device, point, rest;
+        while (mounts >> device >> point && std::getline(mounts, rest))
+            if (point.rfind(dir.string() + "/", 0) == 0) ::umount2(point.c_str(), MNT_DETACH);
+    }
     fs::remove_all(dir);
     fs::create_directories(dir);
     return dir.string();
+}
+
+QString scratchPath(const std::string& name) {
+    return QString::fromStdString(scratchDir(name));
+}
+
+void isolateSettings() {
+    qputenv("XDG_CONFIG_HOME", scratchPath("config").toUtf8());
+    QCoreApplication::setOrganizationName("alig-studio-tests");
+}
+
+core::ExperimentConfig smallSpirals(int64_t epochs, int64_t samples) {
+    core::ExperimentConfig c =
+        core::ExperimentConfig::fromJson(core::loadPreset("spirals-mlp-alig"));
+    c.dataset.samples = samples;
+    c.training.epochs = epochs;
+    c.training.threads = 1;
+    return c;
 }
 
 bool near(double a, double b, double rtol, double atol) {
@@ -59,6 +90,16 @@ std::string gzip(const std::string& bytes) {
     if (rc != Z_STREAM_END) throw std::runtime_error("deflate failed");
     out.resize(zs.total_out);
     return out;
+}
+
+SmallFileSystem::SmallFileSystem(const std::string& dir, const std::string& options)
+    : m_dir(dir) {
+    std::filesystem::create_directories(dir);
+    m_mounted = ::mount("tmpfs", dir.c_str(), "tmpfs", 0, options.c_str()) == 0;
+}
+
+SmallFileSystem::~SmallFileSystem() {
+    if (m_mounted) ::umount2(m_dir.c_str(), MNT_DETACH);
 }
 
 } // namespace alig::test

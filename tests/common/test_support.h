@@ -10,11 +10,29 @@
 #include <string>
 #include <vector>
 
+namespace alig::core {
+struct ExperimentConfig;
+}
+
 namespace alig::test {
+
+// How long a test waits for a condition (a row count, a signal, a file) before it fails: long,
+// so that a loaded machine passes; the wait ends as soon as the condition holds.
+constexpr int kPatienceMs = 300000;
 
 // A fresh, empty folder for one test case under the build tree
 // ($ALIG_TEST_BUILD_DIR/scratch/<suite>/<name>), removed and recreated on each call.
 std::string scratchDir(const std::string& name);
+// scratchDir() as a QString.
+QString scratchPath(const std::string& name);
+
+// Settings of the suite's own, never the user's: XDG_CONFIG_HOME in its scratch folder and a
+// test organisation name. Call from initTestCase() of suites that make windows or panels.
+void isolateSettings();
+
+// The spirals-mlp-alig preset made small and the same every time: `samples` points, `epochs`
+// epochs, one thread. The runs the window's and the store's suites train.
+core::ExperimentConfig smallSpirals(int64_t epochs, int64_t samples = 400);
 
 // |a - b| <= atol + rtol * |b|
 bool near(double a, double b, double rtol = 1e-12, double atol = 1e-12);
@@ -38,6 +56,22 @@ std::vector<torch::Tensor> snapshot(const std::vector<torch::Tensor>& tensors);
 
 // gzip-compresses bytes (zlib), for writing .gz fixtures.
 std::string gzip(const std::string& bytes);
+
+// A real full disk: a tmpfs of its own mounted at `dir` (the suites may run as root) with
+// mount `options` ("size=512k", "nr_inodes=64"), unmounted at the end; mounted() is false
+// where mounting is not allowed (the test then skips or falls back to RLIMIT_FSIZE).
+class SmallFileSystem {
+public:
+    SmallFileSystem(const std::string& dir, const std::string& options);
+    ~SmallFileSystem();
+    SmallFileSystem(const SmallFileSystem&) = delete;
+    SmallFileSystem& operator=(const SmallFileSystem&) = delete;
+    bool mounted() const { return m_mounted; }
+
+private:
+    std::string m_dir;
+    bool m_mounted = false;
+};
 
 } // namespace alig::test
 

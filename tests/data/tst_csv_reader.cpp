@@ -9,7 +9,9 @@
 #include <QtTest>
 #include <torch/torch.h>
 
+#include <istream>
 #include <set>
+#include <streambuf>
 
 using namespace alig::core;
 using alig::test::errorOf;
@@ -36,6 +38,22 @@ std::string rowsText(int n, bool header) {
         s += std::to_string(i) + "," + std::to_string(2 * i) + "," + words[i % 3] + "\n";
     return s;
 }
+
+// A stream that hands out `good` bytes and then fails as a disk does (the read throws, which
+// the stream turns into badbit): a read error in the middle of a file.
+class FailingBuffer : public std::streambuf {
+public:
+    explicit FailingBuffer(std::string good)
+        : m_good(std::move(good)) {
+        setg(m_good.data(), m_good.data(), m_good.data() + m_good.size());
+    }
+
+protected:
+    int_type underflow() override { throw std::ios_base::failure("Input/output error"); }
+
+private:
+    std::string m_good;
+};
 
 } // namespace
 
@@ -219,6 +237,16 @@ private Q_SLOTS:
         config.path = scratchDir("missing") + "/none.csv";
         const QString msg = errorOf([&] { readCsvDataset(config); });
         QVERIFY2(msg.contains(QString::fromStdString(config.path) + ": CSV file not found"),
+                 qPrintable(msg));
+    }
+
+    // The file fails after its fourth line: an error naming the line after the last read,
+    // never a table of the rows before it (the failed read was taken as the end of the file).
+    void readErrorMidFile() {
+        FailingBuffer buffer("a,b,animal\n0,0,cat\n1,2,dog\n2,4,ant\n3,6,c");
+        std::istream in(&buffer);
+        const QString msg = errorOf([&] { readCsvTable(in, "data.csv"); });
+        QVERIFY2(msg.startsWith("data.csv:5: cannot read the file past this line"),
                  qPrintable(msg));
     }
 

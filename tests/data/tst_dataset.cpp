@@ -4,6 +4,7 @@
 
 #include "common/test_support.h"
 #include "core/data/dataset.h"
+#include "core/util/choice.h"
 #include "core/util/error.h"
 
 #include <QtTest>
@@ -210,7 +211,7 @@ private Q_SLOTS:
         QTest::newRow("svhn without path")
             << "svhn" << 0 << false << 0 << "SVHN not found in"; // likewise
         QTest::newRow("unknown kind")
-            << "imagenet" << 0 << false << 0 << "unknown kind 'imagenet' (expected one of";
+            << "imagenet" << 0 << false << 0 << "dataset.kind: must be one of fashion-mnist, mnist";
         QTest::newRow("crop on tabular")
             << "spirals" << 4 << false << 0
             << "dataset.crop_padding: augmentation applies to images only";
@@ -253,6 +254,33 @@ private Q_SLOTS:
         for (const char* k : {"mnist", "kmnist", "idx", "cifar10", "cifar100", "svhn", "csv",
                               "spirals", "circles", "moons", "xor", "blobs"})
             QVERIFY(std::find(kinds.begin(), kinds.end(), k) != kinds.end());
+        // Each name is parsed once into its enum and named back the same.
+        for (const std::string& k : kinds)
+            QCOMPARE(datasetKindChoices().name(parseDatasetKind(k)), k);
+        const QString error = alig::test::errorOf([] { parseDatasetKind("Spirals"); });
+        QVERIFY2(error.startsWith("dataset.kind: must be one of fashion-mnist, mnist,"),
+                 qPrintable(error));
+        QVERIFY2(error.endsWith("got \"Spirals\""), qPrintable(error));
+        QVERIFY(!isSyntheticKind("Spirals"));
+        QVERIFY(isSyntheticKind("xor"));
+    }
+
+    // Which fields a kind reads follows from where its samples come from.
+    void datasetKindFields() {
+        QVERIFY(dataSourceOf(DatasetKind::FashionMnist) == DataSource::ShippedImages);
+        QVERIFY(dataSourceOf(DatasetKind::Kmnist) == DataSource::IdxFolder);
+        QVERIFY(dataSourceOf(DatasetKind::Csv) == DataSource::CsvFile);
+        QVERIFY(dataSourceOf(DatasetKind::Moons) == DataSource::Synthetic);
+        QVERIFY(datasetKindReads(DatasetKind::Csv, "test_path"));
+        QVERIFY(datasetKindReads(DatasetKind::Csv, "test_fraction"));
+        QVERIFY(!datasetKindReads(DatasetKind::Csv, "crop_padding"));
+        QVERIFY(!datasetKindReads(DatasetKind::Mnist, "test_path"));
+        QVERIFY(datasetKindReads(DatasetKind::Mnist, "horizontal_flip"));
+        QVERIFY(!datasetKindReads(DatasetKind::Spirals, "path"));
+        QVERIFY(datasetKindReads(DatasetKind::Spirals, "classes"));
+        QVERIFY(datasetKindReads(DatasetKind::Blobs, "classes"));
+        QVERIFY(!datasetKindReads(DatasetKind::Moons, "classes"));
+        QVERIFY(datasetKindReads(DatasetKind::Cifar10, "subset"));
     }
 
     void augmentOffReturnsInput() {

@@ -67,10 +67,6 @@ std::unique_ptr<QProcess> startRank(int rank, int world, int port, const QString
     return p;
 }
 
-QString scratch(const char* name) {
-    return QString::fromStdString(alig::test::scratchDir(name));
-}
-
 // The spirals preset (800 training points): with 24 per process the last step of each
 // epoch has 32 points, 16 per rank.
 QStringList spirals(int batch, const QString& out, int epochs = 3) {
@@ -167,7 +163,8 @@ void TestDataParallel::twoRanksMatchOneProcessWithTwiceTheBatch_data() {
 
 void TestDataParallel::twoRanksMatchOneProcessWithTwiceTheBatch() {
     QFETCH(QStringList, extra);
-    const QString one = scratch("one") + "/run", two = scratch("two") + "/run";
+    const QString one = alig::test::scratchPath("one") + "/run",
+                  two = alig::test::scratchPath("two") + "/run";
     const Result single = runTrain(spirals(48, one) + extra);
     QVERIFY2(single.exitCode == 0, qPrintable(single.err));
 
@@ -191,7 +188,8 @@ void TestDataParallel::twoRanksMatchOneProcessWithTwiceTheBatch() {
 }
 
 void TestDataParallel::nprocStartsTheRanksItself() {
-    const QString one = scratch("nproc-one") + "/run", two = scratch("nproc-two") + "/run";
+    const QString one = alig::test::scratchPath("nproc-one") + "/run",
+                  two = alig::test::scratchPath("nproc-two") + "/run";
     const Result single = runTrain(spirals(48, one, 2));
     QVERIFY2(single.exitCode == 0, qPrintable(single.err));
     const Result r = runTrain(QStringList{"--nproc", "2"} + spirals(24, two, 2));
@@ -202,7 +200,7 @@ void TestDataParallel::nprocStartsTheRanksItself() {
 }
 
 void TestDataParallel::aStopOnOneRankStopsAll() {
-    const QString dir = scratch("stop") + "/run";
+    const QString dir = alig::test::scratchPath("stop") + "/run";
     const int port = alig::core::freeLocalPort();
     const QStringList args = spirals(8, dir, 1000);
     auto r0 = startRank(0, 2, port, args);
@@ -218,7 +216,7 @@ void TestDataParallel::aStopOnOneRankStopsAll() {
 }
 
 void TestDataParallel::killedRankEndsTheOthers() {
-    const QString dir = scratch("killed") + "/run";
+    const QString dir = alig::test::scratchPath("killed") + "/run";
     const int port = alig::core::freeLocalPort();
     const QStringList args = spirals(8, dir, 1000);
     auto r0 = startRank(0, 2, port, args);
@@ -238,7 +236,7 @@ void TestDataParallel::killedRankEndsTheOthers() {
 }
 
 void TestDataParallel::stalledRankTimesOut() {
-    const QString dir = scratch("stalled") + "/run";
+    const QString dir = alig::test::scratchPath("stalled") + "/run";
     const int port = alig::core::freeLocalPort();
     const QStringList args = QStringList{"--dist-timeout", "8"} + spirals(8, dir, 1000);
     auto r0 = startRank(0, 2, port, args);
@@ -274,7 +272,7 @@ void TestDataParallel::badLauncherVariables() {
     QFETCH(QStringList, variables);
     QFETCH(QString, message);
     QProcessEnvironment env = baseEnvironment();
-    QStringList args = spirals(8, scratch("bad") + "/run", 1);
+    QStringList args = spirals(8, alig::test::scratchPath("bad") + "/run", 1);
     for (const QString& v : variables) {
         if (v == "NPROC=1") {
             args.prepend("2");

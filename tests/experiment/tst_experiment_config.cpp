@@ -175,7 +175,7 @@ void TestExperimentConfig::rejects_data() {
         "(known: alig, sgd, adam, adamw, amsgrad, adagrad, rmsprop, yogi, sps, polyak, l4adam, "
         "l4mom, dfw, decsps, momo, momo_adam, prodigy, sf_sgd, sf_adamw, dog)");
     row("unknown schedule", R"({"optimizer": {"schedule": "exp"}})",
-        "optimizer.schedule: must be constant, step or cosine, got \"exp\"");
+        "optimizer.schedule: must be one of constant, step, cosine, got \"exp\"");
     row("step schedule without milestones", R"({"optimizer": {"schedule": "step"}})",
         "optimizer.milestones: the step schedule needs at least one epoch");
     row("milestones decreasing", R"({"optimizer": {"schedule": "step", "milestones": [150, 100]}})",

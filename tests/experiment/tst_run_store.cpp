@@ -22,10 +22,7 @@ namespace fs = std::filesystem;
 namespace {
 
 ExperimentConfig spiralsConfig(int64_t epochs, const std::string& dir) {
-    ExperimentConfig c = ExperimentConfig::fromJson(loadPreset("spirals-mlp-alig"));
-    c.dataset.samples = 400;
-    c.training.epochs = epochs;
-    c.training.threads = 1;
+    ExperimentConfig c = alig::test::smallSpirals(epochs);
     c.model.dropout = 0.1; // so that resume must restore the random stream too
     c.output.dir = dir;
     return c;

@@ -5,6 +5,7 @@
 #include "common/test_support.h"
 #include "core/models/model.h"
 #include "core/models/module_model.h"
+#include "core/util/choice.h"
 #include "core/util/error.h"
 
 #include <torch/torch.h>
@@ -157,6 +158,7 @@ private Q_SLOTS:
     void describe();
     void configErrors_data();
     void configErrors();
+    void typeTable();
     void seeding_data();
     void seeding();
     void dropoutFollowsTrainMode();
@@ -335,8 +337,8 @@ void TestModels::configErrors_data() {
     QTest::newRow("cnn channels 0")
         << cnn(0) << kFashion << 10 << "model.channels: must be > 0, got 0";
     QTest::newRow("unknown type") << config("transformer") << kFashion << 10
-                                  << "model.type: unknown model type 'transformer' (known: "
-                                     "linear, mlp, cnn, resnet, wrn, torchscript)";
+                                  << "model.type: must be one of linear, mlp, cnn, resnet, wrn, "
+                                     "torchscript, got \"transformer\"";
     QTest::newRow("hidden 0") << mlp({256, 0}) << kFashion << 10
                               << "model.hidden: layer widths must be > 0, got 0 for hidden "
                                  "layer 2";
@@ -350,8 +352,8 @@ void TestModels::configErrors_data() {
     QTest::newRow("dropout nan") << mlp({16}, "relu", std::nan("")) << kTable << 10
                                  << "model.dropout: must be in [0, 1), got nan";
     QTest::newRow("activation") << mlp({16}, "swish") << kTable << 10
-                                << "model.activation: unknown activation 'swish' (known: relu, "
-                                   "tanh, sigmoid, gelu, leaky_relu)";
+                                << "model.activation: must be one of relu, tanh, sigmoid, gelu, "
+                                   "leaky_relu, got \"swish\"";
     QTest::newRow("no classes") << config("linear") << kTable << 0
                                 << "model: needs at least one class, the dataset gives 0";
     QTest::newRow("no input shape")
@@ -589,4 +591,23 @@ void TestModels::cudaRoundTrip() {
 }
 
 QTEST_GUILESS_MAIN(TestModels)
+// model.type and model.activation are parsed once; the fields each type reads are core's.
+void TestModels::typeTable() {
+    using namespace alig::core;
+    for (const std::string& t : modelTypes())
+        QCOMPARE(modelTypeChoices().name(parseModelType(t)), t);
+    for (const std::string& a : activationChoices().names())
+        QCOMPARE(activationChoices().name(parseActivation(a)), a);
+    QVERIFY(modelTypeReads(ModelType::Mlp, "hidden"));
+    QVERIFY(modelTypeReads(ModelType::Mlp, "dropout"));
+    QVERIFY(!modelTypeReads(ModelType::Mlp, "depth"));
+    QVERIFY(modelTypeReads(ModelType::WideResNet, "dropout"));
+    QVERIFY(modelTypeReads(ModelType::WideResNet, "widen"));
+    QVERIFY(!modelTypeReads(ModelType::ResNet, "widen"));
+    QVERIFY(modelTypeReads(ModelType::Cnn, "channels"));
+    QVERIFY(!modelTypeReads(ModelType::Linear, "hidden"));
+    QVERIFY(modelTypeReads(ModelType::TorchScript, "path"));
+    QVERIFY(!modelTypeReads(ModelType::Cnn, "path"));
+}
+
 #include "tst_models.moc"

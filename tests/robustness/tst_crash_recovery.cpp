@@ -5,6 +5,7 @@
 // stops with a message, and what it wrote stays readable.
 
 #include "common/test_support.h"
+#include "common/train_process.h"
 #include "core/experiment/experiment_config.h"
 #include "core/experiment/run_store.h"
 
@@ -20,6 +21,10 @@
 namespace fs = std::filesystem;
 using alig::core::readRun;
 using alig::core::RunRecord;
+using alig::test::checkConsistent;
+using alig::test::Finished;
+using alig::test::linesOf;
+using alig::test::sizeOf;
 
 namespace {
 
@@ -45,54 +50,9 @@ std::string writeExperiment(const std::string& dir) {
     return path;
 }
 
-QProcessEnvironment environment(const std::string& scratch) {
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert("XDG_DATA_HOME", QString::fromStdString(scratch + "/xdg"));
-    env.insert("OMP_NUM_THREADS", "1");
-    return env;
-}
-
-struct Finished {
-    int exitCode = -1;
-    QString err;
-};
-
 Finished runToEnd(const QStringList& args, const std::string& scratch,
                   std::function<void()> childSetup = {}) {
-    QProcess p;
-    p.setProcessEnvironment(environment(scratch));
-    if (childSetup) p.setChildProcessModifier(childSetup);
-    p.start(ALIG_TRAIN_PATH, args);
-    if (!p.waitForFinished(120000)) {
-        p.kill();
-        p.waitForFinished();
-        return {-2, "timed out"};
-    }
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
-            QString::fromUtf8(p.readAllStandardError())};
-}
-
-// Lines in a file (0 when it is not there yet).
-int64_t linesOf(const fs::path& p) {
-    std::ifstream in(p);
-    return std::count(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>(), '\n');
-}
-
-int64_t sizeOf(const fs::path& p) {
-    std::error_code ec;
-    const auto s = fs::file_size(p, ec);
-    return ec ? -1 : static_cast<int64_t>(s);
-}
-
-// Rows are the steps 1..n and the epochs 1..k, in order, and every recorded epoch's steps
-// are all there: a kill may cut the last row short, never leave a hole.
-void checkConsistent(const RunRecord& r) {
-    for (size_t i = 0; i < r.steps.size(); ++i)
-        QCOMPARE(r.steps[i].step, static_cast<int64_t>(i + 1));
-    for (size_t i = 0; i < r.epochs.size(); ++i) {
-        QCOMPARE(r.epochs[i].epoch, static_cast<int64_t>(i + 1));
-        QVERIFY(r.epochs[i].step <= static_cast<int64_t>(r.steps.size()));
-    }
+    return alig::test::runProcess(ALIG_TRAIN_PATH, args, scratch, std::move(childSetup));
 }
 
 // What must not differ between an interrupted-and-resumed run and an uninterrupted one.
@@ -160,7 +120,7 @@ void TestCrashRecovery::sigkillThenResume() {
     const std::string scratch = alig::test::scratchDir("kill-" + moment.toStdString());
     const fs::path dir = scratch + "/run";
     QProcess p;
-    p.setProcessEnvironment(environment(scratch));
+    p.setProcessEnvironment(alig::test::trainEnvironment(scratch));
     p.start(ALIG_TRAIN_PATH, {QString::fromStdString(m_experiment), "--quiet", "--out",
                               QString::fromStdString(dir)});
     QVERIFY(p.waitForStarted());
@@ -195,7 +155,7 @@ void TestCrashRecovery::sigkillThenResume() {
         }
     }
     QVERIFY2(killed, "the run ended before the moment came: make it longer");
-    QVERIFY(p.waitForFinished(30000));
+    QVERIFY(p.waitForFinished(alig::test::kPatienceMs));
     QCOMPARE(p.exitStatus(), QProcess::CrashExit);
 
     // What was on disk reads back: rows in order, none missing before the last flush.

@@ -6,14 +6,15 @@
 // never on a moment.
 
 #include "common/test_support.h"
+#include "common/train_process.h"
 #include "core/experiment/experiment_config.h"
+#include "core/experiment/run_schema.h"
 #include "core/experiment/run_store.h"
 
 #include <QtTest/QtTest>
 #include <nlohmann/json.hpp>
 
 #include <fcntl.h>
-#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,10 +27,15 @@
 namespace fs = std::filesystem;
 using alig::core::readRun;
 using alig::core::RunRecord;
+using alig::test::checkConsistent;
+using alig::test::finish;
+using alig::test::Finished;
+using alig::test::kPatienceMs;
+using alig::test::linesOf;
+using alig::test::sizeOf;
+using alig::test::SmallFileSystem;
 
 namespace {
-
-constexpr int kTimeoutMs = 300000; // generous: the suite must pass on a loaded machine
 
 // The spirals MLP, one thread, changed by `edit`: small runs that give the same numbers
 // every time.
@@ -46,36 +52,9 @@ std::string writeExperiment(const std::string& dir,
     return path;
 }
 
-QProcessEnvironment environment(const std::string& scratch) {
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert("XDG_DATA_HOME", QString::fromStdString(scratch + "/xdg"));
-    env.insert("OMP_NUM_THREADS", "1");
-    return env;
-}
-
-struct Finished {
-    int exitCode = -1; // -1: killed by a signal
-    QString out, err;
-};
-
-Finished finish(QProcess& p, int timeoutMs = kTimeoutMs) {
-    if (!p.waitForFinished(timeoutMs)) {
-        p.kill();
-        p.waitForFinished();
-        return {-2, {}, "timed out"};
-    }
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
-            QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
-}
-
 Finished runTrain(const QStringList& args, const std::string& scratch,
                   std::function<void()> childSetup = {}) {
-    QProcess p;
-    p.setProcessEnvironment(environment(scratch));
-    if (childSetup) p.setChildProcessModifier(childSetup);
-    p.start(ALIG_TRAIN_PATH, args);
-    return finish(p);
+    return alig::test::runProcess(ALIG_TRAIN_PATH, args, scratch, std::move(childSetup));
 }
 
 QStringList q(std::initializer_list<std::string> args) {
@@ -85,28 +64,9 @@ QStringList q(std::initializer_list<std::string> args) {
     return list;
 }
 
-int64_t linesOf(const fs::path& p) {
-    std::ifstream in(p);
-    return std::count(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>(), '\n');
-}
-
-int64_t sizeOf(const fs::path& p) {
-    std::error_code ec;
-    const auto s = fs::file_size(p, ec);
-    return ec ? -1 : static_cast<int64_t>(s);
-}
-
 std::string readText(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// Steps 1..n and epochs 1..k in order: nothing recorded was lost or torn.
-void checkConsistent(const RunRecord& r) {
-    for (size_t i = 0; i < r.steps.size(); ++i)
-        QCOMPARE(r.steps[i].step, static_cast<int64_t>(i + 1));
-    for (size_t i = 0; i < r.epochs.size(); ++i)
-        QCOMPARE(r.epochs[i].epoch, static_cast<int64_t>(i + 1));
 }
 
 // Whether a process has a handler for `signal` (its SigCgt mask): the moment from which a
@@ -119,23 +79,6 @@ bool catches(qint64 pid, int signal) {
             return (std::stoull(line.substr(7), nullptr, 16) >> (signal - 1)) & 1u;
     return false;
 }
-
-// A tmpfs of its own at `dir` (we may run as root), or false where mounting is not allowed.
-class SmallFileSystem {
-public:
-    SmallFileSystem(const std::string& dir, const std::string& options)
-        : m_dir(dir) {
-        m_mounted = ::mount("tmpfs", dir.c_str(), "tmpfs", 0, options.c_str()) == 0;
-    }
-    ~SmallFileSystem() {
-        if (m_mounted) ::umount2(m_dir.c_str(), MNT_DETACH);
-    }
-    bool mounted() const { return m_mounted; }
-
-private:
-    std::string m_dir;
-    bool m_mounted = false;
-};
 
 // Copies a folder off the small file system, to resume it where there is room.
 void copyFolder(const fs::path& from, const fs::path& to) {
@@ -153,6 +96,9 @@ private Q_SLOTS:
     void fullDiskAtALaterCheckpoint();
     void fullDiskAtRunJson();
     void fileSizeLimitAtTheCheckpoint();
+    void epochsCsvThatCannotBeWritten();
+    void batchFileThatCannotBeWritten_data();
+    void batchFileThatCannotBeWritten();
     void secondWriterIsRefused();
     void freshRunsOnOneOutTakeTurns();
     void staleLockIsTakenOver();
@@ -160,12 +106,14 @@ private Q_SLOTS:
     void signalsStopCleanly();
     void closedStdoutNeverKillsTheRun();
     void rowsReachTheDiskWhateverTheMetricsInterval();
+    void slowEvaluationDoesNotHoldRows();
     void resumeRefusesMissingRowsAndRepairs();
     void resumeRefusesADamagedCheckpoint();
     void resumeWarnsAboutAnotherThreadCount();
     void nonFiniteWeightsEndAsDiverged();
     void overflowNamesTheStepAndTheSetting();
     void modelTooLargeNamesTheSetting();
+    void firstStepOutOfMemoryNamesTheSettings();
     void dataThatCannotTrainIsRefused_data();
     void dataThatCannotTrainIsRefused();
     void conflictingFlagsAreRefused();
@@ -251,10 +199,10 @@ void TestFaults::fullDiskAtRunJson() {
     if (!small.mounted()) QSKIP("may not mount a tmpfs here");
     const fs::path dir = scratch + "/small/run";
     QProcess p;
-    p.setProcessEnvironment(environment(scratch));
+    p.setProcessEnvironment(alig::test::trainEnvironment(scratch));
     p.start(ALIG_TRAIN_PATH, q({experiment, "--quiet", "--out", dir.string()}));
     QVERIFY(p.waitForStarted());
-    QTRY_VERIFY_WITH_TIMEOUT(linesOf(dir / "epochs.csv") >= 2, kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(linesOf(dir / "epochs.csv") >= 2, kPatienceMs);
     // Take every inode that is left.
     for (int i = 0;; ++i) {
         const std::string f = scratch + "/small/filler-" + std::to_string(i);
@@ -296,6 +244,84 @@ void TestFaults::fileSizeLimitAtTheCheckpoint() {
     QVERIFY(!fs::exists(dir / "checkpoints" / "last.pt"));
 }
 
+// epochs.csv alone fails (it is /dev/full, which takes the open and refuses every write): the
+// run fails naming epochs.csv, and every step's row is on disk.
+void TestFaults::epochsCsvThatCannotBeWritten() {
+    const std::string scratch = alig::test::scratchDir("epochs-csv");
+    const std::string experiment = writeExperiment(scratch, {});
+    const fs::path dir = scratch + "/run";
+    fs::create_directories(dir);
+    fs::create_symlink("/dev/full", dir / "epochs.csv");
+    const Finished r = runTrain(q({experiment, "--quiet", "--out", dir.string()}), scratch);
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains("epochs.csv") && r.err.contains("No space left on device"),
+             qPrintable(r.err));
+    QVERIFY2(!r.err.contains("terminate"), qPrintable(r.err));
+    // What was written to epochs.csv went nowhere: give it back its header to read the rest.
+    fs::remove(dir / "epochs.csv");
+    alig::test::writeFile((dir / "epochs.csv").string(),
+                          alig::core::csvHeader(alig::core::epochColumns()) + "\n");
+    const RunRecord rec = readRun(dir.string());
+    checkConsistent(rec);
+    QCOMPARE(rec.info["status"].get<std::string>(), std::string("failed"));
+    QVERIFY(QString::fromStdString(rec.info["message"].get<std::string>()).contains("epochs.csv"));
+    // The first epoch's rows all reached metrics.csv before its epoch row failed.
+    QCOMPARE(static_cast<int64_t>(rec.steps.size()), rec.info["steps_per_epoch"].get<int64_t>());
+}
+
+void TestFaults::batchFileThatCannotBeWritten_data() {
+    QTest::addColumn<QString>("command");
+    QTest::addColumn<QString>("file");
+    QTest::newRow("compare: summary.csv") << "compare"
+                                          << "summary.csv";
+    QTest::newRow("sweep: summary.csv") << "sweep"
+                                        << "summary.csv";
+    QTest::newRow("sweep: sweep.csv") << "sweep"
+                                      << "sweep.csv";
+}
+
+// The batch's own files are replaced through "<file>.partial"; a folder in its place makes
+// the write fail. The batch fails naming the file, and every run it trained stays whole.
+void TestFaults::batchFileThatCannotBeWritten() {
+    QFETCH(QString, command);
+    QFETCH(QString, file);
+    const std::string scratch = alig::test::scratchDir(
+        "batch-" + std::string(QTest::currentDataTag()).substr(0, 5) + "-" + file.toStdString());
+    const fs::path out = scratch + "/out";
+    fs::create_directories(out / (file.toStdString() + ".partial"));
+    QStringList args{command,
+                     "--preset",
+                     "spirals-mlp-alig",
+                     "--epochs",
+                     "1",
+                     "--set",
+                     "dataset.samples=300",
+                     "--threads",
+                     "1",
+                     "--optimizers",
+                     "alig,sgd",
+                     "--out",
+                     QString::fromStdString(out)};
+    if (command == "sweep")
+        args << "--param"
+             << "learning_rate"
+             << "--values"
+             << "0.01,0.1";
+    const Finished r = runTrain(args, scratch);
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains(file + ": cannot write"), qPrintable(r.err));
+    QVERIFY2(!r.err.contains("terminate"), qPrintable(r.err));
+    int runs = 0;
+    for (const auto& entry : fs::directory_iterator(out)) {
+        if (!fs::exists(entry.path() / "run.json")) continue;
+        const RunRecord rec = readRun(entry.path().string());
+        QCOMPARE(rec.info["status"].get<std::string>(), std::string("completed"));
+        QCOMPARE(rec.epochs.size(), size_t{1});
+        ++runs;
+    }
+    QCOMPARE(runs, command == "sweep" ? 4 : 2);
+}
+
 // A run still training, then a --resume of its folder: refused, naming the holder; once
 // the first has stopped, the resume is let in.
 void TestFaults::secondWriterIsRefused() {
@@ -304,14 +330,14 @@ void TestFaults::secondWriterIsRefused() {
         writeExperiment(scratch, [](nlohmann::json& d) { d["training"]["epochs"] = 1000000; });
     const fs::path dir = scratch + "/run";
     QProcess first;
-    first.setProcessEnvironment(environment(scratch));
+    first.setProcessEnvironment(alig::test::trainEnvironment(scratch));
     first.start(ALIG_TRAIN_PATH, q({experiment, "--quiet", "--out", dir.string()}));
     QVERIFY(first.waitForStarted());
-    QTRY_VERIFY_WITH_TIMEOUT(linesOf(dir / "epochs.csv") >= 2, kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(linesOf(dir / "epochs.csv") >= 2, kPatienceMs);
 
     // Refused at once; it used to train beside the first (so give it a minute, not more).
     QProcess resume;
-    resume.setProcessEnvironment(environment(scratch));
+    resume.setProcessEnvironment(alig::test::trainEnvironment(scratch));
     resume.start(ALIG_TRAIN_PATH, q({"--resume", dir.string(), "--quiet"}));
     const Finished second = finish(resume, 60000);
     QCOMPARE(second.exitCode, 2);
@@ -330,11 +356,11 @@ void TestFaults::secondWriterIsRefused() {
 
     // Now the folder is free: a resume trains (and is stopped in its turn).
     QProcess again;
-    again.setProcessEnvironment(environment(scratch));
+    again.setProcessEnvironment(alig::test::trainEnvironment(scratch));
     again.start(ALIG_TRAIN_PATH, q({"--resume", dir.string(), "--quiet"}));
     QVERIFY(again.waitForStarted());
     const int64_t before = linesOf(dir / "epochs.csv");
-    QTRY_VERIFY_WITH_TIMEOUT(linesOf(dir / "epochs.csv") > before, kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(linesOf(dir / "epochs.csv") > before, kPatienceMs);
     ::kill(static_cast<pid_t>(again.processId()), SIGINT);
     QCOMPARE(finish(again).exitCode, 130);
     checkConsistent(readRun(dir.string()));
@@ -348,7 +374,7 @@ void TestFaults::freshRunsOnOneOutTakeTurns() {
     const fs::path dir = scratch + "/run";
     QProcess a, b;
     for (QProcess* p : {&a, &b}) {
-        p->setProcessEnvironment(environment(scratch));
+        p->setProcessEnvironment(alig::test::trainEnvironment(scratch));
         p->start(ALIG_TRAIN_PATH, q({experiment, "--quiet", "--out", dir.string()}));
     }
     const Finished ra = finish(a), rb = finish(b);
@@ -411,7 +437,7 @@ void TestFaults::signalsStopCleanly() {
     });
     const fs::path dir = scratch + "/run";
     QProcess p;
-    p.setProcessEnvironment(environment(scratch));
+    p.setProcessEnvironment(alig::test::trainEnvironment(scratch));
     p.start(ALIG_TRAIN_PATH, q({experiment, "--quiet", "--out", dir.string()}));
     QVERIFY(p.waitForStarted());
     if (atStartUp) {
@@ -424,7 +450,7 @@ void TestFaults::signalsStopCleanly() {
             p.waitForFinished(1);
         QVERIFY2(catches(p.processId(), signal), "the program never handled the signal");
     } else
-        QTRY_VERIFY_WITH_TIMEOUT(sizeOf(dir / "metrics.csv") > 2000, kTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(sizeOf(dir / "metrics.csv") > 2000, kPatienceMs);
     ::kill(static_cast<pid_t>(p.processId()), signal);
     const Finished r = finish(p);
     QVERIFY2(r.exitCode == exitCode, qPrintable(QString::number(r.exitCode) + " " + r.err));
@@ -468,8 +494,8 @@ void TestFaults::closedStdoutNeverKillsTheRun() {
     int status = 0;
     pid_t done = 0;
     // Waits on the child's exit (a condition), not on a clock.
-    const bool exited =
-        QTest::qWaitFor([&] { return (done = ::waitpid(pid, &status, WNOHANG)) != 0; }, kTimeoutMs);
+    const bool exited = QTest::qWaitFor(
+        [&] { return (done = ::waitpid(pid, &status, WNOHANG)) != 0; }, kPatienceMs);
     if (!exited) {
         ::kill(pid, SIGKILL);
         ::waitpid(pid, &status, 0);
@@ -499,7 +525,7 @@ void TestFaults::rowsReachTheDiskWhateverTheMetricsInterval() {
     });
     const fs::path dir = scratch + "/run";
     QProcess p;
-    p.setProcessEnvironment(environment(scratch));
+    p.setProcessEnvironment(alig::test::trainEnvironment(scratch));
     p.start(ALIG_TRAIN_PATH, q({experiment, "--quiet", "--out", dir.string()}));
     QVERIFY(p.waitForStarted());
     int growths = 0;
@@ -507,7 +533,7 @@ void TestFaults::rowsReachTheDiskWhateverTheMetricsInterval() {
     QElapsedTimer clock;
     clock.start();
     while (linesOf(dir / "epochs.csv") < 2 && p.state() != QProcess::NotRunning &&
-           clock.elapsed() < kTimeoutMs) {
+           clock.elapsed() < kPatienceMs) {
         const int64_t size = sizeOf(dir / "metrics.csv");
         if (size != last && last > 0) ++growths;
         last = size;
@@ -515,6 +541,38 @@ void TestFaults::rowsReachTheDiskWhateverTheMetricsInterval() {
     }
     QVERIFY2(growths >= 3,
              qPrintable(QString("metrics.csv grew %1 times in the epoch").arg(growths)));
+    QCOMPARE(finish(p).exitCode, 0);
+    checkConsistent(readRun(dir.string()));
+}
+
+// An evaluation far longer than the epoch's steps (a test set nine times the training set):
+// every step's row is on disk while the evaluation runs, before the epoch's row. The rows
+// of the last flush_seconds used to wait for the evaluation to end.
+void TestFaults::slowEvaluationDoesNotHoldRows() {
+    const std::string scratch = alig::test::scratchDir("slow-evaluation");
+    const std::string experiment = writeExperiment(scratch, [](nlohmann::json& d) {
+        d["dataset"]["samples"] = 200000;
+        d["dataset"]["test_fraction"] = 0.9; // 180000 test samples, 20000 to train on
+        d["model"]["hidden"] = {512, 512};
+        d["training"]["batch_size"] = 2000; // 10 steps in the epoch
+        d["training"]["epochs"] = 1;
+        d["output"]["flush_seconds"] = 2; // the most: the rows wait unless evaluation flushes
+    });
+    const fs::path dir = scratch + "/run";
+    QProcess p;
+    p.setProcessEnvironment(alig::test::trainEnvironment(scratch));
+    p.start(ALIG_TRAIN_PATH, q({experiment, "--quiet", "--out", dir.string()}));
+    QVERIFY(p.waitForStarted());
+    bool rowsBeforeEpoch = false;
+    QElapsedTimer clock;
+    clock.start();
+    while (linesOf(dir / "epochs.csv") < 2 && p.state() != QProcess::NotRunning &&
+           clock.elapsed() < kPatienceMs) {
+        const int64_t rows = linesOf(dir / "metrics.csv") - 1;
+        if (rows >= 10 && linesOf(dir / "epochs.csv") < 2) rowsBeforeEpoch = true;
+        p.waitForFinished(5);
+    }
+    QVERIFY2(rowsBeforeEpoch, "the epoch's rows reached the disk only with the epoch's row");
     QCOMPARE(finish(p).exitCode, 0);
     checkConsistent(readRun(dir.string()));
 }
@@ -650,6 +708,30 @@ void TestFaults::modelTooLargeNamesTheSetting() {
     QVERIFY2(r.err.contains("model.hidden: [1000000, 1000000] needs 4000") &&
                  r.err.contains("ran out of memory"),
              qPrintable(r.err));
+}
+
+// A model that fits but whose first forward pass does not (a batch of 100000 through a layer of
+// a million units: 400 GB of activations): the run fails at step 1 naming the batch size and
+// the model's width, not with the allocator's text alone.
+void TestFaults::firstStepOutOfMemoryNamesTheSettings() {
+    std::ifstream policy("/proc/sys/vm/overcommit_memory");
+    int mode = -1;
+    policy >> mode;
+    if (mode != 0 && mode != 2) QSKIP("the kernel overcommits without limit here");
+    const std::string scratch = alig::test::scratchDir("first-step-oom");
+    const std::string experiment = writeExperiment(scratch, [](nlohmann::json& d) {
+        d["dataset"]["samples"] = 125000; // 100000 to train on
+        d["model"]["hidden"] = {1000000}; // 4 million weights: 16 MB
+        d["training"]["batch_size"] = 100000;
+        d["training"]["epochs"] = 1;
+    });
+    const fs::path dir = scratch + "/run";
+    const Finished r = runTrain(q({experiment, "--quiet", "--out", dir.string()}), scratch);
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains("at step 1 (epoch 1)") && r.err.contains("training.batch_size") &&
+                 r.err.contains("model.hidden") && r.err.contains("batch 100000"),
+             qPrintable(r.err));
+    QCOMPARE(readRun(dir.string()).info["status"].get<std::string>(), std::string("failed"));
 }
 
 void TestFaults::dataThatCannotTrainIsRefused_data() {

@@ -24,10 +24,6 @@ using namespace alig;
 
 namespace {
 
-QString scratch(const std::string& name) {
-    return QString::fromStdString(alig::test::scratchDir(name));
-}
-
 std::unique_ptr<ui::MainWindow> makeWindow(const QString& runsDir) {
     auto w = std::make_unique<ui::MainWindow>(runsDir, /*restoreSettings=*/false);
     w->setDialogsEnabled(false);
@@ -37,12 +33,7 @@ std::unique_ptr<ui::MainWindow> makeWindow(const QString& runsDir) {
 }
 
 core::ExperimentConfig spirals() {
-    core::ExperimentConfig c =
-        core::ExperimentConfig::fromJson(core::loadPreset("spirals-mlp-alig"));
-    c.dataset.samples = 200;
-    c.training.epochs = 1;
-    c.training.threads = 1;
-    return c;
+    return alig::test::smallSpirals(1, 200);
 }
 
 // Fails the test unless every fragment is in the message.
@@ -70,9 +61,7 @@ private:
 };
 
 void TestUiBadInput::initTestCase() {
-    qputenv("XDG_CONFIG_HOME", scratch("config").toUtf8());
-    QCoreApplication::setOrganizationName("alig-studio-tests");
-    QCoreApplication::setApplicationName("tst_ui_bad_input");
+    alig::test::isolateSettings();
     m_cases = alig::test::makeBadInputCorpus(alig::test::scratchDir("corpus"));
 }
 
@@ -86,7 +75,7 @@ void TestUiBadInput::windowRefusesWithAMessage_data() {
 void TestUiBadInput::windowRefusesWithAMessage() {
     QFETCH(int, index);
     const auto& c = m_cases.at(static_cast<size_t>(index));
-    auto w = makeWindow(scratch("runs-" + c.name));
+    auto w = makeWindow(alig::test::scratchPath("runs-" + c.name));
     const QString path = QString::fromStdString(c.experimentPath);
     const bool opened = w->openExperiment(path);
     if (c.badExperiment) {
@@ -98,7 +87,8 @@ void TestUiBadInput::windowRefusesWithAMessage() {
         ui::Run* run = w->startRun();
         if (run) {
             // Refused while the run is built, before its first step.
-            QTRY_VERIFY_WITH_TIMEOUT(run->status() == core::RunStatus::Failed, 30000);
+            QTRY_VERIFY_WITH_TIMEOUT(run->status() == core::RunStatus::Failed,
+                                     alig::test::kPatienceMs);
             QVERIFY(run->steps().empty());
         }
         // Either way (the panel refused to start, or the run failed), the message says it.
@@ -109,17 +99,17 @@ void TestUiBadInput::windowRefusesWithAMessage() {
     w->experimentPanel()->setConfig(spirals());
     ui::Run* good = w->startRun();
     QVERIFY(good);
-    QTRY_COMPARE_WITH_TIMEOUT(good->status(), core::RunStatus::Completed, 30000);
+    QTRY_COMPARE_WITH_TIMEOUT(good->status(), core::RunStatus::Completed, alig::test::kPatienceMs);
 }
 
 void TestUiBadInput::unwritableRunsFolder() {
-    const QString dir = scratch("unwritable");
+    const QString dir = alig::test::scratchPath("unwritable");
     alig::test::writeFile((dir + "/file").toStdString(), "not a folder");
     auto w = makeWindow(dir + "/file/runs");
     w->experimentPanel()->setConfig(spirals());
     ui::Run* run = w->startRun();
     QVERIFY(run);
-    QTRY_VERIFY_WITH_TIMEOUT(run->status() == core::RunStatus::Failed, 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(run->status() == core::RunStatus::Failed, alig::test::kPatienceMs);
     QVERIFY2(w->lastError().contains(dir + "/file/runs") &&
                  w->lastError().contains("cannot create the run folder"),
              qPrintable(w->lastError()));
@@ -147,7 +137,7 @@ void TestUiBadInput::openingAnExperimentRunsNothingAndWritesOnlyToTheRunsFolder(
     QSignalSpy finished(w.get(), &ui::MainWindow::runFinished);
     ui::Run* run = w->startRun();
     QVERIFY(run);
-    QVERIFY(finished.wait(30000));
+    QVERIFY(finished.wait(alig::test::kPatienceMs));
     QCOMPARE(run->status(), core::RunStatus::Completed);
     QVERIFY(!fs::exists(root + "/elsewhere"));
     QVERIFY(!fs::exists(root + "/climbed"));
@@ -157,7 +147,7 @@ void TestUiBadInput::openingAnExperimentRunsNothingAndWritesOnlyToTheRunsFolder(
 }
 
 void TestUiBadInput::torchScriptIsCalledAProgram() {
-    auto w = makeWindow(scratch("warning"));
+    auto w = makeWindow(alig::test::scratchPath("warning"));
     auto* warning = w->experimentPanel()->findChild<QLabel*>("torchScriptWarning");
     QVERIFY(warning);
     core::ExperimentConfig c = spirals();

@@ -25,12 +25,7 @@ using namespace alig;
 namespace {
 
 core::ExperimentConfig spirals(int64_t epochs) {
-    core::ExperimentConfig c =
-        core::ExperimentConfig::fromJson(core::loadPreset("spirals-mlp-alig"));
-    c.dataset.samples = 300;
-    c.training.epochs = epochs;
-    c.training.threads = 1;
-    return c;
+    return alig::test::smallSpirals(epochs, 300);
 }
 
 // The resident set of this process, in MiB (Linux).
@@ -41,21 +36,13 @@ double residentMiB() {
     return resident * (sysconf(_SC_PAGESIZE) / 1048576.0);
 }
 
-QString scratch(const char* name) {
-    return QString::fromStdString(alig::test::scratchDir(name));
-}
-
 } // namespace
 
 class TestUiStress : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
-    void initTestCase() {
-        qputenv("XDG_CONFIG_HOME", scratch("config").toUtf8());
-        QCoreApplication::setOrganizationName("alig-studio-tests");
-        QCoreApplication::setApplicationName("tst_ui_stress");
-    }
+    void initTestCase() { alig::test::isolateSettings(); }
     void metricsBufferUnderContention();
     void controllersStartAndDieInQuickSuccession();
     void windowControlsHammered();
@@ -102,7 +89,7 @@ void TestUiStress::metricsBufferUnderContention() {
 void TestUiStress::controllersStartAndDieInQuickSuccession() {
     // 200 controllers, four alive at a time, each stopped or destroyed at a random moment:
     // while its data loads, while paused, mid-step, or after it ended.
-    const QString runs = scratch("controllers");
+    const QString runs = alig::test::scratchPath("controllers");
     std::mt19937 random(12345);
     std::vector<std::unique_ptr<ui::RunController>> alive;
     std::vector<std::unique_ptr<ui::Run>> records;
@@ -161,7 +148,7 @@ void TestUiStress::controllersStartAndDieInQuickSuccession() {
 }
 
 void TestUiStress::windowControlsHammered() {
-    const QString runs = scratch("window");
+    const QString runs = alig::test::scratchPath("window");
     auto w = std::make_unique<ui::MainWindow>(runs, /*restoreSettings=*/false);
     w->setDialogsEnabled(false);
     w->resize(1200, 800);
@@ -210,7 +197,7 @@ void TestUiStress::windowControlsHammered() {
     ui::Run* last = w->startRun();
     QVERIFY(last);
     started << last;
-    QTRY_VERIFY_WITH_TIMEOUT(last->steps().size() > 5, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(last->steps().size() > 5, alig::test::kPatienceMs);
     QElapsedTimer closing;
     closing.start();
     w->close();

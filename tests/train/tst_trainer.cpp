@@ -220,7 +220,7 @@ void TestTrainer::pauseStepOnceResume() {
     QCOMPARE(s.collector.stepCount(), size_t{0});
     for (int i = 1; i <= 3; ++i) {
         s.trainer->stepOnce();
-        QTRY_COMPARE_WITH_TIMEOUT(s.collector.stepCount(), size_t(i), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(s.collector.stepCount(), size_t(i), alig::test::kPatienceMs);
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
         QCOMPARE(s.collector.stepCount(), size_t(i)); // exactly one step each
     }

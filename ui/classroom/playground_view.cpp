@@ -3,6 +3,7 @@
 #include "core/data/synthetic.h"
 #include "core/experiment/run_session.h"
 #include "core/optim/optimizer_factory.h"
+#include "core/util/choice.h"
 #include "core/util/error.h"
 #include "ui/classroom/decision_boundary.h"
 #include "ui/classroom/step_anatomy_panel.h"
@@ -80,7 +81,8 @@ PlaygroundView::PlaygroundView(QString runsDir, QWidget* parent)
                             "for a linear model"));
     netForm->addRow(tr("Hidden layers"), m_hidden);
     m_activation = new QComboBox;
-    m_activation->addItems({"relu", "tanh", "sigmoid", "gelu", "leaky_relu"});
+    for (const auto& name : core::activationChoices().names())
+        m_activation->addItem(QString::fromStdString(name));
     m_activation->setCurrentText("tanh");
     netForm->addRow(tr("Activation"), m_activation);
     form->addWidget(netBox);

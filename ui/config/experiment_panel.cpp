@@ -1,9 +1,11 @@
 #include "ui/config/experiment_panel.h"
 
-#include "core/data/dataset.h"
-#include "core/data/synthetic.h"
-#include "core/models/model.h"
+#include "core/data/dataset_config.h"
+#include "core/models/model_config.h"
+#include "core/optim/lr_schedule.h"
 #include "core/optim/optimizer_catalogue.h"
+#include "core/train/training_config.h"
+#include "core/util/choice.h"
 #include "core/util/error.h"
 #include "core/util/paths.h"
 #include "ui/config/log_slider.h"
@@ -41,39 +43,51 @@ namespace alig::ui {
 
 namespace {
 
-// Core keeps its list private; these kinds take samples/noise/classes instead of a path.
-
 const char* kBaseToolTip = "baseToolTip"; // the tooltip without an error message
 
-QString kindLabel(const QString& kind) {
+// The menu labels of the config's choices, by field and JSON name; the names and their order
+// come from core's tables (fillChoices), so a choice core adds shows up, by its name until it
+// gets a label here.
+QString choiceLabel(const QString& field, const QString& name) {
     static const QHash<QString, QString> labels{
-        {"fashion-mnist", QObject::tr("Fashion-MNIST (built in)")},
-        {"mnist", QObject::tr("MNIST (IDX folder)")},
-        {"kmnist", QObject::tr("Kuzushiji-MNIST (IDX folder)")},
-        {"idx", QObject::tr("Other IDX folder")},
-        {"cifar10", QObject::tr("CIFAR-10 (binary files)")},
-        {"cifar100", QObject::tr("CIFAR-100 (binary files)")},
-        {"svhn", QObject::tr("SVHN (cropped digits)")},
-        {"csv", QObject::tr("CSV table")},
-        {"spirals", QObject::tr("Spirals (2-D, synthetic)")},
-        {"circles", QObject::tr("Circles (2-D, synthetic)")},
-        {"moons", QObject::tr("Moons (2-D, synthetic)")},
-        {"xor", QObject::tr("XOR (2-D, synthetic)")},
-        {"blobs", QObject::tr("Blobs (2-D, synthetic)")},
+        {"dataset.kind/fashion-mnist", QObject::tr("Fashion-MNIST (built in)")},
+        {"dataset.kind/mnist", QObject::tr("MNIST (IDX folder)")},
+        {"dataset.kind/kmnist", QObject::tr("Kuzushiji-MNIST (IDX folder)")},
+        {"dataset.kind/idx", QObject::tr("Other IDX folder")},
+        {"dataset.kind/cifar10", QObject::tr("CIFAR-10 (binary files)")},
+        {"dataset.kind/cifar100", QObject::tr("CIFAR-100 (binary files)")},
+        {"dataset.kind/svhn", QObject::tr("SVHN (cropped digits)")},
+        {"dataset.kind/csv", QObject::tr("CSV table")},
+        {"dataset.kind/spirals", QObject::tr("Spirals (2-D, synthetic)")},
+        {"dataset.kind/circles", QObject::tr("Circles (2-D, synthetic)")},
+        {"dataset.kind/moons", QObject::tr("Moons (2-D, synthetic)")},
+        {"dataset.kind/xor", QObject::tr("XOR (2-D, synthetic)")},
+        {"dataset.kind/blobs", QObject::tr("Blobs (2-D, synthetic)")},
+        {"model.type/linear", QObject::tr("Linear (logistic regression)")},
+        {"model.type/mlp", QObject::tr("MLP (fully connected)")},
+        {"model.type/cnn", QObject::tr("Small CNN (images)")},
+        {"model.type/resnet", QObject::tr("ResNet (CIFAR)")},
+        {"model.type/wrn", QObject::tr("Wide ResNet")},
+        {"model.type/torchscript", QObject::tr("TorchScript file (.pt)")},
+        {"model.activation/relu", QObject::tr("ReLU")},
+        {"model.activation/tanh", QObject::tr("tanh")},
+        {"model.activation/sigmoid", QObject::tr("Sigmoid")},
+        {"model.activation/gelu", QObject::tr("GELU")},
+        {"model.activation/leaky_relu", QObject::tr("Leaky ReLU")},
+        {"optimizer.schedule/constant", QObject::tr("Constant")},
+        {"optimizer.schedule/step", QObject::tr("Step decay at milestones")},
+        {"optimizer.schedule/cosine", QObject::tr("Cosine")},
+        {"training.loss/cross_entropy", QObject::tr("Cross-entropy")},
+        {"training.loss/multiclass_hinge", QObject::tr("Multi-class hinge (SVM)")},
     };
-    return labels.value(kind, kind);
+    return labels.value(field + "/" + name, name);
 }
 
-QString modelLabel(const QString& type) {
-    static const QHash<QString, QString> labels{
-        {"linear", QObject::tr("Linear (logistic regression)")},
-        {"mlp", QObject::tr("MLP (fully connected)")},
-        {"cnn", QObject::tr("Small CNN (images)")},
-        {"resnet", QObject::tr("ResNet (CIFAR)")},
-        {"wrn", QObject::tr("Wide ResNet")},
-        {"torchscript", QObject::tr("TorchScript file (.pt)")},
-    };
-    return labels.value(type, type);
+template <class E> void fillChoices(QComboBox* box, const core::ChoiceTable<E>& table) {
+    const QString field = QString::fromStdString(table.field());
+    for (const std::string& name : table.names())
+        box->addItem(choiceLabel(field, QString::fromStdString(name)),
+                     QString::fromStdString(name));
 }
 
 QString optimizerLabel(const QString& name) {
@@ -288,8 +302,7 @@ QWidget* ExperimentPanel::buildDatasetSection() {
     auto* form = newForm(box);
 
     m_kind = comboBox();
-    for (const auto& kind : core::datasetKinds())
-        m_kind->addItem(kindLabel(toQ(kind)), toQ(kind));
+    fillChoices(m_kind, core::datasetKindChoices());
     addField(form, "dataset.kind", tr("Data"), m_kind,
              tr("What to learn: built-in image sets, your own IDX, CIFAR or CSV files, or a small "
                 "2-D set generated on the fly that trains in seconds."));
@@ -377,8 +390,7 @@ QWidget* ExperimentPanel::buildModelSection() {
     auto* form = newForm(box);
 
     m_modelType = comboBox();
-    for (const auto& type : core::modelTypes())
-        m_modelType->addItem(modelLabel(toQ(type)), toQ(type));
+    fillChoices(m_modelType, core::modelTypeChoices());
     addField(form, "model.type", tr("Type"), m_modelType,
              tr("The network to train; its input size and number of outputs come from the "
                 "dataset."));
@@ -390,11 +402,7 @@ QWidget* ExperimentPanel::buildModelSection() {
                 "for two layers; leave it empty for none."));
 
     m_activation = comboBox();
-    m_activation->addItem(tr("ReLU"), "relu");
-    m_activation->addItem(tr("tanh"), "tanh");
-    m_activation->addItem(tr("Sigmoid"), "sigmoid");
-    m_activation->addItem(tr("GELU"), "gelu");
-    m_activation->addItem(tr("Leaky ReLU"), "leaky_relu");
+    fillChoices(m_activation, core::activationChoices());
     addField(form, "model.activation", tr("Activation"), m_activation,
              tr("The non-linearity after each hidden layer."));
 
@@ -470,10 +478,10 @@ QWidget* ExperimentPanel::buildOptimizerSection() {
              tr("Never clip: every step is loss/||g||², which can be huge when the gradient is "
                 "small."));
 
-    m_momentum = numberBox(0.0, 1.0, 0.1);
-    addField(form, "optimizer.momentum", tr("Momentum"), m_momentum,
-             tr("How much of the previous update is carried into the next one, from 0 (none) "
-                "to just below 1; 0.9 is usual."));
+    numberField(form, "optimizer.momentum", tr("Momentum"), &core::OptimizerConfig::momentum,
+                {0.0, 1.0, 0.1},
+                tr("How much of the previous update is carried into the next one, from 0 (none) "
+                   "to just below 1; 0.9 is usual."));
 
     m_momentumForm = comboBox();
     m_momentumForm->addItem(tr("Standard (reference ALI-G)"), "standard");
@@ -517,33 +525,32 @@ QWidget* ExperimentPanel::buildOptimizerSection() {
         watch(m_project);
     }
 
-    m_clipAtZero = new QCheckBox(tr("Clip negative steps to 0"));
-    addField(form, "optimizer.clip_at_zero", {}, m_clipAtZero,
-             tr("Never step when the loss is negative (the reference implementation does not "
-                "clip)."));
+    flagField(form, "optimizer.clip_at_zero", tr("Clip negative steps to 0"),
+              &core::OptimizerConfig::clipAtZero,
+              tr("Never step when the loss is negative (the reference implementation does not "
+                 "clip)."));
 
-    m_lr = numberBox(0.0, 1e9, 1e-4, true);
-    addField(form, "optimizer.lr", tr("Learning rate"), m_lr,
-             tr("The fixed step size: how far the weights move along the (scaled) gradient in "
-                "each step."));
+    numberField(form, "optimizer.lr", tr("Learning rate"), &core::OptimizerConfig::lr,
+                {0.0, 1e9, 1e-4, true},
+                tr("The fixed step size: how far the weights move along the (scaled) gradient in "
+                   "each step."));
 
-    m_weightDecay = numberBox(0.0, 1e9, 1e-4, true);
-    addField(form, "optimizer.weight_decay", tr("Weight decay"), m_weightDecay,
-             tr("Pulls every weight a little towards 0 in each step, which fights overfitting; "
-                "0 turns it off."));
+    numberField(form, "optimizer.weight_decay", tr("Weight decay"),
+                &core::OptimizerConfig::weightDecay, {0.0, 1e9, 1e-4, true},
+                tr("Pulls every weight a little towards 0 in each step, which fights overfitting; "
+                   "0 turns it off."));
 
-    m_nesterov = new QCheckBox(tr("Nesterov momentum"));
-    addField(form, "optimizer.nesterov", {}, m_nesterov,
-             tr("Evaluate the momentum one step ahead, which often converges a little faster; "
-                "needs momentum above 0."));
+    flagField(form, "optimizer.nesterov", tr("Nesterov momentum"), &core::OptimizerConfig::nesterov,
+              tr("Evaluate the momentum one step ahead, which often converges a little faster; "
+                 "needs momentum above 0."));
 
-    m_beta1 = numberBox(0.0, 1.0, 0.01);
-    addField(form, "optimizer.beta1", tr("beta1"), m_beta1,
-             tr("How slowly Adam's running average of the gradient forgets; 0.9 is usual."));
-    m_beta2 = numberBox(0.0, 1.0, 0.001);
-    addField(form, "optimizer.beta2", tr("beta2"), m_beta2,
-             tr("How slowly Adam's running average of the squared gradient forgets; 0.999 is "
-                "usual."));
+    numberField(form, "optimizer.beta1", tr("beta1"), &core::OptimizerConfig::beta1,
+                {0.0, 1.0, 0.01},
+                tr("How slowly Adam's running average of the gradient forgets; 0.9 is usual."));
+    numberField(form, "optimizer.beta2", tr("beta2"), &core::OptimizerConfig::beta2,
+                {0.0, 1.0, 0.001},
+                tr("How slowly Adam's running average of the squared gradient forgets; 0.999 is "
+                   "usual."));
 
     m_customAlpha = new QCheckBox(tr("custom"));
     m_customAlpha->setToolTip(tr("Off: the method's own alpha (0.99 for RMSprop, 0.15 for L4); "
@@ -555,15 +562,14 @@ QWidget* ExperimentPanel::buildOptimizerSection() {
                 "target in one go (0.15 is the paper's)."),
              withCustomBox(m_customAlpha, m_alpha));
 
-    m_centered = new QCheckBox(tr("Centered"));
-    addField(form, "optimizer.centered", {}, m_centered,
-             tr("RMSprop: divide by an estimate of the gradient's variance instead of its "
-                "average square."));
+    flagField(form, "optimizer.centered", tr("Centered"), &core::OptimizerConfig::centered,
+              tr("RMSprop: divide by an estimate of the gradient's variance instead of its "
+                 "average square."));
 
-    m_lrDecay = numberBox(0.0, 1e9, 1e-4, true);
-    addField(form, "optimizer.lr_decay", tr("lr decay"), m_lrDecay,
-             tr("Adagrad: shrinks the learning rate in step t to lr / (1 + (t − 1) × decay); 0 "
-                "keeps it."));
+    numberField(form, "optimizer.lr_decay", tr("lr decay"), &core::OptimizerConfig::lrDecay,
+                {0.0, 1e9, 1e-4, true},
+                tr("Adagrad: shrinks the learning rate in step t to lr / (1 + (t − 1) × decay); 0 "
+                   "keeps it."));
 
     m_customInitialAccumulator = new QCheckBox(tr("custom"));
     m_customInitialAccumulator->setToolTip(
@@ -575,32 +581,30 @@ QWidget* ExperimentPanel::buildOptimizerSection() {
                 "a larger value makes the first steps smaller."),
              withCustomBox(m_customInitialAccumulator, m_initialAccumulator));
 
-    m_c = numberBox(0.0, 1e6, 0.1);
-    addField(form, "optimizer.c", tr("c"), m_c,
-             tr("SPS divides the Polyak step (loss − f*)/||g||² by c: 0.5 is the paper's choice; "
-                "a larger c takes smaller steps."));
+    numberField(
+        form, "optimizer.c", tr("c"), &core::OptimizerConfig::c, {0.0, 1e6, 0.1},
+        tr("SPS divides the Polyak step (loss − f*)/||g||² by c: 0.5 is the paper's choice; "
+           "a larger c takes smaller steps."));
 
-    m_fStar = numberBox(-1e9, 1e9, 0.01);
-    addField(form, "optimizer.f_star", tr("f*"), m_fStar,
-             tr("The lowest loss you expect a batch to reach (0 when the network can fit the "
-                "training data). The step aims at it; below it, no step is taken."));
+    numberField(form, "optimizer.f_star", tr("f*"), &core::OptimizerConfig::fStar,
+                {-1e9, 1e9, 0.01},
+                tr("The lowest loss you expect a batch to reach (0 when the network can fit the "
+                   "training data). The step aims at it; below it, no step is taken."));
 
-    m_l4Gamma = numberBox(0.0, 1.0, 0.05);
-    addField(form, "optimizer.l4_gamma", tr("L4 gamma"), m_l4Gamma,
-             tr("L4 aims at this share of the smallest loss seen so far (0.9 in the paper)."));
-    m_l4InitFactor = numberBox(0.0, 1.0, 0.05);
-    addField(form, "optimizer.l4_init_factor", tr("L4 initial target"), m_l4InitFactor,
-             tr("L4's first guess of the smallest loss, as a share of the first batch's loss "
-                "(0.75 in the paper)."));
-    m_l4ForgetTime = numberBox(0.0, 1e12, 100.0, true);
-    addField(form, "optimizer.l4_forget_time", tr("L4 forget time"), m_l4ForgetTime,
-             tr("In steps: L4 raises its smallest loss by 1/τ each step so that an old lucky "
-                "batch is forgotten (1000 in the paper)."));
+    numberField(form, "optimizer.l4_gamma", tr("L4 gamma"), &core::OptimizerConfig::l4Gamma,
+                {0.0, 1.0, 0.05},
+                tr("L4 aims at this share of the smallest loss seen so far (0.9 in the paper)."));
+    numberField(form, "optimizer.l4_init_factor", tr("L4 initial target"),
+                &core::OptimizerConfig::l4InitFactor, {0.0, 1.0, 0.05},
+                tr("L4's first guess of the smallest loss, as a share of the first batch's loss "
+                   "(0.75 in the paper)."));
+    numberField(form, "optimizer.l4_forget_time", tr("L4 forget time"),
+                &core::OptimizerConfig::l4ForgetTime, {0.0, 1e12, 100.0, true},
+                tr("In steps: L4 raises its smallest loss by 1/τ each step so that an old lucky "
+                   "batch is forgotten (1000 in the paper)."));
 
     m_schedule = comboBox();
-    m_schedule->addItem(tr("Constant"), "constant");
-    m_schedule->addItem(tr("Step decay at milestones"), "step");
-    m_schedule->addItem(tr("Cosine"), "cosine");
+    fillChoices(m_schedule, core::scheduleChoices());
     addField(form, "optimizer.schedule", tr("Schedule"), m_schedule,
              tr("How the learning rate (for ALI-G, SPS, Polyak and DFW: max_lr; for L4: alpha) "
                 "changes during training: constant, cut by a factor at chosen epochs (the "
@@ -611,12 +615,12 @@ QWidget* ExperimentPanel::buildOptimizerSection() {
     addField(form, "optimizer.milestones", tr("Milestones"), m_milestones,
              tr("The epochs at which the rate is multiplied by gamma, separated by commas (the "
                 "paper's Wide ResNet: 60, 120, 160 with gamma 0.2)."));
-    m_gamma = numberBox(0.0, 1.0, 0.05);
-    addField(form, "optimizer.gamma", tr("Decay factor"), m_gamma,
-             tr("What the rate is multiplied by at each milestone: 0.1 divides it by 10."));
-    m_minLrFactor = numberBox(0.0, 1.0, 0.01);
-    addField(form, "optimizer.min_lr_factor", tr("Final factor"), m_minLrFactor,
-             tr("Cosine: the share of the rate left at the last step (0: it ends at 0)."));
+    numberField(form, "optimizer.gamma", tr("Decay factor"), &core::OptimizerConfig::gamma,
+                {0.0, 1.0, 0.05},
+                tr("What the rate is multiplied by at each milestone: 0.1 divides it by 10."));
+    numberField(form, "optimizer.min_lr_factor", tr("Final factor"),
+                &core::OptimizerConfig::minLrFactor, {0.0, 1.0, 0.01},
+                tr("Cosine: the share of the rate left at the last step (0: it ends at 0)."));
     m_warmupEpochs = intBox(0, 1000000);
     m_warmupEpochs->setSpecialValueText(tr("none"));
     m_warmupEpochs->setSuffix(tr(" epochs"));
@@ -664,8 +668,7 @@ QWidget* ExperimentPanel::buildTrainingSection() {
              tr("Where to train: Automatic uses the GPU when there is one, else the CPU."));
 
     m_loss = comboBox();
-    m_loss->addItem(tr("Cross-entropy"), "cross_entropy");
-    m_loss->addItem(tr("Multi-class hinge (SVM)"), "multiclass_hinge");
+    fillChoices(m_loss, core::lossChoices());
     addField(form, "training.loss", tr("Loss"), m_loss,
              tr("What training minimises: cross-entropy (the usual choice) or the multi-class "
                 "hinge loss of an SVM."));
@@ -704,6 +707,40 @@ void ExperimentPanel::addField(QFormLayout* form, const QString& path, const QSt
         form->addRow(label, row);
     m_rows.insert(path, {form, row});
     watch(input);
+}
+
+void ExperimentPanel::numberField(QFormLayout* form, const QString& path, const QString& label,
+                                  double core::OptimizerConfig::*member, NumberRange range,
+                                  const QString& toolTip) {
+    NumberSpinBox* box = numberBox(range.minimum, range.maximum, range.step, range.logSteps);
+    addField(form, path, label, box, toolTip);
+    m_numberFields.insert(path, {member, box});
+}
+
+void ExperimentPanel::flagField(QFormLayout* form, const QString& path, const QString& text,
+                                bool core::OptimizerConfig::*member, const QString& toolTip) {
+    auto* box = new QCheckBox(text);
+    addField(form, path, {}, box, toolTip);
+    m_flagFields.insert(path, {member, box});
+}
+
+void ExperimentPanel::optionalField(QFormLayout* form, const QString& path, const QString& label,
+                                    std::optional<double> core::OptimizerConfig::*member,
+                                    NumberRange range, const QString& unset,
+                                    const QString& toolTip) {
+    auto* custom = new QCheckBox(tr("custom"));
+    custom->setToolTip(tr("Off: %1; on: the value beside it.").arg(unset));
+    NumberSpinBox* box = numberBox(range.minimum, range.maximum, range.step, range.logSteps);
+    addField(form, path, label, box, toolTip, withCustomBox(custom, box));
+    m_optionalFields.insert(path, {member, custom, box});
+}
+
+void ExperimentPanel::countField(QFormLayout* form, const QString& path, const QString& label,
+                                 int64_t core::OptimizerConfig::*member, int maximum,
+                                 const QString& toolTip) {
+    QSpinBox* box = intBox(0, maximum);
+    addField(form, path, label, box, toolTip);
+    m_countFields.insert(path, {member, box});
 }
 
 QWidget* ExperimentPanel::withCustomBox(QCheckBox* custom, QWidget* input) {
@@ -777,36 +814,31 @@ void ExperimentPanel::setConfig(const core::ExperimentConfig& config) {
 
     const auto& o = config.optimizer;
     selectData(m_method, toQ(o.name));
+    for (const NumberField& f : std::as_const(m_numberFields))
+        f.box->setValue(o.*f.member);
+    for (const FlagField& f : std::as_const(m_flagFields))
+        f.box->setChecked(o.*f.member);
+    for (const OptionalField& f : std::as_const(m_optionalFields)) {
+        // The editor keeps its last value while unset, so ticking "custom" restores one.
+        if (o.*f.member) f.box->setValue(*(o.*f.member));
+        f.custom->setChecked((o.*f.member).has_value());
+    }
+    for (const CountField& f : std::as_const(m_countFields))
+        setInt(f.box, o.*f.member);
     // The editor keeps its last value under "no maximum", so unticking it restores one.
     if (o.maxLr) m_maxLr->setValue(*o.maxLr);
     m_noMaxLr->setChecked(!o.maxLr);
     selectData(m_momentumForm, toQ(o.momentumForm));
     if (o.projectionRadius) m_radius->setValue(*o.projectionRadius);
     m_project->setChecked(o.projectionRadius.has_value());
-    m_clipAtZero->setChecked(o.clipAtZero);
-    m_momentum->setValue(o.momentum);
     m_customEps->setChecked(o.eps.has_value());
     m_eps->setValue(o.resolvedEps());
-    m_lr->setValue(o.lr);
-    m_weightDecay->setValue(o.weightDecay);
-    m_nesterov->setChecked(o.nesterov);
-    m_beta1->setValue(o.beta1);
-    m_beta2->setValue(o.beta2);
     m_customAlpha->setChecked(o.alpha.has_value());
     m_alpha->setValue(o.resolvedAlpha());
-    m_centered->setChecked(o.centered);
-    m_lrDecay->setValue(o.lrDecay);
     m_customInitialAccumulator->setChecked(o.initialAccumulator.has_value());
     m_initialAccumulator->setValue(o.resolvedInitialAccumulator());
-    m_c->setValue(o.c);
-    m_fStar->setValue(o.fStar);
-    m_l4Gamma->setValue(o.l4Gamma);
-    m_l4InitFactor->setValue(o.l4InitFactor);
-    m_l4ForgetTime->setValue(o.l4ForgetTime);
     selectData(m_schedule, toQ(o.schedule));
     m_milestones->setText(formatWidths(o.milestones));
-    m_gamma->setValue(o.gamma);
-    m_minLrFactor->setValue(o.minLrFactor);
     setInt(m_warmupEpochs, o.warmupEpochs);
 
     const auto& t = config.training;
@@ -871,6 +903,16 @@ core::ExperimentConfig ExperimentPanel::config() const {
 
     auto& o = c.optimizer;
     o.name = toStd(dataOf(m_method));
+    for (auto it = m_numberFields.cbegin(); it != m_numberFields.cend(); ++it)
+        if (shown(it.key())) o.*it->member = it->box->value();
+    for (auto it = m_flagFields.cbegin(); it != m_flagFields.cend(); ++it)
+        if (shown(it.key())) o.*it->member = it->box->isChecked();
+    for (auto it = m_optionalFields.cbegin(); it != m_optionalFields.cend(); ++it)
+        if (shown(it.key()))
+            o.*it->member =
+                it->custom->isChecked() ? std::optional<double>(it->box->value()) : std::nullopt;
+    for (auto it = m_countFields.cbegin(); it != m_countFields.cend(); ++it)
+        if (shown(it.key())) o.*it->member = it->box->value();
     // DFW has no "no maximum": its max_lr is eta.
     if (shown("optimizer.max_lr"))
         o.maxLr = shown("optimizer.max_lr.none") && m_noMaxLr->isChecked()
@@ -880,34 +922,18 @@ core::ExperimentConfig ExperimentPanel::config() const {
     if (shown("optimizer.projection_radius"))
         o.projectionRadius =
             m_project->isChecked() ? std::optional<double>(m_radius->value()) : std::nullopt;
-    if (shown("optimizer.clip_at_zero")) o.clipAtZero = m_clipAtZero->isChecked();
-    if (shown("optimizer.momentum")) o.momentum = m_momentum->value();
     if (shown("optimizer.eps"))
         o.eps = m_customEps->isChecked() ? std::optional<double>(m_eps->value()) : std::nullopt;
-    if (shown("optimizer.lr")) o.lr = m_lr->value();
-    if (shown("optimizer.weight_decay")) o.weightDecay = m_weightDecay->value();
-    if (shown("optimizer.nesterov")) o.nesterov = m_nesterov->isChecked();
-    if (shown("optimizer.beta1")) o.beta1 = m_beta1->value();
-    if (shown("optimizer.beta2")) o.beta2 = m_beta2->value();
     if (shown("optimizer.alpha"))
         o.alpha =
             m_customAlpha->isChecked() ? std::optional<double>(m_alpha->value()) : std::nullopt;
-    if (shown("optimizer.centered")) o.centered = m_centered->isChecked();
-    if (shown("optimizer.lr_decay")) o.lrDecay = m_lrDecay->value();
     if (shown("optimizer.initial_accumulator"))
         o.initialAccumulator = m_customInitialAccumulator->isChecked()
                                    ? std::optional<double>(m_initialAccumulator->value())
                                    : std::nullopt;
-    if (shown("optimizer.c")) o.c = m_c->value();
-    if (shown("optimizer.f_star")) o.fStar = m_fStar->value();
-    if (shown("optimizer.l4_gamma")) o.l4Gamma = m_l4Gamma->value();
-    if (shown("optimizer.l4_init_factor")) o.l4InitFactor = m_l4InitFactor->value();
-    if (shown("optimizer.l4_forget_time")) o.l4ForgetTime = m_l4ForgetTime->value();
     o.schedule = toStd(dataOf(m_schedule));
     if (shown("optimizer.milestones"))
         o.milestones = parseMilestones(m_milestones->text(), &ignored).value_or(o.milestones);
-    if (shown("optimizer.gamma")) o.gamma = m_gamma->value();
-    if (shown("optimizer.min_lr_factor")) o.minLrFactor = m_minLrFactor->value();
     o.warmupEpochs = m_warmupEpochs->value();
 
     auto& t = c.training;
@@ -952,34 +978,30 @@ void ExperimentPanel::setRunning(bool running) {
 // Which fields the chosen dataset kind, model type and method use. It decides both what is
 // shown and what config() takes from the form, so a hidden field never changes the config.
 bool ExperimentPanel::isRelevant(const QString& path) const {
-    const QString kind = dataOf(m_kind);
-    const bool csv = kind == "csv";
-    const bool synthetic = core::isSyntheticKind(kind.toStdString());
-    const bool images = !csv && !synthetic;
-    const QString type = dataOf(m_modelType);
     const core::OptimizerEntry* method = core::findOptimizer(dataOf(m_method).toStdString());
-    const QString schedule = dataOf(m_schedule);
+    const std::string kind = toStd(dataOf(m_kind));
+    const std::string type = toStd(dataOf(m_modelType));
+    const std::string schedule = toStd(dataOf(m_schedule));
 
-    if (path == "dataset.path") return !synthetic;
-    if (path == "dataset.test_path" || path == "dataset.label_column" || path == "dataset.header")
-        return csv;
-    if (path == "dataset.crop_padding" || path == "dataset.horizontal_flip") return images;
-    if (path == "dataset.test_fraction" || path == "dataset.seed") return csv || synthetic;
-    if (path == "dataset.samples" || path == "dataset.noise") return synthetic;
-    if (path == "dataset.classes") return kind == "spirals" || kind == "blobs";
-
-    if (path == "model.hidden" || path == "model.activation") return type == "mlp";
-    if (path == "model.dropout") return type == "mlp" || type == "wrn";
-    if (path == "model.depth") return type == "resnet" || type == "wrn";
-    if (path == "model.widen") return type == "wrn";
-    if (path == "model.channels") return type == "cnn";
-    if (path == "model.path") return type == "torchscript";
+    // What a dataset kind and a model type read is core's knowledge; a name the tables lack
+    // (a config from a newer version) shows every field.
+    if (path.startsWith("dataset."))
+        return !core::datasetKindChoices().contains(kind) ||
+               core::datasetKindReads(core::parseDatasetKind(kind),
+                                      toStd(path.mid(int(sizeof("dataset.")) - 1)));
+    if (path.startsWith("model."))
+        return !core::modelTypeChoices().contains(type) ||
+               core::modelTypeReads(core::parseModelType(type),
+                                    toStd(path.mid(int(sizeof("model.")) - 1)));
 
     // The method's own fields are its catalogue entry's; the schedule's apply to every method.
     if (path == "optimizer.max_lr.none")
         return method && method->stepField == "max_lr" && method->stepMayBeNone;
-    if (path == "optimizer.milestones" || path == "optimizer.gamma") return schedule == "step";
-    if (path == "optimizer.min_lr_factor") return schedule == "cosine";
+    const bool known = core::scheduleChoices().contains(schedule);
+    if (path == "optimizer.milestones" || path == "optimizer.gamma")
+        return !known || core::scheduleChoices().parse(schedule) == core::ScheduleKind::Step;
+    if (path == "optimizer.min_lr_factor")
+        return !known || core::scheduleChoices().parse(schedule) == core::ScheduleKind::Cosine;
     if (path == "optimizer.name" || path == "optimizer.schedule" ||
         path == "optimizer.warmup_epochs")
         return true;
@@ -992,10 +1014,13 @@ void ExperimentPanel::updateVisibility() {
     for (auto it = m_rows.cbegin(); it != m_rows.cend(); ++it)
         it->form->setRowVisible(it->widget, isRelevant(it.key()));
 
-    const QString kind = dataOf(m_kind);
-    if (kind == "fashion-mnist" || kind == "cifar10" || kind == "cifar100" || kind == "svhn")
+    const std::string kind = toStd(dataOf(m_kind));
+    const core::DataSource source = core::datasetKindChoices().contains(kind)
+                                        ? core::dataSourceOf(core::parseDatasetKind(kind))
+                                        : core::DataSource::IdxFolder;
+    if (source == core::DataSource::ShippedImages)
         m_path->setPlaceholderText(tr("empty: the default folder"));
-    else if (kind == "csv")
+    else if (source == core::DataSource::CsvFile)
         m_path->setPlaceholderText(tr("CSV file (required)"));
     else
         m_path->setPlaceholderText(tr("IDX folder (required)"));

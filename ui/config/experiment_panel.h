@@ -78,6 +78,23 @@ private:
     QWidget* buildTrainingSection();
     QWidget* buildOutputSection();
     // Names the input by its path, gives it its tooltip and adds its row to the form.
+    // The optimizer fields that are one number or one flag of OptimizerConfig: one call makes
+    // the row, and setConfig() and config() go through the member it names.
+    struct NumberRange {
+        double minimum, maximum, step;
+        bool logSteps = false;
+    };
+    void numberField(QFormLayout* form, const QString& path, const QString& label,
+                     double core::OptimizerConfig::*member, NumberRange range,
+                     const QString& toolTip);
+    void flagField(QFormLayout* form, const QString& path, const QString& text,
+                   bool core::OptimizerConfig::*member, const QString& toolTip);
+    // A number that may be unset (`unset` says what the method does then) and a count.
+    void optionalField(QFormLayout* form, const QString& path, const QString& label,
+                       std::optional<double> core::OptimizerConfig::*member, NumberRange range,
+                       const QString& unset, const QString& toolTip);
+    void countField(QFormLayout* form, const QString& path, const QString& label,
+                    int64_t core::OptimizerConfig::*member, int maximum, const QString& toolTip);
     void addField(QFormLayout* form, const QString& path, const QString& label, QWidget* input,
                   const QString& toolTip, QWidget* rowWidget = nullptr);
     QWidget* withBrowseButton(QLineEdit* edit, QPushButton** button);
@@ -134,36 +151,42 @@ private:
     QPushButton* m_modelPathBrowse = nullptr;
     QLabel* m_torchScriptWarning = nullptr;
 
+    struct NumberField {
+        double core::OptimizerConfig::*member;
+        NumberSpinBox* box;
+    };
+    struct FlagField {
+        bool core::OptimizerConfig::*member;
+        QCheckBox* box;
+    };
+    struct OptionalField {
+        std::optional<double> core::OptimizerConfig::*member;
+        QCheckBox* custom;
+        NumberSpinBox* box;
+    };
+    struct CountField {
+        int64_t core::OptimizerConfig::*member;
+        QSpinBox* box;
+    };
+    QHash<QString, NumberField> m_numberFields; // by path
+    QHash<QString, FlagField> m_flagFields;
+    QHash<QString, OptionalField> m_optionalFields;
+    QHash<QString, CountField> m_countFields;
+
     QComboBox* m_method = nullptr;
     LogSlider* m_maxLr = nullptr;
     QCheckBox* m_noMaxLr = nullptr;
-    NumberSpinBox* m_momentum = nullptr;
     QComboBox* m_momentumForm = nullptr;
     QCheckBox* m_customEps = nullptr;
     NumberSpinBox* m_eps = nullptr;
     QCheckBox* m_project = nullptr;
     NumberSpinBox* m_radius = nullptr;
-    QCheckBox* m_clipAtZero = nullptr;
-    NumberSpinBox* m_lr = nullptr;
-    NumberSpinBox* m_weightDecay = nullptr;
-    QCheckBox* m_nesterov = nullptr;
-    NumberSpinBox* m_beta1 = nullptr;
-    NumberSpinBox* m_beta2 = nullptr;
     QCheckBox* m_customAlpha = nullptr;
     NumberSpinBox* m_alpha = nullptr;
-    QCheckBox* m_centered = nullptr;
-    NumberSpinBox* m_lrDecay = nullptr;
     QCheckBox* m_customInitialAccumulator = nullptr;
     NumberSpinBox* m_initialAccumulator = nullptr;
-    NumberSpinBox* m_c = nullptr;
-    NumberSpinBox* m_fStar = nullptr;
-    NumberSpinBox* m_l4Gamma = nullptr;
-    NumberSpinBox* m_l4InitFactor = nullptr;
-    NumberSpinBox* m_l4ForgetTime = nullptr;
     QComboBox* m_schedule = nullptr;
     QLineEdit* m_milestones = nullptr;
-    NumberSpinBox* m_gamma = nullptr;
-    NumberSpinBox* m_minLrFactor = nullptr;
     QSpinBox* m_warmupEpochs = nullptr;
 
     QSpinBox* m_epochs = nullptr;

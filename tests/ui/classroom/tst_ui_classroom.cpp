@@ -23,23 +23,13 @@
 
 using namespace alig;
 
-namespace {
-
-QString scratch(const char* name) {
-    return QString::fromStdString(alig::test::scratchDir(name));
-}
-
-} // namespace
+namespace {} // namespace
 
 class TestUiClassroom : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
-    void initTestCase() {
-        qputenv("XDG_CONFIG_HOME", scratch("config").toUtf8());
-        QCoreApplication::setOrganizationName("alig-studio-tests");
-        QCoreApplication::setApplicationName("tst_ui_classroom");
-    }
+    void initTestCase() { alig::test::isolateSettings(); }
     void surfacePathsAreTheCorePaths();
     void clickMovesTheStart();
     void animationStepsEveryPath();
@@ -115,7 +105,8 @@ void TestUiClassroom::animationStepsEveryPath() {
     view.setSurface("interpolating");
     view.setStepCount(8);
     view.setAnimating(true);
-    QTRY_VERIFY_WITH_TIMEOUT(!view.isAnimating(), 5000); // stops by itself at the last step
+    QTRY_VERIFY_WITH_TIMEOUT(!view.isAnimating(),
+                             alig::test::kPatienceMs); // stops by itself at the last step
     for (const QString& key : {QStringLiteral("alig"), QStringLiteral("sgd")}) {
         const core::Trajectory* t = view.trajectory(key);
         QVERIFY(t);
@@ -141,17 +132,17 @@ void TestUiClassroom::everySurfaceDraws() {
 }
 
 void TestUiClassroom::playgroundTrainsAndRefreshesTheBoundary() {
-    ui::PlaygroundView view(scratch("playground-runs"));
+    ui::PlaygroundView view(alig::test::scratchPath("playground-runs"));
     view.resize(1500, 900);
     view.show();
     view.noiseSpin()->setValue(0.05);
     QVERIFY(view.isValid());
     view.start();
     QVERIFY(view.isRunning());
-    QTRY_VERIFY_WITH_TIMEOUT(view.boundaryPlot()->updates() >= 3, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(view.boundaryPlot()->updates() >= 3, alig::test::kPatienceMs);
     ui::Run* run = view.run();
     QVERIFY(run);
-    QTRY_VERIFY_WITH_TIMEOUT(run->epochs().size() >= 3, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(run->epochs().size() >= 3, alig::test::kPatienceMs);
     view.pause();
     // Several grids while it trained, each the 90 x 90 map of P(class 1) in [0, 1].
     auto* data = view.boundaryPlot()->colorMap()->data();
@@ -164,15 +155,16 @@ void TestUiClassroom::playgroundTrainsAndRefreshesTheBoundary() {
     QVERIFY(view.lossPlot()->pointCount(run, ui::Series::RawLoss) > 0);
     QVERIFY(view.interpolationPlot()->pointCount(run, ui::Series::Interpolation) >= 3);
     // No run folder: the playground's runs are throwaway.
-    QVERIFY(
-        QDir(scratch("playground-runs")).entryList(QDir::Dirs | QDir::NoDotAndDotDot).isEmpty());
+    QVERIFY(QDir(alig::test::scratchPath("playground-runs"))
+                .entryList(QDir::Dirs | QDir::NoDotAndDotDot)
+                .isEmpty());
 }
 
 void TestUiClassroom::playgroundSettingResetsTheRun() {
-    ui::PlaygroundView view(scratch("playground-reset"));
+    ui::PlaygroundView view(alig::test::scratchPath("playground-reset"));
     view.show();
     view.start();
-    QTRY_VERIFY_WITH_TIMEOUT(view.run() && view.run()->steps().size() > 5, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(view.run() && view.run()->steps().size() > 5, alig::test::kPatienceMs);
     QPointer<ui::Run> first = view.run();
     view.datasetCombo()->setCurrentText("moons");
     QCOMPARE(view.resets(), 1);
@@ -180,7 +172,7 @@ void TestUiClassroom::playgroundSettingResetsTheRun() {
     QVERIFY(view.isRunning());
     QVERIFY(view.run() != first.data());
     QCOMPARE(view.run()->config().dataset.kind, std::string("moons"));
-    QTRY_VERIFY_WITH_TIMEOUT(!view.run()->steps().empty(), 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(!view.run()->steps().empty(), alig::test::kPatienceMs);
     QVERIFY(view.run()->steps().front().step == 1);
     // An invalid setting: reset, nothing trains, the reason shows.
     view.hiddenEdit()->setText("16, x");
@@ -194,15 +186,16 @@ void TestUiClassroom::playgroundSettingResetsTheRun() {
 }
 
 void TestUiClassroom::playgroundStepExplainsEachStep() {
-    ui::PlaygroundView view(scratch("playground-step"));
+    ui::PlaygroundView view(alig::test::scratchPath("playground-step"));
     view.show();
     view.optimizerCombo()->setCurrentText("alig");
     view.stepOnce();
-    QTRY_VERIFY_WITH_TIMEOUT(view.run() && view.run()->steps().size() == 1, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(view.run() && view.run()->steps().size() == 1,
+                             alig::test::kPatienceMs);
     ui::StepAnatomyPanel* a = view.anatomyPanel();
     QTRY_COMPARE(a->valueText("step_no"), QStringLiteral("1 (epoch 1)"));
     view.stepOnce();
-    QTRY_VERIFY_WITH_TIMEOUT(view.run()->steps().size() == 2, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(view.run()->steps().size() == 2, alig::test::kPatienceMs);
     QTRY_COMPARE(a->valueText("step_no"), QStringLiteral("2 (epoch 1)"));
     QTest::qWait(300);
     QCOMPARE(view.run()->steps().size(), size_t{2}); // paused again after each step
@@ -214,15 +207,17 @@ void TestUiClassroom::playgroundStepExplainsEachStep() {
     QVERIFY(a->valueText("clipped").startsWith(m.clipped ? "yes" : "no"));
     QVERIFY(a->verdict().contains(m.clipped ? "took max_lr" : "took it as it is"));
     // Each step by hand redraws the boundary too: the grid on screen is the second step's.
-    QTRY_COMPARE_WITH_TIMEOUT(view.boundaryPlot()->snapshotStep(), int64_t{2}, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(view.boundaryPlot()->snapshotStep(), int64_t{2},
+                              alig::test::kPatienceMs);
     view.stepOnce();
-    QTRY_COMPARE_WITH_TIMEOUT(view.boundaryPlot()->snapshotStep(), int64_t{3}, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(view.boundaryPlot()->snapshotStep(), int64_t{3},
+                              alig::test::kPatienceMs);
 }
 
 void TestUiClassroom::playgroundRateIsEachMethodsStepSize() {
     // The rate box sets the option each method reads (L4's alpha, SPS's max_lr, SGD's lr),
     // and its label names that option.
-    ui::PlaygroundView view(scratch("playground-rate"));
+    ui::PlaygroundView view(alig::test::scratchPath("playground-rate"));
     for (const auto& e : core::optimizerCatalogue()) {
         view.optimizerCombo()->setCurrentText(QString::fromStdString(e.name));
         QCOMPARE(view.rateBox()->value(), e.demoStep);
@@ -240,7 +235,7 @@ void TestUiClassroom::playgroundRateIsEachMethodsStepSize() {
 }
 
 void TestUiClassroom::windowTabsAnatomyAndMeter() {
-    ui::MainWindow w(scratch("window-runs"), /*restoreSettings=*/false);
+    ui::MainWindow w(alig::test::scratchPath("window-runs"), /*restoreSettings=*/false);
     w.setDialogsEnabled(false);
     w.resize(1500, 950);
     w.show();
@@ -251,16 +246,11 @@ void TestUiClassroom::windowTabsAnatomyAndMeter() {
     QVERIFY(!w.showTab("nowhere"));
     QVERIFY(w.showTab("training"));
 
-    core::ExperimentConfig c =
-        core::ExperimentConfig::fromJson(core::loadPreset("spirals-mlp-alig"));
-    c.dataset.samples = 300;
-    c.training.epochs = 3;
-    c.training.threads = 1;
-    w.experimentPanel()->setConfig(c);
+    w.experimentPanel()->setConfig(alig::test::smallSpirals(3, 300));
     QSignalSpy finished(&w, &ui::MainWindow::runFinished);
     ui::Run* run = w.startRun();
     QVERIFY(run);
-    QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 1, 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 1, alig::test::kPatienceMs);
     // The anatomy shows the run's last step (within its 200 ms refresh); the meter has one
     // point per epoch.
     QCOMPARE(w.stepAnatomy()->run(), run);
@@ -276,7 +266,7 @@ void TestUiClassroom::windowTabsAnatomyAndMeter() {
 }
 
 void TestUiClassroom::presentationMode() {
-    ui::MainWindow w(scratch("presentation-runs"), /*restoreSettings=*/false);
+    ui::MainWindow w(alig::test::scratchPath("presentation-runs"), /*restoreSettings=*/false);
     w.show();
     const double before = QApplication::font().pointSizeF();
     QVERIFY(!w.isPresentation());

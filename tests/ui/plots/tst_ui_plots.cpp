@@ -499,7 +499,7 @@ void TestUiPlots::replotsAreCoalesced() {
     QVERIFY(plot.isReplotPending());
     QCoreApplication::processEvents(); // producers never replot themselves
     QCOMPARE(replots.count(), 0);
-    QTRY_COMPARE_WITH_TIMEOUT(replots.count(), 1, 1000);
+    QTRY_COMPARE_WITH_TIMEOUT(replots.count(), 1, alig::test::kPatienceMs);
     QVERIFY(!plot.isReplotPending());
     QTest::qWait(100);
     QCOMPARE(replots.count(), 1); // one replot for the 50 batches, nothing after

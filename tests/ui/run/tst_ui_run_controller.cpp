@@ -13,11 +13,7 @@ using namespace alig;
 namespace {
 
 core::ExperimentConfig spirals(int64_t epochs, const std::string& dir) {
-    core::ExperimentConfig c =
-        core::ExperimentConfig::fromJson(core::loadPreset("spirals-mlp-alig"));
-    c.dataset.samples = 400;
-    c.training.epochs = epochs;
-    c.training.threads = 1;
+    core::ExperimentConfig c = alig::test::smallSpirals(epochs);
     c.output.dir = dir;
     return c;
 }
@@ -43,7 +39,7 @@ void TestUiRunController::trainsAndFeedsTheRunInBatches() {
     QSignalSpy finished(&controller, &ui::RunController::finished);
     QSignalSpy batches(&run, &ui::Run::stepsAppended);
     controller.start();
-    QVERIFY(finished.wait(60000));
+    QVERIFY(finished.wait(alig::test::kPatienceMs));
     QCOMPARE(finished.at(0).at(0).value<core::RunStatus>(), core::RunStatus::Completed);
     QCOMPARE(run.status(), core::RunStatus::Completed);
     QVERIFY(!run.isLive());
@@ -69,12 +65,12 @@ void TestUiRunController::pauseStepResume() {
     QCOMPARE(run.steps().size(), size_t{0});
     for (size_t i = 1; i <= 3; ++i) {
         controller.stepOnce();
-        QTRY_COMPARE_WITH_TIMEOUT(run.steps().size(), i, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(run.steps().size(), i, alig::test::kPatienceMs);
         QTest::qWait(100);
         QCOMPARE(run.steps().size(), i); // exactly one step per press
     }
     controller.resume();
-    QVERIFY(finished.wait(60000));
+    QVERIFY(finished.wait(alig::test::kPatienceMs));
     QCOMPARE(run.status(), core::RunStatus::Completed);
     QCOMPARE(static_cast<int64_t>(run.steps().size()), 2 * run.stepsPerEpoch());
 }
@@ -85,9 +81,9 @@ void TestUiRunController::stopKeepsTheRecords() {
     ui::RunController controller(&run, run.config());
     QSignalSpy finished(&controller, &ui::RunController::finished);
     controller.start();
-    QTRY_VERIFY_WITH_TIMEOUT(run.steps().size() > 50, 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(run.steps().size() > 50, alig::test::kPatienceMs);
     controller.stop();
-    QVERIFY(finished.wait(30000));
+    QVERIFY(finished.wait(alig::test::kPatienceMs));
     QCOMPARE(run.status(), core::RunStatus::Stopped);
     const auto rec = core::readRun(dir);
     QCOMPARE(rec.steps.size(), run.steps().size());
@@ -101,15 +97,15 @@ void TestUiRunController::maxLrChangeIsRecorded() {
     QSignalSpy finished(&controller, &ui::RunController::finished);
     controller.start(true);
     controller.stepOnce();
-    QTRY_COMPARE_WITH_TIMEOUT(run.steps().size(), size_t{1}, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(run.steps().size(), size_t{1}, alig::test::kPatienceMs);
     controller.setMaxLr(1e-3);
     controller.stepOnce();
-    QTRY_COMPARE_WITH_TIMEOUT(run.steps().size(), size_t{2}, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(run.steps().size(), size_t{2}, alig::test::kPatienceMs);
     QCOMPARE(run.steps()[0].maxLr, 0.1);
     QCOMPARE(run.steps()[1].maxLr, 1e-3);
     QVERIFY(run.steps()[1].stepSize <= 1e-3 * (1 + 1e-6));
     controller.stop();
-    QVERIFY(finished.wait(30000));
+    QVERIFY(finished.wait(alig::test::kPatienceMs));
     const auto rec = core::readRun(dir);
     QCOMPARE(rec.steps[1].maxLr, 1e-3); // on disk too
 }
@@ -122,7 +118,7 @@ void TestUiRunController::badDatasetFails() {
     ui::RunController controller(&run, c);
     QSignalSpy failed(&controller, &ui::RunController::failed);
     controller.start();
-    QVERIFY(failed.wait(30000));
+    QVERIFY(failed.wait(alig::test::kPatienceMs));
     QVERIFY2(failed.at(0).at(0).toString().contains("/no/such/folder"),
              qPrintable(failed.at(0).at(0).toString()));
     QCOMPARE(run.status(), core::RunStatus::Failed);
@@ -135,7 +131,7 @@ void TestUiRunController::destroyingMidRunStopsCleanly() {
     {
         ui::RunController controller(&run, run.config());
         controller.start();
-        QTRY_VERIFY_WITH_TIMEOUT(run.steps().size() > 20, 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(run.steps().size() > 20, alig::test::kPatienceMs);
     } // the window closes: the controller goes, the thread is stopped and joined
     const auto rec = core::readRun(dir);
     QCOMPARE(rec.info["status"].get<std::string>(), std::string("stopped"));

@@ -23,12 +23,7 @@ using namespace alig;
 namespace {
 
 core::ExperimentConfig spirals(int64_t epochs) {
-    core::ExperimentConfig c =
-        core::ExperimentConfig::fromJson(core::loadPreset("spirals-mlp-alig"));
-    c.dataset.samples = 400;
-    c.training.epochs = epochs;
-    c.training.threads = 1;
-    return c;
+    return alig::test::smallSpirals(epochs);
 }
 
 std::unique_ptr<ui::MainWindow> makeWindow(const QString& runsDir, int64_t epochs) {
@@ -40,22 +35,13 @@ std::unique_ptr<ui::MainWindow> makeWindow(const QString& runsDir, int64_t epoch
     return w;
 }
 
-QString scratch(const char* name) {
-    return QString::fromStdString(alig::test::scratchDir(name));
-}
-
 } // namespace
 
 class TestUiMainWindow : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
-    void initTestCase() {
-        // Settings of this suite's own, never the user's.
-        qputenv("XDG_CONFIG_HOME", scratch("config").toUtf8());
-        QCoreApplication::setOrganizationName("alig-studio-tests");
-        QCoreApplication::setApplicationName("tst_ui_main_window");
-    }
+    void initTestCase() { alig::test::isolateSettings(); }
     void plotsHoldWhatTheRunStoreRecorded();
     void invalidFieldBlocksStart();
     void stepPauseResumeStop();
@@ -65,6 +51,7 @@ private Q_SLOTS:
     void closingDuringARunKeepsTheRecords();
     void divergenceIsReportedAndPlotsKeepTheSteps();
     void badModelFileIsReportedAndTheAppGoesOn();
+    void fullDiskFailsTheRunAndKeepsItsRows();
     void severalRunsTrainAtOnce();
     void settingsAndExperimentFilesComeBack();
     void renameAndDeleteReachTheDisk();
@@ -75,11 +62,11 @@ private Q_SLOTS:
 };
 
 void TestUiMainWindow::plotsHoldWhatTheRunStoreRecorded() {
-    auto w = makeWindow(scratch("plots"), 3);
+    auto w = makeWindow(alig::test::scratchPath("plots"), 3);
     QSignalSpy finished(w.get(), &ui::MainWindow::runFinished);
     ui::Run* run = w->startRun();
     QVERIFY(run);
-    QVERIFY(finished.wait(60000));
+    QVERIFY(finished.wait(alig::test::kPatienceMs));
     QCOMPARE(run->status(), core::RunStatus::Completed);
     const auto rec = core::readRun(run->runDir().toStdString());
     QCOMPARE(run->steps().size(), rec.steps.size());
@@ -100,7 +87,7 @@ void TestUiMainWindow::plotsHoldWhatTheRunStoreRecorded() {
 }
 
 void TestUiMainWindow::invalidFieldBlocksStart() {
-    auto w = makeWindow(scratch("invalid"), 1);
+    auto w = makeWindow(alig::test::scratchPath("invalid"), 1);
     core::ExperimentConfig bad = spirals(1);
     bad.model.type = "resnet";
     bad.model.depth = 21;
@@ -117,53 +104,53 @@ void TestUiMainWindow::invalidFieldBlocksStart() {
 }
 
 void TestUiMainWindow::stepPauseResumeStop() {
-    auto w = makeWindow(scratch("controls"), 100000);
+    auto w = makeWindow(alig::test::scratchPath("controls"), 100000);
     QSignalSpy finished(w.get(), &ui::MainWindow::runFinished);
     // Step with no run: a paused run starts and takes exactly one step.
     w->stepAction()->trigger();
     QVERIFY(w->currentController());
     ui::Run* run = w->currentController()->run();
-    QTRY_COMPARE_WITH_TIMEOUT(run->steps().size(), size_t{1}, 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(run->steps().size(), size_t{1}, alig::test::kPatienceMs);
     w->stepAction()->trigger();
-    QTRY_COMPARE_WITH_TIMEOUT(run->steps().size(), size_t{2}, 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(run->steps().size(), size_t{2}, alig::test::kPatienceMs);
     QTest::qWait(100);
     QCOMPARE(run->steps().size(), size_t{2});
     QCOMPARE(w->pauseAction()->text(), QString("&Resume"));
     w->pauseAction()->trigger(); // resume
-    QTRY_VERIFY_WITH_TIMEOUT(run->steps().size() > 60, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(run->steps().size() > 60, alig::test::kPatienceMs);
     w->pauseAction()->trigger(); // pause
     QTest::qWait(200);
     const size_t pausedAt = run->steps().size();
     QTest::qWait(200);
     QCOMPARE(run->steps().size(), pausedAt);
     w->stopAction()->trigger();
-    QVERIFY(finished.wait(20000));
+    QVERIFY(finished.wait(alig::test::kPatienceMs));
     QCOMPARE(run->status(), core::RunStatus::Stopped);
     QCOMPARE(core::readRun(run->runDir().toStdString()).steps.size(), run->steps().size());
 }
 
 void TestUiMainWindow::maxLrChangeMidRunShowsInMetrics() {
-    auto w = makeWindow(scratch("maxlr"), 100000);
+    auto w = makeWindow(alig::test::scratchPath("maxlr"), 100000);
     w->stepAction()->trigger();
     ui::Run* run = w->currentController()->run();
-    QTRY_COMPARE_WITH_TIMEOUT(run->steps().size(), size_t{1}, 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(run->steps().size(), size_t{1}, alig::test::kPatienceMs);
     Q_EMIT w->experimentPanel()->maxLrEdited(2e-3); // what the max_lr slider sends
     w->stepAction()->trigger();
-    QTRY_COMPARE_WITH_TIMEOUT(run->steps().size(), size_t{2}, 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(run->steps().size(), size_t{2}, alig::test::kPatienceMs);
     QCOMPARE(run->steps()[0].maxLr, 0.1);
     QCOMPARE(run->steps()[1].maxLr, 2e-3);
     QSignalSpy finished(w.get(), &ui::MainWindow::runFinished);
     w->stopAction()->trigger();
-    QVERIFY(finished.wait(20000));
+    QVERIFY(finished.wait(alig::test::kPatienceMs));
     QCOMPARE(core::readRun(run->runDir().toStdString()).steps[1].maxLr, 2e-3);
 }
 
 void TestUiMainWindow::exportWritesEveryStep() {
-    auto w = makeWindow(scratch("export"), 2);
+    auto w = makeWindow(alig::test::scratchPath("export"), 2);
     QSignalSpy finished(w.get(), &ui::MainWindow::runFinished);
     ui::Run* run = w->startRun();
-    QVERIFY(finished.wait(60000));
-    const QString path = scratch("export-out") + "/metrics.csv";
+    QVERIFY(finished.wait(alig::test::kPatienceMs));
+    const QString path = alig::test::scratchPath("export-out") + "/metrics.csv";
     QVERIFY(w->exportMetrics(path));
     QFile file(path);
     QVERIFY(file.open(QIODevice::ReadOnly));
@@ -174,19 +161,19 @@ void TestUiMainWindow::exportWritesEveryStep() {
     const QStringList last = lines.last().split(',');
     QCOMPARE(last[1].toLongLong(), run->steps().back().step);
     QCOMPARE(last[3].toDouble(), run->steps().back().loss);
-    QFile epochs(scratch("export-out") + "/metrics-epochs.csv");
+    QFile epochs(alig::test::scratchPath("export-out") + "/metrics-epochs.csv");
     QVERIFY(!epochs.exists() || epochs.size() > 0);
 }
 
 void TestUiMainWindow::runsTableRestoresFromTheStore() {
-    const QString store = scratch("store");
+    const QString store = alig::test::scratchPath("store");
     QString dir;
     size_t steps = 0;
     {
         auto w = makeWindow(store, 2);
         QSignalSpy finished(w.get(), &ui::MainWindow::runFinished);
         ui::Run* run = w->startRun();
-        QVERIFY(finished.wait(60000));
+        QVERIFY(finished.wait(alig::test::kPatienceMs));
         dir = run->runDir();
         steps = run->steps().size();
     }
@@ -206,9 +193,9 @@ void TestUiMainWindow::runsTableRestoresFromTheStore() {
 }
 
 void TestUiMainWindow::closingDuringARunKeepsTheRecords() {
-    auto w = makeWindow(scratch("close"), 100000);
+    auto w = makeWindow(alig::test::scratchPath("close"), 100000);
     ui::Run* run = w->startRun();
-    QTRY_VERIFY_WITH_TIMEOUT(run->steps().size() > 30, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(run->steps().size() > 30, alig::test::kPatienceMs);
     const QString dir = run->runDir();
     w->close();
     const auto rec = core::readRun(dir.toStdString());
@@ -218,7 +205,7 @@ void TestUiMainWindow::closingDuringARunKeepsTheRecords() {
 }
 
 void TestUiMainWindow::divergenceIsReportedAndPlotsKeepTheSteps() {
-    auto w = makeWindow(scratch("diverge"), 5);
+    auto w = makeWindow(alig::test::scratchPath("diverge"), 5);
     core::ExperimentConfig c = spirals(5);
     c.optimizer.name = "sgd";
     c.optimizer.lr = 1e30;
@@ -226,7 +213,7 @@ void TestUiMainWindow::divergenceIsReportedAndPlotsKeepTheSteps() {
     w->experimentPanel()->setConfig(c);
     QSignalSpy finished(w.get(), &ui::MainWindow::runFinished);
     ui::Run* run = w->startRun();
-    QVERIFY(finished.wait(30000));
+    QVERIFY(finished.wait(alig::test::kPatienceMs));
     QCOMPARE(run->status(), core::RunStatus::Diverged);
     QVERIFY2(w->lastError().contains("diverged at step"), qPrintable(w->lastError()));
     QVERIFY(!run->steps().empty());
@@ -237,7 +224,7 @@ void TestUiMainWindow::divergenceIsReportedAndPlotsKeepTheSteps() {
 }
 
 void TestUiMainWindow::badModelFileIsReportedAndTheAppGoesOn() {
-    const QString dir = scratch("badmodel");
+    const QString dir = alig::test::scratchPath("badmodel");
     alig::test::writeFile((dir + "/model.pt").toStdString(), "this is not a TorchScript file");
     auto w = makeWindow(dir + "/runs", 1);
     core::ExperimentConfig c = spirals(1);
@@ -246,18 +233,51 @@ void TestUiMainWindow::badModelFileIsReportedAndTheAppGoesOn() {
     w->experimentPanel()->setConfig(c);
     QSignalSpy finished(w.get(), &ui::MainWindow::runFinished);
     QSignalSpy failed(w->startRun() ? w->currentController() : nullptr, &ui::RunController::failed);
-    QVERIFY(failed.wait(30000));
+    QVERIFY(failed.wait(alig::test::kPatienceMs));
     QVERIFY2(w->lastError().contains("model.pt") && w->lastError().contains("TorchScript"),
              qPrintable(w->lastError()));
     QCOMPARE(w->currentController()->run()->status(), core::RunStatus::Failed);
     // The window goes on: a good experiment trains.
     w->experimentPanel()->setConfig(spirals(1));
     ui::Run* good = w->startRun();
-    QTRY_COMPARE_WITH_TIMEOUT(good->status(), core::RunStatus::Completed, 30000);
+    QTRY_COMPARE_WITH_TIMEOUT(good->status(), core::RunStatus::Completed, alig::test::kPatienceMs);
+}
+
+// The runs folder on a disk that fills up during the first epoch: the run ends "failed" with
+// the file and the error on screen, what reached the disk reads back whole, and the window
+// goes on to train where there is room.
+void TestUiMainWindow::fullDiskFailsTheRunAndKeepsItsRows() {
+    const std::string scratch = alig::test::scratchDir("full-disk");
+    alig::test::SmallFileSystem small(scratch + "/small", "size=512k");
+    if (!small.mounted()) QSKIP("may not mount a tmpfs here (tst_faults covers the CLI)");
+    auto w = makeWindow(QString::fromStdString(scratch + "/small/runs"), 1);
+    core::ExperimentConfig c = spirals(1);
+    c.dataset.samples = 20000;
+    c.training.batchSize = 1; // 16000 rows of about 130 bytes: more than 512 KB
+    c.output.checkpointEvery = 0;
+    w->experimentPanel()->setConfig(c);
+    QSignalSpy finished(w.get(), &ui::MainWindow::runFinished);
+    ui::Run* run = w->startRun();
+    QVERIFY(run);
+    QVERIFY(finished.wait(alig::test::kPatienceMs));
+    QCOMPARE(run->status(), core::RunStatus::Failed);
+    QVERIFY2(w->lastError().contains("metrics.csv") &&
+                 w->lastError().contains("No space left on device"),
+             qPrintable(w->lastError()));
+    const auto rec = core::readRun(run->runDir().toStdString());
+    QCOMPARE(rec.info["status"].get<std::string>(), std::string("failed"));
+    QVERIFY(rec.steps.size() > 100);
+    for (size_t i = 0; i < rec.steps.size(); ++i)
+        QCOMPARE(rec.steps[i].step, static_cast<int64_t>(i + 1));
+    QVERIFY(rec.steps.size() <= run->steps().size()); // the window holds what the disk lost
+    // The table says so too.
+    const int row = w->runsTable()->rowOf(run);
+    QVERIFY(row >= 0);
+    QCOMPARE(w->runsTable()->item(row, ui::RunsTable::Status)->text(), QString("failed"));
 }
 
 void TestUiMainWindow::severalRunsTrainAtOnce() {
-    auto w = makeWindow(scratch("concurrent"), 3);
+    auto w = makeWindow(alig::test::scratchPath("concurrent"), 3);
     QSignalSpy finished(w.get(), &ui::MainWindow::runFinished);
     ui::Run* a = w->startRun();
     core::ExperimentConfig c = spirals(3);
@@ -268,7 +288,7 @@ void TestUiMainWindow::severalRunsTrainAtOnce() {
     QVERIFY(a->isLive() && b->isLive()); // both training at the same time
     QVERIFY(a->color() != b->color());
     // Generous: a loaded machine may take long, and the wait ends as soon as both are done.
-    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, 300000);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, alig::test::kPatienceMs);
     QCOMPARE(a->status(), core::RunStatus::Completed);
     QCOMPARE(b->status(), core::RunStatus::Completed);
     QCOMPARE(b->steps().front().maxLr, 0.01);
@@ -276,7 +296,7 @@ void TestUiMainWindow::severalRunsTrainAtOnce() {
 }
 
 void TestUiMainWindow::settingsAndExperimentFilesComeBack() {
-    const QString dir = scratch("settings");
+    const QString dir = alig::test::scratchPath("settings");
     core::ExperimentConfig c = spirals(7);
     c.name = "remember-me";
     {
@@ -307,10 +327,10 @@ void TestUiMainWindow::settingsAndExperimentFilesComeBack() {
 }
 
 void TestUiMainWindow::renameAndDeleteReachTheDisk() {
-    auto w = makeWindow(scratch("rename"), 1);
+    auto w = makeWindow(alig::test::scratchPath("rename"), 1);
     QSignalSpy finished(w.get(), &ui::MainWindow::runFinished);
     ui::Run* run = w->startRun();
-    QVERIFY(finished.wait(30000));
+    QVERIFY(finished.wait(alig::test::kPatienceMs));
     const QString dir = run->runDir();
     // Typing a new name into the table renames the run and its run.json.
     const int row = w->runsTable()->rowOf(run);
@@ -334,7 +354,7 @@ void TestUiMainWindow::everyOptimizerTrainsFromTheWindow_data() {
 void TestUiMainWindow::everyOptimizerTrainsFromTheWindow() {
     QFETCH(QString, name);
     // The default preset (the MLP on the real Fashion-MNIST), on a subset to keep it short.
-    auto w = makeWindow(scratch("methods"), 1);
+    auto w = makeWindow(alig::test::scratchPath("methods"), 1);
     core::ExperimentConfig c =
         core::ExperimentConfig::fromJson(core::loadPreset(core::kDefaultPreset));
     c.dataset.subset = 1024;
@@ -358,7 +378,7 @@ void TestUiMainWindow::everyOptimizerTrainsFromTheWindow() {
     QSignalSpy finished(w.get(), &ui::MainWindow::runFinished);
     ui::Run* run = w->startRun();
     QVERIFY(run);
-    QVERIFY(finished.wait(60000));
+    QVERIFY(finished.wait(alig::test::kPatienceMs));
     QVERIFY2(run->status() == core::RunStatus::Completed, qPrintable(run->message()));
     QCOMPARE(run->epochs().size(), size_t{1});
     QVERIFY2(run->epochs().front().testAccuracy > 0.3, // it learnt (10 classes: chance is 0.1)
@@ -368,13 +388,13 @@ void TestUiMainWindow::everyOptimizerTrainsFromTheWindow() {
 }
 
 void TestUiMainWindow::compareFromTheWindow() {
-    auto w = makeWindow(scratch("compare"), 2);
+    auto w = makeWindow(alig::test::scratchPath("compare"), 2);
     ui::BatchRequest request;
     request.optimizers = "alig:max_lr=0.1\nsgd:lr=0.1:momentum=0.9";
     request.parallel = 2;
     QSignalSpy done(w->batchPanel(), &ui::BatchPanel::allFinished);
     QVERIFY(w->startBatch(request));
-    QVERIFY(done.wait(60000));
+    QVERIFY(done.wait(alig::test::kPatienceMs));
     const auto& s = w->batchPanel()->summaries();
     QCOMPARE(s.size(), size_t{2});
     QCOMPARE(s[0].status, core::RunStatus::Completed);
@@ -395,7 +415,7 @@ void TestUiMainWindow::compareFromTheWindow() {
 }
 
 void TestUiMainWindow::sweepFromTheWindowFillsItsPlot() {
-    auto w = makeWindow(scratch("sweep"), 1);
+    auto w = makeWindow(alig::test::scratchPath("sweep"), 1);
     ui::BatchRequest request;
     request.sweep = true;
     request.optimizers = "alig\nsgd";
@@ -404,7 +424,7 @@ void TestUiMainWindow::sweepFromTheWindowFillsItsPlot() {
     request.parallel = 2;
     QSignalSpy done(w->batchPanel(), &ui::BatchPanel::allFinished);
     QVERIFY(w->startBatch(request));
-    QVERIFY(done.wait(60000));
+    QVERIFY(done.wait(alig::test::kPatienceMs));
     QCOMPARE(w->batchPanel()->summaries().size(), size_t{4});
     QCOMPARE(w->batchPanel()->sweepPlot()->curveCount(), 2);
     QVERIFY(w->batchPanel()->sweepPlot()->isVisibleTo(w.get()));
