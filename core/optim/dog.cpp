@@ -55,13 +55,7 @@ void DogOptions::serialize(torch::serialize::InputArchive& archive) {
 Dog::Dog(std::vector<torch::optim::OptimizerParamGroup> paramGroups, DogOptions defaults)
     : Optimizer(std::move(paramGroups), std::make_unique<DogOptions>(defaults)) {
     defaults.validate();
-    for (size_t g = 0; g < param_groups_.size(); ++g) {
-        try {
-            static_cast<const DogOptions&>(param_groups_[g].options()).validate();
-        } catch (const Error& e) {
-            throw Error("param group " + std::to_string(g) + ": " + e.what());
-        }
-    }
+    validateGroups<DogOptions>(param_groups_);
     m_rbar.assign(param_groups_.size(), 0.0);
     m_G.assign(param_groups_.size(), 0.0);
 }

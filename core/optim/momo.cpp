@@ -60,13 +60,7 @@ void MomoOptions::serialize(torch::serialize::InputArchive& archive) {
 Momo::Momo(std::vector<torch::optim::OptimizerParamGroup> paramGroups, MomoOptions defaults)
     : Optimizer(std::move(paramGroups), std::make_unique<MomoOptions>(defaults)) {
     defaults.validate();
-    for (size_t g = 0; g < param_groups_.size(); ++g) {
-        try {
-            static_cast<const MomoOptions&>(param_groups_[g].options()).validate();
-        } catch (const Error& e) {
-            throw Error("param group " + std::to_string(g) + ": " + e.what());
-        }
-    }
+    validateGroups<MomoOptions>(param_groups_);
     m_lb = defaults.lb();
 }
 

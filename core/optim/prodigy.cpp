@@ -73,13 +73,7 @@ Prodigy::Prodigy(std::vector<torch::optim::OptimizerParamGroup> paramGroups,
                  ProdigyOptions defaults)
     : Optimizer(std::move(paramGroups), std::make_unique<ProdigyOptions>(defaults)) {
     defaults.validate();
-    for (size_t g = 0; g < param_groups_.size(); ++g) {
-        try {
-            static_cast<const ProdigyOptions&>(param_groups_[g].options()).validate();
-        } catch (const Error& e) {
-            throw Error("param group " + std::to_string(g) + ": " + e.what());
-        }
-    }
+    validateGroups<ProdigyOptions>(param_groups_);
     m_d = m_dMax = m_dHat = defaults.d0();
 }
 

@@ -62,13 +62,7 @@ ScheduleFree::ScheduleFree(std::vector<torch::optim::OptimizerParamGroup> paramG
                            ScheduleFreeOptions defaults)
     : Optimizer(std::move(paramGroups), std::make_unique<ScheduleFreeOptions>(defaults)) {
     defaults.validate();
-    for (size_t g = 0; g < param_groups_.size(); ++g) {
-        try {
-            static_cast<const ScheduleFreeOptions&>(param_groups_[g].options()).validate();
-        } catch (const Error& e) {
-            throw Error("param group " + std::to_string(g) + ": " + e.what());
-        }
-    }
+    validateGroups<ScheduleFreeOptions>(param_groups_);
     m_lrMax.assign(param_groups_.size(), -1.0);
     m_weightSum.assign(param_groups_.size(), 0.0);
 }

@@ -603,6 +603,75 @@ QWidget* ExperimentPanel::buildOptimizerSection() {
                 tr("In steps: L4 raises its smallest loss by 1/τ each step so that an old lucky "
                    "batch is forgotten (1000 in the paper)."));
 
+    // The tuning-free methods' own settings (docs/config.md has the ranges and the papers).
+    numberField(form, "optimizer.d0", tr("Prodigy d0"), &core::OptimizerConfig::d0,
+                {1e-12, 1e6, 1e-6, true},
+                tr("Prodigy's first guess of the distance to a solution; it grows from there, so "
+                   "a tiny value (1e-6) is safe."));
+    numberField(form, "optimizer.d_coef", tr("Prodigy d_coef"), &core::OptimizerConfig::dCoef,
+                {1e-6, 1e6, 0.1, true},
+                tr("Scales Prodigy's distance estimate, and so every step: the authors' knob "
+                   "when the default is off (0.5 or 2)."));
+    optionalField(form, "optimizer.growth_rate", tr("Prodigy growth"),
+                  &core::OptimizerConfig::growthRate, {1.0, 1e6, 0.01}, tr("no limit"),
+                  tr("The most Prodigy's estimate may grow in one step (1.02 acts as a "
+                     "warm-up)."));
+    optionalField(form, "optimizer.beta3", tr("Prodigy beta3"), &core::OptimizerConfig::beta3,
+                  {0.0, 0.9999, 0.001}, tr("the square root of beta2"),
+                  tr("How slowly Prodigy's sums behind its estimate forget."));
+    flagField(form, "optimizer.decouple", tr("Decoupled weight decay"),
+              &core::OptimizerConfig::decouple,
+              tr("Prodigy: shrink the weights as AdamW does, apart from the gradient (off: add "
+                 "the decay to the gradient)."));
+    flagField(form, "optimizer.safeguard_warmup", tr("Safeguard warm-up"),
+              &core::OptimizerConfig::safeguardWarmup,
+              tr("Prodigy: leave the learning rate out of its estimate's denominator, for "
+                 "schedules with a warm-up."));
+    flagField(form, "optimizer.bias_correction", tr("Bias correction"),
+              &core::OptimizerConfig::biasCorrection,
+              tr("Prodigy: Adam's bias correction on its step; MoMo: its averages start at 0 "
+                 "and are corrected."));
+    countField(form, "optimizer.sf_warmup_steps", tr("Schedule-Free warm-up"),
+               &core::OptimizerConfig::sfWarmupSteps, 100000000,
+               tr("Steps over which Schedule-Free raises its learning rate linearly (0: "
+                  "none)."));
+    numberField(form, "optimizer.sf_r", tr("Schedule-Free r"), &core::OptimizerConfig::sfR,
+                {0.0, 100.0, 0.5},
+                tr("How much later steps weigh in Schedule-Free's average: the weight grows as "
+                   "(k+1)^r (0: equal weights)."));
+    numberField(form, "optimizer.sf_weight_lr_power", tr("Schedule-Free lr power"),
+                &core::OptimizerConfig::sfWeightLrPower, {0.0, 100.0, 0.5},
+                tr("The average's weight also grows as the largest learning rate so far to this "
+                   "power (2 in the paper)."));
+    numberField(form, "optimizer.momo_lb", tr("MoMo lower bound"), &core::OptimizerConfig::momoLb,
+                {-1e9, 1e9, 0.01},
+                tr("The lowest loss MoMo's model may predict (0 when the network can fit the "
+                   "data); its step is cut where the model reaches it."));
+    flagField(form, "optimizer.momo_online_lb", tr("Estimate the lower bound"),
+              &core::OptimizerConfig::momoOnlineLb,
+              tr("MoMo*: estimate the lower bound while training, starting from the value "
+                 "above."));
+    flagField(form, "optimizer.momo_divide", tr("Proximal weight decay"),
+              &core::OptimizerConfig::momoDivide,
+              tr("MoMo-Adam: divide the weights by 1 + lr·λ (off: AdamW's multiplication by "
+                 "1 − lr·λ)."));
+    numberField(form, "optimizer.dog_reps_rel", tr("DoG first distance"),
+                &core::OptimizerConfig::dogRepsRel, {1e-12, 1.0, 1e-6, true},
+                tr("DoG's first step moves this share of (1 + the weights' norm); 1e-4 is "
+                   "suggested with BatchNorm."));
+    optionalField(form, "optimizer.dog_init_eta", tr("DoG first step"),
+                  &core::OptimizerConfig::dogInitEta, {1e-12, 1e6, 1e-6, true},
+                  tr("from the first distance"),
+                  tr("DoG's first step size, in place of the one the first distance gives."));
+    flagField(form, "optimizer.dog_average", tr("Evaluate the average"),
+              &core::OptimizerConfig::dogAverage,
+              tr("DoG: evaluate and checkpoint the polynomial-decay average of the weights, as "
+                 "the authors recommend."));
+    numberField(form, "optimizer.dog_average_gamma", tr("DoG average gamma"),
+                &core::OptimizerConfig::dogAverageGamma, {0.0, 1e6, 1.0},
+                tr("How fast DoG's average forgets old weights: larger weighs recent ones more "
+                   "(8 in the paper)."));
+
     m_schedule = comboBox();
     fillChoices(m_schedule, core::scheduleChoices());
     addField(form, "optimizer.schedule", tr("Schedule"), m_schedule,
@@ -868,7 +937,7 @@ void ExperimentPanel::setConfig(const core::ExperimentConfig& config) {
 
 core::ExperimentConfig ExperimentPanel::config() const {
     core::ExperimentConfig c = m_base;
-    auto shown = [this](const char* path) { return isRelevant(QLatin1String(path)); };
+    auto shown = [this](const QString& path) { return isRelevant(path); };
     QString ignored;
 
     c.name = toStd(m_name->text());

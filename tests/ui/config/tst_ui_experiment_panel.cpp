@@ -3,6 +3,7 @@
 // Set ALIG_PANEL_SCREENSHOT_DIR to also save two screenshots of the panel there.
 
 #include "common/test_support.h"
+#include "core/optim/optimizer_catalogue.h"
 #include "ui/config/experiment_panel.h"
 #include "ui/config/log_slider.h"
 #include "ui/config/number_spin_box.h"
@@ -132,6 +133,7 @@ private Q_SLOTS:
     void visibility_data();
     void visibility();
     void everyInputHasATooltip();
+    void everyMethodFieldHasARow();
     void runningLocksAllButMaxLr();
     void screenshots();
 };
@@ -619,6 +621,53 @@ void TestUiExperimentPanel::visibility() {
         QVERIFY2(panel.fieldWidget(path), qPrintable(path));
         QVERIFY2(!panel.fieldWidget(path)->isVisibleTo(&panel), qPrintable(path + " shown"));
     }
+}
+
+// Every optimizer.* field a method reads (its catalogue entry) has a row that shows when the
+// method is chosen, and a value set there reaches config(): a method added to the catalogue
+// with a field the panel lacks fails here.
+void TestUiExperimentPanel::everyMethodFieldHasARow() {
+    for (const core::OptimizerEntry& e : core::optimizerCatalogue()) {
+        ui::ExperimentPanel panel;
+        core::ExperimentConfig c;
+        c.optimizer.name = e.name;
+        panel.setConfig(c);
+        panel.resize(380, 1400);
+        panel.show();
+        for (const std::string& f : e.fields) {
+            const QString path = QString::fromStdString("optimizer." + f);
+            QWidget* input = panel.fieldWidget(path);
+            QVERIFY2(input, qPrintable(QString::fromStdString(e.name) + ": no row for " + path));
+            QVERIFY2(input->isVisibleTo(&panel),
+                     qPrintable(QString::fromStdString(e.name) + ": " + path + " hidden"));
+        }
+    }
+    // The new methods' settings come back from the form as they went in.
+    core::ExperimentConfig c;
+    c.optimizer.name = "prodigy";
+    c.optimizer.d0 = 3e-5;
+    c.optimizer.dCoef = 2.0;
+    c.optimizer.growthRate = 1.02;
+    c.optimizer.safeguardWarmup = true;
+    ui::ExperimentPanel panel;
+    panel.setConfig(c);
+    core::ExperimentConfig back = panel.config();
+    QCOMPARE(back.optimizer.d0, 3e-5);
+    QCOMPARE(back.optimizer.dCoef, 2.0);
+    QVERIFY(back.optimizer.growthRate && *back.optimizer.growthRate == 1.02);
+    QVERIFY(back.optimizer.safeguardWarmup);
+    QVERIFY(!back.optimizer.beta3);
+    c.optimizer.name = "dog";
+    c.optimizer.dogInitEta = 1e-3;
+    c.optimizer.dogAverage = false;
+    panel.setConfig(c);
+    back = panel.config();
+    QVERIFY(back.optimizer.dogInitEta && *back.optimizer.dogInitEta == 1e-3);
+    QVERIFY(!back.optimizer.dogAverage);
+    c.optimizer.name = "sf_sgd";
+    c.optimizer.sfWarmupSteps = 250;
+    panel.setConfig(c);
+    QCOMPARE(panel.config().optimizer.sfWarmupSteps, int64_t{250});
 }
 
 void TestUiExperimentPanel::everyInputHasATooltip() {
