@@ -1119,6 +1119,8 @@ void ExperimentPanel::updateEnabled() {
     m_eps->setEnabled(m_customEps->isChecked());
     m_alpha->setEnabled(m_customAlpha->isChecked());
     m_initialAccumulator->setEnabled(m_customInitialAccumulator->isChecked());
+    for (const OptionalField& f : std::as_const(m_optionalFields))
+        f.box->setEnabled(f.custom->isChecked());
     m_radius->setEnabled(m_project->isChecked());
 }
 

@@ -724,6 +724,12 @@ void TestUiExperimentPanel::screenshots() {
     panel.resize(360, 700); // the dock's size: the form scrolls
     QTest::qWait(50);
     QVERIFY(panel.grab().save(dir + "/panel-dock.png"));
+
+    panel.resize(380, 1400);
+    QVERIFY(panel.loadPreset(core::kDefaultPreset));
+    choose(panel, "optimizer.name", "prodigy"); // a tuning-free method's own rows
+    QTest::qWait(50);
+    QVERIFY(panel.grab().save(dir + "/panel-prodigy.png"));
 }
 
 QTEST_MAIN(TestUiExperimentPanel)
