@@ -31,33 +31,12 @@ using Vec = std::vector<double>;
 
 namespace {
 
-using alig::test::kA;
-using alig::test::kY;
+using alig::test::lsLossFlat;
 using alig::test::lsLossTorch;
 using alig::test::tensorOf;
 
 // The least-squares problem of tst_alig_optimizer: 0.5 * mean_i (a_i . w + b - y_i)^2.
 const Vec kW0{0.3, -0.2, 0.1}, kB0{0.05};
-
-// Loss and gradient at x = (w0, w1, w2, b): the reference works on this one flat vector, which
-// is exact because every method here is elementwise or sums over all parameters.
-double lsLoss(const Vec& x, Vec* g) {
-    double loss = 0.0;
-    if (g) *g = Vec(4, 0.0);
-    const double n = static_cast<double>(kY.size());
-    for (size_t i = 0; i < kY.size(); ++i) {
-        double r = x[3] - kY[i];
-        for (int j = 0; j < 3; ++j)
-            r += kA[i][j] * x[j];
-        loss += 0.5 * r * r / n;
-        if (g) {
-            for (int j = 0; j < 3; ++j)
-                (*g)[j] += r * kA[i][j] / n;
-            (*g)[3] += r / n;
-        }
-    }
-    return loss;
-}
 
 double get(const json& o, const char* key, double fallback) {
     return o.contains(key) && !o[key].is_null() ? o[key].get<double>() : fallback;
@@ -242,17 +221,17 @@ void TestBaselineOptimizers::ourMethods() {
 
     Reference ref(options);
     Vec x{kW0[0], kW0[1], kW0[2], kB0[0]};
-    const double firstLoss = lsLoss(x, nullptr);
+    const double firstLoss = lsLossFlat(x, nullptr);
     for (int s = 0; s < steps; ++s) {
         Vec g;
-        const double l = lsLoss(x, &g);
+        const double l = lsLossFlat(x, &g);
         ALIG_COMPARE_NEAR(lsLossTorch(w, b).item<double>(), l, 1e-12);
         const double refStep = ref.step(x, l, g);
         takeStep(*opt, w, b);
         if (reporter) ALIG_COMPARE_NEAR(reporter->lastStepSize(), refStep, 1e-10);
         compareParams(w, b, x, 1e-10);
     }
-    QVERIFY(lsLoss(x, nullptr) < firstLoss); // the run learnt something
+    QVERIFY(lsLossFlat(x, nullptr) < firstLoss); // the run learnt something
 }
 
 void TestBaselineOptimizers::noStepBelowFStar_data() {

@@ -29,41 +29,10 @@ using Vec = std::vector<double>;
 
 namespace {
 
-using alig::test::kA;
-using alig::test::kY;
+using alig::test::lsLossFlat;
+using alig::test::lsLossTorch;
 
 const Vec kX0{0.3, -0.2, 0.1, 0.05}; // w0, w1, w2, b
-
-// 0.5 mean_i (a_i . w + b - y_i)^2 and its gradient, in plain doubles.
-double lsLoss(const Vec& x, Vec* g) {
-    double loss = 0.0;
-    if (g) *g = Vec(4, 0.0);
-    const double n = static_cast<double>(kY.size());
-    for (size_t i = 0; i < kY.size(); ++i) {
-        double r = x[3] - kY[i];
-        for (int j = 0; j < 3; ++j)
-            r += kA[i][j] * x[j];
-        loss += 0.5 * r * r / n;
-        if (g) {
-            for (int j = 0; j < 3; ++j)
-                (*g)[j] += r * kA[i][j] / n;
-            (*g)[3] += r / n;
-        }
-    }
-    return loss;
-}
-
-// The same loss in LibTorch, in the parameters' dtype.
-torch::Tensor lsLossTorch(const torch::Tensor& w, const torch::Tensor& b) {
-    auto opts = torch::TensorOptions().dtype(w.scalar_type());
-    torch::Tensor a = torch::empty({4, 3}, opts), y = torch::empty({4}, opts);
-    for (int i = 0; i < 4; ++i) {
-        y[i] = kY[i];
-        for (int j = 0; j < 3; ++j)
-            a[i][j] = kA[i][j];
-    }
-    return 0.5 * (a.matmul(w) + b - y).pow(2).mean();
-}
 
 double get(const json& o, const char* key, double fallback) {
     return o.contains(key) && !o[key].is_null() ? o[key].get<double>() : fallback;
@@ -371,16 +340,16 @@ void TestTuningFreeOptimizers::matchesReference() {
 
     Reference ref(options);
     Vec x = kX0;
-    const double firstLoss = lsLoss(x, nullptr);
+    const double firstLoss = lsLossFlat(x, nullptr);
     for (int s = 0; s < 25; ++s) {
         Vec g;
-        const double l = lsLoss(x, &g);
+        const double l = lsLossFlat(x, &g);
         const double refStep = ref.step(x, l, g);
         takeStep(*opt, p);
         ALIG_COMPARE_NEAR(reporter->lastStepSize(), refStep, rtol);
         compareFlat(p.flat(), x, rtol);
     }
-    QVERIFY(lsLoss(ref.evalWeights(x), nullptr) < firstLoss); // the run learnt something
+    QVERIFY(lsLossFlat(ref.evalWeights(x), nullptr) < firstLoss); // the run learnt something
     if (evalWeights) {
         evalWeights->swapToEvalWeights();
         QVERIFY(evalWeights->holdsEvalWeights());
@@ -440,7 +409,7 @@ void TestTuningFreeOptimizers::reportsItsOwnQuantities() {
     takeStep(*dog, d);
     r = dynamic_cast<StepSizeReporter&>(*dog).lastStepReport();
     Vec g;
-    lsLoss(kX0, &g);
+    lsLossFlat(kX0, &g);
     QVERIFY(extraOf(r, "grad_sum_sq") > dot(g, g)); // two gradients summed
     ALIG_COMPARE_NEAR(r.stepSize.item<double>(),
                       extraOf(r, "rbar") / std::sqrt(extraOf(r, "grad_sum_sq")), 1e-12);
