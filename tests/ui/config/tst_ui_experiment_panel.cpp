@@ -728,7 +728,10 @@ void TestUiExperimentPanel::screenshots() {
     panel.resize(380, 1400);
     QVERIFY(panel.loadPreset(core::kDefaultPreset));
     choose(panel, "optimizer.name", "prodigy"); // a tuning-free method's own rows
-    QTest::qWait(50);
+    QWidget* d0 = panel.fieldWidget("optimizer.d0");
+    QTRY_VERIFY_WITH_TIMEOUT(d0->isVisibleTo(&panel) &&
+                                 d0->height() >= d0->minimumSizeHint().height(),
+                             alig::test::kPatienceMs);
     QVERIFY(panel.grab().save(dir + "/panel-prodigy.png"));
 }
 
