@@ -47,6 +47,7 @@ const std::vector<EpochColumn>& epochColumns() {
         ALIG_COLUMN(EpochMetrics, "epoch_s", Seconds, epochSeconds),
         // Runs recorded before the interpolation meter lack it: they read as NaN (the default).
         ALIG_COLUMN(EpochMetrics, "interpolation", Real, interpolation),
+        ALIG_COLUMN(EpochMetrics, "batch_loss", Real, batchLoss),
     };
     return columns;
 }

@@ -672,13 +672,17 @@ EpochMetrics Trainer::evaluateEpoch(int64_t epoch, int64_t step,
     const EvalResult test = evaluating ? evaluate(m_testX, m_testY) : EvalResult{};
     em.testLoss = test.loss;
     em.testAccuracy = test.accuracy;
-    if (m_config.evalTrain && evaluating) {
+    const double count = static_cast<double>(std::max<int64_t>(1, m_epochCount));
+    em.batchLoss = m_epochLossSum / count;
+    // A method evaluated on other weights than it trains (Schedule-Free's x, DoG's average)
+    // measures its training loss there too, so the epoch's train_loss (at x) and batch_loss
+    // (at y, where its gradients were taken) can be set side by side.
+    if ((m_config.evalTrain || m_evalWeights) && evaluating) {
         const EvalResult train = evaluate(m_trainX, m_trainY);
         em.trainLoss = train.loss;
         em.trainAccuracy = train.accuracy;
     } else {
-        const double count = static_cast<double>(std::max<int64_t>(1, m_epochCount));
-        em.trainLoss = m_epochLossSum / count;
+        em.trainLoss = em.batchLoss;
         em.trainAccuracy = m_epochCorrect / count;
     }
     em.interpolation = interpolationFraction();

@@ -40,6 +40,7 @@ void PlotSettings::save(QSettings& settings) const {
     settings.setValue(QStringLiteral("follow"), follow);
     settings.setValue(QStringLiteral("show_raw_loss"), showRawLoss);
     settings.setValue(QStringLiteral("show_effective_step"), showEffectiveStep);
+    settings.setValue(QStringLiteral("quantities"), shownQuantities);
     settings.endGroup();
 }
 
@@ -60,13 +61,15 @@ void PlotSettings::load(QSettings& settings) {
     readBool("follow", follow);
     readBool("show_raw_loss", showRawLoss);
     readBool("show_effective_step", showEffectiveStep);
+    shownQuantities = settings.value(QStringLiteral("quantities"), shownQuantities).toStringList();
     settings.endGroup();
 }
 
 bool PlotSettings::operator==(const PlotSettings& o) const {
     return xAxis == o.xAxis && smoothing == o.smoothing && logLoss == o.logLoss &&
            logStepSize == o.logStepSize && logGradNorm == o.logGradNorm && follow == o.follow &&
-           showRawLoss == o.showRawLoss && showEffectiveStep == o.showEffectiveStep;
+           showRawLoss == o.showRawLoss && showEffectiveStep == o.showEffectiveStep &&
+           shownQuantities == o.shownQuantities;
 }
 
 } // namespace alig::ui

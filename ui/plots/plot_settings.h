@@ -3,6 +3,7 @@
 // newest data. PlotsView edits one; the main window keeps it in QSettings between sessions.
 
 #include <QString>
+#include <QStringList>
 
 class QSettings;
 
@@ -32,6 +33,9 @@ struct PlotSettings {
     // The step length ||w_new - w_old|| / ||g|| on the step size plot: one scale for every
     // method (ALI-G, SGD, Adam...).
     bool showEffectiveStep = false;
+    // The methods' own quantities drawn on the effective learning rate plot (catalogue names:
+    // "d", "lower_bound", ...).
+    QStringList shownQuantities;
 
     // Under the "plots/" group. load() keeps the current value of a missing or invalid key
     // and clamps the smoothing into range, so a hand-edited file cannot break the plots.

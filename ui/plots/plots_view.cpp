@@ -5,13 +5,17 @@
 #include "ui/plots/loss_plot.h"
 #include "ui/plots/step_size_plot.h"
 
+#include "core/optim/optimizer_catalogue.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QMenu>
 #include <QSignalBlocker>
 #include <QSlider>
 #include <QSplitter>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 #include <cmath>
@@ -66,6 +70,22 @@ PlotsView::PlotsView(RunRegistry* registry, QWidget* parent)
         tr("Also draw how far the weights actually moved per unit of gradient, "
            "‖w_new − w_old‖ / ‖g‖: the same measure for ALI-G, SGD and Adam, so their steps "
            "compare on one axis (momentum and Adam's scaling included)."));
+    m_quantities = new QToolButton;
+    m_quantities->setText(tr("Method quantities"));
+    m_quantities->setPopupMode(QToolButton::InstantPopup);
+    m_quantities->setToolTip(
+        tr("Draw what a method estimates on the effective learning rate plot, beside the step "
+           "it took: Prodigy's distance d, MoMo's lower bound, DoG's r̄, Schedule-Free's "
+           "averaging weight, ..."));
+    auto* quantityMenu = new QMenu(m_quantities);
+    for (const core::ReportedQuantity& q : core::reportedQuantities()) {
+        QAction* a = quantityMenu->addAction(QString::fromStdString(q.label));
+        a->setCheckable(true);
+        a->setData(QString::fromStdString(q.name));
+        m_quantityActions.append(a);
+        connect(a, &QAction::toggled, this, &PlotsView::onControlsEdited);
+    }
+    m_quantities->setMenu(quantityMenu);
     m_follow = new QCheckBox(tr("Follow"));
     m_follow->setToolTip(tr("Keep the newest data in view while a run trains. Dragging or "
                             "zooming a plot stops this for that plot; double-click a plot to "
@@ -84,9 +104,10 @@ PlotsView::PlotsView(RunRegistry* registry, QWidget* parent)
     controls->addWidget(m_smoothing);
     controls->addWidget(m_smoothingValue);
     controls->addSpacing(12);
-    for (QCheckBox* box :
-         {m_logLoss, m_logStepSize, m_logGradNorm, m_rawLoss, m_effectiveStep, m_follow})
+    for (QCheckBox* box : {m_logLoss, m_logStepSize, m_logGradNorm, m_rawLoss, m_effectiveStep})
         controls->addWidget(box);
+    controls->addWidget(m_quantities);
+    controls->addWidget(m_follow);
     controls->addStretch(1);
 
     // Two rows of two; the rows' splitters move together so the columns stay aligned.
@@ -158,6 +179,8 @@ void PlotsView::applyToPlots() {
     m_loss->setSeriesVisible(Series::RawLoss, m_settings.showRawLoss);
     m_stepSize->setLogY(m_settings.logStepSize);
     m_stepSize->setSeriesVisible(Series::EffectiveStep, m_settings.showEffectiveStep);
+    for (const QString& name : m_stepSize->quantities())
+        m_stepSize->setQuantityVisible(name, m_settings.shownQuantities.contains(name));
     m_gradNorm->setLogY(m_settings.logGradNorm);
 }
 
@@ -175,6 +198,10 @@ void PlotsView::updateControls() {
     m_rawLoss->setChecked(m_settings.showRawLoss);
     m_effectiveStep->setChecked(m_settings.showEffectiveStep);
     m_follow->setChecked(m_settings.follow);
+    for (QAction* a : std::as_const(m_quantityActions)) {
+        const QSignalBlocker block(a);
+        a->setChecked(m_settings.shownQuantities.contains(a->data().toString()));
+    }
 }
 
 void PlotsView::onControlsEdited() {
@@ -187,6 +214,9 @@ void PlotsView::onControlsEdited() {
     s.showRawLoss = m_rawLoss->isChecked();
     s.showEffectiveStep = m_effectiveStep->isChecked();
     s.follow = m_follow->isChecked();
+    s.shownQuantities.clear();
+    for (const QAction* a : std::as_const(m_quantityActions))
+        if (a->isChecked()) s.shownQuantities.append(a->data().toString());
     // Ticking Follow again resumes the plots the user had panned, even if it was already on.
     if (s.follow && !m_settings.follow)
         for (MetricPlot* plot : plots())

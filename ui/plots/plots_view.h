@@ -1,5 +1,6 @@
 #pragma once
-// The main window's plots pane: loss, step size, accuracy and gradient norm in a 2x2 grid of
+// The main window's plots pane: loss, effective learning rate, accuracy and gradient norm in a
+// 2x2 grid of
 // splitters, under one row of controls that edits a PlotSettings.
 
 #include "ui/plots/plot_settings.h"
@@ -12,6 +13,8 @@ class QComboBox;
 class QLabel;
 class QSlider;
 class QSplitter;
+class QToolButton;
+class QAction;
 
 namespace alig::ui {
 
@@ -65,6 +68,9 @@ private:
     QCheckBox* m_rawLoss = nullptr;
     QCheckBox* m_effectiveStep = nullptr;
     QCheckBox* m_follow = nullptr;
+    // The methods' own quantities on the effective learning rate plot, one checkable action each.
+    QToolButton* m_quantities = nullptr;
+    QList<QAction*> m_quantityActions; // data: the quantity's name
 };
 
 } // namespace alig::ui
