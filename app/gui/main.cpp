@@ -6,6 +6,8 @@
 #include "ui/classroom/playground_view.h"
 #include "ui/classroom/surface_view.h"
 #include "ui/config/experiment_panel.h"
+#include "ui/plots/plots_view.h"
+#include "ui/plots/step_size_plot.h"
 #include "ui/plots/sweep_plot.h"
 #include "ui/run/run.h"
 #include "ui/run/run_controller.h"
@@ -95,8 +97,16 @@ int main(int argc, char** argv) {
                                "interpolating, non-interpolating).",
                                "NAME");
     QCommandLineOption presentation("presentation", "Start in presentation mode.");
+    QCommandLineOption experiment("experiment",
+                                  "Open the experiment FILE (JSON, as alig-train "
+                                  "reads).",
+                                  "FILE");
+    QCommandLineOption quantities("plot-quantities",
+                                  "Draw these method quantities on the effective learning "
+                                  "rate plot: a comma-separated list (d,d_hat,lower_bound,...).",
+                                  "LIST");
     parser.addOptions({screenshot, preset, steps, runsDir, fresh, plotSweep, plotOut, tab, surface,
-                       presentation, startupProbe});
+                       presentation, startupProbe, experiment, quantities});
     parser.process(app);
 
     if (parser.isSet(plotSweep)) {
@@ -122,6 +132,22 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "alig-studio: %s\n", e.what());
             return 2;
         }
+    }
+    if (parser.isSet(experiment) && !window.openExperiment(parser.value(experiment))) {
+        std::fprintf(stderr, "alig-studio: %s\n", qPrintable(window.lastError()));
+        return 2;
+    }
+    if (parser.isSet(quantities)) {
+        alig::ui::PlotSettings s = window.plotsView()->settings();
+        s.shownQuantities = parser.value(quantities).split(',', Qt::SkipEmptyParts);
+        const QStringList known = window.plotsView()->stepSizePlot()->quantities();
+        for (const QString& q : std::as_const(s.shownQuantities))
+            if (!known.contains(q)) {
+                std::fprintf(stderr, "alig-studio: unknown quantity \"%s\" (known: %s)\n",
+                             qPrintable(q), qPrintable(known.join(", ")));
+                return 2;
+            }
+        window.plotsView()->setSettings(s);
     }
     if (!window.showTab(parser.value(tab))) {
         std::fprintf(stderr, "alig-studio: unknown tab \"%s\" (training, playground, surface)\n",

@@ -394,12 +394,14 @@ bool Trainer::flushSteps() {
         m.loss = row[0];
         m.accuracy = row[1] / static_cast<double>(p.batchSize);
         m.gradNorm = std::sqrt(row[2]);
+        // A step before its cap only where there is a cap (NaN otherwise: nothing to plot).
         if (p.stepSize.defined()) {
             m.stepSize = row[3];
-            m.unclippedStepSize = row[4];
+            m.unclippedStepSize = p.unclipped.defined() ? row[4] : NAN;
             m.clipped = row[5] != 0.0;
         } else {
-            m.stepSize = m.unclippedStepSize = p.hostStepSize;
+            m.stepSize = p.hostStepSize;
+            m.unclippedStepSize = NAN;
         }
         // The same measure for every method: how far the weights moved per unit of gradient.
         m.effectiveStep = m.gradNorm > 0.0 ? std::sqrt(row[6]) / m.gradNorm : 0.0;
@@ -638,7 +640,9 @@ void Trainer::optimizerStep(PendingStep& p, const torch::Tensor& loss) {
     if (r.stepSize.defined()) {
         // The step the method chose, on the device.
         p.stepSize = r.stepSize;
-        p.unclipped = r.unclipped;
+        // Only a capped step has a value before its cap (the others' would repeat the step,
+        // and a plot would call it ALI-G's ratio).
+        if (m_readout.lrIsStepCap()) p.unclipped = r.unclipped;
         p.clipped = r.clipped;
     }
     p.extras = r.extras;
