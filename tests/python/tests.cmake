@@ -9,3 +9,9 @@ add_test(NAME tst_tensorboard_events
          COMMAND ${ALIG_PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/test_tensorboard_events.py)
 set_tests_properties(tst_tensorboard_events PROPERTIES
     ENVIRONMENT "ALIG_TRAIN=$<TARGET_FILE:alig-train>;OMP_WAIT_POLICY=PASSIVE" TIMEOUT 300)
+
+alig_add_test(tst_python_logger ${CMAKE_CURRENT_LIST_DIR}/tst_python_logger.cpp)
+target_compile_definitions(tst_python_logger PRIVATE
+    ALIG_PYTHON3="${ALIG_PYTHON3}" ALIG_PYTHON_DIR="${PROJECT_BINARY_DIR}/python"
+    ALIG_TESTS_PYTHON_DIR="${CMAKE_CURRENT_LIST_DIR}")
+add_dependencies(tst_python_logger alig_python_module)
