@@ -95,8 +95,12 @@ int main(int argc, char** argv) {
                                "interpolating, non-interpolating).",
                                "NAME");
     QCommandLineOption presentation("presentation", "Start in presentation mode.");
+    QCommandLineOption watch("watch",
+                             "Watch the run folder DIR that another program writes (repeatable). "
+                             "With --screenshot: a picture of the watched runs, no training.",
+                             "DIR");
     parser.addOptions({screenshot, preset, steps, runsDir, fresh, plotSweep, plotOut, tab, surface,
-                       presentation, startupProbe});
+                       presentation, startupProbe, watch});
     parser.process(app);
 
     if (parser.isSet(plotSweep)) {
@@ -137,6 +141,13 @@ int main(int argc, char** argv) {
         }
     }
     if (parser.isSet(presentation)) window.setPresentation(true);
+    window.setDialogsEnabled(false); // a folder that cannot be watched is said here
+    for (const QString& dir : parser.values(watch))
+        if (!window.watchRunFolder(dir)) {
+            std::fprintf(stderr, "alig-studio: %s\n", qPrintable(window.lastError()));
+            return 2;
+        }
+    window.setDialogsEnabled(true);
     if (parser.isSet(startupProbe)) {
         // The first paint of the top-level window ends the start-up that a user waits for.
         FirstPaint probe;
@@ -168,6 +179,12 @@ int main(int argc, char** argv) {
         }
         window.close();
     };
+    if (parser.isSet(watch)) {
+        // The watchers read the folders at once; give the plots' replot a moment.
+        QTimer::singleShot(1500, &window, grabAndClose);
+        const int rc = QApplication::exec();
+        return exitCode != 0 ? exitCode : rc;
+    }
     if (parser.value(tab) == "surface") {
         window.surfaceView()->setStepCount(static_cast<int>(n));
         window.surfaceView()->runToEnd();

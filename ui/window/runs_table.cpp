@@ -6,6 +6,8 @@
 #include <QMenu>
 #include <QPainter>
 
+#include <algorithm>
+
 namespace alig::ui {
 
 namespace {
@@ -22,6 +24,8 @@ QIcon swatch(const QColor& color) {
 }
 
 QString statusText(const Run& run) {
+    if (run.status() == core::RunStatus::Running && !run.activity().isEmpty())
+        return run.activity();
     switch (run.status()) {
     case core::RunStatus::Running:
         return run.isLive() ? RunsTable::tr("training") : "";
@@ -156,7 +160,10 @@ void RunsTable::showContextMenu(const QPoint& pos) {
     QAction* showAll = menu.addAction(tr("Show in plots"));
     QAction* hideAll = menu.addAction(tr("Hide from plots"));
     menu.addSeparator();
-    QAction* remove = menu.addAction(tr("Delete…"));
+    // A watched run's folder belongs to its writer: the window only stops watching it.
+    const bool watched =
+        std::all_of(runs.begin(), runs.end(), [](const Run* r) { return r->isWatched(); });
+    QAction* remove = menu.addAction(watched ? tr("Stop Watching") : tr("Delete…"));
     QAction* chosen = menu.exec(viewport()->mapToGlobal(pos));
     if (chosen == rename)
         editItem(item(rowOf(runs.front()), Name));
