@@ -8,8 +8,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <QDateTime>
 #include <QDir>
 #include <QFileInfo>
+
+#include <algorithm>
 
 namespace alig::ui {
 
@@ -33,6 +36,14 @@ RunWatcher::RunWatcher(const QString& dir, RunRegistry& registry, QObject* paren
     m_status = first.info.value("status", std::string());
     m_message = QString::fromStdString(first.info.value("message", std::string()));
     m_sinceData.start();
+    QDateTime newest;
+    for (const char* file : {"/run.json", "/metrics.csv", "/epochs.csv"}) {
+        const QFileInfo info(m_dir + file);
+        if (info.exists() && (newest.isNull() || info.lastModified() > newest))
+            newest = info.lastModified();
+    }
+    if (!newest.isNull())
+        m_silentBeforeMs = std::max<qint64>(0, newest.msecsTo(QDateTime::currentDateTime()));
     updateStatus();
     registry.add(run);
     m_timer.setInterval(500);
@@ -48,7 +59,10 @@ void RunWatcher::poll() {
     if (u.reset) m_run->clearMetrics(); // a resume replaced the files: their rows again
     m_run->appendSteps(u.steps);
     m_run->appendEpochs(u.epochs);
-    if (u.grew) m_sinceData.restart();
+    if (u.grew) {
+        m_sinceData.restart();
+        m_silentBeforeMs = 0;
+    }
     if (u.infoChanged) {
         const auto status = u.info.value("status", nlohmann::json());
         m_status = status.is_string() ? status.get<std::string>() : std::string();
@@ -58,6 +72,7 @@ void RunWatcher::poll() {
         const auto steps = u.info.value("steps_per_epoch", nlohmann::json());
         if (steps.is_number_integer()) m_run->setStepsPerEpoch(steps.get<int64_t>());
         m_sinceData.restart(); // a new run.json is a sign of life too
+        m_silentBeforeMs = 0;
     }
     updateStatus();
 }
@@ -76,7 +91,8 @@ void RunWatcher::updateStatus() {
         m_run->setActivity(tr("paused"));
         return;
     }
-    const bool stale = m_sinceData.elapsed() > static_cast<qint64>(m_staleSeconds * 1000.0);
+    const qint64 silent = m_silentBeforeMs + m_sinceData.elapsed();
+    const bool stale = silent > static_cast<qint64>(m_staleSeconds * 1000.0);
     m_run->setActivity(stale ? tr("stale") : tr("training"));
 }
 

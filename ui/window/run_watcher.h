@@ -57,6 +57,9 @@ private:
     QPointer<Run> m_run;
     QTimer m_timer;
     QElapsedTimer m_sinceData;
+    // Until the first new byte: how long the folder had been silent when watching began (its
+    // files' age), so a writer that died before the window looked is stale at once.
+    qint64 m_silentBeforeMs = 0;
     double m_staleSeconds = kDefaultStaleSeconds;
     std::string m_status; // run.json's last "status"
     QString m_message;

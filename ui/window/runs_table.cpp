@@ -7,6 +7,7 @@
 #include <QPainter>
 
 #include <algorithm>
+#include <cmath>
 
 namespace alig::ui {
 
@@ -141,10 +142,12 @@ void RunsTable::refresh(Run* run) {
     item(row, Optimizer)->setText(run->optimizerSummary());
     item(row, Status)->setText(statusText(*run));
     item(row, Status)->setToolTip(run->message());
+    // Blank until an epoch has a test accuracy (a user's loop may log none).
+    const bool tested = std::any_of(run->epochs().begin(), run->epochs().end(),
+                                    [](const auto& e) { return std::isfinite(e.testAccuracy); });
     item(row, BestAccuracy)
-        ->setText(run->epochs().empty()
-                      ? QString()
-                      : QString::number(100.0 * run->bestTestAccuracy(), 'f', 2) + " %");
+        ->setText(tested ? QString::number(100.0 * run->bestTestAccuracy(), 'f', 2) + " %"
+                         : QString());
     item(row, Speed)
         ->setText(run->stepsPerSecond() > 0 ? QString::number(run->stepsPerSecond(), 'f', 0)
                                             : QString());

@@ -174,6 +174,30 @@ private Q_SLOTS:
         QVERIFY(snapshot(dir) == before);
     }
 
+    // A writer that died before the window looked: its folder is stale at once.
+    void longSilentFolderIsStale() {
+        const std::string scratch = alig::test::scratchDir("silent");
+        const std::string dir = scratch + "/run";
+        const auto done = alig::test::runProcess(ALIG_TRAIN_PATH,
+                                                 {"--preset", "spirals-mlp-alig", "--epochs", "1",
+                                                  "--set", "dataset.samples=200", "--quiet",
+                                                  "--out", QString::fromStdString(dir)},
+                                                 scratch);
+        QCOMPARE(done.exitCode, 0);
+        // As a kill would leave it: run.json still says running, an hour ago.
+        nlohmann::json info = core::readJsonObjectFile(dir + "/run.json");
+        info["status"] = "running";
+        alig::test::writeFile(dir + "/run.json", info.dump(2));
+        const auto hourAgo = fs::file_time_type::clock::now() - std::chrono::hours(1);
+        for (const char* f : {"/run.json", "/metrics.csv", "/epochs.csv"})
+            fs::last_write_time(dir + f, hourAgo);
+        auto w = makeWindow("silent-store");
+        ui::RunWatcher* watcher = w->watchRunFolder(QString::fromStdString(dir));
+        QVERIFY2(watcher, qPrintable(w->lastError()));
+        QCOMPARE(watcher->run()->activity(), QString("stale"));
+        QCOMPARE(watcher->run()->steps().size(), completeRows(dir + "/metrics.csv"));
+    }
+
     // Point 3's test: a tiny PyTorch training logs through alig_studio while the window
     // watches, and the window gets every row it logged, exactly.
     void pythonLoopWatched() {
