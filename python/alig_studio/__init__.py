@@ -167,23 +167,25 @@ class Run:
         self._epochs.flush()
         self._last_flush = time.monotonic()
 
-    def _check_open(self, what):
+    def _start_row(self, where, file_name, columns, values):
+        # Every column NaN but those given, each checked to be a column and a number.
         if self._finished:
-            raise RuntimeError("%s: %s after finish()" % (self.dir, what))
+            raise RuntimeError("%s: %s after finish()" % (self.dir, where))
+        known = [name for name, _ in columns]
+        for name in values:
+            if name not in known:
+                raise TypeError("%s: %r is not a column of %s (%s)"
+                                % (where, name, file_name, ", ".join(known)))
+        row = {name: math.nan for name in known}
+        row.update({name: _number(where, name, v) for name, v in values.items()})
+        return row
 
     def log_step(self, loss, **values):
         """One optimizer step: loss and any other metrics.csv column (accuracy, step_size,
         unclipped_step_size, clipped, grad_norm, max_lr, effective_step). step counts on
         from the last one, epoch is the current one, elapsed_s the time since the start;
         what is not given is NaN (unclipped_step_size: step_size; clipped: False)."""
-        self._check_open("log_step")
-        known = [name for name, _ in STEP_COLUMNS]
-        for name in values:
-            if name not in known:
-                raise TypeError("log_step: %r is not a column of metrics.csv (%s)"
-                                % (name, ", ".join(known)))
-        row = {name: math.nan for name in known}
-        row.update({name: _number("log_step", name, v) for name, v in values.items()})
+        row = self._start_row("log_step", "metrics.csv", STEP_COLUMNS, values)
         row["loss"] = _number("log_step", "loss", loss)
         step = int(row["step"]) if "step" in values else self._step + 1
         if step <= self._step:
@@ -205,15 +207,8 @@ class Run:
         """One epoch's end: train_loss, train_accuracy, test_loss, test_accuracy,
         interpolation (any epochs.csv column). epoch is the current one (then the next
         begins), step the last logged step; what is not given is NaN."""
-        self._check_open("log_epoch")
-        known = [name for name, _ in EPOCH_COLUMNS]
-        for name in values:
-            if name not in known:
-                raise TypeError("log_epoch: %r is not a column of epochs.csv (%s)"
-                                % (name, ", ".join(known)))
+        row = self._start_row("log_epoch", "epochs.csv", EPOCH_COLUMNS, values)
         now = time.monotonic()
-        row = {name: math.nan for name in known}
-        row.update({name: _number("log_epoch", name, v) for name, v in values.items()})
         row["epoch"] = int(row["epoch"]) if "epoch" in values else self._epoch
         row["step"] = int(row["step"]) if "step" in values else self._step
         if "elapsed_s" not in values:

@@ -66,20 +66,15 @@ class TensorBoardEvents(unittest.TestCase):
         steps = rows(os.path.join(run, "metrics.csv"))
         self.assertGreater(len(steps), 10)
         self.assertEqual(sorted(values["step/loss"]), [int(r["step"]) for r in steps])
-        for r in steps:
-            for column, text in r.items():
-                if column in NOT_SCALARS or not math.isfinite(float(text)):
-                    continue
-                self.assertEqual(values["step/" + column][int(r["step"])], f32(float(text)),
-                                 "step %s, %s" % (r["step"], column))
         epochs = rows(os.path.join(run, "epochs.csv"))
         self.assertEqual(len(epochs), 3)
-        for r in epochs:
-            for column, text in r.items():
-                if column in NOT_SCALARS or not math.isfinite(float(text)):
-                    continue
-                self.assertEqual(values["epoch/" + column][int(r["step"])], f32(float(text)),
-                                 "epoch %s, %s" % (r["epoch"], column))
+        for prefix, table in (("step/", steps), ("epoch/", epochs)):
+            for r in table:
+                for column, text in r.items():
+                    if column in NOT_SCALARS or not math.isfinite(float(text)):
+                        continue
+                    self.assertEqual(values[prefix + column][int(r["step"])], f32(float(text)),
+                                     "%s at step %s" % (prefix + column, r["step"]))
         # Every scalar is one of the files' columns (or a method's own quantity).
         columns = set(steps[0]) | set(epochs[0])
         for tag in values:

@@ -53,6 +53,16 @@ void startTraining(QProcess& p, const std::string& scratch, const std::string& d
     QVERIFY(p.waitForStarted(kPatienceMs));
 }
 
+// alig-train on the small spirals, to its end; its exit code.
+int trainToTheEnd(const std::string& scratch, const std::string& dir, const QString& epochs) {
+    return alig::test::runProcess(ALIG_TRAIN_PATH,
+                                  {"--preset", "spirals-mlp-alig", "--epochs", epochs, "--set",
+                                   "dataset.samples=200", "--quiet", "--out",
+                                   QString::fromStdString(dir)},
+                                  scratch)
+        .exitCode;
+}
+
 // Complete rows in a CSV file: its line ends less the header's.
 size_t completeRows(const std::string& path) {
     return static_cast<size_t>(std::max<int64_t>(0, linesOf(path) - 1));
@@ -178,12 +188,7 @@ private Q_SLOTS:
     void longSilentFolderIsStale() {
         const std::string scratch = alig::test::scratchDir("silent");
         const std::string dir = scratch + "/run";
-        const auto done = alig::test::runProcess(ALIG_TRAIN_PATH,
-                                                 {"--preset", "spirals-mlp-alig", "--epochs", "1",
-                                                  "--set", "dataset.samples=200", "--quiet",
-                                                  "--out", QString::fromStdString(dir)},
-                                                 scratch);
-        QCOMPARE(done.exitCode, 0);
+        QCOMPARE(trainToTheEnd(scratch, dir, "1"), 0);
         // As a kill would leave it: run.json still says running, an hour ago.
         nlohmann::json info = core::readJsonObjectFile(dir + "/run.json");
         info["status"] = "running";
@@ -260,12 +265,7 @@ private Q_SLOTS:
     void watchedFoldersAreRemembered() {
         const std::string scratch = alig::test::scratchDir("remembered");
         const std::string dir = scratch + "/run";
-        const auto done = alig::test::runProcess(ALIG_TRAIN_PATH,
-                                                 {"--preset", "spirals-mlp-alig", "--epochs", "2",
-                                                  "--set", "dataset.samples=200", "--quiet",
-                                                  "--out", QString::fromStdString(dir)},
-                                                 scratch);
-        QCOMPARE(done.exitCode, 0);
+        QCOMPARE(trainToTheEnd(scratch, dir, "2"), 0);
         const QString absolute = QFileInfo(QString::fromStdString(dir)).absoluteFilePath();
         {
             auto w = makeWindow("remembered-store", /*restore=*/true);
