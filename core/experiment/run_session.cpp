@@ -320,8 +320,13 @@ void RunSession::record(std::unique_ptr<RunRecorder> recorder, int64_t resumeSte
     m_recorder = std::move(recorder);
     m_trainer->addObserver(m_recorder.get());
     if (m_config.output.tensorboard) {
-        m_tensorboard = std::make_unique<TensorBoardWriter>(
-            m_runDir, m_config, m_config.output.flushSeconds, resumeStep);
+        try {
+            m_tensorboard = std::make_unique<TensorBoardWriter>(
+                m_runDir, m_config, m_config.output.flushSeconds, resumeStep);
+        } catch (const Error& e) {
+            m_recorder->fail(e.what()); // run.json says why the run never started
+            throw;
+        }
         m_trainer->addObserver(m_tensorboard.get());
     }
     m_trainer->setCheckpointing((fs::path(m_runDir) / kCheckpointFile).string(),
