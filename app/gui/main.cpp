@@ -105,8 +105,12 @@ int main(int argc, char** argv) {
                                   "Draw these method quantities on the effective learning "
                                   "rate plot: a comma-separated list (d,d_hat,lower_bound,...).",
                                   "LIST");
+    QCommandLineOption watch("watch",
+                             "Watch the run folder DIR that another program writes (repeatable). "
+                             "With --screenshot: a picture of the watched runs, no training.",
+                             "DIR");
     parser.addOptions({screenshot, preset, steps, runsDir, fresh, plotSweep, plotOut, tab, surface,
-                       presentation, startupProbe, experiment, quantities});
+                       presentation, startupProbe, experiment, quantities, watch});
     parser.process(app);
 
     if (parser.isSet(plotSweep)) {
@@ -163,6 +167,13 @@ int main(int argc, char** argv) {
         }
     }
     if (parser.isSet(presentation)) window.setPresentation(true);
+    window.setDialogsEnabled(false); // a folder that cannot be watched is said here
+    for (const QString& dir : parser.values(watch))
+        if (!window.watchRunFolder(dir)) {
+            std::fprintf(stderr, "alig-studio: %s\n", qPrintable(window.lastError()));
+            return 2;
+        }
+    window.setDialogsEnabled(true);
     if (parser.isSet(startupProbe)) {
         // The first paint of the top-level window ends the start-up that a user waits for.
         FirstPaint probe;
@@ -194,6 +205,12 @@ int main(int argc, char** argv) {
         }
         window.close();
     };
+    if (parser.isSet(watch)) {
+        // The watchers read the folders at once; give the plots' replot a moment.
+        QTimer::singleShot(1500, &window, grabAndClose);
+        const int rc = QApplication::exec();
+        return exitCode != 0 ? exitCode : rc;
+    }
     if (parser.value(tab) == "surface") {
         window.surfaceView()->setStepCount(static_cast<int>(n));
         window.surfaceView()->runToEnd();

@@ -231,15 +231,28 @@ bool Trainer::waitForGo(int64_t stepsDone) {
     if (!m_sync->followsLocalControl())
         return !m_sync->mustStop(m_stop) && !(limit > 0 && stepsDone >= limit);
     if (m_stop || (limit > 0 && stepsDone >= limit)) return false;
-    if (!m_paused) return true;
+    if (!m_paused) {
+        reportPaused(false);
+        return true;
+    }
+    reportPaused(true);
     const auto since = std::chrono::steady_clock::now();
     std::unique_lock<std::mutex> lock(m_mutex);
     m_wake.wait(lock, [&] { return m_stop || !m_paused || m_stepsAllowed > 0; });
     m_pausedSeconds +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+    lock.unlock();
+    if (!m_paused) reportPaused(false);
     if (m_stop) return false;
     if (m_paused && m_stepsAllowed > 0) --m_stepsAllowed;
     return true;
+}
+
+void Trainer::reportPaused(bool paused) {
+    if (paused == m_reportedPaused) return;
+    m_reportedPaused = paused;
+    for (auto* o : m_observers)
+        o->onPause(paused);
 }
 
 torch::Tensor Trainer::sampleLossesOf(const torch::Tensor& logits,

@@ -35,6 +35,12 @@ void Run::setLive(bool live) {
     Q_EMIT changed();
 }
 
+void Run::setActivity(const QString& activity) {
+    if (activity == m_activity) return;
+    m_activity = activity;
+    Q_EMIT changed();
+}
+
 void Run::setStatus(core::RunStatus status, const QString& message) {
     m_status = status;
     m_message = message;
@@ -79,6 +85,7 @@ void Run::clearMetrics() {
 }
 
 QString Run::optimizerSummary() const {
+    if (!m_summary.isEmpty()) return m_summary;
     return QString::fromStdString(core::describeOptimizer(m_config.optimizer));
 }
 

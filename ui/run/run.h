@@ -33,6 +33,14 @@ public:
     // True while a training thread of this session feeds the run.
     bool isLive() const { return m_live; }
     void setLive(bool live);
+    // A run that another process writes, followed through its folder (RunWatcher): the
+    // window never writes into that folder (a rename stays in the window, no delete).
+    bool isWatched() const { return m_watched; }
+    void setWatched(bool watched) { m_watched = watched; }
+    // What the runs table shows while the run has not ended, when set: a watched run's
+    // "training", "paused" or "stale".
+    QString activity() const { return m_activity; }
+    void setActivity(const QString& activity);
 
     core::RunStatus status() const { return m_status; }
     QString message() const { return m_message; }
@@ -53,8 +61,10 @@ public:
     // Forgets every metric (a run restarted from scratch).
     void clearMetrics();
 
-    // One line for tables: "ALI-G max_lr 0.5", "SGD lr 0.1", ...
+    // One line for tables: "ALI-G max_lr 0.5", "SGD lr 0.1", ... or the summary set for a run
+    // whose config is not an experiment of ours (one a user's own loop logged).
     QString optimizerSummary() const;
+    void setSummary(const QString& summary) { m_summary = summary; }
 
 Q_SIGNALS:
     // steps()[first..] are new. Emitted once per batch, never per step.
@@ -70,6 +80,8 @@ private:
     QColor m_color;
     bool m_visible = true;
     bool m_live = false;
+    bool m_watched = false;
+    QString m_activity, m_summary;
     core::ExperimentConfig m_config;
     QString m_runDir;
     core::RunStatus m_status = core::RunStatus::Running;

@@ -19,6 +19,7 @@
 #include "ui/window/batch_panel.h"
 #include "ui/window/metrics_export.h"
 #include "ui/window/run_library.h"
+#include "ui/window/run_watcher.h"
 #include "ui/window/runs_table.h"
 
 #include <nlohmann/json.hpp>
@@ -151,7 +152,7 @@ MainWindow::MainWindow(QString runsDir, bool restore, QWidget* parent)
     });
     connect(m_runsTable, &RunsTable::renamed, this, [this](Run* run, const QString& name) {
         try {
-            renameRunOnDisk(*run, name);
+            renameRunOnDisk(*run, name); // a watched run's new name stays in the window
             run->setName(name);
         } catch (const std::exception& e) {
             showError(tr("Rename"), QString::fromStdString(e.what()));
@@ -186,7 +187,18 @@ MainWindow::MainWindow(QString runsDir, bool restore, QWidget* parent)
         }
     });
 
+    connect(m_registry, &RunRegistry::runRemoved, this, [this](Run* run) {
+        for (RunWatcher* w : m_watchers)
+            if (w->run() == run) {
+                m_watchers.removeOne(w);
+                w->deleteLater();
+                saveWatchedFolders();
+                break;
+            }
+    });
+
     m_panel->setConfig(defaultConfig());
+    m_rememberWatched = restore;
     if (restore) restoreSettings();
     const QStringList problems = loadRunStore(m_runsDir, *m_registry);
     if (!problems.isEmpty())
@@ -277,6 +289,12 @@ void MainWindow::createMenus() {
         if (!path.isEmpty()) saveExperiment(path);
     });
     file->addSeparator();
+    file->addAction(tr("&Watch Run Folder…"), this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(
+            this, tr("Watch a run folder (written by alig-train, torchrun or alig_studio)"),
+            m_runsDir);
+        if (!dir.isEmpty()) watchRunFolder(dir);
+    });
     file->addAction(tr("&Export Metrics (CSV)…"), this, [this] {
         const QString path = QFileDialog::getSaveFileName(this, tr("Export metrics"), "metrics.csv",
                                                           tr("CSV (*.csv)"));
@@ -591,7 +609,47 @@ bool MainWindow::startBatch(const BatchRequest& request) {
     return true;
 }
 
-void MainWindow::deleteRuns(const QList<Run*>& runs) {
+RunWatcher* MainWindow::watchRunFolder(const QString& dir) {
+    for (RunWatcher* w : m_watchers)
+        if (w->dir() == QFileInfo(dir).absoluteFilePath()) return w;
+    try {
+        auto* watcher = new RunWatcher(dir, *m_registry, this);
+        m_watchers << watcher;
+        saveWatchedFolders();
+        statusBar()->showMessage(tr("Watching %1").arg(watcher->dir()), 5000);
+        return watcher;
+    } catch (const core::Error& e) {
+        showError(tr("Cannot watch the folder"), QString::fromStdString(e.what()));
+        return nullptr;
+    }
+}
+
+void MainWindow::stopWatching(const QString& dir) {
+    for (RunWatcher* w : m_watchers)
+        if (w->dir() == QFileInfo(dir).absoluteFilePath()) {
+            m_registry->remove(w->run()); // runRemoved drops the watcher
+            return;
+        }
+}
+
+void MainWindow::saveWatchedFolders() {
+    if (!m_rememberWatched) return;
+    QStringList dirs;
+    for (RunWatcher* w : m_watchers)
+        dirs << w->dir();
+    QSettings().setValue("watch/folders", dirs);
+}
+
+void MainWindow::deleteRuns(const QList<Run*>& all) {
+    // Watched runs are not ours to delete: they stop being watched, their folders stay.
+    QList<Run*> runs;
+    for (Run* r : all) {
+        if (r->isWatched())
+            m_registry->remove(r);
+        else
+            runs << r;
+    }
+    if (runs.isEmpty()) return;
     QStringList names;
     for (Run* r : runs)
         names << r->name();
@@ -656,6 +714,14 @@ void MainWindow::restoreSettings() {
     PlotSettings plotSettings = m_plots->settings();
     plotSettings.load(settings);
     m_plots->setSettings(plotSettings);
+    // Folders watched last time; one that is gone is dropped from the list.
+    const QStringList watched = settings.value("watch/folders").toStringList();
+    const bool dialogs = m_dialogs;
+    m_dialogs = false;
+    for (const QString& dir : watched)
+        if (QFileInfo::exists(dir + "/run.json")) watchRunFolder(dir);
+    m_dialogs = dialogs;
+    saveWatchedFolders();
 }
 
 void MainWindow::applyDockWidths() {

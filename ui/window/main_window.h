@@ -35,6 +35,7 @@ class Run;
 class RunController;
 class RunRegistry;
 class RunsTable;
+class RunWatcher;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -75,6 +76,15 @@ public:
     bool startBatch(const BatchRequest& request);
     BatchPanel* batchPanel() const { return m_batch; }
 
+    // Follows a run folder that another process writes (File > Watch Run Folder…, see
+    // RunWatcher); the folder is remembered in the settings ("watch/folders") and watched
+    // again at the next start. Returns its watcher (the existing one when it is watched
+    // already), or null with lastError() set when it is not a run folder.
+    RunWatcher* watchRunFolder(const QString& dir);
+    // Stops following the folder: its run leaves the window, the folder stays as it is.
+    void stopWatching(const QString& dir);
+    const QList<RunWatcher*>& watchers() const { return m_watchers; }
+
     // The classroom: the Training, Playground and Loss-surface tabs, the step anatomy dock
     // and the interpolation meter, and presentation mode (View menu, Ctrl+Shift+P).
     QTabWidget* tabs() const { return m_tabs; }
@@ -110,6 +120,7 @@ private:
     void deleteRuns(const QList<Run*>& runs);
     void saveSettings();
     void restoreSettings();
+    void saveWatchedFolders();
 
     QString m_runsDir;
     bool m_dialogs = true;
@@ -123,6 +134,8 @@ private:
     BatchPanel* m_batch = nullptr;
     QDockWidget* m_batchDock = nullptr;
     QList<RunController*> m_controllers;
+    QList<RunWatcher*> m_watchers;
+    bool m_rememberWatched = false; // settings are the user's (not with restoreSettings off)
     QPointer<RunController> m_current;
 
     QAction *m_start = nullptr, *m_pause = nullptr, *m_stop = nullptr, *m_step = nullptr;
