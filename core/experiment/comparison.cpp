@@ -16,6 +16,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -67,6 +68,18 @@ std::string slug(const std::string& label) {
     std::string s;
     for (char c : label)
         s += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ? c : '_';
+    // A folder name holds 80 characters: a longer label keeps its start and its end (the
+    // value and the seed), with a hash of the whole between them, so that the seeds of a long
+    // label never share one folder.
+    constexpr size_t kMax = 80, kTail = 16;
+    if (s.size() > kMax) {
+        uint32_t h = 2166136261u; // FNV-1a: the same name on every run and machine
+        for (char c : label)
+            h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+        char hash[12];
+        std::snprintf(hash, sizeof hash, "_%08x_", h);
+        s = s.substr(0, kMax - kTail - 10) + hash + s.substr(s.size() - kTail);
+    }
     return safeFolderName(s);
 }
 

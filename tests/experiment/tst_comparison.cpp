@@ -11,10 +11,12 @@
 #include <QtTest/QtTest>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <fstream>
 
 using namespace alig::core;
 using alig::test::errorOf;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -110,6 +112,20 @@ void TestComparison::planCoversTheGrid() {
         QCOMPARE(p.config.training.seed, p.seed);
     }
     QCOMPARE(dirs.size(), plan.size()); // every run its own folder
+    // Also when the label is longer than a folder name: the seeds of SGD with a schedule
+    // spelt out shared one folder, and the second seed failed ("already holds a run").
+    const auto longPlan = planRuns(
+        tinySpirals(1),
+        parseOptimizerSpecs("sgd:lr=0.1:momentum=0.9:nesterov=true:schedule=step:milestones=[5,8]:"
+                            "gamma=0.1"),
+        "", {}, 3, parent);
+    std::set<std::string> longDirs;
+    for (const auto& p : longPlan) {
+        const std::string name = fs::path(p.config.output.dir).filename().string();
+        QVERIFY2(name.size() <= 80 && name.find("seed_") != std::string::npos, name.c_str());
+        longDirs.insert(p.config.output.dir);
+    }
+    QCOMPARE(longDirs.size(), size_t{3});
     QCOMPARE(plan[6].config.optimizer.name, std::string("sgd"));
     QCOMPARE(plan[6].config.optimizer.lr, 0.05);
     // A value that makes an invalid experiment is refused before anything trains.
