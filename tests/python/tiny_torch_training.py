@@ -3,15 +3,16 @@
 states it, full-batch evaluation after each epoch. Writes the run folder OUT and OUT.expected.json,
 every value it logged, for a test to compare with what a reader gets.
 
-    tiny_torch_training.py OUT [--epochs N] [--step-delay S] [--no-finish]
+    tiny_torch_training.py OUT [--epochs N] [--hold-after-epoch FIFO] [--no-finish]
 
---step-delay sleeps after each step (a run that lasts while a window watches it);
---no-finish exits without finish(), as a killed loop would leave the folder."""
+--hold-after-epoch waits after the first epoch until a byte arrives on the named pipe FIFO
+(a run still training while a window watches it: the test lets it go on once it has seen
+the first epoch's rows); --no-finish exits without finish(), as a killed loop would leave
+the folder."""
 
 import argparse
 import json
 import math
-import time
 
 import torch
 
@@ -46,7 +47,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("out")
     parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--step-delay", type=float, default=0.0)
+    parser.add_argument("--hold-after-epoch", default="")
     parser.add_argument("--no-finish", action="store_true")
     args = parser.parse_args()
 
@@ -78,14 +79,15 @@ def main():
                           **alig_studio.from_alig(opt))
             run.log_step(**values)
             expected["steps"].append(values)
-            if args.step_delay:
-                time.sleep(args.step_delay)
         with torch.no_grad():
             logits = model(x)
             values = dict(train_loss=float(loss_fn(logits, y)),
                           train_accuracy=float((logits.argmax(1) == y).float().mean()))
         run.log_epoch(**values)
         expected["epochs"].append(values)
+        if epoch == 1 and args.hold_after_epoch:
+            with open(args.hold_after_epoch, "rb") as fifo:  # blocks until the test writes
+                fifo.read(1)
     with open(args.out + ".expected.json", "w") as f:
         json.dump(expected, f)
     if not args.no_finish:

@@ -27,6 +27,7 @@
 #include <map>
 
 #include <signal.h>
+#include <sys/stat.h>
 
 using namespace alig;
 using alig::test::kPatienceMs;
@@ -212,14 +213,24 @@ private Q_SLOTS:
         env.insert("PYTHONPATH", ALIG_PYTHON_DIR);
         env.insert("OMP_NUM_THREADS", "1");
         p.setProcessEnvironment(env);
+        // The loop holds after its first epoch until the window has shown that epoch's rows:
+        // the window watches a run that is still training, whatever the machine's speed.
+        const std::string hold = dir + ".hold";
+        QVERIFY(::mkfifo(hold.c_str(), 0600) == 0);
         p.start(ALIG_PYTHON3,
                 {ALIG_TESTS_PYTHON_DIR "/tiny_torch_training.py", QString::fromStdString(dir),
-                 "--epochs", "3", "--step-delay", "0.05"});
+                 "--epochs", "3", "--hold-after-epoch", QString::fromStdString(hold)});
         QTRY_VERIFY_WITH_TIMEOUT(fs::exists(dir + "/run.json"), kPatienceMs);
         auto w = makeWindow("python-store");
         ui::RunWatcher* watcher = w->watchRunFolder(QString::fromStdString(dir));
         QVERIFY2(watcher, qPrintable(w->lastError()));
         ui::Run* run = watcher->run();
+        QTRY_COMPARE_WITH_TIMEOUT(run->epochs().size(), size_t{1}, kPatienceMs);
+        QCOMPARE(run->status(), core::RunStatus::Running); // live: the loop is holding
+        {
+            std::ofstream go(hold, std::ios::binary); // the loop's open returns: let it go on
+            go.put('1');
+        }
         const alig::test::Finished end = alig::test::finish(p);
         QVERIFY2(end.exitCode == 0, qPrintable(end.err));
         QTRY_COMPARE_WITH_TIMEOUT(run->status(), core::RunStatus::Completed, kPatienceMs);
