@@ -694,7 +694,8 @@ EpochMetrics Trainer::evaluateEpoch(int64_t epoch, int64_t step,
     // A method evaluated on other weights than it trains (Schedule-Free's x, DoG's average)
     // measures its training loss there too, so the epoch's train_loss (at x) and batch_loss
     // (at y, where its gradients were taken) can be set side by side.
-    if ((m_config.evalTrain || m_evalWeights) && evaluating) {
+    if ((m_config.evalTrain || (m_evalWeights && m_evalWeights->hasOwnEvalWeights())) &&
+        evaluating) {
         const EvalResult train = evaluate(m_trainX, m_trainY);
         em.trainLoss = train.loss;
         em.trainAccuracy = train.accuracy;
