@@ -46,6 +46,7 @@ $SUDO apt-get install -y --no-install-recommends "$deb" >"$work/apt.log" 2>&1 \
 
 step "files in place"
 for f in /usr/bin/alig-train /usr/bin/alig-studio \
+         /usr/libexec/alig-studio/alig-train-program /usr/libexec/alig-studio/alig-studio-program \
          /usr/share/alig-studio/presets/spirals-mlp-alig.json \
          /usr/share/applications/$ID.desktop \
          /usr/share/metainfo/$ID.metainfo.xml \
@@ -77,8 +78,8 @@ mkdir -p "$HOME" && mkdir -m 700 "$XDG_RUNTIME_DIR"
 
 step "$(/usr/bin/alig-train --version)"
 # Presets come from /usr/share: a packaged program must not know the tree it was built in.
-if grep -qaF "$OLDPWD/resources/presets" /usr/bin/alig-train; then
-    fail "/usr/bin/alig-train looks for presets in $OLDPWD (build with package.sh)"
+if grep -qaF "$OLDPWD/resources/presets" /usr/libexec/alig-studio/alig-train-program; then
+    fail "/usr/libexec/alig-studio/alig-train-program looks for presets in $OLDPWD (build with package.sh)"
 fi
 /usr/bin/alig-train --list-presets >"$work/presets.txt"
 grep -q "^spirals-mlp-alig " "$work/presets.txt" || fail "alig-train --list-presets"

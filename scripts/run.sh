@@ -18,8 +18,6 @@ elif [[ -z "${DISPLAY:-}" && -z "${WAYLAND_DISPLAY:-}" ]]; then
     echo "run.sh: no display found; training headless (use xvfb-run for the window)" >&2
     headless=1
 fi
-# Set here, the programs need not re-execute themselves to set it (0.4 s of start-up).
-export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 if [[ $headless -eq 1 || ! -x "$BUILD_DIR/app/gui/alig-studio" ]]; then
     exec "$BUILD_DIR/app/cli/alig-train" "$@"
 fi

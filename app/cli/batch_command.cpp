@@ -65,8 +65,8 @@ void printTable(const std::vector<RunSummary>& runs, double target) {
 void renderSweepPlot(const std::string& csv, const std::string& base) {
     const fs::path self = fs::canonical("/proc/self/exe");
     fs::path studio;
-    for (const fs::path& candidate : {self.parent_path() / "alig-studio",
-                                      self.parent_path().parent_path() / "gui" / "alig-studio"})
+    // The window's program sits beside this one (libexec/alig-studio, app/launcher).
+    for (const fs::path& candidate : {self.parent_path() / "alig-studio-program"})
         if (fs::exists(candidate)) {
             studio = candidate;
             break;

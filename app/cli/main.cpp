@@ -20,7 +20,6 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
-#include <torch/version.h>
 
 #include <atomic>
 #include <csignal>
@@ -53,14 +52,6 @@ void installSignalHandlers() {
     sigemptyset(&stop.sa_mask);
     for (int signal : {SIGINT, SIGTERM, SIGHUP})
         sigaction(signal, &stop, nullptr);
-}
-
-std::string versionText() {
-    std::string blas = alig::core::blasCoreName();
-    return std::string("alig-train ") + ALIG_VERSION + " (LibTorch " + TORCH_VERSION +
-           (blas.empty() ? ", reference BLAS" : ", OpenBLAS " + blas) +
-           (alig::core::distributedSupported() ? ", data parallel" : "") + ")\nBLAS kernel " +
-           alig::core::blasKernelReport();
 }
 
 // The command line less --nproc and its value, for the ranks --nproc starts.
@@ -98,7 +89,7 @@ int main(int argc, char** argv) {
                  std::string(kDefaultPreset) +
                  ") unless a CONFIG\n"
                  "file or --preset is given; --set changes any field."};
-    app.set_version_flag("--version", versionText());
+    app.set_version_flag("--version", alig::core::trainVersionText());
 
     std::string configPath, presetName, outDir, resumeDir, device;
     std::vector<std::string> overrides;
@@ -366,7 +357,7 @@ int main(int argc, char** argv) {
             std::fflush(stdout);
             if (std::freopen("/dev/null", "w", stdout) == nullptr) return kExitFailed;
         }
-        std::printf("%s\n", versionText().c_str());
+        std::printf("%s\n", alig::core::trainVersionText().c_str());
         std::printf("experiment  %s\n", session->config().name.c_str());
         std::printf("dataset     %s: %lld train, %lld test, %lld classes (%s)\n", d.name.c_str(),
                     static_cast<long long>(d.trainSize()), static_cast<long long>(d.testSize()),

@@ -14,6 +14,8 @@ if(ALIG_DISTRIBUTED)
     find_path(ALIG_GLOO_INCLUDE gloo/algorithm.h HINTS ${TORCH_INCLUDE_DIRS})
     if(ALIG_C10D_INCLUDE AND ALIG_GLOO_INCLUDE)
         message(STATUS "Data parallel: c10d with Gloo (${ALIG_GLOO_INCLUDE})")
+        # Read by alig_runtime for the version text, which the launcher prints without c10d.
+        set_property(TARGET alig_distributed PROPERTY ALIG_DATA_PARALLEL ON)
         set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/communicator.cpp PROPERTIES
             COMPILE_DEFINITIONS "ALIG_HAVE_C10D;USE_C10D_GLOO"
             SKIP_PRECOMPILE_HEADERS ON)

@@ -1,6 +1,6 @@
 #include "core/train/blas_kernel.h"
 
-#include "core/train/device.h"
+#include <dlfcn.h>
 
 #include <algorithm>
 #include <cctype>
@@ -22,6 +22,14 @@ std::string lower(std::string s) {
 }
 
 } // namespace
+
+std::string blasCoreName() {
+    // Looked up at run time: with the reference BLAS (no OpenBLAS) the symbol is absent.
+    using CoreName = char* (*)();
+    if (auto name = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename")))
+        return name();
+    return {};
+}
 
 CpuFeatures cpuFeatures() {
     CpuFeatures f;

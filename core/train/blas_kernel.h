@@ -2,11 +2,15 @@
 // Which OpenBLAS kernel runs, and whether a better one would. Debian 12's OpenBLAS (0.3.21)
 // does not recognise some current CPUs and silently falls back to a slow generic kernel;
 // OPENBLAS_CORETYPE chooses another, but only before OpenBLAS initialises, which is why
-// prepareRuntimeEnvironment() (runtime_env.h) applies the choice by re-executing the program.
+// the programs' launcher (app/launcher) or prepareRuntimeEnvironment() (runtime_env.h) applies
+// the choice before OpenBLAS loads. Nothing here needs LibTorch.
 
 #include <string>
 
 namespace alig::core {
+
+// The OpenBLAS kernel in use ("Haswell", ...), or empty when no OpenBLAS is loaded.
+std::string blasCoreName();
 
 // The x86-64 instruction-set features OpenBLAS's kernels need, as the CPU and the operating
 // system support them (AVX and AVX-512 only count when the OS saves their registers).

@@ -31,26 +31,44 @@ torch::Device resolveDevice(const std::string& spec) {
     throw Error("training.device: must be auto, cpu, cuda or cuda:N, got \"" + spec + "\"");
 }
 
-int configureThreads(int threads) {
-    if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    torch::set_num_threads(threads);
-    // Looked up at run time: with the reference BLAS (no OpenBLAS) the symbol is absent.
+namespace {
+
+// OpenBLAS's own thread count, looked up at run time: with the reference BLAS (no OpenBLAS)
+// the symbols are absent, and these do nothing (getting gives 0).
+void setBlasThreads(int threads) {
     using SetThreads = void (*)(int);
     if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
         set(threads);
+}
+
+int blasThreads() {
+    using GetThreads = int (*)();
+    if (auto get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads")))
+        return get();
+    return 0;
+}
+
+} // namespace
+
+int configureThreads(int threads) {
+    if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    torch::set_num_threads(threads);
+    setBlasThreads(threads);
     return threads;
+}
+
+BlasThreadsScope::BlasThreadsScope(int threads)
+    : m_previous(blasThreads()) {
+    if (m_previous > 0 && m_previous != threads) setBlasThreads(threads);
+}
+
+BlasThreadsScope::~BlasThreadsScope() {
+    if (m_previous > 0) setBlasThreads(m_previous);
 }
 
 std::mutex& defaultGeneratorMutex() {
     static std::mutex mutex;
     return mutex;
-}
-
-std::string blasCoreName() {
-    using CoreName = char* (*)();
-    if (auto name = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename")))
-        return name();
-    return {};
 }
 
 } // namespace alig::core

@@ -16,8 +16,18 @@ torch::Device resolveDevice(const std::string& spec);
 // LibTorch's) to `threads`, or to every core when 0. Returns the number used.
 int configureThreads(int threads);
 
-// The OpenBLAS kernel in use ("Haswell", ...), or empty when OpenBLAS is not loaded.
-std::string blasCoreName();
+// Sets OpenBLAS's own pool to `threads` for the scope's life, then back (nothing without
+// OpenBLAS): single-threaded BLAS calls on threads of LibTorch's own.
+class BlasThreadsScope {
+public:
+    explicit BlasThreadsScope(int threads);
+    ~BlasThreadsScope();
+    BlasThreadsScope(const BlasThreadsScope&) = delete;
+    BlasThreadsScope& operator=(const BlasThreadsScope&) = delete;
+
+private:
+    int m_previous;
+};
 
 // Held while LibTorch's default generator is seeded and then drawn from, by every run of the
 // process (building a model, seeding an epoch): runs that start side by side (compare, the

@@ -1,8 +1,8 @@
 #include "core/train/runtime_env.h"
 
 #include "core/train/blas_kernel.h"
-#include "core/train/device.h"
 
+#include <torch/version.h> // macros only: TORCH_VERSION, no LibTorch code
 #include <unistd.h>
 
 #include <cstdlib>
@@ -15,12 +15,11 @@ constexpr const char* kMarker = "ALIG_RUNTIME_PREPARED";
 constexpr const char* kDetected = "ALIG_BLAS_DETECTED";
 } // namespace
 
-void prepareRuntimeEnvironment(char** argv) {
-    if (std::getenv(kMarker)) return;
-    bool changed = false;
+RuntimeEnvironmentChange setRuntimeEnvironment() {
+    RuntimeEnvironmentChange change;
     if (!std::getenv("OMP_WAIT_POLICY")) {
         setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
-        changed = true;
+        change.waitPolicy = true;
     }
     if (!std::getenv("OPENBLAS_CORETYPE")) {
         // ALIG_TEST_BLAS_DETECTED stands in for what OpenBLAS detected, so that a test can
@@ -31,16 +30,30 @@ void prepareRuntimeEnvironment(char** argv) {
         if (!better.empty()) {
             setenv("OPENBLAS_CORETYPE", better.c_str(), 1);
             setenv(kDetected, detected.c_str(), 1);
-            changed = true;
+            change.blasKernel = true;
         }
     }
-    if (!changed) return;
+    return change;
+}
+
+void markRuntimeEnvironmentPrepared() {
     setenv(kMarker, "1", 1);
+}
+
+bool runtimeEnvironmentPrepared() {
+    return std::getenv(kMarker) != nullptr;
+}
+
+void prepareRuntimeEnvironment(char** argv) {
+    if (runtimeEnvironmentPrepared()) return;
+    const RuntimeEnvironmentChange change = setRuntimeEnvironment();
+    if (!change.any()) return;
+    markRuntimeEnvironmentPrepared();
     execv("/proc/self/exe", argv);
     // Still here: exec failed (no /proc?). Run on as we are, and say so truthfully: the
     // kernel OpenBLAS already chose stays.
     unsetenv(kMarker);
-    if (std::getenv(kDetected)) {
+    if (change.blasKernel) {
         unsetenv("OPENBLAS_CORETYPE");
         unsetenv(kDetected);
     }
@@ -49,6 +62,13 @@ void prepareRuntimeEnvironment(char** argv) {
 const char* ompWaitPolicy() {
     const char* policy = std::getenv("OMP_WAIT_POLICY");
     return policy ? policy : "";
+}
+
+std::string trainVersionText() {
+    const std::string blas = blasCoreName();
+    return std::string("alig-train ") + ALIG_VERSION + " (LibTorch " + TORCH_VERSION +
+           (blas.empty() ? ", reference BLAS" : ", OpenBLAS " + blas) +
+           (ALIG_DATA_PARALLEL ? ", data parallel" : "") + ")\nBLAS kernel " + blasKernelReport();
 }
 
 } // namespace alig::core

@@ -55,6 +55,7 @@ private Q_SLOTS:
     void divergenceExitsNonZero();
     void ctrlCStopsCleanly();
     void openMpWaitsPassivelyUnlessTheUserChose();
+    void libTorchLoadsOnceWhateverTheEnvironment();
     void blasKernelIsTheBestTheCpuSupports();
     void compareWritesRunsAndSummary();
     void sweepWritesCsvAndPlot();
@@ -227,6 +228,35 @@ void TestAligTrain::openMpWaitsPassivelyUnlessTheUserChose() {
         QCOMPARE(QString::fromStdString(info["omp_wait_policy"].get<std::string>()),
                  userValue.isEmpty() ? QString("PASSIVE") : userValue);
     }
+}
+
+void TestAligTrain::libTorchLoadsOnceWhateverTheEnvironment() {
+    // The command is a launcher without LibTorch: it sets the environment LibTorch's runtime
+    // reads when it loads, then starts the program, which loads LibTorch once; --version is
+    // answered by the launcher itself. The dynamic loader's own log (LD_DEBUG) counts the loads.
+    auto loads = [](const Result& r) {
+        int n = 0;
+        for (const QString& line : r.err.split('\n'))
+            if (line.contains("calling init:") && line.contains("libtorch_cpu.so")) ++n;
+        return n;
+    };
+    auto bare = [](QProcessEnvironment& env) {
+        env.remove("OMP_WAIT_POLICY");
+        env.remove("ALIG_RUNTIME_PREPARED");
+        env.insert("LD_DEBUG", "files");
+    };
+    Result r = runTrain({"--version"}, 60000, bare);
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY2(r.out.startsWith("alig-train "), qPrintable(r.out));
+    QCOMPARE(loads(r), 0);
+    const QString dir = alig::test::scratchPath("loads-once") + "/run";
+    r = runTrain({"--preset", "spirals-mlp-alig", "--epochs", "1", "--out", dir, "--quiet"}, 120000,
+                 bare);
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err.right(2000)));
+    QCOMPARE(loads(r), 1);
+    QCOMPARE(QString::fromStdString(
+                 alig::core::readRun(dir.toStdString()).info["omp_wait_policy"].get<std::string>()),
+             QString("PASSIVE"));
 }
 
 void TestAligTrain::blasKernelIsTheBestTheCpuSupports() {
