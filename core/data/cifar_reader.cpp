@@ -109,8 +109,8 @@ Dataset readCifar(const CifarFormat& f, const std::string& dir,
         parts.clear();
         const int64_t n = all.size(0);
         y = all.select(1, f.labelOffset).to(torch::kInt64);
-        x = all.narrow(1, f.labelBytes, kPixels).reshape({n, 3, 32, 32}).to(torch::kFloat32);
-        x.div_(255.0);
+        // Bytes, as stored (InputTransform scales them when a batch is used).
+        x = all.narrow(1, f.labelBytes, kPixels).reshape({n, 3, 32, 32}).contiguous();
     };
 
     Dataset ds;

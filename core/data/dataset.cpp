@@ -11,6 +11,9 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <array>
+#include <cmath>
+#include <tuple>
 
 namespace alig::core {
 
@@ -81,6 +84,58 @@ void keepFirst(torch::Tensor& x, torch::Tensor& y, int64_t n) {
 
 } // namespace
 
+InputTransform InputTransform::to(const torch::Device& device) const {
+    InputTransform t;
+    if (mean.defined()) t.mean = mean.to(device);
+    if (std.defined()) t.std = std.to(device);
+    return t;
+}
+
+torch::Tensor InputTransform::operator()(const torch::Tensor& samples) const {
+    if (samples.scalar_type() != torch::kUInt8) return samples;
+    // The float32 operations, in the order, that were once applied to the whole set.
+    torch::Tensor x = samples.to(torch::kFloat32).div_(255.0);
+    if (mean.defined()) x.sub_(mean).div_(std);
+    return x;
+}
+
+std::pair<std::vector<double>, std::vector<double>> byteChannelStats(const torch::Tensor& images) {
+    if (images.scalar_type() != torch::kUInt8 || images.dim() < 2)
+        throw Error("byteChannelStats: expected uint8 samples [N, C, ...]");
+    const torch::Tensor x = images.contiguous();
+    const int64_t n = x.size(0), channels = x.size(1);
+    const int64_t per = n > 0 && channels > 0 ? x.numel() / (n * channels) : 0;
+    std::vector<std::array<uint64_t, 256>> counts(static_cast<size_t>(channels));
+    for (auto& c : counts)
+        c.fill(0);
+    const uint8_t* data = x.data_ptr<uint8_t>();
+    for (int64_t i = 0; i < n; ++i)
+        for (int64_t c = 0; c < channels; ++c) {
+            std::array<uint64_t, 256>& count = counts[static_cast<size_t>(c)];
+            const uint8_t* v = data + (i * channels + c) * per;
+            for (int64_t j = 0; j < per; ++j)
+                ++count[v[j]];
+        }
+    std::vector<double> means, stddevs;
+    for (const auto& count : counts) {
+        // Each level as the float32 value x / 255 the model sees, summed in double.
+        double total = 0.0, sum = 0.0;
+        for (int k = 0; k < 256; ++k) {
+            total += static_cast<double>(count[k]);
+            sum += static_cast<double>(count[k]) * static_cast<double>(float(k) / 255.0f);
+        }
+        const double mean = total > 0.0 ? sum / total : 0.0;
+        double squares = 0.0;
+        for (int k = 0; k < 256; ++k) {
+            const double d = static_cast<double>(float(k) / 255.0f) - mean;
+            squares += static_cast<double>(count[k]) * d * d;
+        }
+        means.push_back(mean);
+        stddevs.push_back(total > 0.0 ? std::sqrt(squares / total) : 0.0);
+    }
+    return {means, stddevs};
+}
+
 Dataset loadDataset(const DatasetConfig& config) {
     if (config.subset < 0)
         throw Error("dataset.subset: must be >= 0, got " + std::to_string(config.subset));
@@ -100,15 +155,28 @@ Dataset loadDataset(const DatasetConfig& config) {
 
     if (config.normalize) {
         // Statistics of the training set only, so nothing about the test set leaks in.
-        const std::vector<int64_t> dims =
-            ds.isImage() ? std::vector<int64_t>{0, 2, 3} : std::vector<int64_t>{0};
-        auto [stdT, meanT] = torch::std_mean(ds.trainX, dims, /*unbiased=*/false);
+        torch::Tensor meanT, stdT;
+        if (ds.trainX.scalar_type() == torch::kUInt8) {
+            const auto [mean, stddev] = byteChannelStats(ds.trainX);
+            meanT = torch::tensor(std::vector<float>(mean.begin(), mean.end()));
+            stdT = torch::tensor(std::vector<float>(stddev.begin(), stddev.end()));
+        } else {
+            const std::vector<int64_t> dims =
+                ds.isImage() ? std::vector<int64_t>{0, 2, 3} : std::vector<int64_t>{0};
+            std::tie(stdT, meanT) = torch::std_mean(ds.trainX, dims, /*unbiased=*/false);
+        }
         // A constant channel (e.g. MNIST's border pixels as features) would divide by zero.
         stdT = torch::where(stdT > 0, stdT, torch::ones_like(stdT));
         std::vector<int64_t> shape(ds.trainX.dim(), 1);
         shape[1] = ds.trainX.size(1);
-        ds.trainX.sub_(meanT.view(shape)).div_(stdT.view(shape));
-        if (ds.testX.numel() > 0) ds.testX.sub_(meanT.view(shape)).div_(stdT.view(shape));
+        if (ds.trainX.scalar_type() == torch::kUInt8) {
+            // Byte images stay bytes; each batch is normalised when it is used.
+            ds.input.mean = meanT.view(shape);
+            ds.input.std = stdT.view(shape);
+        } else {
+            ds.trainX.sub_(meanT.view(shape)).div_(stdT.view(shape));
+            if (ds.testX.numel() > 0) ds.testX.sub_(meanT.view(shape)).div_(stdT.view(shape));
+        }
         const torch::Tensor m = meanT.to(torch::kFloat64).contiguous();
         const torch::Tensor s = stdT.to(torch::kFloat64).contiguous();
         ds.mean.assign(m.data_ptr<double>(), m.data_ptr<double>() + m.numel());

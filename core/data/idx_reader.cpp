@@ -2,6 +2,7 @@
 
 #include "core/util/error.h"
 
+#include <libdeflate.h>
 #include <torch/torch.h>
 #include <zlib.h>
 
@@ -29,8 +30,11 @@ std::string hex(uint32_t value, int digits) {
     return buf;
 }
 
-// Sequential bytes of a plain or gzip file, so the parser reads both the same way and a
-// gzip file is decompressed straight into its destination, never whole into memory first.
+// Sequential bytes of a plain or gzip file, so the parser reads both the same way. A gzip file
+// of one member is decompressed whole by libdeflate, in one call, into the tensor the parser
+// hands out (inMemory(), take()): about three times faster than zlib's inflate, and no copy.
+// Anything else (several members, bytes after the member, a damaged or cut stream) is
+// streamed by zlib, whose path names what is wrong.
 class ByteReader {
 public:
     explicit ByteReader(const std::string& path)
@@ -50,6 +54,7 @@ public:
             if (inflateInit2(&m_zs, 15 + 16) != Z_OK)
                 throw Error(path + ": cannot initialise zlib");
             m_inBuf.resize(kChunk);
+            inflateWhole();
         }
     }
     ~ByteReader() {
@@ -64,9 +69,53 @@ public:
     bool streamCut() const { return m_streamCut; }
 
     // Reads up to n bytes; fewer only at the end of the (decompressed) data.
-    size_t read(uint8_t* dst, size_t n) { return m_gzip ? readGzip(dst, n) : readPlain(dst, n); }
+    size_t read(uint8_t* dst, size_t n) {
+        if (inMemory()) {
+            const size_t got = std::min<size_t>(n, remaining());
+            if (got > 0) std::memcpy(dst, m_whole.data_ptr<uint8_t>() + m_pos, got);
+            m_pos += got;
+            return got;
+        }
+        return m_gzip ? readGzip(dst, n) : readPlain(dst, n);
+    }
+
+    // The whole decompressed file is in memory: remaining() bytes are left, and take(n) hands
+    // out the next n of them as a uint8 tensor without copying.
+    bool inMemory() const { return m_whole.defined(); }
+    uint64_t remaining() const { return inMemory() ? uint64_t(m_whole.numel()) - m_pos : 0; }
+    torch::Tensor take(size_t n) {
+        torch::Tensor part =
+            m_whole.narrow(0, static_cast<int64_t>(m_pos), static_cast<int64_t>(n));
+        m_pos += n;
+        return part;
+    }
 
 private:
+    // libdeflate needs the whole input and an output of the right size: the gzip trailer
+    // gives it (ISIZE, the size modulo 2^32). Only a decompression that uses every input byte
+    // and fills exactly that size is kept; otherwise nothing is, and zlib streams the file.
+    void inflateWhole() {
+        if (m_fileSize < 18) return; // less than a gzip header and trailer
+        std::vector<uint8_t> in(static_cast<size_t>(m_fileSize));
+        m_in.read(reinterpret_cast<char*>(in.data()), static_cast<std::streamsize>(in.size()));
+        const bool whole = static_cast<uint64_t>(m_in.gcount()) == m_fileSize;
+        m_in.clear();
+        m_in.seekg(0);
+        if (!whole) return;
+        const uint8_t* t = in.data() + in.size() - 4;
+        const uint32_t size = uint32_t(t[0]) | (uint32_t(t[1]) << 8) | (uint32_t(t[2]) << 16) |
+                              (uint32_t(t[3]) << 24);
+        if (size > m_fileSize * kMaxDeflateRatio) return;
+        libdeflate_decompressor* d = libdeflate_alloc_decompressor();
+        if (!d) return;
+        torch::Tensor out = torch::empty({int64_t(size)}, torch::kUInt8);
+        size_t inUsed = 0, outUsed = 0;
+        const libdeflate_result r = libdeflate_gzip_decompress_ex(
+            d, in.data(), in.size(), out.data_ptr<uint8_t>(), size, &inUsed, &outUsed);
+        libdeflate_free_decompressor(d);
+        if (r == LIBDEFLATE_SUCCESS && inUsed == in.size() && outUsed == size) m_whole = out;
+    }
+
     size_t readPlain(uint8_t* dst, size_t n) {
         size_t got = 0;
         while (got < n && m_in) {
@@ -125,6 +174,8 @@ private:
     bool m_streamCut = false;
     bool m_atMemberStart = true;
     int m_members = 0;
+    torch::Tensor m_whole; // the decompressed file, when libdeflate could take it whole
+    size_t m_pos = 0;
 };
 
 std::string describeItems(uint8_t ndims, const std::vector<uint32_t>& dims, uint64_t bytes) {
@@ -208,6 +259,18 @@ torch::Tensor readIdxFile(const std::string& path) {
         throw Error(path + ": truncated or corrupt: " + claim + " but a gzip file of " +
                     std::to_string(reader.fileSize()) + " bytes decompresses to at most " +
                     std::to_string(reader.fileSize() * kMaxDeflateRatio) + " bytes");
+    if (reader.inMemory()) {
+        const uint64_t have = reader.remaining();
+        if (have < total)
+            throw Error(path + ": truncated: " + claim + " but " + where + " " +
+                        std::to_string(have) + " bytes after the " + std::to_string(headerBytes) +
+                        "-byte header");
+        if (have > total)
+            throw Error(path + ": trailing data: " + claim + " but " + where + " more (" +
+                        std::to_string(have) + " bytes after the " + std::to_string(headerBytes) +
+                        "-byte header)");
+        return reader.take(total).view(sizes);
+    }
     // Grow towards the claim only as real data arrives, so a lying header that passes the
     // ratio check still cannot make us allocate much more than the file really holds.
     std::vector<uint8_t> buf;
@@ -296,7 +359,7 @@ Dataset readIdxDataset(const std::string& dir, const std::vector<std::string>& c
                             std::to_string(classes - 1) + ")");
             }
         }
-        sets[s][0] = images.unsqueeze(1).to(torch::kFloat32).div_(255.0);
+        sets[s][0] = images.unsqueeze(1); // bytes, as stored (InputTransform scales them)
         sets[s][1] = labels.to(torch::kInt64);
     }
     ds.trainX = sets[0][0];

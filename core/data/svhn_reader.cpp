@@ -403,8 +403,8 @@ void readSvhnFile(const std::string& path, torch::Tensor& x, torch::Tensor& y) {
     // row-major [N, 3, 32 (c), 32 (r)] array; swap the last two for [N, 3, r, c].
     torch::Tensor raw =
         torch::from_blob(const_cast<uint8_t*>(vx.data), {n, 3, 32, 32}, torch::kUInt8);
-    x = raw.transpose(2, 3).contiguous().to(torch::kFloat32);
-    x.div_(255.0);
+    // Bytes, as stored (InputTransform scales them when a batch is used); a copy.
+    x = raw.transpose(2, 3).contiguous();
 }
 
 std::string locate(const std::string& dir) {

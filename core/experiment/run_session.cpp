@@ -71,7 +71,8 @@ void checkModelTakesTheData(Model& model, const Dataset& d, const torch::Device&
     if (d.trainSize() == 0) return; // the Trainer says so
     torch::NoGradGuard noGrad;
     model.train(false); // no dropout, no batch-norm statistics: nothing random changes
-    const torch::Tensor x = d.trainX.slice(0, 0, std::min<int64_t>(2, d.trainSize())).to(device);
+    const torch::Tensor x =
+        d.input(d.trainX.slice(0, 0, std::min<int64_t>(2, d.trainSize()))).to(device);
     const std::string what = "model.type: a " + type + " model cannot take this dataset's inputs " +
                              "(a batch of shape " + shapeOf(x) + ")";
     torch::Tensor logits;

@@ -53,6 +53,7 @@ public:
     ~RunRecorder() override;
 
     void onRunStart(const RunStartInfo& info) override;
+    bool showsMomentumTerm() const override { return false; } // not a column of metrics.csv
     void onSteps(const std::vector<StepMetrics>& steps) override;
     void onEpoch(const EpochMetrics& epoch) override;
     void onCheckpoint(const CheckpointInfo& checkpoint) override;

@@ -75,6 +75,7 @@ public:
                       double flushSeconds, int64_t resumeStep = -1);
 
     void onRunStart(const RunStartInfo& info) override;
+    bool showsMomentumTerm() const override { return false; }
     void onSteps(const std::vector<StepMetrics>& steps) override;
     void onEpoch(const EpochMetrics& epoch) override;
     void onRunEnd(const RunResult& result) override;

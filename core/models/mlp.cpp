@@ -68,8 +68,16 @@ std::unique_ptr<Model> makeMlp(int64_t inputs, const std::vector<int64_t>& hidde
         description += ", dropout " + p.str();
     }
     description += ")";
-    return ModuleModel::wrap(Mlp(inputs, hidden, activation, dropout, numClasses),
-                             std::move(description));
+    auto model =
+        ModuleModel::wrap(Mlp(inputs, hidden, activation, dropout, numClasses), description);
+    // Without dropout a batch can be split across threads: the same layers on a part of it
+    // give the same numbers (dropout would draw from one generator in an order that depends on
+    // the threads). The copy's own initial weights are replaced by the shared ones.
+    if (dropout == 0.0)
+        model->setReplicate([=] {
+            return ModuleModel::wrap(Mlp(inputs, hidden, activation, 0.0, numClasses), description);
+        });
+    return model;
 }
 
 } // namespace alig::core

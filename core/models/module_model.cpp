@@ -28,6 +28,17 @@ torch::Tensor ModuleModel::forward(const torch::Tensor& input) {
     return m_forward(input);
 }
 
+std::unique_ptr<Model> ModuleModel::replica() {
+    if (!m_replicate) return nullptr;
+    std::unique_ptr<Model> copy = m_replicate();
+    std::vector<torch::Tensor> own = parameters(), theirs = copy->parameters();
+    if (own.size() != theirs.size()) return nullptr;
+    torch::NoGradGuard noGrad;
+    for (size_t i = 0; i < own.size(); ++i)
+        theirs[i].set_data(own[i]); // the same storage; the copy keeps its own gradient
+    return copy;
+}
+
 std::vector<torch::Tensor> ModuleModel::parameters() {
     return m_module->parameters();
 }

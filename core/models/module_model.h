@@ -39,6 +39,15 @@ public:
     void save(torch::serialize::OutputArchive& archive) override;
     void load(torch::serialize::InputArchive& archive) override;
     std::string describe() const override;
+    // A copy that shares this model's parameters (the same storage, updated with it) but
+    // keeps gradients of its own, for training parts of a batch side by side on the CPU;
+    // built by the replicate function. nullptr when none was set: where a part would not
+    // give the numbers it gives in the whole batch (BatchNorm's batch statistics, dropout).
+    std::unique_ptr<Model> replica();
+    // How to build the same architecture again (its weights are replaced by this model's).
+    void setReplicate(std::function<std::unique_ptr<Model>()> replicate) {
+        m_replicate = std::move(replicate);
+    }
 
     torch::nn::Module& module() { return *m_module; }
 
@@ -46,6 +55,7 @@ private:
     std::shared_ptr<torch::nn::Module> m_module;
     Forward m_forward;
     std::string m_description;
+    std::function<std::unique_ptr<Model>()> m_replicate;
 };
 
 } // namespace alig::core

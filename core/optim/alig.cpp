@@ -243,8 +243,9 @@ void AliG::fusedCpuStep(const torch::Tensor& loss) {
         for (auto& p : param_groups_[g].params()) {
             if (!p.grad().defined()) continue;
             torch::Tensor buffer = buffers[i++];
-            const fused_cpu::Moves moves = fused_cpu::update(
-                p, p.grad(), buffer, step, mu, mu > 0.0 ? form : fused_cpu::Momentum::None);
+            const fused_cpu::Moves moves =
+                fused_cpu::update(p, p.grad(), buffer, step, mu,
+                                  mu > 0.0 ? form : fused_cpu::Momentum::None, m_measureMomentum);
             moveSq += moves.weights;
             momentumSq += term * term * moves.buffer;
         }
@@ -263,8 +264,9 @@ void AliG::fusedCpuStep(const torch::Tensor& loss) {
     m_stats.moveSquaredNorm = globalOptions().projection_radius()
                                   ? torch::Tensor()
                                   : torch::scalar_tensor(moveSq, scalar);
-    m_stats.momentumSquaredNorm =
-        anyMomentum ? torch::scalar_tensor(momentumSq, scalar) : torch::Tensor();
+    m_stats.momentumSquaredNorm = anyMomentum && m_measureMomentum
+                                      ? torch::scalar_tensor(momentumSq, scalar)
+                                      : torch::Tensor();
 }
 
 // LibTorch ops throughout, the step size a device tensor: on CUDA no host synchronisation.

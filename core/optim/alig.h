@@ -92,6 +92,9 @@ public:
     bool measuresMove() const override;
     // Some group has momentum (its term is measured for the step anatomy).
     bool hasMomentumTerm() const override;
+    // Whether the training loop wants lastStats().momentumSquaredNorm (someone looks at it,
+    // the step anatomy); off, the fused CPU loops skip that sum over the momentum buffers.
+    void setMomentumTermWanted(bool wanted) { m_measureMomentum = wanted; }
     bool reportsGradSquaredNorm() const override { return true; }
     // lastStats() as the training loop reads every optimizer's step.
     StepReport lastStepReport() const override;
@@ -128,6 +131,8 @@ private:
     const std::vector<torch::Tensor>& momentumBuffers();
 
     AliGStepStats m_stats;
+
+    bool m_measureMomentum = true; // the momentum term, for the step anatomy
     // momentumBuffers()'s cache: per parameter with a gradient, its buffer and its owner.
     std::vector<torch::Tensor> m_buffers;
     std::vector<const void*> m_bufferOwners;

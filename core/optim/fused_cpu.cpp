@@ -37,12 +37,12 @@ double rangeSumOfSquares(const double* x, int64_t n) {
     return kernels().sumOfSquaresD(x, n);
 }
 Moves rangeUpdate(float* p, const float* g, float* v, int64_t n, float step, float mu,
-                  Momentum momentum) {
-    return kernels().updateF(p, g, v, n, step, mu, momentum);
+                  Momentum momentum, bool measureBuffer) {
+    return kernels().updateF(p, g, v, n, step, mu, momentum, measureBuffer);
 }
 Moves rangeUpdate(double* p, const double* g, double* v, int64_t n, double step, double mu,
-                  Momentum momentum) {
-    return kernels().updateD(p, g, v, n, step, mu, momentum);
+                  Momentum momentum, bool measureBuffer) {
+    return kernels().updateD(p, g, v, n, step, mu, momentum, measureBuffer);
 }
 
 template <class T> double tensorSumOfSquares(const torch::Tensor& t) {
@@ -57,7 +57,7 @@ template <class T> double tensorSumOfSquares(const torch::Tensor& t) {
 
 template <class T>
 Moves tensorUpdate(torch::Tensor& param, const torch::Tensor& grad, torch::Tensor& buffer,
-                   double step, double mu, Momentum momentum) {
+                   double step, double mu, Momentum momentum, bool measureBuffer) {
     T* p = param.data_ptr<T>();
     const T* g = grad.data_ptr<T>();
     T* v = momentum == Momentum::None ? nullptr : buffer.data_ptr<T>();
@@ -66,7 +66,7 @@ Moves tensorUpdate(torch::Tensor& param, const torch::Tensor& grad, torch::Tenso
         [&](int64_t begin, int64_t end, Moves identity) {
             return identity +=
                    rangeUpdate(p + begin, g + begin, v ? v + begin : nullptr, end - begin,
-                               static_cast<T>(step), static_cast<T>(mu), momentum);
+                               static_cast<T>(step), static_cast<T>(mu), momentum, measureBuffer);
         },
         [](Moves a, const Moves& b) { return a += b; });
 }
@@ -92,10 +92,10 @@ double sumOfSquares(const std::vector<torch::Tensor>& tensors) {
 }
 
 Moves update(torch::Tensor& param, const torch::Tensor& grad, torch::Tensor& buffer, double step,
-             double mu, Momentum momentum) {
+             double mu, Momentum momentum, bool measureBuffer) {
     return param.scalar_type() == torch::kDouble
-               ? tensorUpdate<double>(param, grad, buffer, step, mu, momentum)
-               : tensorUpdate<float>(param, grad, buffer, step, mu, momentum);
+               ? tensorUpdate<double>(param, grad, buffer, step, mu, momentum, measureBuffer)
+               : tensorUpdate<float>(param, grad, buffer, step, mu, momentum, measureBuffer);
 }
 
 } // namespace alig::core::fused_cpu

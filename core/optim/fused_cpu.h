@@ -30,9 +30,10 @@ double sumOfSquares(const std::vector<torch::Tensor>& tensors);
 //   Standard:  p -= step g;  v = mu v - step g;  p += mu v
 //   Adjusted:  p -= step g;  v = mu v - g;       p += step mu v
 // Returns ||p_new - p_old||^2 (the differences in the tensor's precision, summed in double)
-// and ||v_new||^2, measured in the same pass: the training loop's effective step without a
-// copy of the weights, and the momentum term's length for the step anatomy.
+// and, with measureBuffer, ||v_new||^2, measured in the same pass: the training loop's
+// effective step without a copy of the weights, and the momentum term's length for the step
+// anatomy (0 without measureBuffer, which spares a sum over the buffer).
 Moves update(torch::Tensor& param, const torch::Tensor& grad, torch::Tensor& buffer, double step,
-             double mu, Momentum momentum);
+             double mu, Momentum momentum, bool measureBuffer = true);
 
 } // namespace alig::core::fused_cpu

@@ -28,9 +28,9 @@ struct KernelSet {
     double (*sumOfSquaresF)(const float* x, int64_t n);
     double (*sumOfSquaresD)(const double* x, int64_t n);
     Moves (*updateF)(float* p, const float* g, float* v, int64_t n, float step, float mu,
-                     Momentum momentum);
+                     Momentum momentum, bool measureBuffer);
     Moves (*updateD)(double* p, const double* g, double* v, int64_t n, double step, double mu,
-                     Momentum momentum);
+                     Momentum momentum, bool measureBuffer);
 };
 
 KernelSet baselineKernels();
@@ -66,10 +66,11 @@ template <class T> double rangeSumOfSquares(const T* __restrict x, int64_t n) {
 }
 
 // Applies rule(p, g, v, v_new) -> p_new to every element of a range, writing p (and, with
-// kMomentum, v), and returns the sums of (p_new - p_old)^2 and of v_new^2. Block by block: a plain
-// loop that the compiler vectorises writes the moves into a small buffer (it stays in L1), and
-// rangeSumOfSquares adds them up; one loop doing both does not vectorise.
-template <class T, bool kMomentum, class Rule>
+// kMomentum, v), and returns the sums of (p_new - p_old)^2 and (with kMeasureBuffer) of v_new^2.
+// Block by block: a plain loop that the compiler vectorises writes the moves into a small
+// buffer (it stays in L1), and rangeSumOfSquares adds them up; one loop doing both does not
+// vectorise.
+template <class T, bool kMomentum, bool kMeasureBuffer, class Rule>
 Moves rangeApply(T* __restrict p, const T* __restrict g, T* __restrict v, int64_t n, Rule rule) {
     constexpr int64_t kBlock = 1024;
     T moved[kBlock];
@@ -88,30 +89,37 @@ Moves rangeApply(T* __restrict p, const T* __restrict g, T* __restrict v, int64_
             moved[i] = next - old;
         }
         total.weights += rangeSumOfSquares(moved, count);
-        if constexpr (kMomentum) total.buffer += rangeSumOfSquares(vb, count);
+        if constexpr (kMomentum && kMeasureBuffer) total.buffer += rangeSumOfSquares(vb, count);
     }
     return total;
 }
 
 // One range of the update, with what it measured.
 template <class T>
-Moves rangeUpdate(T* p, const T* g, T* v, int64_t n, T step, T mu, Momentum momentum) {
+Moves rangeUpdate(T* p, const T* g, T* v, int64_t n, T step, T mu, Momentum momentum,
+                  bool measureBuffer) {
     const T negStep = -step;
     switch (momentum) {
     case Momentum::None:
-        return rangeApply<T, false>(p, g, v, n, [=](T w, T gi, T, T&) { return w + negStep * gi; });
-    case Momentum::Standard:
-        return rangeApply<T, true>(p, g, v, n, [=](T w, T gi, T vi, T& vNew) {
+        return rangeApply<T, false, false>(p, g, v, n,
+                                           [=](T w, T gi, T, T&) { return w + negStep * gi; });
+    case Momentum::Standard: {
+        const auto rule = [=](T w, T gi, T vi, T& vNew) {
             const T d = negStep * gi;
             vNew = mu * vi + d;
             return (w + d) + mu * vNew;
-        });
+        };
+        return measureBuffer ? rangeApply<T, true, true>(p, g, v, n, rule)
+                             : rangeApply<T, true, false>(p, g, v, n, rule);
+    }
     case Momentum::Adjusted: {
         const T stepMu = step * mu;
-        return rangeApply<T, true>(p, g, v, n, [=](T w, T gi, T vi, T& vNew) {
+        const auto rule = [=](T w, T gi, T vi, T& vNew) {
             vNew = mu * vi - gi;
             return (w + negStep * gi) + stepMu * vNew;
-        });
+        };
+        return measureBuffer ? rangeApply<T, true, true>(p, g, v, n, rule)
+                             : rangeApply<T, true, false>(p, g, v, n, rule);
     }
     }
     return {};

@@ -17,6 +17,7 @@ public:
     ProgressPrinter(std::FILE* out, bool quiet);
 
     void onRunStart(const RunStartInfo& info) override;
+    bool showsMomentumTerm() const override { return false; }
     void onSteps(const std::vector<StepMetrics>& steps) override;
     void onEpoch(const EpochMetrics& epoch) override;
     void onRunEnd(const RunResult& result) override;

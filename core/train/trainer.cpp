@@ -1,6 +1,8 @@
 #include "core/train/trainer.h"
 
 #include "core/models/model.h"
+#include "core/models/module_model.h"
+#include "core/optim/alig.h"
 #include "core/optim/alig_fused.h"
 #include "core/optim/eval_weights.h"
 #include "core/optim/grad_norm.h"
@@ -144,6 +146,8 @@ Trainer::Trainer(const Dataset& dataset, Model& model, torch::optim::Optimizer& 
     , m_sync(makeLocalSync()) {
     if (dataset.trainSize() == 0) throw Error("the training set is empty");
     // One copy of the data on the device; batches are index selections into it.
+    // Byte images stay bytes there too; each batch becomes float32 when it is used (m_input).
+    m_input = dataset.input.to(device);
     m_trainX = dataset.trainX.to(device);
     m_trainY = dataset.trainY.to(device);
     if (dataset.testSize() > 0) {
@@ -282,7 +286,7 @@ torch::Tensor Trainer::forward(const torch::Tensor& x) {
     torch::Tensor logits;
     {
         AutocastScope scope(autocast, m_device.type());
-        logits = m_model.forward(x);
+        logits = m_model.forward(m_input(x));
     }
     // The loss (and so ALI-G's step) in float32, from bfloat16 logits.
     return autocast ? logits.to(torch::kFloat) : logits;
@@ -466,6 +470,14 @@ RunResult Trainer::run() {
     RunStartInfo start{m_config.epochs, m_startEpoch, m_startStep, perEpoch, m_device.str()};
     for (auto* o : m_observers)
         o->onRunStart(start);
+    // The momentum term's length is a second sum over each momentum buffer: only measured
+    // when some observer shows it (the step anatomy), not for the run folder or a terminal.
+    m_momentumWanted = false;
+    for (auto* o : m_observers)
+        m_momentumWanted = m_momentumWanted || o->showsMomentumTerm();
+    if (auto* alig = dynamic_cast<AliG*>(&m_optimizer))
+        alig->setMomentumTermWanted(m_momentumWanted);
+    prepareBatchSplit();
 
     int64_t step = m_startStep;
     m_lastReadback = std::chrono::steady_clock::now();
@@ -593,6 +605,87 @@ Trainer::BatchSlice Trainer::nextBatch(int64_t b) const {
     return s;
 }
 
+void Trainer::prepareBatchSplit() {
+    m_replicas.clear();
+    m_replicaParams.clear();
+    const int threads = at::get_num_threads();
+    // On the CPU, with several threads, for models whose copies give the same numbers on a
+    // part of a batch (no BatchNorm statistics, no dropout: ModuleModel::replica()); autocast is a
+    // per-thread setting, so it stays on the one-thread path.
+    auto* model = dynamic_cast<ModuleModel*>(&m_model);
+    if (!model || threads < 2 || !m_device.is_cpu() || m_autocast != AutocastMode::Off) return;
+    // The copies are built with their own initial weights, drawn from the default generator:
+    // its state is put back, so that the run draws what it would have drawn without them.
+    std::lock_guard<std::mutex> lock(defaultGeneratorMutex());
+    auto generator = at::detail::getDefaultCPUGenerator();
+    const torch::Tensor state = generator.get_state();
+    for (int k = 1; k < threads; ++k) {
+        std::unique_ptr<Model> copy = model->replica();
+        if (!copy) {
+            m_replicas.clear();
+            break;
+        }
+        m_replicas.push_back(std::move(copy));
+    }
+    generator.set_state(state);
+    for (auto& copy : m_replicas)
+        m_replicaParams.push_back(copy->parameters());
+}
+
+LocalBatch Trainer::splitForwardBackward(const torch::Tensor& x, LocalBatch batch) {
+    const int64_t n = batch.samples;
+    const int parts = static_cast<int>(m_replicas.size()) + 1;
+    std::vector<torch::Tensor> logits(parts), losses(parts);
+    {
+        torch::NoGradGuard noGrad;
+        for (size_t r = 0; r < m_replicas.size(); ++r)
+            for (size_t i = 0; i < m_params.size(); ++i) {
+                // The weights the optimizer just wrote (it may have replaced a tensor).
+                m_replicaParams[r][i].set_data(m_params[i]);
+                m_replicaParams[r][i].mutable_grad() = torch::Tensor();
+            }
+    }
+    // Each part's GEMMs run single-threaded on its own thread; OpenBLAS's pool would
+    // otherwise start threads of its own under each of them.
+    BlasThreadsScope singleThreadedBlas(1);
+    at::parallel_for(0, parts, 1, [&](int64_t begin, int64_t end) {
+        for (int64_t k = begin; k < end; ++k) {
+            const int64_t lo = n * k / parts, hi = n * (k + 1) / parts;
+            if (hi == lo) continue;
+            Model& model = k == 0 ? m_model : *m_replicas[static_cast<size_t>(k - 1)];
+            const torch::Tensor part = model.forward(x.narrow(0, lo, hi - lo));
+            const torch::Tensor loss = lossOf(part, batch.labels.narrow(0, lo, hi - lo));
+            // Weighted by the part's share, the parts' gradients add up to the batch's.
+            (loss * (static_cast<double>(hi - lo) / static_cast<double>(n))).backward();
+            logits[static_cast<size_t>(k)] = part.detach();
+            losses[static_cast<size_t>(k)] = loss.detach();
+        }
+    });
+    torch::NoGradGuard noGrad;
+    // Summed in a fixed order, so a given thread count gives the same numbers every run.
+    for (size_t i = 0; i < m_params.size(); ++i)
+        for (size_t r = 0; r < m_replicas.size(); ++r) {
+            const torch::Tensor& g = m_replicaParams[r][i].grad();
+            if (!g.defined()) continue;
+            if (m_params[i].grad().defined())
+                m_params[i].mutable_grad().add_(g);
+            else
+                m_params[i].mutable_grad() = g.clone();
+        }
+    torch::Tensor loss = torch::zeros({}, losses.front().options());
+    std::vector<torch::Tensor> pieces;
+    for (int k = 0; k < parts; ++k) {
+        const int64_t lo = n * k / parts, hi = n * (k + 1) / parts;
+        if (hi == lo) continue;
+        loss += losses[static_cast<size_t>(k)] *
+                (static_cast<double>(hi - lo) / static_cast<double>(n));
+        pieces.push_back(logits[static_cast<size_t>(k)]);
+    }
+    batch.loss = loss;
+    batch.logits = torch::cat(pieces);
+    return batch;
+}
+
 LocalBatch Trainer::forwardBackward(const torch::Tensor& order, const BatchSlice& slice) {
     m_optimizer.zero_grad();
     LocalBatch batch;
@@ -600,9 +693,12 @@ LocalBatch Trainer::forwardBackward(const torch::Tensor& order, const BatchSlice
     batch.stepSamples = slice.count;
     if (batch.samples == 0) return batch;
     const auto idx = order.slice(0, slice.lo, slice.hi);
-    auto x = m_trainX.index_select(0, idx);
+    // Scaled before augmenting: a crop pads with zeros of the normalised image, as before.
+    auto x = m_input(m_trainX.index_select(0, idx));
     batch.labels = m_trainY.index_select(0, idx);
     if (m_dataset.augmentation.enabled()) x = augmentBatch(x, m_dataset.augmentation);
+    if (!m_replicas.empty() && batch.samples > static_cast<int64_t>(m_replicas.size()))
+        return splitForwardBackward(x, std::move(batch));
     batch.logits = forward(x);
     batch.loss = lossOf(batch.logits, batch.labels);
     batch.loss.backward();
@@ -637,7 +733,7 @@ void Trainer::optimizerStep(PendingStep& p, const torch::Tensor& loss) {
         torch::NoGradGuard noGrad;
         torch::_foreach_sub_(m_before, m_params);
         p.moveSquaredNorm = squaredNorm(m_before);
-        if (m_readout.hasMomentumTerm()) {
+        if (m_momentumWanted && m_readout.hasMomentumTerm()) {
             // For the step anatomy: the momentum term's length (see flushSteps).
             torch::Tensor dot = torch::zeros({}, p.moveSquaredNorm.options());
             for (size_t i = 0; i < m_params.size(); ++i)

@@ -119,6 +119,14 @@ private:
     BatchSlice nextBatch(int64_t b) const;
     // Forward and backward on the slice's samples (nothing when this rank has none).
     LocalBatch forwardBackward(const torch::Tensor& order, const BatchSlice& slice);
+    // Makes the model copies for splitting batches across LibTorch's threads when that can
+    // give a thread count's own numbers every run: a CPU run with 2 or more threads, no
+    // autocast, a model that has copies (ModuleModel::replica()). With 1 thread: nothing changes.
+    void prepareBatchSplit();
+    // Forward and backward of `x` (the batch's model input) in one part per thread, each part
+    // on its own model copy with single-threaded BLAS; the copies' gradients are then added to
+    // the model's in a fixed order. The loss and logits are the whole batch's.
+    LocalBatch splitForwardBackward(const torch::Tensor& x, LocalBatch batch);
     // The optimizer's step, and what it reports, into `p`.
     void optimizerStep(PendingStep& p, const torch::Tensor& loss);
     // Queues the step's numbers; hands them to the observers when due. False: it diverged.
@@ -157,6 +165,13 @@ private:
     LossKind m_loss;
     AutocastMode m_autocast;
     torch::Tensor m_trainX, m_trainY, m_testX, m_testY;
+    InputTransform m_input; // the dataset's, on the device
+    // Some observer shows the momentum term (set at run start; see showsMomentumTerm()).
+    bool m_momentumWanted = true;
+    // With T threads on the CPU, T - 1 copies of the model sharing its weights: each batch
+    // is split in T parts trained side by side (prepareBatchSplit); empty: no split.
+    std::vector<std::unique_ptr<Model>> m_replicas;
+    std::vector<std::vector<torch::Tensor>> m_replicaParams;
     std::vector<TrainingObserver*> m_observers;
     // What the observers were last told (onPause), on the training thread only.
     bool m_reportedPaused = false;

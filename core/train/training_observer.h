@@ -35,6 +35,10 @@ public:
     // paused is no resume.
     virtual void onPause(bool) {}
     virtual void onRunEnd(const RunResult&) {}
+    // Whether this observer shows StepMetrics::momentumStep (the step anatomy). Measuring it
+    // costs a second sum over each momentum buffer per step; when no observer shows it, it is
+    // not measured (0). An observer that does not say is taken to show it.
+    virtual bool showsMomentumTerm() const { return true; }
 };
 
 } // namespace alig::core

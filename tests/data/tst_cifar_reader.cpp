@@ -66,7 +66,7 @@ private Q_SLOTS:
         QCOMPARE(ds.trainX.sizes().vec(), (std::vector<int64_t>{10, 3, 32, 32}));
         QCOMPARE(ds.testX.sizes().vec(), (std::vector<int64_t>{3, 3, 32, 32}));
         QCOMPARE(ds.inputShape, (std::vector<int64_t>{3, 32, 32}));
-        QCOMPARE(ds.trainX.scalar_type(), torch::kFloat32);
+        QCOMPARE(ds.trainX.scalar_type(), torch::kUInt8); // the bytes; the model sees / 255
         QCOMPARE(ds.trainY.scalar_type(), torch::kInt64);
         for (int64_t g = 0; g < 10; ++g)
             QCOMPARE(ds.trainY[g].item<int64_t>(), g % 10);
@@ -76,10 +76,10 @@ private Q_SLOTS:
         const int64_t cases[][4] = {{0, 0, 0, 0}, {7, 1, 5, 9}, {9, 2, 31, 31}, {4, 2, 0, 17}};
         for (const auto& c : cases) {
             const int64_t k = c[1] * 1024 + c[2] * 32 + c[3];
-            QCOMPARE(ds.trainX[c[0]][c[1]][c[2]][c[3]].item<float>(),
-                     float(pixel(c[0], k)) / 255.0f);
+            QCOMPARE(int(ds.trainX[c[0]][c[1]][c[2]][c[3]].item<uint8_t>()), int(pixel(c[0], k)));
         }
-        QCOMPARE(ds.testX[1][1][2][3].item<float>(), float(pixel(101, 1024 + 64 + 3)) / 255.0f);
+        QCOMPARE(ds.input(ds.testX)[1][1][2][3].item<float>(),
+                 float(pixel(101, 1024 + 64 + 3)) / 255.0f);
         QCOMPARE(ds.classNames, cifar10ClassNames());
         QCOMPARE(ds.classNames[0], std::string("airplane"));
     }
@@ -122,7 +122,7 @@ private Q_SLOTS:
         QCOMPARE(ds.trainY[2].item<int64_t>(), int64_t(42));
         QCOMPARE(ds.testY[0].item<int64_t>(), int64_t(7));
         // Two label bytes come before the pixels.
-        QCOMPARE(ds.trainX[2][2][10][20].item<float>(), float(pixel(2, 2048 + 320 + 20)) / 255.0f);
+        QCOMPARE(int(ds.trainX[2][2][10][20].item<uint8_t>()), int(pixel(2, 2048 + 320 + 20)));
         QCOMPARE(ds.numClasses(), int64_t(100));
         if (names) {
             QCOMPARE(ds.classNames[42], std::string("n42"));

@@ -76,7 +76,8 @@ private Q_SLOTS:
         QCOMPARE(ds.inputShape, (std::vector<int64_t>{1, 28, 28}));
         QVERIFY(ds.isImage());
         QCOMPARE(ds.trainX.sizes().vec(), (std::vector<int64_t>{60000, 1, 28, 28}));
-        QCOMPARE(ds.trainX.scalar_type(), torch::kFloat32);
+        // The pixels stay bytes; the model's input is each batch scaled and normalised.
+        QCOMPARE(ds.trainX.scalar_type(), torch::kUInt8);
         QCOMPARE(ds.trainY.scalar_type(), torch::kInt64);
         QCOMPARE(ds.classNames,
                  (std::vector<std::string>{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -87,17 +88,39 @@ private Q_SLOTS:
         QCOMPARE(ds.mean.size(), size_t(1));
         ALIG_COMPARE_NEAR(ds.mean[0], 0.2860, 1e-3);
         ALIG_COMPARE_NEAR(ds.stddev[0], 0.3530, 1e-3);
-        QVERIFY(std::abs(meanOf(ds.trainX)) < 1e-4);
-        QVERIFY(std::abs(stdOf(ds.trainX) - 1.0) < 1e-4);
+        const torch::Tensor trainX = ds.input(ds.trainX), testX = ds.input(ds.testX);
+        QCOMPARE(trainX.scalar_type(), torch::kFloat32);
+        QVERIFY(std::abs(meanOf(trainX)) < 1e-4);
+        QVERIFY(std::abs(stdOf(trainX) - 1.0) < 1e-4);
         // The test set uses the training statistics, so it is only close to 0 and 1.
-        QVERIFY(std::abs(meanOf(ds.testX)) < 0.02);
-        QVERIFY(std::abs(stdOf(ds.testX) - 1.0) < 0.02);
+        QVERIFY(std::abs(meanOf(testX)) < 0.02);
+        QVERIFY(std::abs(stdOf(testX) - 1.0) < 0.02);
         // Pixels were in [0, 1] before normalisation.
         const double lo = (0.0 - ds.mean[0]) / ds.stddev[0];
         const double hi = (1.0 - ds.mean[0]) / ds.stddev[0];
-        QVERIFY(std::abs(ds.trainX.min().item<double>() - lo) < 1e-5);
-        QVERIFY(std::abs(ds.trainX.max().item<double>() - hi) < 1e-5);
+        QVERIFY(std::abs(trainX.min().item<double>() - lo) < 1e-5);
+        QVERIFY(std::abs(trainX.max().item<double>() - hi) < 1e-5);
         QVERIFY(!ds.augmentation.enabled());
+    }
+
+    // Bytes kept, normalised per batch: the numbers the model sees are those of the float32
+    // copy of the whole set normalised with torch::std_mean, as the data used to be held,
+    // to float32 rounding; and a batch taken as bytes and then scaled is exactly that batch
+    // of the scaled set.
+    void bytesPerBatchGiveTheFloatSetsNumbers() {
+        const Dataset& ds = m_fashion;
+        torch::Tensor before = ds.trainX.to(torch::kFloat32).div_(255.0);
+        auto [stdT, meanT] = torch::std_mean(before, {0, 2, 3}, /*unbiased=*/false);
+        ALIG_COMPARE_NEAR(ds.mean[0], meanT.item<double>(), 1e-7);
+        ALIG_COMPARE_NEAR(ds.stddev[0], stdT.item<double>(), 1e-7);
+        before.sub_(meanT.view({1, 1, 1, 1})).div_(stdT.view({1, 1, 1, 1}));
+        const torch::Tensor now = ds.input(ds.trainX);
+        const double worst = (now - before).abs().max().item<double>();
+        QVERIFY2(worst <= 1e-6, qPrintable(QString("largest difference %1").arg(worst)));
+        before = torch::Tensor();
+        const torch::Tensor idx = torch::randperm(ds.trainSize(), torch::kLong).narrow(0, 0, 128);
+        QVERIFY(torch::equal(ds.input(ds.trainX.index_select(0, idx)), now.index_select(0, idx)));
+        QVERIFY(torch::equal(ds.input(now), now)); // float samples pass unchanged
     }
 
     void fashionMnistSubset() {
@@ -111,11 +134,13 @@ private Q_SLOTS:
         QVERIFY(ds.mean.empty() && ds.stddev.empty());
         // The first samples of the full set, undone from its normalisation.
         const torch::Tensor first =
-            m_fashion.trainX.narrow(0, 0, 1000) * m_fashion.stddev[0] + m_fashion.mean[0];
-        QVERIFY(torch::allclose(ds.trainX, first, 0, 1e-5));
+            m_fashion.input(m_fashion.trainX.narrow(0, 0, 1000)) * m_fashion.stddev[0] +
+            m_fashion.mean[0];
+        const torch::Tensor trainX = ds.input(ds.trainX);
+        QVERIFY(torch::allclose(trainX, first, 0, 1e-5));
         QVERIFY(torch::equal(ds.trainY, m_fashion.trainY.narrow(0, 0, 1000)));
         QVERIFY(torch::equal(ds.testY, m_fashion.testY.narrow(0, 0, 300)));
-        QVERIFY(ds.trainX.min().item<float>() >= 0.0f && ds.trainX.max().item<float>() <= 1.0f);
+        QVERIFY(trainX.min().item<float>() >= 0.0f && trainX.max().item<float>() <= 1.0f);
     }
 
     // Statistics come from the training set after the subset, per channel / feature.
@@ -148,16 +173,19 @@ private Q_SLOTS:
         const int64_t channels = ds.trainX.size(1);
         QCOMPARE(int64_t(ds.mean.size()), channels);
         QCOMPARE(int64_t(ds.stddev.size()), channels);
+        const torch::Tensor beforeTrain = before.input(before.trainX);
+        const torch::Tensor beforeTest = before.input(before.testX);
+        const torch::Tensor trainX = ds.input(ds.trainX), testX = ds.input(ds.testX);
         for (int64_t c = 0; c < channels; ++c) {
-            const torch::Tensor x = before.trainX.select(1, c);
+            const torch::Tensor x = beforeTrain.select(1, c);
             const double m = meanOf(x), s = stdOf(x);
             ALIG_COMPARE_NEAR(ds.mean[c], m, 1e-5);
             // A constant channel is left unscaled rather than divided by zero.
             ALIG_COMPARE_NEAR(ds.stddev[c], s == 0 ? 1.0 : s, 1e-5);
-            QVERIFY(std::abs(meanOf(ds.trainX.select(1, c))) < 1e-5);
-            QVERIFY(std::abs(stdOf(ds.trainX.select(1, c)) - (s == 0 ? 0.0 : 1.0)) < 1e-5);
-            const torch::Tensor expectedTest = (before.testX.select(1, c) - m) / ds.stddev[c];
-            QVERIFY(torch::allclose(ds.testX.select(1, c), expectedTest, 1e-5, 1e-5));
+            QVERIFY(std::abs(meanOf(trainX.select(1, c))) < 1e-5);
+            QVERIFY(std::abs(stdOf(trainX.select(1, c)) - (s == 0 ? 0.0 : 1.0)) < 1e-5);
+            const torch::Tensor expectedTest = (beforeTest.select(1, c) - m) / ds.stddev[c];
+            QVERIFY(torch::allclose(testX.select(1, c), expectedTest, 1e-5, 1e-5));
         }
     }
 
@@ -300,7 +328,7 @@ private Q_SLOTS:
         if (fashion && !m_fashion.trainX.defined()) QSKIP("Fashion-MNIST is not installed");
         const int64_t p = 4;
         const torch::Tensor images =
-            fashion ? m_fashion.trainX.narrow(0, 0, 24)
+            fashion ? m_fashion.input(m_fashion.trainX.narrow(0, 0, 24))
                     : torch::arange(1, 24 * 3 * 6 * 5 + 1, torch::kFloat32).view({24, 3, 6, 5});
         torch::manual_seed(11);
         const torch::Tensor out = augmentBatch(images, Augmentation{p, false});

@@ -170,12 +170,14 @@ private Q_SLOTS:
         QCOMPARE(ds.name, std::string("Test set"));
         QCOMPARE(ds.trainX.sizes().vec(), (std::vector<int64_t>{4, 1, 3, 2}));
         QCOMPARE(ds.testX.sizes().vec(), (std::vector<int64_t>{3, 1, 3, 2}));
-        QCOMPARE(ds.trainX.scalar_type(), torch::kFloat32);
+        // Kept as the bytes the files hold; the model sees them scaled to [0, 1].
+        QCOMPARE(ds.trainX.scalar_type(), torch::kUInt8);
         QCOMPARE(ds.trainY.scalar_type(), torch::kInt64);
         QCOMPARE(ds.inputShape, (std::vector<int64_t>{1, 3, 2}));
-        // Pixel k of the training data is byte k, scaled to [0, 1].
-        QCOMPARE(ds.trainX[2][0][1][1].item<float>(), float(2 * 6 + 3) / 255.0f);
-        QCOMPARE(ds.testX[0][0][0][0].item<float>(), 100.0f / 255.0f);
+        // Pixel k of the training data is byte k.
+        QCOMPARE(int(ds.trainX[2][0][1][1].item<uint8_t>()), 2 * 6 + 3);
+        QCOMPARE(ds.input(ds.trainX)[2][0][1][1].item<float>(), float(2 * 6 + 3) / 255.0f);
+        QCOMPARE(ds.input(ds.testX)[0][0][0][0].item<float>(), 100.0f / 255.0f);
         QCOMPARE(ds.trainY[1].item<int64_t>(), int64_t(2));
         QCOMPARE(ds.testY[0].item<int64_t>(), int64_t(1));
         // Classes 0..max label over both sets.

@@ -145,7 +145,7 @@ private Q_SLOTS:
         QCOMPARE(ds.trainX.sizes().vec(), (std::vector<int64_t>{5, 3, 32, 32}));
         QCOMPARE(ds.testX.sizes().vec(), (std::vector<int64_t>{3, 3, 32, 32}));
         QCOMPARE(ds.inputShape, (std::vector<int64_t>{3, 32, 32}));
-        QCOMPARE(ds.trainX.scalar_type(), torch::kFloat32);
+        QCOMPARE(ds.trainX.scalar_type(), torch::kUInt8); // the bytes; the model sees / 255
         QCOMPARE(ds.trainY.scalar_type(), torch::kInt64);
         const std::vector<int64_t> trainY{0, 1, 2, 9, 0}, testY{3, 0, 7};
         for (int64_t i = 0; i < 5; ++i)
@@ -153,8 +153,8 @@ private Q_SLOTS:
         for (int64_t i = 0; i < 3; ++i)
             QCOMPARE(ds.testY[i].item<int64_t>(), testY[i]);
         // Every pixel: [n][ch][r][c] is element (r, c, ch, n) of the column-major array.
-        const auto check = [](const torch::Tensor& x, int64_t g0) {
-            const torch::Tensor c = x.contiguous();
+        const auto check = [&](const torch::Tensor& x, int64_t g0) {
+            const torch::Tensor c = ds.input(x).contiguous();
             const float* p = c.data_ptr<float>();
             for (int64_t n = 0; n < x.size(0); ++n)
                 for (int64_t ch = 0; ch < 3; ++ch)
@@ -167,7 +167,7 @@ private Q_SLOTS:
         };
         QVERIFY(check(ds.trainX, 0));
         QVERIFY(check(ds.testX, 100));
-        QCOMPARE(ds.trainX[3][2][5][17].item<float>(), float(pixel(3, 5, 17, 2)) / 255.0f);
+        QCOMPARE(int(ds.trainX[3][2][5][17].item<uint8_t>()), int(pixel(3, 5, 17, 2)));
         QCOMPARE(ds.classNames,
                  (std::vector<std::string>{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}));
     }

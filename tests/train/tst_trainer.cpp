@@ -130,6 +130,8 @@ private Q_SLOTS:
     void interpolationMeter();
     void interpolationMeterPerEpoch();
     void momentumStepIsTheMomentumTermsLength();
+    void momentumTermOnlyMeasuredWhenShown();
+    void batchSplitAcrossThreads();
     void scheduleFreeEvaluatesAtXWithItsBatchNormStatistics();
     void evaluationWeightsMethodsReportTheirQuantities();
 };
@@ -507,6 +509,66 @@ void TestTrainer::momentumStepIsTheMomentumTermsLength() {
         QVERIFY(m.momentumStep <= move + m.stepSize * m.gradNorm + 1e-6);
     }
     QVERIFY(st.back().momentumStep > 0.0);
+}
+
+void TestTrainer::momentumTermOnlyMeasuredWhenShown() {
+    // An observer that does not show the momentum term (the run folder, a terminal): ALI-G
+    // skips its measurement, and the training is the same number for number.
+    struct NotShown : Collector {
+        bool showsMomentumTerm() const override { return false; }
+    };
+    Setup shown(spirals(), mlp(), aligConfig(0.05, 0.9), training(1));
+    Setup hidden(spirals(), mlp(), aligConfig(0.05, 0.9), training(1));
+    NotShown quiet;
+    hidden.trainer = std::make_unique<Trainer>(hidden.data, *hidden.model, *hidden.optimizer,
+                                               training(1), torch::kCPU);
+    hidden.trainer->addObserver(&quiet);
+    shown.trainer->run();
+    hidden.trainer->run();
+    QCOMPARE(quiet.steps.size(), shown.collector.steps.size());
+    for (size_t i = 0; i < quiet.steps.size(); ++i) {
+        QCOMPARE(quiet.steps[i].loss, shown.collector.steps[i].loss);
+        QCOMPARE(quiet.steps[i].momentumStep, 0.0);
+    }
+    QVERIFY(shown.collector.steps.back().momentumStep > 0.0);
+}
+
+// With 2 threads an MLP's batch is split across them: the same numbers every run, close to
+// the whole batch's; with 1 thread nothing is split, so a run is number for number what an
+// unsplittable copy of the model gives.
+void TestTrainer::batchSplitAcrossThreads() {
+    auto run = [](int threads, bool splittable) {
+        configureThreads(threads);
+        auto s = std::make_unique<Setup>(spirals(), mlp(), aligConfig(0.5, 0.9), training(2));
+        if (!splittable) dynamic_cast<ModuleModel&>(*s->model).setReplicate({});
+        s->trainer->run();
+        return s;
+    };
+    const auto weightsEqual = [](Setup& a, Setup& b) {
+        const auto pa = a.model->parameters(), pb = b.model->parameters();
+        for (size_t i = 0; i < pa.size(); ++i)
+            if (!torch::equal(pa[i], pb[i])) return false;
+        return true;
+    };
+    const auto one = run(1, true), oneWhole = run(1, false);
+    const auto two = run(2, true), twoAgain = run(2, true), twoWhole = run(2, false);
+    configureThreads(2);
+    QCOMPARE(one->collector.steps.size(), oneWhole->collector.steps.size());
+    for (size_t i = 0; i < one->collector.steps.size(); ++i)
+        QCOMPARE(one->collector.steps[i].loss, oneWhole->collector.steps[i].loss);
+    QVERIFY(weightsEqual(*one, *oneWhole));
+    for (size_t i = 0; i < two->collector.steps.size(); ++i) {
+        QCOMPARE(two->collector.steps[i].loss, twoAgain->collector.steps[i].loss);
+        QCOMPARE(two->collector.steps[i].stepSize, twoAgain->collector.steps[i].stepSize);
+    }
+    QVERIFY(weightsEqual(*two, *twoAgain));
+    // The split batch's loss and step are the whole batch's, to float rounding.
+    const auto& split = two->collector.steps.front();
+    const auto& whole = twoWhole->collector.steps.front();
+    ALIG_COMPARE_NEAR(split.loss, whole.loss, 1e-5 * whole.loss);
+    ALIG_COMPARE_NEAR(split.gradNorm, whole.gradNorm, 1e-4 * whole.gradNorm);
+    ALIG_COMPARE_NEAR(split.stepSize, whole.stepSize, 1e-4 * whole.stepSize);
+    QCOMPARE(split.accuracy, whole.accuracy);
 }
 
 void TestTrainer::scheduleFreeEvaluatesAtXWithItsBatchNormStatistics() {
