@@ -1,32 +1,45 @@
-"""The default preset (fashion-mnist-mlp-alig) trained from Python with the reference ALI-G:
-MLP 784-256-256-10 with ReLU, PyTorch's default initialisation, Fashion-MNIST normalised with
-the training set's mean and standard deviation, batch 128, max_lr 0.5, no momentum. Prints one
-line per thread count: steps/s, samples/s and seconds for one epoch, with the test set's
-evaluation at its end, as alig-train times an epoch.
+"""The comparison's model trained from Python with the reference ALI-G, as one whole process
+(bench/python/compare.sh times it from outside, start-up included): an MLP with ReLU on
+Fashion-MNIST normalised with the training set's mean and standard deviation, PyTorch's
+default initialisation, shuffled batches, the test set evaluated after each epoch.
 
-Usage: python3 bench/python/train_mlp.py [DATA_DIR] [THREADS ...]
+The ALI-G is the authors' own when ALIG_REFERENCE names their file (oval-group/ali-g's
+alig/th/alig.py, class AliG; never part of this project), else ours, written from
+docs/alig.md (alig_reference.py). Prints one line per epoch and a last line "total SECONDS".
+
+Usage: python3 bench/python/train_mlp.py [--threads N] [--epochs E] [--hidden 512,512]
+           [--batch 128] [--max-lr 0.1] [--momentum 0.9] [--data DIR] [--describe]
 """
 
+import argparse
 import ctypes
 import gzip
+import importlib.util
 import os
 import struct
 import sys
 import time
 
-import numpy as np
-import torch
+START = time.perf_counter()
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from alig_reference import AliGReference  # noqa: E402
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
 
 
 def read_idx(path):
-    with gzip.open(path, "rb") as f:
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
         data = f.read()
     dims = data[3]
     shape = struct.unpack(">" + "I" * dims, data[4:4 + 4 * dims])
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+def find(data_dir, name):
+    for candidate in (f"{data_dir}/{name}", f"{data_dir}/{name}.gz"):
+        if os.path.exists(candidate):
+            return candidate
+    sys.exit(f"train_mlp.py: {name}[.gz] not found in {data_dir}")
 
 
 def set_blas_threads(n):
@@ -40,45 +53,72 @@ def set_blas_threads(n):
             continue
 
 
+def reference_alig():
+    """The optimizer class and where it came from."""
+    path = os.environ.get("ALIG_REFERENCE")
+    if not path:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from alig_reference import AliGReference
+        return AliGReference, "our Python ALI-G (bench/python/alig_reference.py)"
+    if not os.path.isfile(path):
+        sys.exit(f"train_mlp.py: ALIG_REFERENCE={path}: no such file")
+    spec = importlib.util.spec_from_file_location("alig_reference_given", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    if not hasattr(module, "AliG"):
+        sys.exit(f"train_mlp.py: ALIG_REFERENCE={path} defines no class AliG")
+    return module.AliG, f"AliG from {path}"
+
+
 def main():
-    data_dir = sys.argv[1] if len(sys.argv) > 1 else "/usr/share/datasets/fashion-mnist"
-    threads = [int(t) for t in sys.argv[2:]] or [1, os.cpu_count()]
-    x = torch.from_numpy(read_idx(f"{data_dir}/train-images-idx3-ubyte.gz").copy()).float()
-    y = torch.from_numpy(read_idx(f"{data_dir}/train-labels-idx1-ubyte.gz").copy()).long()
-    tx = torch.from_numpy(read_idx(f"{data_dir}/t10k-images-idx3-ubyte.gz").copy()).float()
-    ty = torch.from_numpy(read_idx(f"{data_dir}/t10k-labels-idx1-ubyte.gz").copy()).long()
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--hidden", default="512,512")
+    parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--max-lr", type=float, default=0.1)
+    parser.add_argument("--momentum", type=float, default=0.9)
+    parser.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
+    parser.add_argument("--describe", action="store_true", help="name the ALI-G used, and exit")
+    args = parser.parse_args()
+
+    torch.set_num_threads(args.threads)
+    set_blas_threads(args.threads)
+    AliG, origin = reference_alig()
+    print(f"Python: {origin}, PyTorch {torch.__version__}", flush=True)
+    if args.describe:
+        return
+
+    x = torch.from_numpy(read_idx(find(args.data, "train-images-idx3-ubyte")).copy()).float()
+    y = torch.from_numpy(read_idx(find(args.data, "train-labels-idx1-ubyte")).copy()).long()
+    tx = torch.from_numpy(read_idx(find(args.data, "t10k-images-idx3-ubyte")).copy()).float()
+    ty = torch.from_numpy(read_idx(find(args.data, "t10k-labels-idx1-ubyte")).copy()).long()
     x = x.view(-1, 784) / 255
     tx = tx.view(-1, 784) / 255
     mean, std = x.mean(), x.std(unbiased=False)
     x, tx = (x - mean) / std, (tx - mean) / std
 
-    print(f"{'threads':>8} {'steps/s':>10} {'samples/s':>12} {'seconds':>10} {'test acc':>9}")
-    for n in threads:
-        torch.set_num_threads(n)
-        set_blas_threads(n)
-        torch.manual_seed(1)
-        model = torch.nn.Sequential(
-            torch.nn.Linear(784, 256), torch.nn.ReLU(),
-            torch.nn.Linear(256, 256), torch.nn.ReLU(),
-            torch.nn.Linear(256, 10))
-        optimizer = AliGReference(model.parameters(), max_lr=0.5, momentum=0.0)
-        criterion = torch.nn.CrossEntropyLoss()
-        generator = torch.Generator().manual_seed(1)
-        start = time.perf_counter()
+    torch.manual_seed(1)
+    layers, width = [], 784
+    for h in [int(w) for w in args.hidden.split(",") if w]:
+        layers += [torch.nn.Linear(width, h), torch.nn.ReLU()]
+        width = h
+    model = torch.nn.Sequential(*layers, torch.nn.Linear(width, 10))
+    optimizer = AliG(model.parameters(), max_lr=args.max_lr, momentum=args.momentum)
+    criterion = torch.nn.CrossEntropyLoss()
+    generator = torch.Generator().manual_seed(1)
+    for epoch in range(1, args.epochs + 1):
         order = torch.randperm(x.shape[0], generator=generator)
-        steps = 0
-        for b in range(0, x.shape[0], 128):
-            idx = order[b:b + 128]
+        for b in range(0, x.shape[0], args.batch):
+            idx = order[b:b + args.batch]
             optimizer.zero_grad()
             loss = criterion(model(x[idx]), y[idx])
             loss.backward()
             optimizer.step(lambda: float(loss))
-            steps += 1
         with torch.no_grad():
             accuracy = (model(tx).argmax(1) == ty).float().mean().item()
-        seconds = time.perf_counter() - start
-        print(f"{n:>8} {steps / seconds:>10.1f} {x.shape[0] / seconds:>12.0f} "
-              f"{seconds:>10.2f} {100 * accuracy:>8.2f}%", flush=True)
+        print(f"epoch {epoch} test accuracy {100 * accuracy:.2f}%", flush=True)
+    print(f"total {time.perf_counter() - START:.2f}")
 
 
 if __name__ == "__main__":
