@@ -2,10 +2,14 @@
 // and with every core; prints a table. A preset whose data is not on this machine is listed
 // as skipped, with the reason; except CIFAR-10, which the benchmark replaces with random
 // images in CIFAR-10's own file format (speed does not depend on what the pixels show).
-// Small sets (spirals) train as many epochs as it takes to see SAMPLES samples.
+// Small sets (spirals) train as many epochs as it takes to see SAMPLES samples. The last
+// column is the parallel efficiency: steps/s with every core over steps/s with 1 thread.
+// "mlp-512-512" is the default preset with MLP 784-512-512-10, max_lr 0.1 and momentum 0.9
+// (the model bench/python/compare.sh times).
 //
 // Usage: bench_training_throughput [PRESET[:SAMPLES] ...]
-//        (default: the Fashion-MNIST and spirals presets on 12,800 samples, WRN-16-4 on 256)
+//        (default: the Fashion-MNIST presets, mlp-512-512 and spirals on 12,800 samples,
+//        WRN-16-4 on 256)
 
 #include "core/experiment/experiment_config.h"
 #include "core/experiment/run_session.h"
@@ -56,12 +60,12 @@ int main(int argc, char** argv) {
     alig::core::prepareRuntimeEnvironment(argv);
     std::vector<std::string> cases(argv + 1, argv + argc);
     if (cases.empty())
-        cases = {"fashion-mnist-mlp-alig:12800", "fashion-mnist-mlp-sgd:12800",
+        cases = {"fashion-mnist-mlp-alig:12800", "fashion-mnist-mlp-sgd:12800", "mlp-512-512:12800",
                  "spirals-mlp-alig:12800", "cifar10-wrn-16-4-alig:256"};
     std::printf("training throughput, 1 epoch on a training subset, headless, BLAS kernel %s\n\n",
                 blasKernelReport().c_str());
-    std::printf("%-32s %8s %8s %10s %12s %10s\n", "preset", "samples", "threads", "steps/s",
-                "samples/s", "seconds");
+    std::printf("%-32s %8s %8s %10s %12s %10s %8s\n", "preset", "samples", "threads", "steps/s",
+                "samples/s", "seconds", "vs 1");
     const int cores = static_cast<int>(std::thread::hardware_concurrency());
     std::vector<int> threadCounts{1};
     if (cores > 1) threadCounts.push_back(cores);
@@ -71,9 +75,17 @@ int main(int argc, char** argv) {
         const std::string preset = c.substr(0, colon);
         const int64_t subset = colon == std::string::npos ? 12800 : std::stoll(c.substr(colon + 1));
         std::string label = preset;
+        double oneThread = 0.0;
         for (int threads : threadCounts) {
             try {
-                ExperimentConfig config = ExperimentConfig::fromJson(loadPreset(preset));
+                const bool wide = preset == "mlp-512-512";
+                ExperimentConfig config = ExperimentConfig::fromJson(
+                    loadPreset(wide ? "fashion-mnist-mlp-alig" : preset));
+                if (wide) {
+                    config.model.hidden = {512, 512};
+                    config.optimizer.maxLr = 0.1;
+                    config.optimizer.momentum = 0.9;
+                }
                 config.training.epochs = 1;
                 config.training.threads = threads;
                 config.training.device = "cpu";
@@ -97,9 +109,11 @@ int main(int argc, char** argv) {
                 }
                 const RunResult r = session->run();
                 const double samples = static_cast<double>(perEpoch * config.training.epochs);
-                std::printf("%-32s %8lld %8d %10.2f %12.1f %10.2f\n", label.c_str(),
-                            static_cast<long long>(samples), threads, r.steps / r.elapsed,
-                            samples / r.elapsed, r.elapsed);
+                const double rate = r.steps / r.elapsed;
+                if (threads == 1) oneThread = rate;
+                std::printf("%-32s %8lld %8d %10.2f %12.1f %10.2f %7.2fx\n", label.c_str(),
+                            static_cast<long long>(samples), threads, rate, samples / r.elapsed,
+                            r.elapsed, oneThread > 0.0 ? rate / oneThread : 0.0);
             } catch (const Error& e) {
                 std::string reason = e.what();
                 if (reason.size() > 90) reason = reason.substr(0, 87) + "...";

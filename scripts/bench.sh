@@ -10,6 +10,8 @@ BUILD_DIR=${ALIG_BUILD_DIR:-build}
 "$BUILD_DIR/bench/bench_optimizer_step"
 echo
 "$BUILD_DIR/bench/bench_training_throughput"
+echo
+"$BUILD_DIR/bench/bench_sgemm"
 if [[ -x "$BUILD_DIR/bench/bench_plot_replot" ]]; then
     echo
     QT_QPA_PLATFORM=offscreen "$BUILD_DIR/bench/bench_plot_replot"
