@@ -7,8 +7,16 @@
 //   QT_QPA_PLATFORM=offscreen ./bench/bench_plot_replot [max_points]
 //
 // ALIG_BENCH_BREAKDOWN=1 adds the replot time of each series drawn alone (by Series value).
+//
+// A second table: a sweep shown at once, 45 runs of 2,000 steps in the four plots of a
+// PlotsView (1500x900), fed as the window's drain timer feeds them (every run gets its next
+// 20 steps per tick, 100 ticks). Per tick: the drain (appending to every run) and the replot
+// of the four plots; the median and the worst. Once per seed-grouping mode. Target: replot
+// under 16 ms, no tick over 50 ms.
 
 #include "ui/plots/loss_plot.h"
+#include "ui/plots/metric_plot.h"
+#include "ui/plots/plots_view.h"
 #include "ui/plots/step_size_plot.h"
 #include "ui/run/run.h"
 
@@ -122,6 +130,61 @@ Result measure(bool stepSizePlot, int64_t targetPoints) {
     return r;
 }
 
+struct ManyRuns {
+    double drainMedian = 0, drainMax = 0, replotMedian = 0, replotMax = 0;
+};
+
+double medianOf(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+ManyRuns measureManyRuns(int runs, int steps, ui::PlotSettings::SeedGroups groups) {
+    constexpr int kPerTick = 20;
+    ui::RunRegistry registry;
+    ui::PlotsView view(&registry);
+    ui::PlotSettings settings = view.settings();
+    settings.seedGroups = groups;
+    view.setSettings(settings);
+    view.resize(1500, 900);
+    view.show();
+    std::vector<ui::Run*> all;
+    for (int r = 0; r < runs; ++r) {
+        core::ExperimentConfig c;
+        c.optimizer.maxLr = 0.01 * (1 + r / 3); // 15 settings x 3 seeds
+        c.training.seed = 1 + r % 3;
+        auto* run =
+            new ui::Run(QString("r%1").arg(r), QString("r%1").arg(r), registry.nextColor(), c);
+        run->setStepsPerEpoch(kStepsPerEpoch);
+        registry.add(run);
+        all.push_back(run);
+    }
+    std::vector<double> drains, replots;
+    QElapsedTimer timer;
+    for (int first = 1; first <= steps; first += kPerTick) {
+        timer.restart();
+        for (size_t r = 0; r < all.size(); ++r) {
+            std::vector<core::StepMetrics> batch;
+            for (int i = first; i < first + kPerTick && i <= steps; ++i) {
+                core::StepMetrics m = stepAt(i, steps);
+                m.loss *= 1.0 + 0.02 * static_cast<double>(r);
+                batch.push_back(m);
+            }
+            all[r]->appendSteps(batch);
+        }
+        drains.push_back(static_cast<double>(timer.nsecsElapsed()) / 1e6);
+        timer.restart();
+        view.flush(); // what the replot timer does, for all four plots
+        replots.push_back(static_cast<double>(timer.nsecsElapsed()) / 1e6);
+    }
+    ManyRuns m;
+    m.drainMedian = medianOf(drains);
+    m.drainMax = *std::max_element(drains.begin(), drains.end());
+    m.replotMedian = medianOf(replots);
+    m.replotMax = *std::max_element(replots.begin(), replots.end());
+    return m;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -137,6 +200,16 @@ int main(int argc, char** argv) {
                         static_cast<long long>(r.points), r.appendMs, r.replotMs);
             std::fflush(stdout);
         }
+    }
+    std::printf("\n%-34s %10s %10s %12s %12s\n", "45 runs x 2000 steps, 4 plots", "drain med",
+                "drain max", "replot med", "replot max");
+    for (auto groups : {ui::PlotSettings::SeedGroups::Off, ui::PlotSettings::SeedGroups::StdDev}) {
+        const ManyRuns m = measureManyRuns(45, 2000, groups);
+        std::printf("%-34s %8.2f ms %7.2f ms %9.2f ms %9.2f ms\n",
+                    groups == ui::PlotSettings::SeedGroups::Off ? "each run"
+                                                                : "seed groups (mean ± std)",
+                    m.drainMedian, m.drainMax, m.replotMedian, m.replotMax);
+        std::fflush(stdout);
     }
     return 0;
 }

@@ -147,6 +147,16 @@ int runBatch(const BatchOptions& o) {
     const RunLock lock(parent);
     if (fs::exists(fs::path(parent) / "summary.csv"))
         throw Error(parent + ": already holds a comparison; choose another --out");
+    // The window reopens the folder as a batch (View > Open Batch, or at its next start).
+    writeBatchRecord(parent,
+                     {{"kind", o.sweep ? "sweep" : "compare"},
+                      {"optimizers", o.optimizers},
+                      {"param", o.sweep ? o.param : std::string()},
+                      {"values", o.sweep ? o.values : std::string()},
+                      {"seeds", o.seeds},
+                      {"parallel", o.parallel},
+                      {"target_accuracy", o.targetAccuracy}},
+                     base, plan);
 
     std::printf("%s %zu runs of %s into %s (%d at a time)\n",
                 o.sweep ? "sweep:" : "compare:", plan.size(), baseConfig.name.c_str(),

@@ -6,6 +6,7 @@
 #include "ui/classroom/playground_view.h"
 #include "ui/classroom/surface_view.h"
 #include "ui/config/experiment_panel.h"
+#include "ui/plots/plots_view.h"
 #include "ui/plots/sweep_plot.h"
 #include "ui/run/run.h"
 #include "ui/run/run_controller.h"
@@ -73,6 +74,13 @@ int main(int argc, char** argv) {
     QCommandLineOption runsDir("runs-dir", "Keep runs in DIR instead of the user data folder.",
                                "DIR");
     QCommandLineOption fresh("fresh", "Ignore the saved window layout and last experiment.");
+    QCommandLineOption openBatch("open-batch",
+                                 "Open the compare or sweep folder DIR, its runs on show. With "
+                                 "--screenshot: trains nothing, saves the picture of it.",
+                                 "DIR");
+    QCommandLineOption seedBands("seed-bands",
+                                 "Draw runs that differ only by seed as a mean line with a "
+                                 "± std band (the plots' Seeds control).");
     QCommandLineOption plotSweep("plot-sweep",
                                  "Draw the sweep plot of CSV (a sweep.csv of "
                                  "alig-train sweep) and exit.",
@@ -95,8 +103,8 @@ int main(int argc, char** argv) {
                                "interpolating, non-interpolating).",
                                "NAME");
     QCommandLineOption presentation("presentation", "Start in presentation mode.");
-    parser.addOptions({screenshot, preset, steps, runsDir, fresh, plotSweep, plotOut, tab, surface,
-                       presentation, startupProbe});
+    parser.addOptions({screenshot, preset, steps, runsDir, fresh, openBatch, plotSweep, plotOut,
+                       tab, surface, presentation, startupProbe, seedBands});
     parser.process(app);
 
     if (parser.isSet(plotSweep)) {
@@ -137,6 +145,19 @@ int main(int argc, char** argv) {
         }
     }
     if (parser.isSet(presentation)) window.setPresentation(true);
+    if (parser.isSet(seedBands)) {
+        alig::ui::PlotSettings s = window.plotsView()->settings();
+        s.seedGroups = alig::ui::PlotSettings::SeedGroups::StdDev;
+        window.plotsView()->setSettings(s);
+    }
+    if (parser.isSet(openBatch)) {
+        window.setDialogsEnabled(false);
+        if (!window.openBatch(parser.value(openBatch))) {
+            std::fprintf(stderr, "alig-studio: %s\n", qPrintable(window.lastError()));
+            return 2;
+        }
+        window.setDialogsEnabled(true);
+    }
     if (parser.isSet(startupProbe)) {
         // The first paint of the top-level window ends the start-up that a user waits for.
         FirstPaint probe;
@@ -168,6 +189,11 @@ int main(int argc, char** argv) {
         }
         window.close();
     };
+    if (parser.isSet(openBatch)) { // the batch's curves, nothing trained
+        QTimer::singleShot(1500, &window, grabAndClose);
+        const int rc = QApplication::exec();
+        return exitCode != 0 ? exitCode : rc;
+    }
     if (parser.value(tab) == "surface") {
         window.surfaceView()->setStepCount(static_cast<int>(n));
         window.surfaceView()->runToEnd();

@@ -274,6 +274,21 @@ std::vector<RunSummary> runAll(const std::vector<PlannedRun>& plan, int parallel
     return summaries;
 }
 
+void writeBatchRecord(const std::string& dir, json request, const json& base,
+                      const std::vector<PlannedRun>& plan) {
+    json runs = json::array();
+    for (const auto& p : plan)
+        runs.push_back({{"label", p.label},
+                        {"group", p.group},
+                        {"param", p.param},
+                        {"value", std::isnan(p.value) ? json(nullptr) : json(p.value)},
+                        {"seed", p.seed},
+                        {"dir", fs::path(p.config.output.dir).filename().string()}});
+    request["base"] = base;
+    request["runs"] = std::move(runs);
+    writeFileAtomically((fs::path(dir) / "batch.json").string(), request.dump(2) + '\n');
+}
+
 void writeSummaryCsv(const std::string& path, const std::vector<RunSummary>& runs) {
     std::ostringstream out;
     out << "label,group,param,value,seed,status,steps,seconds,final_test_accuracy,"

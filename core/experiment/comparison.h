@@ -76,6 +76,13 @@ std::vector<RunSummary> runAll(const std::vector<PlannedRun>& plan, int parallel
                                double targetAccuracy,
                                const std::function<void(const RunSummary&, size_t done)>& onDone);
 
+// batch.json: what makes a batch folder reopen (the window's Compare / sweep panel):
+// `request` (kind "compare" or "sweep", optimizers, param, values, seeds, parallel,
+// target_accuracy), the base experiment and one entry per planned run (label, group, param,
+// value, seed, and its folder's name under `dir`).
+void writeBatchRecord(const std::string& dir, nlohmann::json request, const nlohmann::json& base,
+                      const std::vector<PlannedRun>& plan);
+
 // summary.csv: one row per run (the RunSummary fields).
 void writeSummaryCsv(const std::string& path, const std::vector<RunSummary>& runs);
 // sweep.csv: per group and value, the mean and standard deviation of the final test

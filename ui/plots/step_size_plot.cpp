@@ -8,9 +8,11 @@ StepSizePlot::StepSizePlot(RunRegistry* registry, QWidget* parent)
     : MetricPlot(tr("Step size"), parent) {
     // Declared first so the legend reads "step taken" first; the faint layer keeps the
     // Polyak line below it anyway.
-    addSeries(stepSeries(
+    auto taken = stepSeries(
         Series::StepSize, tr("step taken"), [](const core::StepMetrics& m) { return m.stepSize; },
-        lineStyle(1.6)));
+        lineStyle(1.6));
+    taken.smoothable = true;
+    addSeries(taken);
     auto polyak = stepSeries(
         Series::PolyakStepSize, tr("loss/(‖g‖²+ε)"),
         [](const core::StepMetrics& m) { return m.unclippedStepSize; },
@@ -34,10 +36,12 @@ StepSizePlot::StepSizePlot(RunRegistry* registry, QWidget* parent)
         markerStyle(QCPScatterStyle::ssTriangleInverted, 6)));
     // Hidden until asked for: with it the plot compares methods whose own "step size"
     // means different things (Adam's lr is not the length of its step).
-    addSeries(stepSeries(
+    auto effective = stepSeries(
         Series::EffectiveStep, tr("‖Δw‖/‖g‖"),
         [](const core::StepMetrics& m) { return m.effectiveStep; },
-        lineStyle(1.0, 200, Qt::DashDotLine)));
+        lineStyle(1.0, 200, Qt::DashDotLine));
+    effective.smoothable = true;
+    addSeries(effective);
     setSeriesVisible(Series::EffectiveStep, false);
     setValueLabel(tr("step size"));
     setLogY(true); // ALI-G's steps span decades

@@ -1,6 +1,7 @@
 #include "ui/window/batch_panel.h"
 
 #include "core/experiment/run_store.h"
+#include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "ui/plots/sweep_plot.h"
 #include "ui/run/run.h"
@@ -21,11 +22,43 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include <QFileInfo>
+#include <QPainter>
+
 #include <cmath>
 
 namespace alig::ui {
 
 namespace {
+
+constexpr const char* kBatchFile = "batch.json";
+
+// Sorts by the number it holds (UserRole), not by its text: "9.5 %" before "10 %".
+class NumberItem : public QTableWidgetItem {
+public:
+    bool operator<(const QTableWidgetItem& other) const override {
+        const QVariant a = data(Qt::UserRole), b = other.data(Qt::UserRole);
+        if (a.isValid() && b.isValid()) return a.toDouble() < b.toDouble();
+        return QTableWidgetItem::operator<(other);
+    }
+};
+
+void setNumber(QTableWidgetItem* item, const QString& text, double value) {
+    item->setText(text);
+    // Missing values sort last whichever way.
+    item->setData(Qt::UserRole, std::isnan(value) ? QVariant(-1e300) : QVariant(value));
+}
+
+QIcon swatch(const QColor& color) {
+    QPixmap pixmap(12, 12);
+    pixmap.fill(Qt::transparent);
+    if (!color.isValid()) return QIcon(pixmap);
+    QPainter p(&pixmap);
+    p.setBrush(color);
+    p.setPen(color.darker(130));
+    p.drawRect(QRectF(0.5, 0.5, 11, 11));
+    return QIcon(pixmap);
+}
 
 QString percent(double v) {
     return std::isnan(v) ? QStringLiteral("–") : QString::number(100.0 * v, 'f', 2) + " %";
@@ -158,14 +191,17 @@ void BatchPanel::start(const nlohmann::json& base, const BatchRequest& request,
     m_done.assign(m_plan.size(), false);
     m_next = m_finished = 0;
     m_active = 0;
-    m_table->setRowCount(static_cast<int>(m_plan.size()));
-    for (size_t i = 0; i < m_plan.size(); ++i) {
-        m_table->setItem(static_cast<int>(i), 0,
-                         new QTableWidgetItem(QString::fromStdString(m_plan[i].label)));
-        m_table->setItem(static_cast<int>(i), 1, new QTableWidgetItem(tr("waiting")));
-        for (int c = 2; c < 7; ++c)
-            m_table->setItem(static_cast<int>(i), c, new QTableWidgetItem);
-    }
+    // The batch's record, so that it reopens after a restart (openBatch).
+    core::writeBatchRecord(parentDir.toStdString(),
+                           {{"kind", request.sweep ? "sweep" : "compare"},
+                            {"optimizers", request.optimizers.toStdString()},
+                            {"param", request.param.toStdString()},
+                            {"values", request.values.toStdString()},
+                            {"seeds", request.seeds},
+                            {"parallel", request.parallel},
+                            {"target_accuracy", request.targetAccuracy}},
+                           base, m_plan);
+    setRows(tr("waiting"));
     m_plot->setVisible(request.sweep);
     m_status->setText(tr("%1: %2 runs into %3")
                           .arg(request.sweep ? tr("Sweep") : tr("Comparison"))
@@ -179,7 +215,7 @@ void BatchPanel::launchMore() {
         const size_t index = m_next++;
         RunController* c = m_launcher(m_plan[index]);
         ++m_active;
-        m_table->item(static_cast<int>(index), 1)->setText(tr("training"));
+        m_table->item(m_rowItems[index]->row(), 1)->setText(tr("training"));
         connect(c, &RunController::finished, this,
                 [this, index, c](core::RunStatus, const QString& message) {
                     onRunEnded(index, c->run() ? c->run()->runDir() : QString(), message);
@@ -204,6 +240,33 @@ void BatchPanel::onRunEnded(size_t index, const QString& runDir, const QString& 
         s.status = core::RunStatus::Failed;
         s.message = e.what();
     }
+    fillRow(index, s);
+    writeFiles();
+    m_status->setText(
+        tr("%1 of %2 runs done · %3").arg(m_finished).arg(m_plan.size()).arg(m_parent));
+    launchMore();
+    if (m_finished == m_plan.size()) Q_EMIT allFinished();
+}
+
+void BatchPanel::setRows(const QString& state) {
+    m_table->setSortingEnabled(false);
+    m_table->clearContents();
+    m_table->setRowCount(static_cast<int>(m_plan.size()));
+    m_rowItems.clear();
+    for (size_t i = 0; i < m_plan.size(); ++i) {
+        const int row = static_cast<int>(i);
+        auto* label = new QTableWidgetItem(QString::fromStdString(m_plan[i].label));
+        m_rowItems.push_back(label);
+        m_table->setItem(row, 0, label);
+        m_table->setItem(row, 1, new QTableWidgetItem(state));
+        for (int c = 2; c < 7; ++c)
+            m_table->setItem(row, c, new NumberItem);
+    }
+    m_table->setSortingEnabled(true);
+}
+
+void BatchPanel::fillRow(size_t index, const core::RunSummary& summary) {
+    core::RunSummary s = summary;
     const auto& p = m_plan[index];
     s.label = p.label;
     s.group = p.group;
@@ -211,20 +274,75 @@ void BatchPanel::onRunEnded(size_t index, const QString& runDir, const QString& 
     s.value = p.value;
     s.seed = p.seed;
     m_summaries[index] = s;
-    const int row = static_cast<int>(index);
+    // Rows move when the table is sorted: find this one by its first cell.
+    m_table->setSortingEnabled(false);
+    const int row = m_rowItems[index]->row();
+    if (m_colorOf) m_rowItems[index]->setIcon(swatch(m_colorOf(QString::fromStdString(s.dir))));
+    m_rowItems[index]->setToolTip(QString::fromStdString(s.dir));
     m_table->item(row, 1)->setText(QString::fromStdString(core::runStatusName(s.status)));
     m_table->item(row, 1)->setToolTip(QString::fromStdString(s.message));
-    m_table->item(row, 2)->setText(percent(s.finalTestAccuracy));
-    m_table->item(row, 3)->setText(percent(s.bestTestAccuracy));
-    m_table->item(row, 4)->setText(QString::number(s.seconds, 'f', 1));
-    m_table->item(row, 5)->setText(s.stepsToTarget >= 0 ? QString::number(s.stepsToTarget)
-                                                        : QStringLiteral("–"));
-    m_table->item(row, 6)->setText(percent(s.clippedFraction));
-    writeFiles();
-    m_status->setText(
-        tr("%1 of %2 runs done · %3").arg(m_finished).arg(m_plan.size()).arg(m_parent));
-    launchMore();
-    if (m_finished == m_plan.size()) Q_EMIT allFinished();
+    setNumber(m_table->item(row, 2), percent(s.finalTestAccuracy), s.finalTestAccuracy);
+    setNumber(m_table->item(row, 3), percent(s.bestTestAccuracy), s.bestTestAccuracy);
+    setNumber(m_table->item(row, 4), QString::number(s.seconds, 'f', 1), s.seconds);
+    setNumber(m_table->item(row, 5),
+              s.stepsToTarget >= 0 ? QString::number(s.stepsToTarget) : QStringLiteral("–"),
+              s.stepsToTarget >= 0 ? static_cast<double>(s.stepsToTarget) : std::nan(""));
+    setNumber(m_table->item(row, 6), percent(s.clippedFraction), s.clippedFraction);
+    m_table->setSortingEnabled(true);
+}
+
+void BatchPanel::openBatch(const QString& dir) {
+    if (isRunning())
+        throw core::Error("a batch is still training: wait for it or stop its runs first");
+    const nlohmann::json record = core::readJsonObjectFile((dir + "/" + kBatchFile).toStdString());
+    BatchRequest request;
+    request.sweep = record.value("kind", std::string()) == "sweep";
+    request.optimizers = QString::fromStdString(record.value("optimizers", std::string()));
+    request.param = QString::fromStdString(record.value("param", std::string()));
+    request.values = QString::fromStdString(record.value("values", std::string()));
+    request.seeds = record.value("seeds", 1);
+    request.parallel = record.value("parallel", 2);
+    request.targetAccuracy = record.value("target_accuracy", 0.9);
+    std::vector<core::PlannedRun> plan;
+    std::vector<QString> dirs;
+    if (!record.contains("runs") || !record["runs"].is_array())
+        throw core::Error(dir.toStdString() + "/" + kBatchFile + ": has no \"runs\"");
+    for (const auto& r : record["runs"]) {
+        core::PlannedRun p;
+        p.label = r.value("label", std::string());
+        p.group = r.value("group", std::string());
+        p.param = r.value("param", std::string());
+        p.value =
+            r.contains("value") && r["value"].is_number() ? r["value"].get<double>() : std::nan("");
+        p.seed = r.value("seed", uint64_t{0});
+        plan.push_back(p);
+        dirs.push_back(dir + "/" + QString::fromStdString(r.value("dir", std::string())));
+    }
+    m_request = request;
+    m_plan = plan;
+    m_parent = dir;
+    m_summaries.assign(m_plan.size(), core::RunSummary{});
+    m_done.assign(m_plan.size(), true);
+    m_next = m_finished = m_plan.size();
+    m_active = 0;
+    setRows(QString());
+    for (size_t i = 0; i < m_plan.size(); ++i) {
+        core::RunSummary s;
+        try {
+            s = core::summarize(core::readRun(dirs[i].toStdString()), request.targetAccuracy);
+        } catch (const std::exception& e) {
+            s.status = core::RunStatus::Failed;
+            s.message = e.what(); // a run that never started, or a folder removed since
+            s.dir = dirs[i].toStdString();
+        }
+        fillRow(i, s);
+    }
+    m_plot->setVisible(request.sweep);
+    if (request.sweep && QFileInfo::exists(dir + "/sweep.csv")) m_plot->loadCsv(dir + "/sweep.csv");
+    m_status->setText(tr("%1 of %2 runs · %3 (reopened)")
+                          .arg(request.sweep ? tr("Sweep") : tr("Comparison"))
+                          .arg(m_plan.size())
+                          .arg(dir));
 }
 
 void BatchPanel::writeFiles() {

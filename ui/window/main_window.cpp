@@ -31,10 +31,12 @@
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QInputDialog>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QProgressBar>
+#include <QPushButton>
 #include <QRegularExpression>
 #include <QScrollArea>
 #include <QSettings>
@@ -145,19 +147,23 @@ MainWindow::MainWindow(QString runsDir, bool restore, QWidget* parent)
     createStatusBar();
 
     connect(m_panel, &ExperimentPanel::validityChanged, this, [this](bool) { updateActions(); });
-    connect(m_panel, &ExperimentPanel::maxLrEdited, this, [this](std::optional<double> maxLr) {
-        // A live change: the current run takes it at its next step and records it.
-        if (m_current && m_current->isActive()) m_current->setMaxLr(maxLr);
+    // The panel edits the next run; nothing of it reaches a run that trains.
+    connect(m_panel, &ExperimentPanel::configChanged, this, &MainWindow::updateTitle);
+    connect(m_panel, &ExperimentPanel::presetLoaded, this, [this] { markExperimentSaved({}); });
+    connect(m_runsTable, &RunsTable::renamed, this, &MainWindow::renameRun);
+    connect(m_runsTable, &RunsTable::maxLrChangeRequested, this, [this](Run* run) {
+        const auto& steps = run->steps();
+        const double now = !steps.empty() && std::isfinite(steps.back().maxLr)
+                               ? steps.back().maxLr
+                               : run->config().optimizer.maxLr.value_or(0.1);
+        bool ok = false;
+        const double value = QInputDialog::getDouble(
+            this, tr("Change max_lr"),
+            tr("New max_lr for \"%1\" (from its next step on):").arg(run->name()), now, 1e-8, 1e8,
+            6, &ok, Qt::WindowFlags(), 1e-3);
+        if (ok) changeMaxLr(run, value);
     });
-    connect(m_runsTable, &RunsTable::renamed, this, [this](Run* run, const QString& name) {
-        try {
-            renameRunOnDisk(*run, name);
-            run->setName(name);
-        } catch (const std::exception& e) {
-            showError(tr("Rename"), QString::fromStdString(e.what()));
-            run->setName(run->name()); // puts the old name back in the table
-        }
-    });
+    connect(m_runsTable, &QTableWidget::itemSelectionChanged, this, &MainWindow::updateStatusBar);
     connect(m_runsTable, &RunsTable::deleteRequested, this, &MainWindow::deleteRuns);
     connect(m_runsTable, &RunsTable::runActivated, this, [this](Run* run) {
         for (RunController* c : m_controllers)
@@ -187,12 +193,22 @@ MainWindow::MainWindow(QString runsDir, bool restore, QWidget* parent)
     });
 
     m_panel->setConfig(defaultConfig());
+    markExperimentSaved({});
     if (restore) restoreSettings();
-    const QStringList problems = loadRunStore(m_runsDir, *m_registry);
-    if (!problems.isEmpty())
-        statusBar()->showMessage(tr("Skipped %n unreadable run folder(s): %1", "", problems.size())
-                                     .arg(problems.first()),
-                                 10000);
+    m_batch->setColorOf([this](const QString& dir) {
+        const Run* run = m_registry->findByDir(dir);
+        return run ? run->color() : QColor();
+    });
+    QStringList batches;
+    reloadRunStore(&batches);
+    // The last comparison or sweep comes back with its summary, as it was left.
+    if (!batches.isEmpty()) {
+        try {
+            m_batch->openBatch(batches.last());
+        } catch (const std::exception& e) {
+            statusBar()->showMessage(QString::fromStdString(e.what()), 10000);
+        }
+    }
     updateActions();
     updateStatusBar();
 }
@@ -262,20 +278,18 @@ void MainWindow::createMenus() {
         if (!path.isEmpty()) openExperiment(path);
     });
     m_recentMenu = file->addMenu(tr("Open &Recent"));
-    file->addAction(tr("&Save Experiment"), QKeySequence::Save, this, [this] {
-        QString path = m_experimentPath;
-        if (path.isEmpty())
-            path = QFileDialog::getSaveFileName(this, tr("Save experiment"),
-                                                m_panel->config().name.c_str() + QString(".json"),
-                                                tr("Experiments (*.json)"));
-        if (!path.isEmpty()) saveExperiment(path);
-    });
+    file->addAction(tr("&Save Experiment"), QKeySequence::Save, this,
+                    [this] { saveCurrentExperiment(); })
+        ->setToolTip(tr("Write the experiment to the file named in the title (asks for one "
+                        "when it is untitled)"));
     file->addAction(tr("Save Experiment &As…"), QKeySequence::SaveAs, this, [this] {
         const QString path = QFileDialog::getSaveFileName(
             this, tr("Save experiment"), m_panel->config().name.c_str() + QString(".json"),
             tr("Experiments (*.json)"));
         if (!path.isEmpty()) saveExperiment(path);
     });
+    file->addAction(tr("&Revert Experiment"), this, [this] { revertExperiment(); })
+        ->setToolTip(tr("Drop the edits and reload the experiment's file"));
     file->addSeparator();
     file->addAction(tr("&Export Metrics (CSV)…"), this, [this] {
         const QString path = QFileDialog::getSaveFileName(this, tr("Export metrics"), "metrics.csv",
@@ -305,7 +319,15 @@ void MainWindow::createMenus() {
     QMenu* view = menuBar()->addMenu(tr("&View"));
     for (QDockWidget* dock : findChildren<QDockWidget*>())
         view->addAction(dock->toggleViewAction());
-    view->addAction(tr("Reload Run Store"), this, [this] { loadRunStore(m_runsDir, *m_registry); });
+    view->addAction(tr("Reload Run Store"), this, [this] { reloadRunStore(); });
+    view->addAction(tr("Open Batch…"), this,
+                    [this] {
+                        const QString dir = QFileDialog::getExistingDirectory(
+                            this, tr("Open a compare or sweep folder"), m_runsDir);
+                        if (!dir.isEmpty()) openBatch(dir);
+                    })
+        ->setToolTip(tr("Show a comparison or sweep of the run store: its summary table, its "
+                        "sweep plot and its runs' curves"));
     view->addSeparator();
     m_presentation = view->addAction(tr("&Presentation Mode"));
     m_presentation->setCheckable(true);
@@ -370,15 +392,13 @@ Run* MainWindow::startRun(bool paused, int64_t stopAfterStep) {
 
 RunController* MainWindow::launchRun(const core::ExperimentConfig& config, QString name,
                                      bool paused, int64_t stopAfterStep) {
-    int n = 1;
-    for (Run* r : m_registry->runs())
-        if (r->isLive() && r->name().startsWith(name)) ++n;
-    if (n > 1) name += QStringLiteral(" #%1").arg(n);
-    // A session id until the run folder exists; the folder's name once it does.
-    static int counter = 0;
-    auto* run =
-        new Run(QStringLiteral("session-%1").arg(++counter), name, m_registry->nextColor(), config);
+    // Unique among every run the window holds, the run store's too; run.json keeps it, so it
+    // is the same after a restart. The id is the run's for good (run.json, folder, exports).
+    auto* run = new Run(QString::fromStdString(core::newRunId()), m_registry->uniqueName(name),
+                        m_registry->nextColor(), config);
     m_registry->add(run);
+    // A zoom into the last run's plots says nothing about this one.
+    m_plots->followAll();
 
     auto* controller = new RunController(run, config, m_runsDir, QString(), this);
     m_controllers << controller;
@@ -468,8 +488,17 @@ void MainWindow::updateActions() {
     m_step->setEnabled(active || m_panel->isValid());
 }
 
+Run* MainWindow::statusRun() const {
+    const QList<Run*> selected = m_runsTable->selectedRuns();
+    if (selected.size() == 1) return selected.front();
+    return m_current ? m_current->run() : nullptr;
+}
+
 void MainWindow::updateStatusBar() {
-    Run* run = m_current ? m_current->run() : nullptr;
+    Run* run = statusRun();
+    RunController* controller = nullptr;
+    for (RunController* c : m_controllers)
+        if (c->run() == run) controller = c;
     m_epochProgress->setVisible(run != nullptr);
     if (!run) {
         m_deviceLabel->clear();
@@ -479,11 +508,14 @@ void MainWindow::updateStatusBar() {
         m_epochProgress->setValue(0);
         return;
     }
-    m_deviceLabel->setText(
-        tr("device: %1")
-            .arg(m_current->device().isEmpty() ? tr("starting…") : m_current->device()));
+    const QString device = controller ? controller->device() : QString();
+    m_deviceLabel->setText(run->isLive() && device.isEmpty() ? tr("%1 · starting…").arg(run->name())
+                           : device.isEmpty()                ? run->name()
+                                              : tr("%1 · device: %2").arg(run->name(), device));
     const double rate = run->stepsPerSecond();
-    m_speedLabel->setText(rate > 0 ? tr("%1 steps/s").arg(rate, 0, 'f', 0) : QString());
+    m_speedLabel->setText(run->isPaused() ? tr("paused")
+                          : rate > 0      ? tr("%1 steps/s").arg(rate, 0, 'f', 0)
+                                          : QString());
     if (run->steps().empty()) {
         m_stepLabel->clear();
         m_epochProgress->setValue(0);
@@ -499,9 +531,147 @@ void MainWindow::updateStatusBar() {
     m_epochProgress->setValue(static_cast<int>(100 * inEpoch / perEpoch));
     m_epochProgress->setFormat(tr("epoch %1/%2: %p%").arg(last.epoch).arg(run->totalEpochs()));
     const int64_t left = run->totalEpochs() * perEpoch - last.step;
-    m_etaLabel->setText(run->isLive() && rate > 0
-                            ? tr("%1 left").arg(formatDuration(static_cast<double>(left) / rate))
-                            : QString());
+    // Paused, nothing counts down: the time left is what it was when the run paused.
+    if (!run->isPaused())
+        m_etaLabel->setText(run->isLive() && rate > 0 ? tr("%1 left").arg(formatDuration(
+                                                            static_cast<double>(left) / rate))
+                                                      : QString());
+}
+
+bool MainWindow::changeMaxLr(Run* run, std::optional<double> maxLr) {
+    for (RunController* c : m_controllers) {
+        if (c->run() != run || !c->isActive()) continue;
+        if (maxLr && !(*maxLr > 0.0 && std::isfinite(*maxLr))) {
+            showError(tr("Change max_lr"), tr("optimizer.max_lr: must be > 0, got %1").arg(*maxLr));
+            return false;
+        }
+        c->setMaxLr(maxLr);
+        statusBar()->showMessage(
+            tr("%1: max_lr %2 from its next step")
+                .arg(run->name(), maxLr ? QString::number(*maxLr, 'g', 4) : tr("without a cap")),
+            5000);
+        return true;
+    }
+    showError(tr("Change max_lr"), tr("\"%1\" is not training").arg(run->name()));
+    return false;
+}
+
+bool MainWindow::renameRun(Run* run, const QString& typed) {
+    const QString name = typed.trimmed();
+    QString problem;
+    if (name.isEmpty())
+        problem = tr("a run needs a name");
+    else if (m_registry->isNameTaken(name, run))
+        problem = tr("another run is called \"%1\": names tell runs apart").arg(name);
+    if (problem.isEmpty() && name != run->name()) {
+        try {
+            // A training run's recorder owns run.json: it writes the name now and keeps it.
+            RunController* controller = nullptr;
+            for (RunController* c : m_controllers)
+                if (c->run() == run) controller = c;
+            if (!controller || !controller->rename(name)) renameRunOnDisk(*run, name);
+        } catch (const std::exception& e) {
+            problem = QString::fromStdString(e.what());
+        }
+    }
+    if (!problem.isEmpty()) {
+        showError(tr("Rename"), problem);
+        Q_EMIT run->changed(); // puts the old name back in the table
+        return false;
+    }
+    run->setRenamed(true);
+    run->setName(name);
+    return true;
+}
+
+QStringList MainWindow::reloadRunStore(QStringList* batches) {
+    const QStringList problems = loadRunStore(m_runsDir, *m_registry, 50, batches);
+    if (!problems.isEmpty())
+        statusBar()->showMessage(tr("Skipped %n unreadable run folder(s): %1", "", problems.size())
+                                     .arg(problems.first()),
+                                 10000);
+    return problems;
+}
+
+bool MainWindow::openBatch(const QString& dir) {
+    try {
+        m_batch->openBatch(dir);
+    } catch (const std::exception& e) {
+        showError(tr("Cannot open the batch"), QString::fromStdString(e.what()));
+        return false;
+    }
+    // Its runs on show, the others hidden: the plots show the batch.
+    for (Run* r : m_registry->runs())
+        r->setVisible(QFileInfo(r->runDir()).path() == QFileInfo(dir).filePath());
+    m_batchDock->show();
+    m_batchDock->raise();
+    return true;
+}
+
+bool MainWindow::isExperimentModified() const {
+    return m_panel->config().toJson().dump() != m_savedExperiment;
+}
+
+void MainWindow::markExperimentSaved(const QString& path) {
+    m_experimentPath = path;
+    m_savedExperiment = m_panel->config().toJson().dump();
+    updateTitle();
+}
+
+void MainWindow::updateTitle() {
+    // "[*]" is where Qt draws the modified marker.
+    const QString file =
+        m_experimentPath.isEmpty()
+            ? tr("untitled (%1)").arg(QString::fromStdString(m_panel->config().name))
+            : QFileInfo(m_experimentPath).fileName();
+    setWindowTitle(tr("%1[*] — ALI-G Studio").arg(file));
+    setWindowModified(isExperimentModified());
+}
+
+bool MainWindow::saveCurrentExperiment() {
+    QString path = m_experimentPath;
+    if (path.isEmpty() && m_dialogs)
+        path = QFileDialog::getSaveFileName(this, tr("Save experiment"),
+                                            m_panel->config().name.c_str() + QString(".json"),
+                                            tr("Experiments (*.json)"));
+    if (path.isEmpty()) {
+        if (!m_dialogs) showError(tr("Cannot save experiment"), tr("it has no file yet"));
+        return false;
+    }
+    return saveExperiment(path);
+}
+
+bool MainWindow::revertExperiment() {
+    if (m_experimentPath.isEmpty()) {
+        showError(tr("Revert"), tr("the experiment has no file to go back to"));
+        return false;
+    }
+    return openExperiment(m_experimentPath);
+}
+
+bool MainWindow::confirmClose() {
+    int training = 0;
+    for (RunController* c : m_controllers)
+        training += c->isActive() ? 1 : 0;
+    if (!m_dialogs || (training == 0 && !isExperimentModified())) return true;
+    QStringList why;
+    if (isExperimentModified())
+        why << tr("The experiment has edits that are not saved%1.")
+                   .arg(m_experimentPath.isEmpty() ? QString()
+                                                   : tr(" to %1").arg(m_experimentPath));
+    if (training > 0)
+        why << tr("%n run(s) still train: closing stops them (what they recorded stays).", "",
+                  training);
+    QMessageBox box(QMessageBox::Question, tr("Close ALI-G Studio"), why.join("\n\n"),
+                    QMessageBox::Cancel, this);
+    QPushButton* save = isExperimentModified()
+                            ? box.addButton(tr("Save and Close"), QMessageBox::AcceptRole)
+                            : nullptr;
+    QPushButton* close = box.addButton(tr("Close"), QMessageBox::DestructiveRole);
+    box.setDefaultButton(QMessageBox::Cancel);
+    box.exec();
+    if (box.clickedButton() == save) return saveCurrentExperiment();
+    return box.clickedButton() == close;
 }
 
 void MainWindow::showError(const QString& title, const QString& message) {
@@ -520,7 +690,7 @@ bool MainWindow::openExperiment(const QString& path) {
         const auto config =
             core::ExperimentConfig::fromJson(core::readJsonFile(path.toStdString()));
         m_panel->setConfig(config);
-        m_experimentPath = path;
+        markExperimentSaved(path);
         addRecentFile(path);
         statusBar()->showMessage(tr("Opened %1").arg(path), 5000);
         return true;
@@ -542,7 +712,7 @@ bool MainWindow::saveExperiment(const QString& path) {
         showError(tr("Cannot save experiment"), QString::fromStdString(e.what()));
         return false;
     }
-    m_experimentPath = path;
+    markExperimentSaved(path);
     addRecentFile(path);
     statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
     return true;
@@ -643,7 +813,7 @@ void MainWindow::restoreSettings() {
     QSettings settings;
     restoreGeometry(settings.value("window/geometry").toByteArray());
     m_restoredLayout = restoreState(settings.value("window/state").toByteArray());
-    m_experimentPath = settings.value("experiment/path").toString();
+    const QString path = settings.value("experiment/path").toString();
     const QString last = settings.value("experiment/last").toString();
     if (!last.isEmpty()) {
         try {
@@ -653,6 +823,24 @@ void MainWindow::restoreSettings() {
             // An older or damaged setting: keep the default preset.
         }
     }
+    // The file is what it holds now, which the restored experiment may differ from (edits
+    // not saved last time, or the file changed since): the title says so, and Save writes
+    // only the file it names.
+    m_experimentPath.clear();
+    m_savedExperiment.clear();
+    if (!path.isEmpty()) {
+        try {
+            m_savedExperiment =
+                core::ExperimentConfig::fromJson(core::readJsonFile(path.toStdString()))
+                    .toJson()
+                    .dump();
+            m_experimentPath = path;
+        } catch (const std::exception&) {
+            // Gone or unreadable: the restored experiment is untitled.
+        }
+    }
+    if (m_experimentPath.isEmpty()) m_savedExperiment = m_panel->config().toJson().dump();
+    updateTitle();
     PlotSettings plotSettings = m_plots->settings();
     plotSettings.load(settings);
     m_plots->setSettings(plotSettings);
@@ -674,6 +862,10 @@ void MainWindow::showEvent(QShowEvent* event) {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+    if (!confirmClose()) {
+        event->ignore();
+        return;
+    }
     // Runs stop cleanly: each finishes its step, records it and closes its files.
     for (RunController* c : m_controllers)
         c->stopAndWait();

@@ -35,6 +35,7 @@ class Run;
 class RunController;
 class RunRegistry;
 class RunsTable;
+class RunController;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -68,6 +69,28 @@ public:
                              bool paused = false, int64_t stopAfterStep = 0);
     bool openExperiment(const QString& path);
     bool saveExperiment(const QString& path);
+    // The experiment file the panel came from or was saved to (empty: untitled, e.g. after a
+    // preset), and whether the panel differs from it. The title shows both.
+    QString experimentPath() const { return m_experimentPath; }
+    bool isExperimentModified() const;
+    // Save writes experimentPath() (asks for a file when untitled); Revert reloads it.
+    bool saveCurrentExperiment();
+    bool revertExperiment();
+    // The explicit live change of a training run's max_lr (its Runs-table row): the run
+    // takes it at its next step, its metrics and its label record it. False with
+    // lastError() when the run is not training or the value is not > 0.
+    bool changeMaxLr(Run* run, std::optional<double> maxLr);
+    // Renames a run: unique among the window's runs, written to its run.json now, also
+    // while it trains. False with lastError() when refused.
+    bool renameRun(Run* run, const QString& name);
+    // The run the status bar describes: the selected row's, else the current run's.
+    Run* statusRun() const;
+    // Rereads the run store; runs the window holds are not added twice. `batches`: the
+    // batch folders found (compare, sweep), oldest first.
+    QStringList reloadRunStore(QStringList* batches = nullptr);
+    // Reopens a batch folder in the Compare / sweep panel; false with lastError() if it
+    // holds no batch.
+    bool openBatch(const QString& dir);
     // Writes the selected runs' metrics (all visible runs when none is selected).
     bool exportMetrics(const QString& path);
     // Compare or sweep the panel's experiment (see BatchPanel); false with lastError() set
@@ -108,6 +131,10 @@ private:
     void addRecentFile(const QString& path);
     void rebuildRecentMenu();
     void deleteRuns(const QList<Run*>& runs);
+    void markExperimentSaved(const QString& path);
+    void updateTitle();
+    // Closing with unsaved edits or training runs asks first (with dialogs on).
+    bool confirmClose();
     void saveSettings();
     void restoreSettings();
 
@@ -115,6 +142,7 @@ private:
     bool m_dialogs = true;
     QString m_lastError;
     QString m_experimentPath;
+    std::string m_savedExperiment; // the JSON of the last open/save/preset: "not modified"
 
     RunRegistry* m_registry = nullptr;
     ExperimentPanel* m_panel = nullptr;

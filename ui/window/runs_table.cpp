@@ -1,5 +1,6 @@
 #include "ui/window/runs_table.h"
 
+#include "core/optim/optimizer_catalogue.h"
 #include "ui/run/run.h"
 
 #include <QHeaderView>
@@ -24,7 +25,9 @@ QIcon swatch(const QColor& color) {
 QString statusText(const Run& run) {
     switch (run.status()) {
     case core::RunStatus::Running:
-        return run.isLive() ? RunsTable::tr("training") : "";
+        return !run.isLive()    ? ""
+               : run.isPaused() ? RunsTable::tr("paused")
+                                : RunsTable::tr("training");
     case core::RunStatus::Completed:
         return RunsTable::tr("completed");
     case core::RunStatus::Stopped:
@@ -42,15 +45,18 @@ QString statusText(const Run& run) {
 RunsTable::RunsTable(RunRegistry* registry, QWidget* parent)
     : QTableWidget(0, ColumnCount, parent)
     , m_registry(registry) {
-    setHorizontalHeaderLabels({tr("Show"), tr("Run"), tr("Optimizer"), tr("Status"),
-                               tr("Best test acc."), tr("Steps/s")});
+    setHorizontalHeaderLabels({tr("Show"), tr("Run"), tr("Differs in"), tr("Optimizer"),
+                               tr("Status"), tr("Best test acc."), tr("Steps/s")});
     horizontalHeaderItem(Show)->setToolTip(tr("Show or hide this run's curves in every plot"));
     horizontalHeaderItem(Name)->setToolTip(tr("The run's name and colour; double-click to rename"));
+    horizontalHeaderItem(Label)->setToolTip(
+        tr("The settings in which this run differs from the other runs on show"));
     horizontalHeaderItem(BestAccuracy)
         ->setToolTip(tr("The best test accuracy over the run's epochs so far"));
     horizontalHeaderItem(Speed)->setToolTip(tr("Optimizer steps per second while training"));
     verticalHeader()->hide();
     horizontalHeader()->setSectionResizeMode(Name, QHeaderView::Stretch);
+    horizontalHeader()->setSectionResizeMode(Label, QHeaderView::ResizeToContents);
     horizontalHeader()->setSectionResizeMode(Optimizer, QHeaderView::ResizeToContents);
     setSelectionBehavior(QAbstractItemView::SelectRows);
     setSelectionMode(QAbstractItemView::ExtendedSelection);
@@ -105,7 +111,7 @@ void RunsTable::addRow(Run* run) {
     auto* name = new QTableWidgetItem;
     name->setFlags(Qt::ItemIsEditable | Qt::ItemIsEnabled | Qt::ItemIsSelectable);
     setItem(row, Name, name);
-    for (int c = Optimizer; c < ColumnCount; ++c) {
+    for (int c = Label; c < ColumnCount; ++c) {
         auto* item = new QTableWidgetItem;
         item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
         if (c == BestAccuracy || c == Speed)
@@ -134,6 +140,7 @@ void RunsTable::refresh(Run* run) {
     if (!isPersistentEditorOpen(name)) name->setText(run->name());
     name->setIcon(swatch(run->color()));
     name->setToolTip(run->runDir().isEmpty() ? run->name() : run->runDir());
+    item(row, Label)->setText(run->autoLabel());
     item(row, Optimizer)->setText(run->optimizerSummary());
     item(row, Status)->setText(statusText(*run));
     item(row, Status)->setToolTip(run->message());
@@ -153,6 +160,13 @@ void RunsTable::showContextMenu(const QPoint& pos) {
     QMenu menu(this);
     QAction* rename = menu.addAction(tr("Rename"));
     rename->setEnabled(runs.size() == 1);
+    // The one explicit way to change a training run's max_lr (the experiment panel only
+    // prepares the next run).
+    QAction* maxLr = menu.addAction(tr("Change max_lr of This Run…"));
+    const core::OptimizerEntry* method =
+        runs.size() == 1 ? core::findOptimizer(runs.front()->config().optimizer.name) : nullptr;
+    maxLr->setEnabled(runs.size() == 1 && runs.front()->isLive() && method && method->reports.cap);
+    maxLr->setToolTip(tr("Takes effect at the run's next step; its metrics record the change"));
     QAction* showAll = menu.addAction(tr("Show in plots"));
     QAction* hideAll = menu.addAction(tr("Hide from plots"));
     menu.addSeparator();
@@ -160,6 +174,8 @@ void RunsTable::showContextMenu(const QPoint& pos) {
     QAction* chosen = menu.exec(viewport()->mapToGlobal(pos));
     if (chosen == rename)
         editItem(item(rowOf(runs.front()), Name));
+    else if (chosen == maxLr)
+        Q_EMIT maxLrChangeRequested(runs.front());
     else if (chosen == showAll || chosen == hideAll)
         for (Run* r : runs)
             r->setVisible(chosen == showAll);
