@@ -20,6 +20,9 @@ PACKAGES=(
     xvfb xauth
     # Load for scripts/test.sh --under-load: the suite must pass on a busy machine.
     stress-ng
+    # tst_tensorboard_events reads the event files with its own protobuf decoder and CRC-32C;
+    # tst_python_logger trains a tiny PyTorch model through python/alig_studio.
+    python3 python3-protobuf python3-crcmod python3-torch
 )
 # Extra packages a caller may ask for (e.g. imagemagick for screenshots).
 PACKAGES+=("$@")

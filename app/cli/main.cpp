@@ -7,6 +7,7 @@
 #include "core/distributed/local_launcher.h"
 #include "core/experiment/experiment_config.h"
 #include "core/experiment/run_session.h"
+#include "core/experiment/tensorboard_writer.h"
 #include "core/models/model.h"
 #include "core/optim/optimizer_catalogue.h"
 #include "core/train/blas_kernel.h"
@@ -103,7 +104,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> overrides;
     int64_t epochs = 0, threads = -1, nproc = 0, distTimeout = 0;
     bool quiet = false, listPresetsFlag = false, printConfig = false, repair = false,
-         listOptimizersFlag = false;
+         listOptimizersFlag = false, tensorboard = false;
     app.add_option("CONFIG", configPath,
                    "Experiment file (JSON; --print-config writes one with every field)")
         ->type_name("FILE");
@@ -126,6 +127,9 @@ int main(int argc, char** argv) {
     app.add_option("--threads", threads, "CPU threads for LibTorch and OpenBLAS (0: all cores)")
         ->type_name("N")
         ->check(CLI::NonNegativeNumber.description(""));
+    app.add_flag("--tensorboard", tensorboard,
+                 "Also write TensorBoard events (events.out.tfevents.*) in the run folder "
+                 "(output.tensorboard)");
     app.add_flag("--quiet,-q", quiet, "Print only the epoch lines and the summary");
     app.add_option("--resume", resumeDir, "Continue a run folder from its last checkpoint")
         ->type_name("DIR");
@@ -175,6 +179,11 @@ int main(int argc, char** argv) {
         ->required();
     sweep->add_option("--optimizers", sweepOptions.optimizers,
                       "One curve per setting (default: the base experiment's optimizer)");
+    std::vector<std::string> exportDirs;
+    CLI::App* exportTb = app.add_subcommand(
+        "export-tensorboard", "Write TensorBoard events (events.out.tfevents.*.alig-export) "
+                              "into run folders recorded without --tensorboard");
+    exportTb->add_option("RUN_DIR", exportDirs, "Run folders")->required()->type_name("DIR");
 
     app.footer("Exit codes: 0 trained to the end, 1 the run failed or diverged, 2 bad input,\n"
                "130 stopped with Ctrl-C or SIGTERM, 129 with SIGHUP (what was recorded is\n"
@@ -207,6 +216,22 @@ int main(int argc, char** argv) {
     } catch (const Error& e) {
         std::fprintf(stderr, "alig-train: %s\n", e.what());
         return kExitBadInput;
+    }
+    if (*exportTb) {
+        // Every folder is tried; the exit code says whether any failed.
+        int status = 0;
+        for (const auto& dir : exportDirs) {
+            try {
+                std::printf("%s\n", exportTensorBoard(dir).c_str());
+            } catch (const WriteError& e) {
+                std::fprintf(stderr, "alig-train: %s\n", e.what());
+                status = kExitFailed;
+            } catch (const Error& e) {
+                std::fprintf(stderr, "alig-train: %s\n", e.what());
+                status = std::max(status, kExitBadInput);
+            }
+        }
+        return status;
     }
     const bool leader = !dist || dist->isLeader();
     const std::string who =
@@ -274,7 +299,8 @@ int main(int argc, char** argv) {
 
         std::unique_ptr<RunSession> session;
         if (!resumeDir.empty()) {
-            if (!configPath.empty() || !presetName.empty() || !overrides.empty() || !outDir.empty())
+            if (!configPath.empty() || !presetName.empty() || !overrides.empty() ||
+                !outDir.empty() || tensorboard)
                 throw Error("--resume continues a run as it was configured: it takes only "
                             "--epochs, --device, --threads, --nproc and --quiet");
             if (dist) {
@@ -307,6 +333,7 @@ int main(int argc, char** argv) {
             if (!device.empty()) doc["training"]["device"] = device;
             if (threads >= 0) applyOverride(doc, "training.threads=" + std::to_string(threads));
             if (!outDir.empty()) doc["output"]["dir"] = outDir;
+            if (tensorboard) doc["output"]["tensorboard"] = true;
             ExperimentConfig config;
             try {
                 config = ExperimentConfig::fromJson(doc);

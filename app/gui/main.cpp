@@ -7,6 +7,7 @@
 #include "ui/classroom/surface_view.h"
 #include "ui/config/experiment_panel.h"
 #include "ui/plots/plots_view.h"
+#include "ui/plots/step_size_plot.h"
 #include "ui/plots/sweep_plot.h"
 #include "ui/run/run.h"
 #include "ui/run/run_controller.h"
@@ -17,8 +18,10 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFileInfo>
+#include <QScreen>
 #include <QTimer>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 
@@ -66,7 +69,8 @@ int main(int argc, char** argv) {
     parser.addVersionOption();
     QCommandLineOption screenshot("screenshot",
                                   "Train, save a screenshot of the window to FILE, "
-                                  "and exit.",
+                                  "and exit. The window is 1600x1000, or the screen's size "
+                                  "where that is smaller.",
                                   "FILE");
     QCommandLineOption preset("preset", "Start from the preset NAME.", "NAME");
     QCommandLineOption steps("steps", "With --screenshot: train N steps first (default 400).", "N",
@@ -103,8 +107,21 @@ int main(int argc, char** argv) {
                                "interpolating, non-interpolating).",
                                "NAME");
     QCommandLineOption presentation("presentation", "Start in presentation mode.");
+    QCommandLineOption experiment("experiment",
+                                  "Open the experiment FILE (JSON, as alig-train "
+                                  "reads).",
+                                  "FILE");
+    QCommandLineOption quantities("plot-quantities",
+                                  "Draw these method quantities on the effective learning "
+                                  "rate plot: a comma-separated list (d,d_hat,lower_bound,...).",
+                                  "LIST");
+    QCommandLineOption watch("watch",
+                             "Watch the run folder DIR that another program writes (repeatable). "
+                             "With --screenshot: a picture of the watched runs, no training.",
+                             "DIR");
     parser.addOptions({screenshot, preset, steps, runsDir, fresh, openBatch, plotSweep, plotOut,
-                       tab, surface, presentation, startupProbe, seedBands});
+                       tab, surface, presentation, startupProbe, experiment, quantities, watch,
+                       seedBands});
     parser.process(app);
 
     if (parser.isSet(plotSweep)) {
@@ -131,6 +148,22 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
+    if (parser.isSet(experiment) && !window.openExperiment(parser.value(experiment))) {
+        std::fprintf(stderr, "alig-studio: %s\n", qPrintable(window.lastError()));
+        return 2;
+    }
+    if (parser.isSet(quantities)) {
+        alig::ui::PlotSettings s = window.plotsView()->settings();
+        s.shownQuantities = parser.value(quantities).split(',', Qt::SkipEmptyParts);
+        const QStringList known = window.plotsView()->stepSizePlot()->quantities();
+        for (const QString& q : std::as_const(s.shownQuantities))
+            if (!known.contains(q)) {
+                std::fprintf(stderr, "alig-studio: unknown quantity \"%s\" (known: %s)\n",
+                             qPrintable(q), qPrintable(known.join(", ")));
+                return 2;
+            }
+        window.plotsView()->setSettings(s);
+    }
     if (!window.showTab(parser.value(tab))) {
         std::fprintf(stderr, "alig-studio: unknown tab \"%s\" (training, playground, surface)\n",
                      qPrintable(parser.value(tab)));
@@ -150,14 +183,19 @@ int main(int argc, char** argv) {
         s.seedGroups = alig::ui::PlotSettings::SeedGroups::StdDev;
         window.plotsView()->setSettings(s);
     }
+    window.setDialogsEnabled(false); // a batch or folder that cannot be opened is said here
     if (parser.isSet(openBatch)) {
-        window.setDialogsEnabled(false);
         if (!window.openBatch(parser.value(openBatch))) {
             std::fprintf(stderr, "alig-studio: %s\n", qPrintable(window.lastError()));
             return 2;
         }
-        window.setDialogsEnabled(true);
     }
+    for (const QString& dir : parser.values(watch))
+        if (!window.watchRunFolder(dir)) {
+            std::fprintf(stderr, "alig-studio: %s\n", qPrintable(window.lastError()));
+            return 2;
+        }
+    window.setDialogsEnabled(true);
     if (parser.isSet(startupProbe)) {
         // The first paint of the top-level window ends the start-up that a user waits for.
         FirstPaint probe;
@@ -178,7 +216,10 @@ int main(int argc, char** argv) {
         return 2;
     }
     window.setDialogsEnabled(false);
-    window.resize(1600, 1000);
+    // 1600x1000, or the screen where it is smaller (a 1280x720 laptop).
+    const QSize screen =
+        window.screen() ? window.screen()->availableGeometry().size() : QSize(1600, 1000);
+    window.resize(std::min(1600, screen.width()), std::min(1000, screen.height()));
     window.show();
     const QString file = parser.value(screenshot);
     int exitCode = 0;
@@ -189,7 +230,9 @@ int main(int argc, char** argv) {
         }
         window.close();
     };
-    if (parser.isSet(openBatch)) { // the batch's curves, nothing trained
+    if (parser.isSet(openBatch) || parser.isSet(watch)) {
+        // The batch's curves or the watched runs, nothing trained: the watchers read the
+        // folders at once; give the plots' replot a moment.
         QTimer::singleShot(1500, &window, grabAndClose);
         const int rc = QApplication::exec();
         return exitCode != 0 ? exitCode : rc;

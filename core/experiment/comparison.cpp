@@ -16,6 +16,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -23,6 +24,7 @@
 #include <mutex>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -67,6 +69,18 @@ std::string slug(const std::string& label) {
     std::string s;
     for (char c : label)
         s += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ? c : '_';
+    // A folder name holds 80 characters: a longer label keeps its start and its end (the
+    // value and the seed), with a hash of the whole between them, so that the seeds of a long
+    // label never share one folder.
+    constexpr size_t kMax = 80, kTail = 16;
+    if (s.size() > kMax) {
+        uint32_t h = 2166136261u; // FNV-1a: the same name on every run and machine
+        for (char c : label)
+            h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+        char hash[12];
+        std::snprintf(hash, sizeof hash, "_%08x_", h);
+        s = s.substr(0, kMax - kTail - 10) + hash + s.substr(s.size() - kTail);
+    }
     return safeFolderName(s);
 }
 
@@ -304,39 +318,83 @@ void writeSummaryCsv(const std::string& path, const std::vector<RunSummary>& run
     writeFileAtomically(path, out.str());
 }
 
-void writeSweepCsv(const std::string& path, const std::vector<RunSummary>& runs) {
-    // Groups in order of first appearance; values ascending within a group.
-    std::vector<std::string> groups;
-    std::map<std::pair<std::string, double>, std::vector<double>> accuracies;
-    std::string param;
+namespace {
+
+// The mean and the sample standard deviation (0 with a single value); NaN for none.
+std::pair<double, double> meanAndStd(const std::vector<double>& list) {
+    if (list.empty()) return {std::nan(""), std::nan("")};
+    double mean = 0.0;
+    for (double a : list)
+        mean += a / static_cast<double>(list.size());
+    double sd = 0.0;
+    for (double a : list)
+        sd += (a - mean) * (a - mean);
+    sd = list.size() > 1 ? std::sqrt(sd / static_cast<double>(list.size() - 1)) : 0.0;
+    return {mean, sd};
+}
+
+} // namespace
+
+std::vector<GroupSummary> summarizeGroups(const std::vector<RunSummary>& runs) {
+    std::vector<std::string> groups; // in order of first appearance
+    std::map<std::pair<std::string, double>, std::vector<const RunSummary*>> members;
     for (const auto& r : runs) {
         if (std::find(groups.begin(), groups.end(), r.group) == groups.end())
             groups.push_back(r.group);
-        param = r.param;
-        auto& list = accuracies[{r.group, r.value}];
-        if (r.status == RunStatus::Completed && !std::isnan(r.finalTestAccuracy))
-            list.push_back(r.finalTestAccuracy);
+        // NaN is not ordered: a compare's runs (no value) share the key -inf.
+        members[{r.group, std::isnan(r.value) ? -HUGE_VAL : r.value}].push_back(&r);
     }
-    std::ostringstream out;
-    out << "group,param,value,mean_final_test_accuracy,std_final_test_accuracy,runs\n";
+    std::vector<GroupSummary> out;
     for (const auto& g : groups) {
-        for (const auto& [key, list] : accuracies) {
+        for (const auto& [key, list] : members) {
             if (key.first != g) continue;
-            double mean = std::nan(""), sd = std::nan("");
-            if (!list.empty()) {
-                mean = 0.0;
-                for (double a : list)
-                    mean += a / static_cast<double>(list.size());
-                sd = 0.0;
-                for (double a : list)
-                    sd += (a - mean) * (a - mean);
-                // The sample standard deviation; 0 with a single seed.
-                sd = list.size() > 1 ? std::sqrt(sd / static_cast<double>(list.size() - 1)) : 0.0;
+            GroupSummary s;
+            s.group = g;
+            s.param = list.front()->param;
+            s.value = list.front()->value;
+            s.runs = static_cast<int>(list.size());
+            std::vector<double> finals, bests, seconds, steps;
+            for (const RunSummary* r : list) {
+                if (r->status != RunStatus::Completed || std::isnan(r->finalTestAccuracy)) continue;
+                ++s.completed;
+                finals.push_back(r->finalTestAccuracy);
+                bests.push_back(r->bestTestAccuracy);
+                seconds.push_back(r->seconds);
+                if (r->stepsToTarget >= 0) steps.push_back(static_cast<double>(r->stepsToTarget));
             }
-            out << csvField(g) << ',' << csvField(param) << ',' << csvNumber(key.second) << ','
-                << csvNumber(mean) << ',' << csvNumber(sd) << ',' << list.size() << '\n';
+            std::tie(s.meanFinalTestAccuracy, s.stdFinalTestAccuracy) = meanAndStd(finals);
+            std::tie(s.meanBestTestAccuracy, s.stdBestTestAccuracy) = meanAndStd(bests);
+            s.meanSeconds = meanAndStd(seconds).first;
+            s.reachedTarget = static_cast<int>(steps.size());
+            if (!steps.empty()) s.meanStepsToTarget = meanAndStd(steps).first;
+            out.push_back(s);
         }
     }
+    return out;
+}
+
+void writeGroupsCsv(const std::string& path, const std::vector<RunSummary>& runs) {
+    std::ostringstream out;
+    out << "group,param,value,runs,completed,mean_final_test_accuracy,std_final_test_accuracy,"
+           "mean_best_test_accuracy,std_best_test_accuracy,mean_seconds,reached_target,"
+           "mean_steps_to_target\n";
+    for (const GroupSummary& g : summarizeGroups(runs))
+        out << csvField(g.group) << ',' << csvField(g.param) << ',' << csvNumber(g.value) << ','
+            << g.runs << ',' << g.completed << ',' << csvNumber(g.meanFinalTestAccuracy) << ','
+            << csvNumber(g.stdFinalTestAccuracy) << ',' << csvNumber(g.meanBestTestAccuracy) << ','
+            << csvNumber(g.stdBestTestAccuracy) << ',' << csvNumber(g.meanSeconds) << ','
+            << g.reachedTarget << ','
+            << (g.meanStepsToTarget >= 0 ? csvNumber(g.meanStepsToTarget) : std::string()) << '\n';
+    writeFileAtomically(path, out.str());
+}
+
+void writeSweepCsv(const std::string& path, const std::vector<RunSummary>& runs) {
+    std::ostringstream out;
+    out << "group,param,value,mean_final_test_accuracy,std_final_test_accuracy,runs\n";
+    for (const GroupSummary& g : summarizeGroups(runs))
+        out << csvField(g.group) << ',' << csvField(g.param) << ',' << csvNumber(g.value) << ','
+            << csvNumber(g.meanFinalTestAccuracy) << ',' << csvNumber(g.stdFinalTestAccuracy) << ','
+            << g.completed << '\n';
     writeFileAtomically(path, out.str());
 }
 

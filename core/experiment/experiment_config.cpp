@@ -306,6 +306,7 @@ template <class O, class V> void outputFields(O& o, V& v) {
     v("dir", o.dir);
     v("checkpoint_every", o.checkpointEvery);
     v("flush_seconds", o.flushSeconds);
+    v("tensorboard", o.tensorboard);
 }
 
 struct JsonWriter {

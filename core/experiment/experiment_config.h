@@ -21,6 +21,7 @@ struct OutputConfig {
     std::string dir;             // the run directory; empty: <runs dir>/<timestamp>-<name>
     int64_t checkpointEvery = 1; // epochs between checkpoints (0: only at the end)
     double flushSeconds = 2.0;   // the longest time a metrics row waits before reaching disk
+    bool tensorboard = false;    // also write TensorBoard events (tensorboard_writer.h)
 };
 
 struct ExperimentConfig {

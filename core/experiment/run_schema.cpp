@@ -47,6 +47,7 @@ const std::vector<EpochColumn>& epochColumns() {
         ALIG_COLUMN(EpochMetrics, "epoch_s", Seconds, epochSeconds),
         // Runs recorded before the interpolation meter lack it: they read as NaN (the default).
         ALIG_COLUMN(EpochMetrics, "interpolation", Real, interpolation),
+        ALIG_COLUMN(EpochMetrics, "batch_loss", Real, batchLoss),
     };
     return columns;
 }
@@ -83,6 +84,43 @@ std::vector<std::string> splitFields(const std::string& line) {
     return fields;
 }
 
+} // namespace
+
+template <class Row>
+CsvRowParser<Row>::CsvRowParser(const std::vector<Column<Row>>& columns, const std::string& header,
+                                const std::string& path) {
+    const std::vector<std::string> names = splitFields(header);
+    bool hasKey = false;
+    for (const auto& name : names) {
+        const Column<Row>* target = nullptr;
+        for (const auto& c : columns)
+            if (name == c.name) target = &c;
+        m_targets.push_back(target);
+        hasKey = hasKey || name == columns.front().name;
+    }
+    if (!hasKey)
+        throw Error(path + ": no \"" + columns.front().name + "\" column in the header \"" +
+                    header + "\"");
+}
+
+template <class Row> bool CsvRowParser<Row>::parse(const std::string& line, Row& row) const {
+    const std::vector<std::string> fields = splitFields(line);
+    if (fields.size() != m_targets.size()) return false;
+    for (size_t i = 0; i < fields.size(); ++i) {
+        if (!m_targets[i]) continue; // a column this build does not know: any text
+        char* end = nullptr;
+        const double value = std::strtod(fields[i].c_str(), &end);
+        if (end == fields[i].c_str() || *end != '\0') return false;
+        m_targets[i]->set(row, value);
+    }
+    return true;
+}
+
+template class CsvRowParser<StepMetrics>;
+template class CsvRowParser<EpochMetrics>;
+
+namespace {
+
 template <class Row>
 std::vector<Row> readCsv(const std::string& path, const std::vector<Column<Row>>& columns,
                          MalformedRows malformed) {
@@ -90,37 +128,14 @@ std::vector<Row> readCsv(const std::string& path, const std::vector<Column<Row>>
     if (!in) throw Error(path + ": cannot open");
     std::string line;
     if (!std::getline(in, line) || line.empty()) throw Error(path + ": no header line");
-    // Where each of the file's columns goes (nullptr: a column this build does not know).
-    const std::vector<std::string> names = splitFields(line);
-    std::vector<const Column<Row>*> targets;
-    for (const auto& name : names) {
-        const Column<Row>* target = nullptr;
-        for (const auto& c : columns)
-            if (name == c.name) target = &c;
-        targets.push_back(target);
-    }
-    const char* key = columns.front().name;
-    bool hasKey = false;
-    for (const auto& name : names)
-        hasKey = hasKey || name == key;
-    if (!hasKey) throw Error(path + ": no \"" + key + "\" column in the header \"" + line + "\"");
-
+    const CsvRowParser<Row> parser(columns, line, path);
     std::vector<Row> rows;
     size_t number = 1;
     while (std::getline(in, line)) {
         ++number;
         if (line.empty()) continue;
-        const std::vector<std::string> fields = splitFields(line);
         Row row;
-        bool ok = fields.size() == names.size();
-        for (size_t i = 0; ok && i < fields.size(); ++i) {
-            if (!targets[i]) continue; // a column this build does not know: any text
-            char* end = nullptr;
-            const double value = std::strtod(fields[i].c_str(), &end);
-            ok = end != fields[i].c_str() && *end == '\0';
-            if (ok) targets[i]->set(row, value);
-        }
-        if (!ok) {
+        if (!parser.parse(line, row)) {
             if (in.peek() == std::char_traits<char>::eof())
                 break; // the last row, cut short by a crash mid-write
             if (malformed == MalformedRows::Skip) continue;

@@ -59,6 +59,23 @@ std::string csvFields(const std::vector<Column<Row>>& columns, const Row& row) {
 // dropped): an Error naming the file and line, or skip it.
 enum class MalformedRows { Error, Skip };
 
+// One file's rows read by its header, a line at a time: what readStepsCsv/readEpochsCsv use,
+// and what follows a folder that another process is still writing (RunTail).
+template <class Row> class CsvRowParser {
+public:
+    // Maps the header's names to the columns; throws an Error naming `path` when the key
+    // column is not there.
+    CsvRowParser(const std::vector<Column<Row>>& columns, const std::string& header,
+                 const std::string& path);
+    // Fills `row` from one line (no line end); false when it does not parse (another number
+    // of fields, a field that is not a number in a known column).
+    bool parse(const std::string& line, Row& row) const;
+    size_t fieldCount() const { return m_targets.size(); }
+
+private:
+    std::vector<const Column<Row>*> m_targets; // nullptr: a column this build does not know
+};
+
 // Reads a metrics.csv or epochs.csv by its header: every known column found there fills its
 // field, a column the file lacks leaves the field's default (StepMetrics/EpochMetrics), a
 // column this build does not know is ignored. The key column must be there. Errors name the

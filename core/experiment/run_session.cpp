@@ -2,6 +2,7 @@
 
 #include "core/distributed/communicator.h"
 #include "core/experiment/run_store.h"
+#include "core/experiment/tensorboard_writer.h"
 #include "core/models/model.h"
 #include "core/optim/lr_schedule.h"
 #include "core/optim/optimizer_factory.h"
@@ -208,12 +209,9 @@ std::unique_ptr<RunSession> RunSession::create(const ExperimentConfig& config,
                                    {"backend", comm->backend()},
                                    {"batch_per_rank", config.training.batchSize},
                                    {"global_batch", config.training.batchSize * comm->worldSize()}};
-        s->m_recorder =
-            std::make_unique<RunRecorder>(s->m_runDir, std::move(info), config.output.flushSeconds);
-        s->m_trainer->addObserver(s->m_recorder.get());
-        s->m_trainer->setCheckpointing((fs::path(s->m_runDir) / kCheckpointFile).string(),
-                                       config.output.checkpointEvery);
-        s->m_trainer->setReadbackSeconds(config.output.flushSeconds);
+        s->record(
+            std::make_unique<RunRecorder>(s->m_runDir, std::move(info), config.output.flushSeconds),
+            -1);
     }
     return s;
 }
@@ -318,13 +316,28 @@ std::unique_ptr<RunSession> RunSession::resume(const std::string& runDir,
                                {"epoch", s->m_trainer->startEpoch()},
                                {"step", s->m_trainer->startStep()},
                                {"threads", s->m_threads}});
-    s->m_recorder =
-        std::make_unique<RunRecorder>(runDir, std::move(info), config.output.flushSeconds,
-                                      s->m_trainer->startStep(), s->m_trainer->startEpoch());
-    s->m_trainer->addObserver(s->m_recorder.get());
-    s->m_trainer->setCheckpointing(checkpoint.string(), config.output.checkpointEvery);
-    s->m_trainer->setReadbackSeconds(config.output.flushSeconds);
+    s->record(std::make_unique<RunRecorder>(runDir, std::move(info), config.output.flushSeconds,
+                                            s->m_trainer->startStep(), s->m_trainer->startEpoch()),
+              s->m_trainer->startStep());
     return s;
+}
+
+void RunSession::record(std::unique_ptr<RunRecorder> recorder, int64_t resumeStep) {
+    m_recorder = std::move(recorder);
+    m_trainer->addObserver(m_recorder.get());
+    if (m_config.output.tensorboard) {
+        try {
+            m_tensorboard = std::make_unique<TensorBoardWriter>(
+                m_runDir, m_config, m_config.output.flushSeconds, resumeStep);
+        } catch (const Error& e) {
+            m_recorder->fail(e.what()); // run.json says why the run never started
+            throw;
+        }
+        m_trainer->addObserver(m_tensorboard.get());
+    }
+    m_trainer->setCheckpointing((fs::path(m_runDir) / kCheckpointFile).string(),
+                                m_config.output.checkpointEvery);
+    m_trainer->setReadbackSeconds(m_config.output.flushSeconds);
 }
 
 void RunSession::setName(const std::string& name) {

@@ -22,6 +22,7 @@ class Communicator;
 class Model;
 class RunLock;
 class RunRecorder;
+class TensorBoardWriter;
 
 struct SessionOptions {
     std::string outDir;                 // the run directory (empty: a new one under runsDir)
@@ -76,6 +77,8 @@ public:
 private:
     RunSession() = default;
     void build(const ExperimentConfig& config, const std::string& device, int64_t threads);
+    // The observers that write the run folder: the recorder, the TensorBoard events.
+    void record(std::unique_ptr<RunRecorder> recorder, int64_t resumeStep);
 
     std::unique_ptr<RunLock> m_lock; // first member: released after everything that writes
     ExperimentConfig m_config;
@@ -84,6 +87,7 @@ private:
     std::unique_ptr<torch::optim::Optimizer> m_optimizer;
     std::unique_ptr<Trainer> m_trainer;
     std::unique_ptr<RunRecorder> m_recorder;
+    std::unique_ptr<TensorBoardWriter> m_tensorboard; // with output.tensorboard
     std::string m_runDir;
     std::string m_runId;
     int m_threads = 0;

@@ -247,6 +247,12 @@ void RunRecorder::onCheckpoint(const CheckpointInfo& c) {
     writeInfo();
 }
 
+void RunRecorder::onPause(bool paused) {
+    flush(); // every row before the pause is on disk while it lasts
+    m_info["status"] = paused ? kPausedStatus : runStatusName(RunStatus::Running);
+    writeInfo();
+}
+
 void RunRecorder::onRunEnd(const RunResult& r) {
     flush();
     std::error_code ec;

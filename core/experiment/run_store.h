@@ -4,6 +4,8 @@
 //   metrics.csv  one row per optimizer step (the StepMetrics columns)
 //   epochs.csv   one row per epoch (the EpochMetrics columns)
 //   checkpoints/last.pt  model and optimizer at the last checkpointed epoch
+// run.json's status is "running" or "paused" while the run trains, then how it ended
+// (runStatusName).
 // RunRecorder writes them while a run trains; readRun() loads them for plots and resume.
 
 #include "core/train/metrics.h"
@@ -37,6 +39,8 @@ std::string createRunDir(const ExperimentConfig& config, const std::string& dir 
                          const std::string& parent = {}, const std::string& runId = {});
 
 inline constexpr const char* kCheckpointFile = "checkpoints/last.pt";
+// run.json's status while a run is paused (not a RunStatus: a run never ends paused).
+inline constexpr const char* kPausedStatus = "paused";
 
 struct RunRecord {
     std::string dir;
@@ -62,6 +66,8 @@ public:
     void onSteps(const std::vector<StepMetrics>& steps) override;
     void onEpoch(const EpochMetrics& epoch) override;
     void onCheckpoint(const CheckpointInfo& checkpoint) override;
+    // run.json says "paused" while the run waits (a window watching the folder shows it).
+    void onPause(bool paused) override;
     void onRunEnd(const RunResult& result) override;
 
     // Marks the run failed with a message (an exception outside the loop's own checks).

@@ -5,4 +5,6 @@ target_sources(alig_experiment PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/run_label.cpp
     ${CMAKE_CURRENT_LIST_DIR}/run_schema.cpp
     ${CMAKE_CURRENT_LIST_DIR}/run_session.cpp
-    ${CMAKE_CURRENT_LIST_DIR}/run_store.cpp)
+    ${CMAKE_CURRENT_LIST_DIR}/run_store.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/run_tail.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/tensorboard_writer.cpp)

@@ -58,6 +58,9 @@ public:
     void swapToEvalWeights() override;
     void swapToTrainWeights() override;
     bool holdsEvalWeights() const override { return m_evalMode; }
+    bool hasOwnEvalWeights() const override {
+        return static_cast<const DogOptions&>(defaults()).average();
+    }
 
     void save(torch::serialize::OutputArchive& archive) const override;
     void load(torch::serialize::InputArchive& archive) override;

@@ -23,6 +23,9 @@ public:
     // Whether BatchNorm's running statistics must be recomputed at the evaluation weights
     // before evaluating (Schedule-Free: the statistics were gathered at y, not at x).
     virtual bool recomputesBatchNorm() const { return false; }
+    // Whether the evaluation weights are other than the training weights (DoG without its
+    // averaging evaluates where it trains).
+    virtual bool hasOwnEvalWeights() const { return true; }
 };
 
 // Swaps to the evaluation weights for its lifetime (nothing when `weights` is null).

@@ -170,6 +170,7 @@ StepReport Momo::lastStepReport() const {
                             torch::TensorOptions(torch::kBool).device(m_stepSize.device()));
     r.extras.emplace_back("truncated", scalarLike(m_lastTruncated ? 1.0 : 0.0, m_stepSize));
     r.extras.emplace_back("lower_bound", scalarLike(m_lastBound, m_stepSize));
+    r.extras.emplace_back("cap", scalarLike(m_lastCap, m_stepSize));
     return r;
 }
 

@@ -60,7 +60,7 @@ void validatePolyakLike(const OptimizerConfig& c) {
 // The methods with a plain learning rate: lr > 0 and a weight decay >= 0.
 void validateLr(const OptimizerConfig& c) {
     requireEps(c);
-    requirePositive("lr", c.lr);
+    requirePositive("lr", c.resolvedLr());
     requireNonNegative("weight_decay", c.weightDecay);
 }
 
@@ -91,7 +91,7 @@ AliGOptions aligOptions(const OptimizerConfig& c) {
 }
 
 OptimizerPtr makeAdam(const OptimizerConfig& c, Params params, bool amsgrad) {
-    torch::optim::AdamOptions o(c.lr);
+    torch::optim::AdamOptions o(c.resolvedLr());
     o.betas({c.beta1, c.beta2}).eps(c.resolvedEps()).weight_decay(c.weightDecay).amsgrad(amsgrad);
     return std::make_unique<torch::optim::Adam>(std::move(params), o);
 }
@@ -154,7 +154,7 @@ void validateDog(const OptimizerConfig& c) {
 }
 
 OptimizerPtr makeScheduleFree(const OptimizerConfig& c, Params params, ScheduleFreeBase base) {
-    ScheduleFreeOptions o(c.lr, base);
+    ScheduleFreeOptions o(c.resolvedLr(), base);
     o.beta1(base == ScheduleFreeBase::Sgd ? c.momentum : c.beta1)
         .beta2(c.beta2)
         .eps(c.resolvedEps())
@@ -166,7 +166,7 @@ OptimizerPtr makeScheduleFree(const OptimizerConfig& c, Params params, ScheduleF
 }
 
 OptimizerPtr makeMomo(const OptimizerConfig& c, Params params, bool adam) {
-    MomoOptions o(c.lr, adam);
+    MomoOptions o(c.resolvedLr(), adam);
     o.weight_decay(c.weightDecay)
         .beta1(c.beta1)
         .beta2(c.beta2)
@@ -237,7 +237,7 @@ std::vector<OptimizerEntry> buildCatalogue() {
             throw Error("optimizer.nesterov: Nesterov momentum needs optimizer.momentum > 0");
     };
     sgd.make = [](const OptimizerConfig& c, Params p) -> OptimizerPtr {
-        torch::optim::SGDOptions o(c.lr);
+        torch::optim::SGDOptions o(c.resolvedLr());
         o.momentum(c.momentum).weight_decay(c.weightDecay).nesterov(c.nesterov);
         return std::make_unique<torch::optim::SGD>(std::move(p), o);
     };
@@ -250,6 +250,7 @@ std::vector<OptimizerEntry> buildCatalogue() {
     adam.stepField = "lr";
     adam.fields = join(kLrFields, {"beta1", "beta2", "eps"});
     adam.demoStep = 0.01;
+    adam.defaultLr = 1e-3; // PyTorch's (also AdamW's and AMSGrad's)
     adam.reports = kFixedLr;
     adam.validate = [](const OptimizerConfig& c) {
         validateLr(c);
@@ -263,7 +264,7 @@ std::vector<OptimizerEntry> buildCatalogue() {
     adamw.label = "AdamW (decoupled weight decay)";
     adamw.shortLabel = "AdamW";
     adamw.make = [](const OptimizerConfig& c, Params p) -> OptimizerPtr {
-        torch::optim::AdamWOptions o(c.lr);
+        torch::optim::AdamWOptions o(c.resolvedLr());
         o.betas({c.beta1, c.beta2}).eps(c.resolvedEps()).weight_decay(c.weightDecay);
         return std::make_unique<torch::optim::AdamW>(std::move(p), o);
     };
@@ -285,6 +286,7 @@ std::vector<OptimizerEntry> buildCatalogue() {
     adagrad.stepField = "lr";
     adagrad.fields = join(kLrFields, {"lr_decay", "initial_accumulator", "eps"});
     adagrad.defaultEps = 1e-10; // PyTorch's
+    adagrad.defaultLr = 1e-2;   // PyTorch's
     adagrad.demoStep = 0.01;
     adagrad.reports = kFixedLr;
     adagrad.validate = [](const OptimizerConfig& c) {
@@ -293,7 +295,7 @@ std::vector<OptimizerEntry> buildCatalogue() {
         requireNonNegative("initial_accumulator", c.resolvedInitialAccumulator());
     };
     adagrad.make = [](const OptimizerConfig& c, Params p) -> OptimizerPtr {
-        torch::optim::AdagradOptions o(c.lr);
+        torch::optim::AdagradOptions o(c.resolvedLr());
         o.lr_decay(c.lrDecay)
             .weight_decay(c.weightDecay)
             .initial_accumulator_value(c.resolvedInitialAccumulator())
@@ -309,6 +311,7 @@ std::vector<OptimizerEntry> buildCatalogue() {
     rmsprop.stepField = "lr";
     rmsprop.fields = join(kLrFields, {"alpha", "centered", "eps"});
     rmsprop.defaultAlpha = 0.99; // PyTorch's smoothing
+    rmsprop.defaultLr = 1e-2;    // PyTorch's
     rmsprop.demoStep = 0.01;
     rmsprop.reports = kFixedLr;
     rmsprop.validate = [](const OptimizerConfig& c) {
@@ -316,7 +319,7 @@ std::vector<OptimizerEntry> buildCatalogue() {
         requireUnit("alpha", c.resolvedAlpha(), true);
     };
     rmsprop.make = [](const OptimizerConfig& c, Params p) -> OptimizerPtr {
-        torch::optim::RMSpropOptions o(c.lr);
+        torch::optim::RMSpropOptions o(c.resolvedLr());
         o.alpha(c.resolvedAlpha())
             .eps(c.resolvedEps())
             .weight_decay(c.weightDecay)
@@ -332,6 +335,7 @@ std::vector<OptimizerEntry> buildCatalogue() {
     yogi.stepField = "lr";
     yogi.fields = join(kLrFields, {"beta1", "beta2", "eps", "initial_accumulator"});
     yogi.defaultEps = 1e-3;                // the Yogi paper's
+    yogi.defaultLr = 1e-2;                 // the Yogi paper's
     yogi.defaultInitialAccumulator = 1e-6; // the Yogi paper's
     yogi.demoStep = 0.01;
     yogi.reports = kFixedLr;
@@ -342,7 +346,7 @@ std::vector<OptimizerEntry> buildCatalogue() {
         requireNonNegative("initial_accumulator", c.resolvedInitialAccumulator());
     };
     yogi.make = [](const OptimizerConfig& c, Params p) -> OptimizerPtr {
-        YogiOptions o(c.lr);
+        YogiOptions o(c.resolvedLr());
         o.beta1(c.beta1)
             .beta2(c.beta2)
             .eps(c.resolvedEps())
@@ -449,6 +453,9 @@ std::vector<OptimizerEntry> buildCatalogue() {
     decsps.summaryFields = {"c", "f_star"};
     decsps.demoStep = 1.0;
     decsps.reports = kCappedClippedStep;
+    decsps.quantities = {{"c_k", "c_k (DecSPS's growing c)"},
+                         {"bound", "DecSPS's bound on the step"}};
+    decsps.explain = explainDecSps;
     decsps.validate = validatePolyakLike;
     decsps.make = [](const OptimizerConfig& c, Params p) -> OptimizerPtr {
         SpsOptions o(c.maxLr);
@@ -465,7 +472,12 @@ std::vector<OptimizerEntry> buildCatalogue() {
     momo.fields = {"lr", "beta1", "weight_decay", "momo_lb", "momo_online_lb", "bias_correction"};
     momo.summaryFields = {"beta1", "momo_lb"};
     momo.demoStep = 1.0;
+    momo.defaultLr = 1.0; // the MoMo authors'
     momo.reports = kCappedClippedStep;
+    momo.quantities = {{"lower_bound", "MoMo's lower bound on the loss"},
+                       {"truncated", "MoMo truncated (τ = 0)", true},
+                       {"cap", "MoMo's cap on τ (lr over its bias correction)"}};
+    momo.explain = explainMomo;
     momo.validate = validateMomo;
     momo.make = [](const OptimizerConfig& c, Params p) { return makeMomo(c, std::move(p), false); };
     add(momo);
@@ -479,7 +491,10 @@ std::vector<OptimizerEntry> buildCatalogue() {
                        "weight_decay", "momo_lb", "momo_online_lb", "momo_divide"};
     momoAdam.summaryFields = {"momo_lb"};
     momoAdam.demoStep = 0.01;
+    momoAdam.defaultLr = 1e-2; // the MoMo authors'
     momoAdam.reports = kCappedClippedStep;
+    momoAdam.quantities = momo.quantities;
+    momoAdam.explain = explainMomo;
     momoAdam.validate = validateMomo;
     momoAdam.make = [](const OptimizerConfig& c, Params p) {
         return makeMomo(c, std::move(p), true);
@@ -505,10 +520,14 @@ std::vector<OptimizerEntry> buildCatalogue() {
                       "bias_correction"};
     prodigy.summaryFields = {"d_coef"};
     prodigy.demoStep = 1.0;
+    prodigy.defaultLr = 1.0; // the Prodigy authors': d estimates the step
     prodigy.reports = kL4Step;
+    prodigy.quantities = {{"d", "d (Prodigy's distance estimate)"},
+                          {"d_hat", "d̂ (Prodigy's new estimate)"}};
+    prodigy.explain = explainProdigy;
     prodigy.validate = validateProdigy;
     prodigy.make = [](const OptimizerConfig& c, Params p) -> OptimizerPtr {
-        ProdigyOptions o(c.lr);
+        ProdigyOptions o(c.resolvedLr());
         o.beta1(c.beta1)
             .beta2(c.beta2)
             .beta3(c.beta3)
@@ -533,7 +552,12 @@ std::vector<OptimizerEntry> buildCatalogue() {
     sfSgd.fields = join({"lr", "momentum", "weight_decay"}, sfFields);
     sfSgd.summaryFields = {"momentum"};
     sfSgd.demoStep = 1.0;
+    sfSgd.defaultLr = 1.0; // the schedule_free repository's
     sfSgd.reports = kL4Step;
+    sfSgd.quantities = {{"averaging_weight", "c_t (Schedule-Free's averaging weight)"}};
+    sfSgd.explain = [](const OptimizerConfig& c, const StepFacts& s) {
+        return explainScheduleFree(c, s, "SGD");
+    };
     sfSgd.validate = validateScheduleFree;
     sfSgd.make = [](const OptimizerConfig& c, Params p) {
         return makeScheduleFree(c, std::move(p), ScheduleFreeBase::Sgd);
@@ -547,7 +571,12 @@ std::vector<OptimizerEntry> buildCatalogue() {
     sfAdamw.stepField = "lr";
     sfAdamw.fields = join({"lr", "beta1", "beta2", "eps", "weight_decay"}, sfFields);
     sfAdamw.demoStep = 0.0025;
+    sfAdamw.defaultLr = 0.0025; // the schedule_free repository's
     sfAdamw.reports = kL4Step;
+    sfAdamw.quantities = sfSgd.quantities;
+    sfAdamw.explain = [](const OptimizerConfig& c, const StepFacts& s) {
+        return explainScheduleFree(c, s, "AdamW");
+    };
     sfAdamw.validate = validateScheduleFree;
     sfAdamw.make = [](const OptimizerConfig& c, Params p) {
         return makeScheduleFree(c, std::move(p), ScheduleFreeBase::AdamW);
@@ -563,10 +592,14 @@ std::vector<OptimizerEntry> buildCatalogue() {
                   "dog_average", "dog_average_gamma"};
     dog.summaryFields = {"dog_reps_rel"};
     dog.demoStep = 1.0;
+    dog.defaultLr = 1.0; // the DoG authors' c
     dog.reports = kL4Step;
+    dog.quantities = {{"rbar", "r̄ (DoG's farthest distance)"},
+                      {"grad_sum_sq", "Σ‖g‖² (DoG's gradient sum)"}};
+    dog.explain = explainDog;
     dog.validate = validateDog;
     dog.make = [](const OptimizerConfig& c, Params p) -> OptimizerPtr {
-        DogOptions o(c.lr);
+        DogOptions o(c.resolvedLr());
         o.reps_rel(c.dogRepsRel)
             .eps(c.resolvedEps())
             .weight_decay(c.weightDecay)
@@ -623,7 +656,7 @@ double stepSizeOf(const OptimizerConfig& c) {
     const std::string& field = optimizerEntry(c.name).stepField;
     if (field == "max_lr") return c.maxLr ? *c.maxLr : std::nan("");
     if (field == "alpha") return c.resolvedAlpha();
-    return c.lr;
+    return c.resolvedLr();
 }
 
 void setStepSize(OptimizerConfig& c, double value) {
@@ -638,7 +671,7 @@ void setStepSize(OptimizerConfig& c, double value) {
 
 std::string optimizerFieldText(const OptimizerConfig& c, const std::string& f) {
     if (f == "max_lr") return textOf(c.maxLr);
-    if (f == "lr") return textOf(c.lr);
+    if (f == "lr") return textOf(c.resolvedLr());
     if (f == "alpha") return textOf(c.resolvedAlpha());
     if (f == "momentum") return textOf(c.momentum);
     if (f == "momentum_form") return c.momentumForm;
@@ -677,6 +710,18 @@ std::string optimizerFieldText(const OptimizerConfig& c, const std::string& f) {
     return {};
 }
 
+std::vector<ReportedQuantity> reportedQuantities() {
+    std::vector<ReportedQuantity> all;
+    for (const auto& e : optimizerCatalogue())
+        for (const auto& q : e.quantities) {
+            bool known = false;
+            for (const auto& a : all)
+                known = known || a.name == q.name;
+            if (!known) all.push_back(q);
+        }
+    return all;
+}
+
 std::string describeOptimizer(const OptimizerConfig& c) {
     const OptimizerEntry* e = findOptimizer(c.name);
     if (!e) return c.name;
@@ -693,13 +738,16 @@ std::string describeOptimizer(const OptimizerConfig& c) {
 }
 
 std::string optimizerCatalogueMarkdown() {
-    std::string md = "| name | method | step size | reads |\n| --- | --- | --- | --- |\n";
+    std::string md = "| name | method | step size | reads | reports per step |\n"
+                     "| --- | --- | --- | --- | --- |\n";
     for (const auto& e : optimizerCatalogue()) {
-        std::string reads;
+        std::string reads, reports;
         for (const auto& f : e.fields)
             if (f != e.stepField) reads += (reads.empty() ? "`" : ", `") + f + "`";
+        for (const auto& q : e.quantities)
+            reports += (reports.empty() ? "`" : ", `") + q.name + "`";
         md += "| `" + e.name + "` | " + e.label + " | `" + e.stepField + "`" +
-              (e.stepMayBeNone ? " (or null)" : "") + " | " + reads + " |\n";
+              (e.stepMayBeNone ? " (or null)" : "") + " | " + reads + " | " + reports + " |\n";
     }
     return md;
 }
@@ -710,6 +758,12 @@ double OptimizerConfig::resolvedEps() const {
     if (eps) return *eps;
     const OptimizerEntry* e = findOptimizer(name);
     return e ? e->defaultEps : 1e-8;
+}
+
+double OptimizerConfig::resolvedLr() const {
+    if (lr) return *lr;
+    const OptimizerEntry* e = findOptimizer(name);
+    return e ? e->defaultLr : 0.1;
 }
 
 double OptimizerConfig::resolvedAlpha() const {

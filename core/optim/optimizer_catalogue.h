@@ -8,6 +8,7 @@
 // entry in optimizer_catalogue.cpp (plus its optimizer class and the config fields it adds).
 
 #include "core/optim/optimizer_factory.h"
+#include "core/optim/step_explanation.h"
 #include "core/optim/step_size_reporter.h"
 
 #include <functional>
@@ -43,6 +44,7 @@ struct OptimizerEntry {
     std::vector<std::string> fields;
     // The defaults it resolves an unset optional field to.
     double defaultEps = 1e-8;
+    double defaultLr = 0.1; // its authors' (or PyTorch's) learning rate
     double defaultAlpha = 0.99;
     double defaultInitialAccumulator = 0.0;
     // A step size to start a demonstration from (the playground, the loss surfaces).
@@ -50,6 +52,11 @@ struct OptimizerEntry {
     // Fields shown beside the step size in its summary ("momentum" for ALI-G, "c" for SPS).
     std::vector<std::string> summaryFields;
     StepQuantities reports;
+    // What it reports per step besides its step (StepReport::extras), in order.
+    std::vector<ReportedQuantity> quantities;
+    // Its step in words for the step anatomy; null for ALI-G (the anatomy's own rows) and for
+    // the methods with a fixed learning rate.
+    std::function<StepExplanation(const OptimizerConfig&, const StepFacts&)> explain;
     // Throws alig::core::Error naming the field ("optimizer.<field>: ...").
     std::function<void(const OptimizerConfig&)> validate;
     std::function<std::unique_ptr<torch::optim::Optimizer>(const OptimizerConfig&,
@@ -75,6 +82,8 @@ void setStepSize(OptimizerConfig& config, double value);
 // The value of an optimizer.* field as text ("0.1", "none", "true", "standard"); empty for a
 // field the config does not have.
 std::string optimizerFieldText(const OptimizerConfig& config, const std::string& field);
+// Every quantity any method reports, once each by name, in catalogue order (the plots' menu).
+std::vector<ReportedQuantity> reportedQuantities();
 // One line: "ALI-G max_lr 0.1, momentum 0.9", "SPS_max max_lr 0.5, c 0.5", "L4Adam alpha 0.15".
 std::string describeOptimizer(const OptimizerConfig& config);
 // The catalogue as a Markdown table (docs/config.md holds it; a test keeps the two the same).

@@ -22,7 +22,7 @@ struct OptimizerConfig {
     double momentum = 0.9;     // ALI-G, SGD and DFW
     std::optional<double> eps; // none: the method's default (see resolvedEps)
     // Baselines with a learning rate
-    double lr = 0.1;
+    std::optional<double> lr; // none: the method's default (see resolvedLr)
     double weightDecay = 0.0;
     bool nesterov = false;
     double beta1 = 0.9;          // Adam family, Yogi, L4 (its moving average of the gradient)
@@ -66,9 +66,10 @@ struct OptimizerConfig {
     int64_t warmupEpochs = 0;          // linear warm-up (0: none)
     double minLrFactor = 0.0;          // cosine: the final factor
 
-    // The eps (alpha, initial accumulator) the method actually uses: its catalogue default
+    // The eps (lr, alpha, initial accumulator) the method actually uses: its catalogue default
     // when unset.
     double resolvedEps() const;
+    double resolvedLr() const;
     double resolvedAlpha() const;
     double resolvedInitialAccumulator() const;
 };

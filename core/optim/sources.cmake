@@ -13,6 +13,7 @@ target_sources(alig_optim PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/polyak.cpp
     ${CMAKE_CURRENT_LIST_DIR}/prodigy.cpp
     ${CMAKE_CURRENT_LIST_DIR}/schedule_free.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/step_explanation.cpp
     ${CMAKE_CURRENT_LIST_DIR}/yogi.cpp)
 
 # The fused CPU loops of ALI-G, once per instruction set; fused_cpu.cpp picks one at run time.

@@ -47,6 +47,10 @@ struct EpochMetrics {
     double interpolation = std::numeric_limits<double>::quiet_NaN();
     double elapsed = 0.0;      // seconds of training so far
     double epochSeconds = 0.0; // this epoch's training and evaluation
+    // The mean mini-batch loss of the epoch, at the weights each gradient was taken at (y for
+    // Schedule-Free); train_loss is the same unless the training set was evaluated
+    // (training.eval_train, or a method evaluated on other weights). NaN in older runs.
+    double batchLoss = std::numeric_limits<double>::quiet_NaN();
 };
 
 enum class RunStatus { Running, Completed, Stopped, Diverged, Failed };

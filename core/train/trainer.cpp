@@ -231,15 +231,28 @@ bool Trainer::waitForGo(int64_t stepsDone) {
     if (!m_sync->followsLocalControl())
         return !m_sync->mustStop(m_stop) && !(limit > 0 && stepsDone >= limit);
     if (m_stop || (limit > 0 && stepsDone >= limit)) return false;
-    if (!m_paused) return true;
+    if (!m_paused) {
+        reportPaused(false);
+        return true;
+    }
+    reportPaused(true);
     const auto since = std::chrono::steady_clock::now();
     std::unique_lock<std::mutex> lock(m_mutex);
     m_wake.wait(lock, [&] { return m_stop || !m_paused || m_stepsAllowed > 0; });
     m_pausedSeconds +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+    lock.unlock();
+    if (!m_paused) reportPaused(false);
     if (m_stop) return false;
     if (m_paused && m_stepsAllowed > 0) --m_stepsAllowed;
     return true;
+}
+
+void Trainer::reportPaused(bool paused) {
+    if (paused == m_reportedPaused) return;
+    m_reportedPaused = paused;
+    for (auto* o : m_observers)
+        o->onPause(paused);
 }
 
 torch::Tensor Trainer::sampleLossesOf(const torch::Tensor& logits,
@@ -394,12 +407,14 @@ bool Trainer::flushSteps() {
         m.loss = row[0];
         m.accuracy = row[1] / static_cast<double>(p.batchSize);
         m.gradNorm = std::sqrt(row[2]);
+        // A step before its cap only where there is a cap (NaN otherwise: nothing to plot).
         if (p.stepSize.defined()) {
             m.stepSize = row[3];
-            m.unclippedStepSize = row[4];
+            m.unclippedStepSize = p.unclipped.defined() ? row[4] : NAN;
             m.clipped = row[5] != 0.0;
         } else {
-            m.stepSize = m.unclippedStepSize = p.hostStepSize;
+            m.stepSize = p.hostStepSize;
+            m.unclippedStepSize = NAN;
         }
         // The same measure for every method: how far the weights moved per unit of gradient.
         m.effectiveStep = m.gradNorm > 0.0 ? std::sqrt(row[6]) / m.gradNorm : 0.0;
@@ -638,7 +653,9 @@ void Trainer::optimizerStep(PendingStep& p, const torch::Tensor& loss) {
     if (r.stepSize.defined()) {
         // The step the method chose, on the device.
         p.stepSize = r.stepSize;
-        p.unclipped = r.unclipped;
+        // Only a capped step has a value before its cap (the others' would repeat the step,
+        // and a plot would call it ALI-G's ratio).
+        if (m_readout.lrIsStepCap()) p.unclipped = r.unclipped;
         p.clipped = r.clipped;
     }
     p.extras = r.extras;
@@ -672,13 +689,18 @@ EpochMetrics Trainer::evaluateEpoch(int64_t epoch, int64_t step,
     const EvalResult test = evaluating ? evaluate(m_testX, m_testY) : EvalResult{};
     em.testLoss = test.loss;
     em.testAccuracy = test.accuracy;
-    if (m_config.evalTrain && evaluating) {
+    const double count = static_cast<double>(std::max<int64_t>(1, m_epochCount));
+    em.batchLoss = m_epochLossSum / count;
+    // A method evaluated on other weights than it trains (Schedule-Free's x, DoG's average)
+    // measures its training loss there too, so the epoch's train_loss (at x) and batch_loss
+    // (at y, where its gradients were taken) can be set side by side.
+    if ((m_config.evalTrain || (m_evalWeights && m_evalWeights->hasOwnEvalWeights())) &&
+        evaluating) {
         const EvalResult train = evaluate(m_trainX, m_trainY);
         em.trainLoss = train.loss;
         em.trainAccuracy = train.accuracy;
     } else {
-        const double count = static_cast<double>(std::max<int64_t>(1, m_epochCount));
-        em.trainLoss = m_epochLossSum / count;
+        em.trainLoss = em.batchLoss;
         em.trainAccuracy = m_epochCorrect / count;
     }
     em.interpolation = interpolationFraction();

@@ -145,6 +145,8 @@ private:
     bool weightsFinite(int64_t step, int64_t epoch);
     // Blocks while paused; returns false when the run must stop before the next step.
     bool waitForGo(int64_t stepsDone);
+    // Tells the observers when the run pauses or goes on (once per change).
+    void reportPaused(bool paused);
     double elapsedSeconds() const;
 
     const Dataset& m_dataset;
@@ -156,6 +158,8 @@ private:
     AutocastMode m_autocast;
     torch::Tensor m_trainX, m_trainY, m_testX, m_testY;
     std::vector<TrainingObserver*> m_observers;
+    // What the observers were last told (onPause), on the training thread only.
+    bool m_reportedPaused = false;
     std::string m_checkpointPath;
     LrSchedule m_schedule;
     std::vector<double> m_baseLr; // per group, before the schedule's factor

@@ -31,6 +31,9 @@ public:
     virtual void onSteps(const std::vector<StepMetrics>&) {}
     virtual void onEpoch(const EpochMetrics&) {}
     virtual void onCheckpoint(const CheckpointInfo&) {}
+    // The run paused (true) or went on (false) between steps; a single step taken while
+    // paused is no resume.
+    virtual void onPause(bool) {}
     virtual void onRunEnd(const RunResult&) {}
 };
 

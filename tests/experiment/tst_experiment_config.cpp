@@ -122,7 +122,10 @@ void TestExperimentConfig::everyFieldRoundTrips() {
                      {"interpolation_threshold", 0.05},
                      {"interpolation_samples", 200},
                      {"autocast", "bf16"}};
-    j["output"] = {{"dir", "/tmp/run"}, {"checkpoint_every", 2}, {"flush_seconds", 1.0}};
+    j["output"] = {{"dir", "/tmp/run"},
+                   {"checkpoint_every", 2},
+                   {"flush_seconds", 1.0},
+                   {"tensorboard", true}};
     const ExperimentConfig c = ExperimentConfig::fromJson(j);
     QCOMPARE(c.toJson(), j);
     QCOMPARE(c.model.hidden, (std::vector<int64_t>{8, 4}));

@@ -87,7 +87,7 @@ void TestRunSchema::headersAreTheDocumentedColumns() {
                          "grad_norm,max_lr,effective_step,elapsed_s"));
     QCOMPARE(csvHeader(epochColumns()),
              std::string("epoch,step,train_loss,train_accuracy,test_loss,test_accuracy,elapsed_s,"
-                         "epoch_s,interpolation"));
+                         "epoch_s,interpolation,batch_loss"));
 }
 
 void TestRunSchema::stepRoundTripsEveryColumn() {

@@ -183,10 +183,11 @@ void TestBaselineOptimizers::ourMethods_data() {
     QTest::addColumn<int>("steps");
     // On this problem the first Polyak step l/||g||^2 is about 0.17 and l about 1.3, so
     // max_lr 10 never clips and 0.01 always does; f_star 0.5 is reached within a few steps.
-    QTest::newRow("yogi, paper defaults, lr 0.1") << R"({"name": "yogi"})" << 6;
+    QTest::newRow("yogi, paper defaults, lr 0.1") << R"({"name": "yogi", "lr": 0.1})" << 6;
     QTest::newRow("yogi, weight decay, betas")
         << R"({"name": "yogi", "lr": 0.05, "weight_decay": 0.1, "beta1": 0.5, "beta2": 0.9})" << 6;
-    QTest::newRow("yogi, v0 = 1") << R"({"name": "yogi", "initial_accumulator": 1.0})" << 4;
+    QTest::newRow("yogi, v0 = 1") << R"({"name": "yogi", "lr": 0.1, "initial_accumulator": 1.0})"
+                                  << 4;
     QTest::newRow("sps, unclipped") << R"({"name": "sps", "max_lr": 10})" << 5;
     QTest::newRow("sps, clipped") << R"({"name": "sps", "max_lr": 0.01})" << 4;
     QTest::newRow("sps, no maximum, c 1, f* 0.1")

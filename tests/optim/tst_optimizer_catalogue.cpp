@@ -105,7 +105,7 @@ void TestOptimizerCatalogue::stepSizeIsTheMethodsOwnOption() {
         setStepSize(c, 0.037);
         QCOMPARE(stepSizeOf(c), 0.037);
         if (e.stepField == "max_lr") QCOMPARE(c.maxLr.value(), 0.037);
-        if (e.stepField == "lr") QCOMPARE(c.lr, 0.037);
+        if (e.stepField == "lr") QCOMPARE(c.lr.value(), 0.037);
         if (e.stepField == "alpha") QCOMPARE(c.resolvedAlpha(), 0.037);
         QCOMPARE(optimizerFieldText(c, e.stepField), std::string("0.037"));
     }
@@ -146,7 +146,7 @@ void TestOptimizerCatalogue::summariesNameTheStepSize_data() {
     QTest::newRow("sgd") << "sgd"
                          << "SGD lr 0.1, momentum 0.9";
     QTest::newRow("adam") << "adam"
-                          << "Adam lr 0.1";
+                          << "Adam lr 0.001";
     QTest::newRow("sps") << "sps"
                          << "SPS_max max_lr 0.1, c 0.5";
     QTest::newRow("polyak") << "polyak"
@@ -158,13 +158,13 @@ void TestOptimizerCatalogue::summariesNameTheStepSize_data() {
     QTest::newRow("decsps") << "decsps"
                             << "DecSPS max_lr 0.1, c 0.5";
     QTest::newRow("momo") << "momo"
-                          << "MoMo lr 0.1, beta1 0.9";
+                          << "MoMo lr 1, beta1 0.9";
     QTest::newRow("prodigy") << "prodigy"
-                             << "Prodigy lr 0.1, d_coef 1";
+                             << "Prodigy lr 1, d_coef 1";
     QTest::newRow("sf_sgd") << "sf_sgd"
-                            << "SF-SGD lr 0.1, momentum 0.9";
+                            << "SF-SGD lr 1, momentum 0.9";
     QTest::newRow("dog") << "dog"
-                         << "DoG lr 0.1, dog_reps_rel 1e-06";
+                         << "DoG lr 1, dog_reps_rel 1e-06";
 }
 
 void TestOptimizerCatalogue::summariesNameTheStepSize() {

@@ -544,9 +544,15 @@ void TestTrainer::scheduleFreeEvaluatesAtXWithItsBatchNormStatistics() {
     const torch::Tensor varAtX = firstLayer->forward(data.trainX).var(0);
     // The last epoch's test loss is the loss at x, with the statistics the model holds now.
     const EvalResult atX = trainer.evaluate(data.testX, data.testY);
+    const EvalResult trainAtX = trainer.evaluate(data.trainX, data.trainY);
     weights.swapToTrainWeights();
     QCOMPARE(collector.epochs.back().testLoss, atX.loss);
     QVERIFY(atX.loss != atY.loss);
+    // The epoch's training loss is measured at x too; its batch loss is at y, where the
+    // gradient was taken: with one full batch per epoch, that step's loss.
+    QCOMPARE(collector.epochs.back().trainLoss, trainAtX.loss);
+    QCOMPARE(collector.epochs.back().batchLoss, collector.steps.back().loss);
+    QVERIFY(collector.epochs.back().batchLoss != collector.epochs.back().trainLoss);
     // Those statistics are x's: 50 batches with BatchNorm's momentum 0.1 leave 0.9^50 = 0.5%
     // of the statistics gathered while training (at y), the rest is the variance of its input
     // at x over the training set.

@@ -19,6 +19,11 @@ QString num(double v) {
 
 const QColor kClipped(213, 94, 0);    // Okabe-Ito vermillion
 const QColor kUnclipped(0, 158, 115); // Okabe-Ito bluish green
+constexpr int kMethodRows = 4;
+
+QString toQ(const std::string& s) {
+    return QString::fromStdString(s);
+}
 
 } // namespace
 
@@ -55,6 +60,10 @@ StepAnatomyPanel::StepAnatomyPanel(QWidget* parent)
               "weights"));
     addRow("momentum_move", tr("‖μv‖, momentum"),
            tr("How far the momentum term moved the weights this step (0 without momentum)"));
+    // The rows of a method that explains its own step (Prodigy's d, MoMo's bound, ...): named
+    // by the catalogue's explanation, hidden for the others.
+    for (int i = 0; i < kMethodRows; ++i)
+        addRow(QStringLiteral("method%1").arg(i), {}, {});
 
     m_verdict = new QLabel(this);
     m_verdict->setWordWrap(true);
@@ -115,6 +124,16 @@ void StepAnatomyPanel::refreshSoon() {
     }
 }
 
+void StepAnatomyPanel::showRow(const QString& key, bool shown) {
+    m_names[key]->setVisible(shown);
+    m_values[key]->setVisible(shown);
+}
+
+QString StepAnatomyPanel::rowName(const QString& key) const {
+    auto it = m_names.find(key);
+    return it == m_names.end() ? QString() : it->second->text();
+}
+
 QString StepAnatomyPanel::valueText(const QString& key) const {
     auto it = m_values.find(key);
     return it == m_values.end() ? QString() : it->second->text();
@@ -149,11 +168,18 @@ void StepAnatomyPanel::refresh() {
     // ALI-G reports its Polyak ratio, its cap and clip, and its momentum term.
     const core::OptimizerEntry* entry = core::findOptimizer(o.name);
     const bool alig = entry && entry->reports.polyakRatio;
+    const bool explains = entry && entry->explain;
     const double eps = o.resolvedEps();
     m_header->setText(tr("%1 — %2").arg(m_run->name(), m_run->optimizerSummary()));
     m_names["max_lr"]->setEnabled(alig);
     m_names["clipped"]->setEnabled(alig);
     m_names["momentum_move"]->setEnabled(alig);
+    // A method with its own explanation shows its rows in place of ALI-G's.
+    for (const char* key : {"ratio", "max_lr", "clipped", "momentum_move"})
+        showRow(key, !explains);
+    for (int i = 0; i < kMethodRows; ++i)
+        showRow(QStringLiteral("method%1").arg(i), false);
+    m_names["step"]->setText(explains ? tr("Effective lr γ") : tr("Step γ"));
     if (m_run->steps().empty()) {
         m_verdict->setText(tr("Waiting for the first step."));
         return;
@@ -181,11 +207,36 @@ void StepAnatomyPanel::refresh() {
     }
     m_values["grad_move"]->setText(num(m.stepSize * m.gradNorm));
     m_values["momentum_move"]->setText(alig ? num(m.momentumStep) : tr("(not shown)"));
+    if (explains) {
+        core::StepFacts facts;
+        facts.loss = m.loss;
+        facts.gradNorm = m.gradNorm;
+        facts.stepSize = m.stepSize;
+        facts.unclipped = m.unclippedStepSize;
+        facts.maxLr = m.maxLr;
+        facts.clipped = m.clipped;
+        facts.extras = m.extras;
+        const core::StepExplanation e = entry->explain(o, facts);
+        for (int i = 0; i < kMethodRows && i < static_cast<int>(e.rows.size()); ++i) {
+            const QString key = QStringLiteral("method%1").arg(i);
+            m_names[key]->setText(toQ(e.rows[static_cast<size_t>(i)].first));
+            m_values[key]->setText(toQ(e.rows[static_cast<size_t>(i)].second));
+            showRow(key, true);
+        }
+        m_values["step"]->setText(num(m.stepSize));
+        m_verdict->setText(toQ(e.verdict));
+        return;
+    }
 
     QString v;
-    if (!alig)
+    const QString method = m_run->optimizerSummary().section(' ', 0, 0);
+    if (!alig && entry && entry->reports.chosenStep)
+        v = tr("%1 chose the step %2 from this batch's loss and gradient. ALI-G would have taken "
+               "min(%3, max_lr) here.")
+                .arg(method, num(m.stepSize), num(ratio));
+    else if (!alig)
         v = tr("%1 steps by its learning rate %2. ALI-G would have taken min(%3, max_lr) here.")
-                .arg(m_run->optimizerSummary().section(' ', 0, 0), num(m.stepSize), num(ratio));
+                .arg(method, num(m.stepSize), num(ratio));
     else if (m.clipped)
         v = tr("The Polyak ratio %1 is above max_lr %2, so ALI-G took max_lr: far from "
                "interpolation the ratio over-shoots, and the cap keeps the step safe.")

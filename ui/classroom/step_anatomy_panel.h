@@ -1,8 +1,9 @@
 #pragma once
 // The anatomy of one optimizer step, for teaching: the batch loss, ||g||^2, the Polyak ratio
 // loss / (||g||^2 + eps), max_lr, the step ALI-G took and whether max_lr cut it, and how far
-// the gradient and the momentum moved the weights. It follows one Run and shows its newest
-// step, so pressing Step (F10) walks through a run one step at a time.
+// the gradient and the momentum moved the weights; for a method that estimates its own step
+// (Prodigy, MoMo, DoG, ...) the rows and verdict of its catalogue entry's explanation. It follows
+// one Run and shows its newest step, so pressing Step (F10) walks through a run one step at a time.
 
 #include "ui/run/run.h"
 
@@ -28,8 +29,10 @@ public:
     Run* run() const { return m_run; }
 
     // The text of one row's value ("loss", "grad_sq", "ratio", "max_lr", "step", "clipped",
-    // "grad_move", "momentum_move", "step_no"), for tests.
+    // "grad_move", "momentum_move", "step_no"; "method0".. for a method that explains its own
+    // step), for tests.
     QString valueText(const QString& key) const;
+    QString rowName(const QString& key) const;
     // The sentence under the numbers that says what happened.
     QString verdict() const;
 
@@ -40,6 +43,7 @@ private:
     // refresh() at most kRefreshMs apart while steps stream in; the last one always shows.
     void refreshSoon();
     QLabel* addRow(const QString& key, const QString& name, const QString& tip);
+    void showRow(const QString& key, bool shown);
 
     QPointer<Run> m_run;
     QMetaObject::Connection m_stepsConnection, m_clearedConnection;

@@ -56,6 +56,7 @@ struct SurfaceView::Path {
     // Its step size on each surface: one of the Defaults, times a factor.
     double Defaults::*defaultRate = &Defaults::aligMaxLr;
     double rateFactor = 1.0;
+    QComboBox* method = nullptr; // the "other" path: the method chosen here
     QColor color;
     QCheckBox* enabled = nullptr;
     NumberSpinBox* rate = nullptr;
@@ -132,6 +133,27 @@ SurfaceView::SurfaceView(QWidget* parent)
     core::OptimizerConfig adam;
     adam.name = "adam";
     addPath("adam", tr("Adam"), adam, &Defaults::adamLr, true);
+    // One more path of any method of the catalogue (Prodigy, DoG, MoMo, ...), at its demo step.
+    core::OptimizerConfig other;
+    other.name = "prodigy";
+    addPath("other", tr("Other:"), other, &Defaults::aligMaxLr, false);
+    {
+        Path& p = *m_paths.back();
+        m_otherMethod = new QComboBox;
+        m_otherMethod->setObjectName("SurfaceOtherMethod");
+        m_otherMethod->setToolTip(tr("A method of your choice, beside the fixed ones"));
+        for (const auto& e : core::optimizerCatalogue())
+            m_otherMethod->addItem(QString::fromStdString(e.shortLabel),
+                                   QString::fromStdString(e.name));
+        m_otherMethod->setCurrentIndex(m_otherMethod->findData(QStringLiteral("prodigy")));
+        const int row = static_cast<int>(m_paths.size());
+        optGrid->addWidget(m_otherMethod, row + 1, 0, 1, 2);
+        p.method = m_otherMethod;
+        connect(m_otherMethod, &QComboBox::currentIndexChanged, this, [this] {
+            applyOtherMethod();
+            resetPaths();
+        });
+    }
     left->addWidget(optBox);
 
     auto* playBox = new QGroupBox(tr("Steps"));
@@ -341,6 +363,30 @@ void SurfaceView::applySurfaceDefaults() {
         QSignalBlocker block(p->rate);
         p->rate->setValue(d.*(p->defaultRate) * p->rateFactor);
     }
+    applyOtherMethod();
+}
+
+void SurfaceView::applyOtherMethod() {
+    Path* p = find(QStringLiteral("other"));
+    if (!p || !p->method) return;
+    const core::OptimizerEntry& e =
+        core::optimizerEntry(p->method->currentData().toString().toStdString());
+    p->config = core::OptimizerConfig{};
+    p->config.name = e.name;
+    // A cap on a Polyak step needs the surface's scale, as ALI-G's does; the others start from
+    // the method's demonstration step.
+    const double rate =
+        e.stepField == "max_lr" ? defaultsFor(m_surface->name()).aligMaxLr : e.demoStep;
+    {
+        QSignalBlocker block(p->rate);
+        p->rate->setValue(rate);
+    }
+    const QString label = QString::fromStdString(e.shortLabel);
+    p->label = label;
+    p->enabled->setText(tr("Other: %1").arg(label));
+    if (p->curve) p->curve->setName(label);
+    const int row = m_tableCombo ? m_tableCombo->findData(p->key) : -1;
+    if (row >= 0) m_tableCombo->setItemText(row, label);
 }
 
 void SurfaceView::redrawSurface() {

@@ -48,7 +48,8 @@ public:
     bool isAnimating() const { return m_timer.isActive(); }
     void setStepCount(int steps);
 
-    // The optimizers offered, in order: "alig", "alig-momentum", "sgd", "sgd-momentum", "adam".
+    // The optimizers offered, in order: "alig", "alig-momentum", "sgd", "sgd-momentum", "adam",
+    // and "other", whose method is any of the catalogue's (otherMethodCombo()).
     QStringList optimizerKeys() const;
     void setOptimizerEnabled(const QString& key, bool on);
     void setOptimizerRate(const QString& key, double rate);
@@ -56,6 +57,7 @@ public:
     const core::Trajectory* trajectory(const QString& key) const;
     QCPCurve* curve(const QString& key) const;
     QTableWidget* table() const { return m_table; }
+    QComboBox* otherMethodCombo() const { return m_otherMethod; }
     QCustomPlot* plot() const { return m_plot; }
     // Shows the steps of this optimizer's path in the table.
     void setTableOptimizer(const QString& key);
@@ -72,6 +74,8 @@ private:
     void updateCurves();
     void refreshTable(bool rebuild);
     void applySurfaceDefaults();
+    // The "other" path's method from its combo box, at its default step on this surface.
+    void applyOtherMethod();
     Path* find(const QString& key) const;
 
     std::unique_ptr<core::Surface> m_surface;
@@ -84,6 +88,7 @@ private:
 
     QComboBox* m_surfaceCombo = nullptr;
     QComboBox* m_tableCombo = nullptr;
+    QComboBox* m_otherMethod = nullptr;
     QLabel* m_description = nullptr;
     QLabel* m_summary = nullptr;
     QSpinBox* m_stepSpin = nullptr;

@@ -490,22 +490,13 @@ QWidget* ExperimentPanel::buildOptimizerSection() {
              tr("Standard follows the ALI-G paper's code (v = μv − γg, w += μv); Adjusted is "
                 "PyTorch's Nesterov SGD with the ALI-G step as learning rate."));
 
-    m_customEps = new QCheckBox(tr("custom"));
-    m_customEps->setToolTip(tr("Off: the method's own eps (1e-5 for ALI-G and DFW, 1e-8 for "
-                               "Adam, 1e-3 for Yogi, ...); on: the value beside it."));
-    m_eps = numberBox(0.0, 1.0, 1e-8, true);
-    {
-        auto* row = new QWidget;
-        auto* layout = new QHBoxLayout(row);
-        layout->setContentsMargins(0, 0, 0, 0);
-        layout->addWidget(m_customEps);
-        layout->addWidget(m_eps, 1);
-        addField(form, "optimizer.eps", tr("eps"), m_eps,
-                 tr("A small number added to a denominator so that a tiny gradient cannot make "
-                    "the step blow up."),
-                 row);
-        watch(m_customEps);
-    }
+    optionalField(form, "optimizer.eps", tr("eps"), &core::OptimizerConfig::eps,
+                  {0.0, 1.0, 1e-8, true},
+                  tr("the method's own eps (1e-5 for ALI-G and DFW, 1e-8 for Adam, 1e-3 for "
+                     "Yogi, ...)"),
+                  tr("A small number added to a denominator so that a tiny gradient cannot make "
+                     "the step blow up."),
+                  &core::OptimizerConfig::resolvedEps);
 
     m_project = new QCheckBox(tr("radius"));
     m_project->setToolTip(tr("Keep all weights inside a ball of this radius, the paper's "
@@ -530,10 +521,14 @@ QWidget* ExperimentPanel::buildOptimizerSection() {
               tr("Never step when the loss is negative (the reference implementation does not "
                  "clip)."));
 
-    numberField(form, "optimizer.lr", tr("Learning rate"), &core::OptimizerConfig::lr,
-                {0.0, 1e9, 1e-4, true},
-                tr("The fixed step size: how far the weights move along the (scaled) gradient in "
-                   "each step."));
+    optionalField(form, "optimizer.lr", tr("Learning rate"), &core::OptimizerConfig::lr,
+                  {0.0, 1e9, 1e-4, true},
+                  tr("the method's own (0.1 for SGD, 1e-3 for Adam, 1 for Prodigy, DoG, MoMo "
+                     "and Schedule-Free SGD, ...)"),
+                  tr("The fixed step size: how far the weights move along the (scaled) gradient "
+                     "in each step. Prodigy, DoG and MoMo estimate their step and use it as a "
+                     "factor or cap."),
+                  &core::OptimizerConfig::resolvedLr);
 
     numberField(form, "optimizer.weight_decay", tr("Weight decay"),
                 &core::OptimizerConfig::weightDecay, {0.0, 1e9, 1e-4, true},
@@ -552,15 +547,12 @@ QWidget* ExperimentPanel::buildOptimizerSection() {
                 tr("How slowly Adam's running average of the squared gradient forgets; 0.999 is "
                    "usual."));
 
-    m_customAlpha = new QCheckBox(tr("custom"));
-    m_customAlpha->setToolTip(tr("Off: the method's own alpha (0.99 for RMSprop, 0.15 for L4); "
-                                 "on: the value beside it."));
-    m_alpha = numberBox(0.0, 1e6, 0.01);
-    addField(form, "optimizer.alpha", tr("alpha"), m_alpha,
-             tr("RMSprop: how slowly its running average of the squared gradient forgets (0.99 "
-                "is usual). L4: the fraction of the step that would bring the loss down to its "
-                "target in one go (0.15 is the paper's)."),
-             withCustomBox(m_customAlpha, m_alpha));
+    optionalField(form, "optimizer.alpha", tr("alpha"), &core::OptimizerConfig::alpha,
+                  {0.0, 1e6, 0.01}, tr("the method's own alpha (0.99 for RMSprop, 0.15 for L4)"),
+                  tr("RMSprop: how slowly its running average of the squared gradient forgets "
+                     "(0.99 is usual). L4: the fraction of the step that would bring the loss "
+                     "down to its target in one go (0.15 is the paper's)."),
+                  &core::OptimizerConfig::resolvedAlpha);
 
     flagField(form, "optimizer.centered", tr("Centered"), &core::OptimizerConfig::centered,
               tr("RMSprop: divide by an estimate of the gradient's variance instead of its "
@@ -571,15 +563,12 @@ QWidget* ExperimentPanel::buildOptimizerSection() {
                 tr("Adagrad: shrinks the learning rate in step t to lr / (1 + (t − 1) × decay); 0 "
                    "keeps it."));
 
-    m_customInitialAccumulator = new QCheckBox(tr("custom"));
-    m_customInitialAccumulator->setToolTip(
-        tr("Off: the method's own start (0 for Adagrad, 1e-6 for Yogi); on: the value beside "
-           "it."));
-    m_initialAccumulator = numberBox(0.0, 1e9, 1e-6, true);
-    addField(form, "optimizer.initial_accumulator", tr("Initial accumulator"), m_initialAccumulator,
-             tr("Where the running sum (Adagrad) or average (Yogi) of squared gradients starts; "
-                "a larger value makes the first steps smaller."),
-             withCustomBox(m_customInitialAccumulator, m_initialAccumulator));
+    optionalField(form, "optimizer.initial_accumulator", tr("Initial accumulator"),
+                  &core::OptimizerConfig::initialAccumulator, {0.0, 1e9, 1e-6, true},
+                  tr("the method's own start (0 for Adagrad, 1e-6 for Yogi)"),
+                  tr("Where the running sum (Adagrad) or average (Yogi) of squared gradients "
+                     "starts; a larger value makes the first steps smaller."),
+                  &core::OptimizerConfig::resolvedInitialAccumulator);
 
     numberField(
         form, "optimizer.c", tr("c"), &core::OptimizerConfig::c, {0.0, 1e6, 0.1},
@@ -795,13 +784,13 @@ void ExperimentPanel::flagField(QFormLayout* form, const QString& path, const QS
 
 void ExperimentPanel::optionalField(QFormLayout* form, const QString& path, const QString& label,
                                     std::optional<double> core::OptimizerConfig::*member,
-                                    NumberRange range, const QString& unset,
-                                    const QString& toolTip) {
+                                    NumberRange range, const QString& unset, const QString& toolTip,
+                                    Resolved resolved) {
     auto* custom = new QCheckBox(tr("custom"));
     custom->setToolTip(tr("Off: %1; on: the value beside it.").arg(unset));
     NumberSpinBox* box = numberBox(range.minimum, range.maximum, range.step, range.logSteps);
     addField(form, path, label, box, toolTip, withCustomBox(custom, box));
-    m_optionalFields.insert(path, {member, custom, box});
+    m_optionalFields.insert(path, {member, custom, box, resolved});
 }
 
 void ExperimentPanel::countField(QFormLayout* form, const QString& path, const QString& label,
@@ -889,7 +878,10 @@ void ExperimentPanel::setConfig(const core::ExperimentConfig& config) {
         f.box->setChecked(o.*f.member);
     for (const OptionalField& f : std::as_const(m_optionalFields)) {
         // The editor keeps its last value while unset, so ticking "custom" restores one.
-        if (o.*f.member) f.box->setValue(*(o.*f.member));
+        if (o.*f.member)
+            f.box->setValue(*(o.*f.member));
+        else if (f.resolved)
+            f.box->setValue((o.*f.resolved)());
         f.custom->setChecked((o.*f.member).has_value());
     }
     for (const CountField& f : std::as_const(m_countFields))
@@ -900,12 +892,6 @@ void ExperimentPanel::setConfig(const core::ExperimentConfig& config) {
     selectData(m_momentumForm, toQ(o.momentumForm));
     if (o.projectionRadius) m_radius->setValue(*o.projectionRadius);
     m_project->setChecked(o.projectionRadius.has_value());
-    m_customEps->setChecked(o.eps.has_value());
-    m_eps->setValue(o.resolvedEps());
-    m_customAlpha->setChecked(o.alpha.has_value());
-    m_alpha->setValue(o.resolvedAlpha());
-    m_customInitialAccumulator->setChecked(o.initialAccumulator.has_value());
-    m_initialAccumulator->setValue(o.resolvedInitialAccumulator());
     selectData(m_schedule, toQ(o.schedule));
     m_milestones->setText(formatWidths(o.milestones));
     setInt(m_warmupEpochs, o.warmupEpochs);
@@ -991,15 +977,6 @@ core::ExperimentConfig ExperimentPanel::config() const {
     if (shown("optimizer.projection_radius"))
         o.projectionRadius =
             m_project->isChecked() ? std::optional<double>(m_radius->value()) : std::nullopt;
-    if (shown("optimizer.eps"))
-        o.eps = m_customEps->isChecked() ? std::optional<double>(m_eps->value()) : std::nullopt;
-    if (shown("optimizer.alpha"))
-        o.alpha =
-            m_customAlpha->isChecked() ? std::optional<double>(m_alpha->value()) : std::nullopt;
-    if (shown("optimizer.initial_accumulator"))
-        o.initialAccumulator = m_customInitialAccumulator->isChecked()
-                                   ? std::optional<double>(m_initialAccumulator->value())
-                                   : std::nullopt;
     o.schedule = toStd(dataOf(m_schedule));
     if (shown("optimizer.milestones"))
         o.milestones = parseMilestones(m_milestones->text(), &ignored).value_or(o.milestones);
@@ -1095,21 +1072,14 @@ void ExperimentPanel::updateVisibility() {
     else
         m_path->setPlaceholderText(tr("IDX folder (required)"));
 
-    // Unticked, the eps, alpha and accumulator boxes show what the method will use.
+    // Unticked, a box with a method default (eps, lr, ...) shows what the method will use.
     core::OptimizerConfig defaults;
     defaults.name = toStd(dataOf(m_method));
-    if (!m_customEps->isChecked()) {
-        const QSignalBlocker blocker(m_eps);
-        m_eps->setValue(defaults.resolvedEps());
-    }
-    if (!m_customAlpha->isChecked()) {
-        const QSignalBlocker blocker(m_alpha);
-        m_alpha->setValue(defaults.resolvedAlpha());
-    }
-    if (!m_customInitialAccumulator->isChecked()) {
-        const QSignalBlocker blocker(m_initialAccumulator);
-        m_initialAccumulator->setValue(defaults.resolvedInitialAccumulator());
-    }
+    for (const OptionalField& f : std::as_const(m_optionalFields))
+        if (f.resolved && !f.custom->isChecked()) {
+            const QSignalBlocker blocker(f.box);
+            f.box->setValue((defaults.*f.resolved)());
+        }
 }
 
 void ExperimentPanel::updateEnabled() {
@@ -1117,9 +1087,6 @@ void ExperimentPanel::updateEnabled() {
         it->widget->setEnabled(!m_running || it.key().startsWith("optimizer.max_lr"));
     m_preset->setEnabled(!m_running);
     m_maxLr->setEnabled(!(isRelevant("optimizer.max_lr.none") && m_noMaxLr->isChecked()));
-    m_eps->setEnabled(m_customEps->isChecked());
-    m_alpha->setEnabled(m_customAlpha->isChecked());
-    m_initialAccumulator->setEnabled(m_customInitialAccumulator->isChecked());
     for (const OptionalField& f : std::as_const(m_optionalFields))
         f.box->setEnabled(f.custom->isChecked());
     m_radius->setEnabled(m_project->isChecked());

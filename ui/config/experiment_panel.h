@@ -92,10 +92,12 @@ private:
                      const QString& toolTip);
     void flagField(QFormLayout* form, const QString& path, const QString& text,
                    bool core::OptimizerConfig::*member, const QString& toolTip);
-    // A number that may be unset (`unset` says what the method does then) and a count.
+    // A number that may be unset (`unset` says what the method does then; `resolved`, when
+    // given, is the value it uses, shown greyed while unset) and a count.
+    using Resolved = double (core::OptimizerConfig::*)() const;
     void optionalField(QFormLayout* form, const QString& path, const QString& label,
                        std::optional<double> core::OptimizerConfig::*member, NumberRange range,
-                       const QString& unset, const QString& toolTip);
+                       const QString& unset, const QString& toolTip, Resolved resolved = nullptr);
     void countField(QFormLayout* form, const QString& path, const QString& label,
                     int64_t core::OptimizerConfig::*member, int maximum, const QString& toolTip);
     void addField(QFormLayout* form, const QString& path, const QString& label, QWidget* input,
@@ -166,6 +168,7 @@ private:
         std::optional<double> core::OptimizerConfig::*member;
         QCheckBox* custom;
         NumberSpinBox* box;
+        Resolved resolved; // the method's default, shown while unset (or nullptr)
     };
     struct CountField {
         int64_t core::OptimizerConfig::*member;
@@ -180,14 +183,8 @@ private:
     LogSlider* m_maxLr = nullptr;
     QCheckBox* m_noMaxLr = nullptr;
     QComboBox* m_momentumForm = nullptr;
-    QCheckBox* m_customEps = nullptr;
-    NumberSpinBox* m_eps = nullptr;
     QCheckBox* m_project = nullptr;
     NumberSpinBox* m_radius = nullptr;
-    QCheckBox* m_customAlpha = nullptr;
-    NumberSpinBox* m_alpha = nullptr;
-    QCheckBox* m_customInitialAccumulator = nullptr;
-    NumberSpinBox* m_initialAccumulator = nullptr;
     QComboBox* m_schedule = nullptr;
     QLineEdit* m_milestones = nullptr;
     QSpinBox* m_warmupEpochs = nullptr;

@@ -515,6 +515,9 @@ void MetricPlot::appendSteps(RunGraphs& rg, int first, const std::vector<bool>& 
     for (int i = 0; i < n; ++i)
         keys[i] = stepKey(*rg.run, steps[first + i]);
     const bool batchSorted = std::is_sorted(keys.cbegin(), keys.cend());
+    auto value = [&](const SeriesSpec& spec, int i) {
+        return spec.runStepValue ? spec.runStepValue(*rg.run, steps[i]) : spec.stepValue(steps[i]);
+    };
 
     QVector<double> k, v;
     for (size_t s = 0; s < m_specs.size(); ++s) {
@@ -532,7 +535,7 @@ void MetricPlot::appendSteps(RunGraphs& rg, int first, const std::vector<bool>& 
             if (rg.trailing[s] && !data->isEmpty()) data->remove((data->constEnd() - 1)->key);
             double last = rg.lastValue[s];
             for (int i = 0; i < n; ++i) {
-                double x = spec.stepValue(steps[first + i]);
+                double x = value(spec, first + i);
                 if (!plottable(x)) x = kNaN;
                 const bool same = (std::isnan(x) && std::isnan(last)) || x == last;
                 if (same) continue;
@@ -551,7 +554,7 @@ void MetricPlot::appendSteps(RunGraphs& rg, int first, const std::vector<bool>& 
             rg.lastValue[s] = last;
         } else {
             for (int i = 0; i < n; ++i) {
-                double x = spec.stepValue(steps[first + i]);
+                double x = value(spec, first + i);
                 if (smoothedSpec(spec)) x = rg.ema[s].add(x);
                 if (!plottable(x)) continue;
                 k.append(keys[i]);
@@ -778,18 +781,28 @@ void MetricPlot::setFollow(bool follow) {
     if (follow) fitToData();
 }
 
-bool MetricPlot::isSeriesVisible(Series series) const {
+int MetricPlot::specIndex(const std::function<bool(const SeriesSpec&)>& which) const {
     for (size_t s = 0; s < m_specs.size(); ++s)
-        if (m_specs[s].series == series) return m_specVisible[s];
-    return false;
+        if (which(m_specs[s])) return static_cast<int>(s);
+    return -1;
 }
 
-void MetricPlot::setSeriesVisible(Series series, bool visible) {
+void MetricPlot::setSpecsVisible(const std::function<bool(const SeriesSpec&)>& which,
+                                 bool visible) {
     for (size_t s = 0; s < m_specs.size(); ++s)
-        if (m_specs[s].series == series) m_specVisible[s] = visible;
+        if (which(m_specs[s])) m_specVisible[s] = visible;
     for (auto& rg : m_runs)
         updateVisibility(*rg);
     markDirty(true);
+}
+
+bool MetricPlot::isSeriesVisible(Series series) const {
+    const int s = specIndex([series](const SeriesSpec& spec) { return spec.series == series; });
+    return s >= 0 && m_specVisible[static_cast<size_t>(s)];
+}
+
+void MetricPlot::setSeriesVisible(Series series, bool visible) {
+    setSpecsVisible([series](const SeriesSpec& spec) { return spec.series == series; }, visible);
 }
 
 QList<Series> MetricPlot::series() const {
@@ -799,17 +812,45 @@ QList<Series> MetricPlot::series() const {
     return list;
 }
 
+QStringList MetricPlot::quantities() const {
+    QStringList list;
+    for (const SeriesSpec& spec : m_specs)
+        if (spec.series == Series::MethodQuantity) list.append(spec.quantity);
+    return list;
+}
+
+bool MetricPlot::isQuantityVisible(const QString& name) const {
+    const int s = specIndex([&name](const SeriesSpec& spec) {
+        return spec.series == Series::MethodQuantity && spec.quantity == name;
+    });
+    return s >= 0 && m_specVisible[static_cast<size_t>(s)];
+}
+
+void MetricPlot::setQuantityVisible(const QString& name, bool visible) {
+    setSpecsVisible(
+        [&name](const SeriesSpec& spec) {
+            return spec.series == Series::MethodQuantity && spec.quantity == name;
+        },
+        visible);
+}
+
 QCPGraph* MetricPlot::graph(const Run* run, Series series) const {
     const RunGraphs* rg = find(run);
-    if (!rg) return nullptr;
-    for (size_t s = 0; s < m_specs.size(); ++s)
-        if (m_specs[s].series == series) return rg->graphs[s];
-    return nullptr;
+    const int s = specIndex([series](const SeriesSpec& spec) { return spec.series == series; });
+    return rg && s >= 0 ? rg->graphs[static_cast<size_t>(s)] : nullptr;
 }
 
 int MetricPlot::pointCount(const Run* run, Series series) const {
     const QCPGraph* g = graph(run, series);
     return g ? g->dataCount() : -1;
+}
+
+int MetricPlot::quantityPointCount(const Run* run, const QString& name) const {
+    const RunGraphs* rg = find(run);
+    const int s = specIndex([&name](const SeriesSpec& spec) {
+        return spec.series == Series::MethodQuantity && spec.quantity == name;
+    });
+    return rg && s >= 0 ? rg->graphs[static_cast<size_t>(s)]->dataCount() : -1;
 }
 
 void MetricPlot::updateVisibility(RunGraphs& rg) {

@@ -39,6 +39,8 @@ enum class Series {
     GradNorm,         // ||g|| per step
     EffectiveStep,    // ||w_new - w_old|| / ||g|| per step, the same measure for every method
     Interpolation,    // per epoch: percent of training samples with a loss below the threshold
+    MethodQuantity,   // a method's own reported quantity (Prodigy's d, MoMo's bound...), by name
+    LiveMaxLr,        // a marker on the first step of a max_lr changed while the run trained
 };
 
 class MetricPlot : public QCustomPlot {
@@ -84,6 +86,13 @@ public:
     void setSeriesVisible(Series series, bool visible);
 
     QList<Series> series() const;
+    // The method quantities this plot can draw (catalogue names: "d", "lower_bound", ...),
+    // hidden until asked for.
+    QStringList quantities() const;
+    bool isQuantityVisible(const QString& name) const;
+    void setQuantityVisible(const QString& name, bool visible);
+    // Points held for the run's quantity; -1 when there is no such quantity or run.
+    int quantityPointCount(const Run* run, const QString& name) const;
     // Points held for the run's series; -1 when this plot has no such series or run.
     int pointCount(const Run* run, Series series) const;
     // The run's graph for a series (nullptr if none): for tests and custom exports.
@@ -120,10 +129,13 @@ protected:
     struct SeriesSpec {
         Series series = Series::RawLoss;
         QString kindName; // legend and tooltip: "smoothed", "test (per epoch)"
+        QString quantity; // Series::MethodQuantity: the extras name
         Source source = Source::Step;
         // The value of one record; NaN (or <= 0 on a log axis) adds no point.
         std::function<double(const core::StepMetrics&)> stepValue;
         std::function<double(const core::EpochMetrics&)> epochValue;
+        // Instead of stepValue, for a value that needs the run (its live max_lr changes).
+        std::function<double(const Run&, const core::StepMetrics&)> runStepValue;
         bool smoothed = false;    // always plot the debiased EMA of stepValue
         bool smoothable = false;  // a per-step line: smoothed when the smoothing is > 0
         bool changesOnly = false; // a step line: points only where the value changes
@@ -171,6 +183,10 @@ private:
     void appendEpochs(RunGraphs& rg, int first, const std::vector<bool>& which);
     void rebuild(RunGraphs& rg, const std::vector<bool>& which);
     void rebuildAll(const std::function<bool(const SeriesSpec&)>& which);
+    // Shows or hides the specs `which` selects, on every run.
+    void setSpecsVisible(const std::function<bool(const SeriesSpec&)>& which, bool visible);
+    // The index of the first spec `which` selects, or -1.
+    int specIndex(const std::function<bool(const SeriesSpec&)>& which) const;
     void updateVisibility(RunGraphs& rg);
     void restyle(RunGraphs& rg);
     bool smoothedSpec(const SeriesSpec& spec) const;

@@ -41,6 +41,7 @@ void PlotSettings::save(QSettings& settings) const {
     settings.setValue(QStringLiteral("show_effective_step"), showEffectiveStep);
     settings.setValue(QStringLiteral("log_x"), logX);
     settings.setValue(QStringLiteral("seed_groups"), static_cast<int>(seedGroups));
+    settings.setValue(QStringLiteral("quantities"), shownQuantities);
     settings.endGroup();
 }
 
@@ -64,6 +65,7 @@ void PlotSettings::load(QSettings& settings) {
     const int groups = settings.value(QStringLiteral("seed_groups"), 0).toInt(&ok);
     if (ok && groups >= 0 && groups <= static_cast<int>(SeedGroups::MinMax))
         seedGroups = static_cast<SeedGroups>(groups);
+    shownQuantities = settings.value(QStringLiteral("quantities"), shownQuantities).toStringList();
     settings.endGroup();
 }
 
@@ -71,7 +73,7 @@ bool PlotSettings::operator==(const PlotSettings& o) const {
     return xAxis == o.xAxis && smoothing == o.smoothing && logLoss == o.logLoss &&
            logStepSize == o.logStepSize && logGradNorm == o.logGradNorm && follow == o.follow &&
            showRawLoss == o.showRawLoss && showEffectiveStep == o.showEffectiveStep &&
-           logX == o.logX && seedGroups == o.seedGroups;
+           logX == o.logX && seedGroups == o.seedGroups && shownQuantities == o.shownQuantities;
 }
 
 } // namespace alig::ui

@@ -3,6 +3,7 @@
 // newest data. PlotsView edits one; the main window keeps it in QSettings between sessions.
 
 #include <QString>
+#include <QStringList>
 
 class QSettings;
 
@@ -38,6 +39,9 @@ struct PlotSettings {
     // Runs that differ only by seed: each on its own, or one mean line with a band.
     enum class SeedGroups { Off, StdDev, MinMax };
     SeedGroups seedGroups = SeedGroups::Off;
+    // The methods' own quantities drawn on the effective learning rate plot (catalogue names:
+    // "d", "lower_bound", ...).
+    QStringList shownQuantities;
 
     // Under the "plots/" group (follow excepted). load() keeps the current value of a missing or
     // invalid key and clamps the smoothing into range, so a hand-edited file cannot break the

@@ -6,13 +6,17 @@
 #include "ui/plots/run_legend.h"
 #include "ui/plots/step_size_plot.h"
 
+#include "core/optim/optimizer_catalogue.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QMenu>
 #include <QSignalBlocker>
 #include <QSlider>
 #include <QSplitter>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 #include <cmath>
@@ -77,6 +81,22 @@ PlotsView::PlotsView(RunRegistry* registry, QWidget* parent)
     m_seedGroups->setToolTip(tr("Runs that differ only by their seed: drawn each on its own, "
                                 "or as one mean line with a band (the sample standard "
                                 "deviation, or from the lowest to the highest run)."));
+    m_quantities = new QToolButton;
+    m_quantities->setText(tr("Method quantities"));
+    m_quantities->setPopupMode(QToolButton::InstantPopup);
+    m_quantities->setToolTip(
+        tr("Draw what a method estimates on the effective learning rate plot, beside the step "
+           "it took: Prodigy's distance d, MoMo's lower bound, DoG's r̄, Schedule-Free's "
+           "averaging weight, ..."));
+    auto* quantityMenu = new QMenu(m_quantities);
+    for (const core::ReportedQuantity& q : core::reportedQuantities()) {
+        QAction* a = quantityMenu->addAction(QString::fromStdString(q.label));
+        a->setCheckable(true);
+        a->setData(QString::fromStdString(q.name));
+        m_quantityActions.append(a);
+        connect(a, &QAction::toggled, this, &PlotsView::onControlsEdited);
+    }
+    m_quantities->setMenu(quantityMenu);
     m_follow = new QCheckBox(tr("Follow"));
     m_follow->setToolTip(tr("Keep the newest data in view while a run trains. Dragging or "
                             "zooming a plot stops this for that plot; double-click a plot to "
@@ -96,8 +116,10 @@ PlotsView::PlotsView(RunRegistry* registry, QWidget* parent)
     controls->addWidget(m_smoothingValue);
     controls->addSpacing(12);
     for (QCheckBox* box :
-         {m_logLoss, m_logStepSize, m_logGradNorm, m_logX, m_rawLoss, m_effectiveStep, m_follow})
+         {m_logLoss, m_logStepSize, m_logGradNorm, m_logX, m_rawLoss, m_effectiveStep})
         controls->addWidget(box);
+    controls->addWidget(m_quantities);
+    controls->addWidget(m_follow);
     controls->addSpacing(12);
     auto* seedsLabel = new QLabel(tr("Seeds:"));
     seedsLabel->setToolTip(m_seedGroups->toolTip());
@@ -209,6 +231,8 @@ void PlotsView::applyToPlots() {
     m_loss->setSeriesVisible(Series::RawLoss, m_settings.showRawLoss);
     m_stepSize->setLogY(m_settings.logStepSize);
     m_stepSize->setSeriesVisible(Series::EffectiveStep, m_settings.showEffectiveStep);
+    for (const QString& name : m_stepSize->quantities())
+        m_stepSize->setQuantityVisible(name, m_settings.shownQuantities.contains(name));
     m_gradNorm->setLogY(m_settings.logGradNorm);
 }
 
@@ -229,6 +253,10 @@ void PlotsView::updateControls() {
     m_follow->setChecked(m_settings.follow);
     m_logX->setChecked(m_settings.logX);
     m_seedGroups->setCurrentIndex(m_seedGroups->findData(static_cast<int>(m_settings.seedGroups)));
+    for (QAction* a : std::as_const(m_quantityActions)) {
+        const QSignalBlocker block(a);
+        a->setChecked(m_settings.shownQuantities.contains(a->data().toString()));
+    }
 }
 
 void PlotsView::onControlsEdited() {
@@ -243,6 +271,9 @@ void PlotsView::onControlsEdited() {
     s.follow = m_follow->isChecked();
     s.logX = m_logX->isChecked();
     s.seedGroups = static_cast<PlotSettings::SeedGroups>(m_seedGroups->currentData().toInt());
+    s.shownQuantities.clear();
+    for (const QAction* a : std::as_const(m_quantityActions))
+        if (a->isChecked()) s.shownQuantities.append(a->data().toString());
     // Ticking Follow again resumes the plots the user had panned, even if it was already on.
     if (s.follow && !m_settings.follow)
         for (MetricPlot* plot : plots())

@@ -1,7 +1,7 @@
 #pragma once
-// The main window's plots pane: loss, step size, accuracy and gradient norm in a 2x2 grid of
-// splitters beside one run legend for all four, under one row of controls that edits a
-// PlotSettings.
+// The main window's plots pane: loss, effective learning rate, accuracy and gradient norm in a
+// 2x2 grid of splitters beside one run legend for all four, under one row of controls that
+// edits a PlotSettings.
 
 #include "ui/plots/plot_settings.h"
 #include "ui/run/run.h"
@@ -13,6 +13,8 @@ class QComboBox;
 class QLabel;
 class QSlider;
 class QSplitter;
+class QToolButton;
+class QAction;
 
 namespace alig::ui {
 
@@ -73,6 +75,9 @@ private:
     QCheckBox* m_logX = nullptr;
     QComboBox* m_seedGroups = nullptr;
     RunLegend* m_legend = nullptr;
+    // The methods' own quantities on the effective learning rate plot, one checkable action each.
+    QToolButton* m_quantities = nullptr;
+    QList<QAction*> m_quantityActions; // data: the quantity's name
 };
 
 } // namespace alig::ui

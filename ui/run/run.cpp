@@ -70,6 +70,12 @@ void Run::setLive(bool live) {
     Q_EMIT changed();
 }
 
+void Run::setActivity(const QString& activity) {
+    if (activity == m_activity) return;
+    m_activity = activity;
+    Q_EMIT changed();
+}
+
 void Run::setStatus(core::RunStatus status, const QString& message) {
     m_status = status;
     m_message = message;
@@ -89,9 +95,26 @@ void Run::setStepsPerSecond(double rate) {
     Q_EMIT changed();
 }
 
+bool Run::isMaxLrChangeStep(int64_t step) const {
+    for (const MaxLrChange& c : m_maxLrChanges)
+        if (c.atStep == step) return true;
+    return false;
+}
+
 void Run::appendSteps(const std::vector<core::StepMetrics>& steps) {
     if (steps.empty()) return;
     const int first = static_cast<int>(m_steps.size());
+    // A change asked for while these steps were in flight shows from the first step that took
+    // it (the worker hands its metrics over in batches).
+    for (MaxLrChange& c : m_maxLrChanges) {
+        if (c.atStep >= 0) continue;
+        for (const core::StepMetrics& m : steps)
+            if (m.step > c.afterStep &&
+                (m.maxLr == c.value || (std::isnan(m.maxLr) && std::isnan(c.value)))) {
+                c.atStep = m.step;
+                break;
+            }
+    }
     m_steps.insert(m_steps.end(), steps.begin(), steps.end());
     Q_EMIT stepsAppended(first);
 }
@@ -115,13 +138,14 @@ void Run::clearMetrics() {
 }
 
 QString Run::optimizerSummary() const {
+    if (!m_summary.isEmpty()) return m_summary;
     QString text = QString::fromStdString(core::describeOptimizer(m_config.optimizer));
     if (!m_maxLrChanges.empty()) {
         const MaxLrChange& last = m_maxLrChanges.back();
         text += QStringLiteral(" → %1 (live, after step %2)")
                     .arg(std::isnan(last.value) ? QStringLiteral("no cap")
                                                 : QString::number(last.value, 'g', 4))
-                    .arg(last.afterStep);
+                    .arg(last.atStep >= 0 ? last.atStep - 1 : last.afterStep);
     }
     return text;
 }

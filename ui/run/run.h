@@ -44,19 +44,31 @@ public:
     // True while a training thread of this session feeds the run.
     bool isLive() const { return m_live; }
     void setLive(bool live);
+    // A run that another process writes, followed through its folder (RunWatcher): the
+    // window never writes into that folder (a rename stays in the window, no delete).
+    bool isWatched() const { return m_watched; }
+    void setWatched(bool watched) { m_watched = watched; }
+    // What the runs table shows while the run has not ended, when set: a watched run's
+    // "training", "paused" or "stale".
+    QString activity() const { return m_activity; }
+    void setActivity(const QString& activity);
 
     // Paused by the user (status stays Running): rates and time left freeze.
     bool isPaused() const { return m_paused; }
     void setPaused(bool paused);
 
-    // max_lr changed on this run while it trained, in order: the last step before the change
-    // and the new value (NaN: no cap). The metrics record the change from the next step on.
+    // max_lr changed on this run while it trained, in order: the last step shown when it was
+    // asked for, the new value (NaN: no cap), and the first step that took it (-1 until its
+    // metrics arrive). The metrics record the new max_lr from that step on.
     struct MaxLrChange {
         int64_t afterStep = 0;
         double value = 0.0;
+        int64_t atStep = -1;
     };
     const std::vector<MaxLrChange>& maxLrChanges() const { return m_maxLrChanges; }
     void noteMaxLrChange(double value);
+    // Whether `step` is the first step of a live max_lr change (the plot's marker).
+    bool isMaxLrChangeStep(int64_t step) const;
 
     core::RunStatus status() const { return m_status; }
     QString message() const { return m_message; }
@@ -77,9 +89,11 @@ public:
     // Forgets every metric (a run restarted from scratch).
     void clearMetrics();
 
-    // One line for tables: "ALI-G max_lr 0.5", "SGD lr 0.1", ...; a live max_lr change
-    // shows as "ALI-G max_lr 0.05 → 5 (live, after step 826)".
+    // One line for tables: "ALI-G max_lr 0.5", "SGD lr 0.1", ... or the summary set for a run
+    // whose config is not an experiment of ours (one a user's own loop logged); a live max_lr
+    // change shows as "ALI-G max_lr 0.05 → 5 (live, after step 826)".
     QString optimizerSummary() const;
+    void setSummary(const QString& summary) { m_summary = summary; }
 
 Q_SIGNALS:
     // steps()[first..] are new. Emitted once per batch, never per step.
@@ -99,6 +113,8 @@ private:
     bool m_live = false;
     bool m_paused = false;
     std::vector<MaxLrChange> m_maxLrChanges;
+    bool m_watched = false;
+    QString m_activity, m_summary;
     core::ExperimentConfig m_config;
     QString m_runDir;
     core::RunStatus m_status = core::RunStatus::Running;

@@ -19,6 +19,7 @@
 #include "ui/window/batch_panel.h"
 #include "ui/window/metrics_export.h"
 #include "ui/window/run_library.h"
+#include "ui/window/run_watcher.h"
 #include "ui/window/runs_table.h"
 
 #include <nlohmann/json.hpp>
@@ -192,12 +193,34 @@ MainWindow::MainWindow(QString runsDir, bool restore, QWidget* parent)
         }
     });
 
+    connect(m_registry, &RunRegistry::runRemoved, this, [this](Run* run) {
+        for (RunWatcher* w : m_watchers)
+            if (w->run() == run) {
+                m_watchers.removeOne(w);
+                w->deleteLater();
+                saveWatchedFolders();
+                break;
+            }
+    });
+
     m_panel->setConfig(defaultConfig());
     markExperimentSaved({});
+    m_rememberWatched = restore;
     if (restore) restoreSettings();
-    m_batch->setColorOf([this](const QString& dir) {
-        const Run* run = m_registry->findByDir(dir);
-        return run ? run->color() : QColor();
+    m_batch->setRunOf(
+        [this](const QString& dir) -> const Run* { return m_registry->findByDir(dir); });
+    connect(m_batch, &BatchPanel::moreSeedsRequested, this, [this] {
+        bool ok = false;
+        const int more = QInputDialog::getInt(this, tr("More seeds"),
+                                              tr("Seeds to add to every setting of the batch:"), 2,
+                                              1, 20, 1, &ok);
+        if (ok) addBatchSeeds(more);
+    });
+    connect(m_batch, &BatchPanel::exportRequested, this, [this] {
+        const QString base = QFileDialog::getSaveFileName(
+            this, tr("Export the batch (a base name: BASE-runs.csv, BASE-groups.csv, ...)"),
+            m_batch->parentDir() + "/export", tr("CSV files (*.csv)"));
+        if (!base.isEmpty()) exportBatch(base);
     });
     QStringList batches;
     reloadRunStore(&batches);
@@ -291,6 +314,12 @@ void MainWindow::createMenus() {
     file->addAction(tr("&Revert Experiment"), this, [this] { revertExperiment(); })
         ->setToolTip(tr("Drop the edits and reload the experiment's file"));
     file->addSeparator();
+    file->addAction(tr("&Watch Run Folder…"), this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(
+            this, tr("Watch a run folder (written by alig-train, torchrun or alig_studio)"),
+            m_runsDir);
+        if (!dir.isEmpty()) watchRunFolder(dir);
+    });
     file->addAction(tr("&Export Metrics (CSV)…"), this, [this] {
         const QString path = QFileDialog::getSaveFileName(this, tr("Export metrics"), "metrics.csv",
                                                           tr("CSV (*.csv)"));
@@ -305,11 +334,7 @@ void MainWindow::createMenus() {
     run->addSeparator();
     for (bool sweep : {false, true}) {
         QAction* a = run->addAction(sweep ? tr("S&weep a Setting…") : tr("&Compare Optimizers…"),
-                                    this, [this, sweep] {
-                                        BatchDialog dialog(sweep, this);
-                                        if (dialog.exec() == QDialog::Accepted)
-                                            startBatch(dialog.request());
-                                    });
+                                    this, [this, sweep] { openBatchDialog(sweep); });
         a->setToolTip(sweep ? tr("Train the experiment over a grid of values of one setting and "
                                  "plot the final accuracy against it")
                             : tr("Train the experiment with several optimizers from the same "
@@ -737,6 +762,48 @@ bool MainWindow::exportMetrics(const QString& path) {
     }
 }
 
+void MainWindow::openBatchDialog(bool sweep) {
+    if (!m_panel->isValid()) {
+        showError(tr("Cannot start"), m_panel->validationMessage());
+        return;
+    }
+    nlohmann::json base = m_panel->config().toJson();
+    base["output"]["dir"] = "";
+    BatchDialog dialog(sweep, base, this);
+    // A problem the dialog cannot see (a batch still training) is shown in it, fields kept.
+    while (dialog.exec() == QDialog::Accepted) {
+        const bool dialogs = m_dialogs;
+        m_dialogs = false;
+        const bool started = startBatch(dialog.request());
+        m_dialogs = dialogs;
+        if (started) return;
+        dialog.showProblem(m_lastError);
+    }
+}
+
+bool MainWindow::addBatchSeeds(int more) {
+    try {
+        m_batch->addSeeds(more);
+    } catch (const std::exception& e) {
+        showError(tr("Cannot add seeds"), QString::fromStdString(e.what()));
+        return false;
+    }
+    return true;
+}
+
+bool MainWindow::exportBatch(const QString& base) {
+    QString path = base;
+    if (path.endsWith(QLatin1String(".csv"))) path.chop(4);
+    try {
+        const QStringList files = m_batch->exportBatch(path);
+        statusBar()->showMessage(tr("Exported %1").arg(files.join(", ")), 10000);
+    } catch (const std::exception& e) {
+        showError(tr("Cannot export the batch"), QString::fromStdString(e.what()));
+        return false;
+    }
+    return true;
+}
+
 bool MainWindow::startBatch(const BatchRequest& request) {
     if (!m_panel->isValid()) {
         showError(tr("Cannot start"), m_panel->validationMessage());
@@ -761,7 +828,47 @@ bool MainWindow::startBatch(const BatchRequest& request) {
     return true;
 }
 
-void MainWindow::deleteRuns(const QList<Run*>& runs) {
+RunWatcher* MainWindow::watchRunFolder(const QString& dir) {
+    for (RunWatcher* w : m_watchers)
+        if (w->dir() == QFileInfo(dir).absoluteFilePath()) return w;
+    try {
+        auto* watcher = new RunWatcher(dir, *m_registry, this);
+        m_watchers << watcher;
+        saveWatchedFolders();
+        statusBar()->showMessage(tr("Watching %1").arg(watcher->dir()), 5000);
+        return watcher;
+    } catch (const core::Error& e) {
+        showError(tr("Cannot watch the folder"), QString::fromStdString(e.what()));
+        return nullptr;
+    }
+}
+
+void MainWindow::stopWatching(const QString& dir) {
+    for (RunWatcher* w : m_watchers)
+        if (w->dir() == QFileInfo(dir).absoluteFilePath()) {
+            m_registry->remove(w->run()); // runRemoved drops the watcher
+            return;
+        }
+}
+
+void MainWindow::saveWatchedFolders() {
+    if (!m_rememberWatched) return;
+    QStringList dirs;
+    for (RunWatcher* w : m_watchers)
+        dirs << w->dir();
+    QSettings().setValue("watch/folders", dirs);
+}
+
+void MainWindow::deleteRuns(const QList<Run*>& all) {
+    // Watched runs are not ours to delete: they stop being watched, their folders stay.
+    QList<Run*> runs;
+    for (Run* r : all) {
+        if (r->isWatched())
+            m_registry->remove(r);
+        else
+            runs << r;
+    }
+    if (runs.isEmpty()) return;
     QStringList names;
     for (Run* r : runs)
         names << r->name();
@@ -844,6 +951,14 @@ void MainWindow::restoreSettings() {
     PlotSettings plotSettings = m_plots->settings();
     plotSettings.load(settings);
     m_plots->setSettings(plotSettings);
+    // Folders watched last time; one that is gone is dropped from the list.
+    const QStringList watched = settings.value("watch/folders").toStringList();
+    const bool dialogs = m_dialogs;
+    m_dialogs = false;
+    for (const QString& dir : watched)
+        if (QFileInfo::exists(dir + "/run.json")) watchRunFolder(dir);
+    m_dialogs = dialogs;
+    saveWatchedFolders();
 }
 
 void MainWindow::applyDockWidths() {

@@ -36,6 +36,7 @@ class RunController;
 class RunRegistry;
 class RunsTable;
 class RunController;
+class RunWatcher;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -96,7 +97,20 @@ public:
     // Compare or sweep the panel's experiment (see BatchPanel); false with lastError() set
     // when the request is invalid.
     bool startBatch(const BatchRequest& request);
+    // The batch on show trains `more` seeds per setting; its export (BatchPanel::exportBatch).
+    // False with lastError() set when refused.
+    bool addBatchSeeds(int more);
+    bool exportBatch(const QString& base);
     BatchPanel* batchPanel() const { return m_batch; }
+
+    // Follows a run folder that another process writes (File > Watch Run Folder…, see
+    // RunWatcher); the folder is remembered in the settings ("watch/folders") and watched
+    // again at the next start. Returns its watcher (the existing one when it is watched
+    // already), or null with lastError() set when it is not a run folder.
+    RunWatcher* watchRunFolder(const QString& dir);
+    // Stops following the folder: its run leaves the window, the folder stays as it is.
+    void stopWatching(const QString& dir);
+    const QList<RunWatcher*>& watchers() const { return m_watchers; }
 
     // The classroom: the Training, Playground and Loss-surface tabs, the step anatomy dock
     // and the interpolation meter, and presentation mode (View menu, Ctrl+Shift+P).
@@ -121,6 +135,8 @@ protected:
     void applyDockWidths();
 
 private:
+    // Run > Compare / Sweep: the dialog, kept open with its fields until the batch starts.
+    void openBatchDialog(bool sweep);
     void createActions();
     void createMenus();
     void createStatusBar();
@@ -137,6 +153,7 @@ private:
     bool confirmClose();
     void saveSettings();
     void restoreSettings();
+    void saveWatchedFolders();
 
     QString m_runsDir;
     bool m_dialogs = true;
@@ -151,6 +168,8 @@ private:
     BatchPanel* m_batch = nullptr;
     QDockWidget* m_batchDock = nullptr;
     QList<RunController*> m_controllers;
+    QList<RunWatcher*> m_watchers;
+    bool m_rememberWatched = false; // settings are the user's (not with restoreSettings off)
     QPointer<RunController> m_current;
 
     QAction *m_start = nullptr, *m_pause = nullptr, *m_stop = nullptr, *m_step = nullptr;

@@ -16,30 +16,66 @@
 
 namespace alig::ui {
 
+Run* runFromInfo(const QString& id, const QString& dir, const nlohmann::json& info,
+                 RunRegistry& registry) {
+    // Our programs record one of our experiments; any other program (a user's loop through
+    // the Python module) records its own config.
+    const auto program = info.value("program", nlohmann::json::object());
+    const std::string writer =
+        program.is_object() && program.contains("name") && program["name"].is_string()
+            ? program["name"].get<std::string>()
+            : std::string();
+    const bool ours = writer.empty() || writer == "alig-train" || writer == "alig-studio";
+    core::ExperimentConfig config;
+    QString summary;
+    try {
+        config = core::ExperimentConfig::fromJson(info.at("config"));
+    } catch (const core::Error&) {
+        if (ours) throw;
+    } catch (const nlohmann::json::exception&) {
+        if (ours) throw core::Error(dir.toStdString() + "/run.json: has no valid config");
+    }
+    if (!ours) {
+        summary = QString::fromStdString(writer);
+        const auto theirs = info.value("config", nlohmann::json::object());
+        if (theirs.is_object() && theirs.contains("optimizer") && theirs["optimizer"].is_string())
+            summary += ": " + QString::fromStdString(theirs["optimizer"].get<std::string>());
+        const auto epochs = info.value("epochs", nlohmann::json());
+        if (epochs.is_number_integer() && epochs.get<int64_t>() > 0)
+            config.training.epochs = epochs.get<int64_t>();
+    }
+    const QString name = QString::fromStdString(info.value("name", config.name));
+    auto* run = new Run(id, name, registry.nextColor(), config);
+    run->setRenamed(info.value("renamed", false));
+    run->setRunDir(dir);
+    run->setSummary(summary);
+    const auto steps = info.value("steps_per_epoch", nlohmann::json());
+    if (steps.is_number_integer()) run->setStepsPerEpoch(steps.get<int64_t>());
+    return run;
+}
+
+std::optional<core::RunStatus> endedStatus(const nlohmann::json& info) {
+    const auto status = info.value("status", nlohmann::json());
+    const std::string text = status.is_string() ? status.get<std::string>() : "failed";
+    if (text == core::kPausedStatus) return std::nullopt;
+    try {
+        const core::RunStatus s = core::runStatusFromName(text);
+        if (s == core::RunStatus::Running) return std::nullopt;
+        return s;
+    } catch (const core::Error&) {
+        return core::RunStatus::Failed;
+    }
+}
+
 Run* loadRun(const QString& dir, RunRegistry& registry) {
     const core::RunRecord record = core::readRun(dir.toStdString());
-    core::ExperimentConfig config;
-    try {
-        config = core::ExperimentConfig::fromJson(record.info.at("config"));
-    } catch (const nlohmann::json::exception&) {
-        throw core::Error(dir.toStdString() + "/run.json: has no valid config");
-    }
-    const QString name = QString::fromStdString(record.info.value("name", config.name));
-    auto* run = new Run(QString::fromStdString(core::runIdOf(record.info, dir.toStdString())), name,
-                        registry.nextColor(), config);
-    run->setRenamed(record.info.value("renamed", false));
-    run->setRunDir(dir);
-    run->setStepsPerEpoch(record.info.value("steps_per_epoch", int64_t{0}));
+    Run* run = runFromInfo(QString::fromStdString(core::runIdOf(record.info, dir.toStdString())),
+                           dir, record.info, registry);
     run->appendSteps(record.steps);
     run->appendEpochs(record.epochs);
-    core::RunStatus status = core::RunStatus::Failed;
-    try {
-        status = core::runStatusFromName(record.info.value("status", std::string("failed")));
-    } catch (const core::Error&) {
-    }
     // A run that says "running" but is not ours was cut off (a crash, a kill).
-    if (status == core::RunStatus::Running) status = core::RunStatus::Stopped;
-    run->setStatus(status, QString::fromStdString(record.info.value("message", std::string())));
+    run->setStatus(endedStatus(record.info).value_or(core::RunStatus::Stopped),
+                   QString::fromStdString(record.info.value("message", std::string())));
     return run;
 }
 
@@ -89,7 +125,7 @@ QStringList loadRunStore(const QString& runsDir, RunRegistry& registry, int limi
 }
 
 void renameRunOnDisk(const Run& run, const QString& name) {
-    if (run.runDir().isEmpty()) return;
+    if (run.runDir().isEmpty() || run.isWatched()) return;
     const std::string path = run.runDir().toStdString() + "/run.json";
     nlohmann::json info = core::readJsonObjectFile(path);
     info["name"] = name.toStdString();
@@ -100,6 +136,10 @@ void renameRunOnDisk(const Run& run, const QString& name) {
 void deleteRunFromDisk(const Run& run) {
     if (run.isLive())
         throw core::Error("\"" + run.name().toStdString() + "\" is training: stop it first");
+    if (run.isWatched())
+        throw core::Error(run.runDir().toStdString() +
+                          ": a watched run's folder belongs to the program that writes it; "
+                          "stop watching it instead");
     if (run.runDir().isEmpty()) return;
     // Only ever a run folder: it must hold run.json.
     if (!QFileInfo::exists(run.runDir() + "/run.json"))

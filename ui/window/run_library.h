@@ -2,13 +2,29 @@
 // The run store as the window sees it: past runs read back from their folders, and
 // renaming or deleting them on disk.
 
+#include "core/train/metrics.h"
+
+#include <nlohmann/json_fwd.hpp>
+
 #include <QString>
 #include <QStringList>
+
+#include <optional>
 
 namespace alig::ui {
 
 class Run;
 class RunRegistry;
+
+// A new Run (not added anywhere, no rows yet) for a run folder's run.json: its name, config
+// and steps per epoch. A config that is not one of our experiments (a user's own loop
+// logged through the Python module) keeps the default experiment's, and the run's summary
+// names the program that wrote it.
+Run* runFromInfo(const QString& id, const QString& dir, const nlohmann::json& info,
+                 RunRegistry& registry);
+// run.json's "status" when the run has ended; nullopt while it trains ("running" or
+// "paused"). Text this build does not know reads as failed.
+std::optional<core::RunStatus> endedStatus(const nlohmann::json& info);
 
 // Reads one run folder into a Run (not added anywhere). Throws core::Error when the
 // folder is not a readable run.
@@ -22,9 +38,10 @@ QStringList loadRunStore(const QString& runsDir, RunRegistry& registry, int limi
                          QStringList* batches = nullptr);
 
 // Writes the new display name into the run's run.json ("name", and "renamed": true). For a
-// run that has ended: a training run's recorder owns run.json (RunController::rename).
+// run that has ended: a training run's recorder owns run.json (RunController::rename). A
+// watched run's folder is not the window's to write, so its new name stays in the window.
 void renameRunOnDisk(const Run& run, const QString& name);
-// Removes the run's folder. Refuses runs that are training.
+// Removes the run's folder. Refuses runs that are training and watched runs.
 void deleteRunFromDisk(const Run& run);
 
 } // namespace alig::ui

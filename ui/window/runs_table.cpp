@@ -7,6 +7,9 @@
 #include <QMenu>
 #include <QPainter>
 
+#include <algorithm>
+#include <cmath>
+
 namespace alig::ui {
 
 namespace {
@@ -23,6 +26,8 @@ QIcon swatch(const QColor& color) {
 }
 
 QString statusText(const Run& run) {
+    if (run.status() == core::RunStatus::Running && !run.activity().isEmpty())
+        return run.activity();
     switch (run.status()) {
     case core::RunStatus::Running:
         return !run.isLive()    ? ""
@@ -144,10 +149,12 @@ void RunsTable::refresh(Run* run) {
     item(row, Optimizer)->setText(run->optimizerSummary());
     item(row, Status)->setText(statusText(*run));
     item(row, Status)->setToolTip(run->message());
+    // Blank until an epoch has a test accuracy (a user's loop may log none).
+    const bool tested = std::any_of(run->epochs().begin(), run->epochs().end(),
+                                    [](const auto& e) { return std::isfinite(e.testAccuracy); });
     item(row, BestAccuracy)
-        ->setText(run->epochs().empty()
-                      ? QString()
-                      : QString::number(100.0 * run->bestTestAccuracy(), 'f', 2) + " %");
+        ->setText(tested ? QString::number(100.0 * run->bestTestAccuracy(), 'f', 2) + " %"
+                         : QString());
     item(row, Speed)
         ->setText(run->stepsPerSecond() > 0 ? QString::number(run->stepsPerSecond(), 'f', 0)
                                             : QString());
@@ -170,7 +177,10 @@ void RunsTable::showContextMenu(const QPoint& pos) {
     QAction* showAll = menu.addAction(tr("Show in plots"));
     QAction* hideAll = menu.addAction(tr("Hide from plots"));
     menu.addSeparator();
-    QAction* remove = menu.addAction(tr("Delete…"));
+    // A watched run's folder belongs to its writer: the window only stops watching it.
+    const bool watched =
+        std::all_of(runs.begin(), runs.end(), [](const Run* r) { return r->isWatched(); });
+    QAction* remove = menu.addAction(watched ? tr("Stop Watching") : tr("Delete…"));
     QAction* chosen = menu.exec(viewport()->mapToGlobal(pos));
     if (chosen == rename)
         editItem(item(rowOf(runs.front()), Name));

@@ -3,6 +3,7 @@
 // replot coalescing, follow, settings and the PlotsView controls.
 
 #include "common/test_support.h"
+#include "core/optim/optimizer_catalogue.h"
 #include "ui/plots/accuracy_plot.h"
 #include "ui/plots/debiased_ema.h"
 #include "ui/plots/grad_norm_plot.h"
@@ -123,6 +124,7 @@ private Q_SLOTS:
     void maxLrLineFollowsTheChange();
     void maxLrNaNDrawsNothing();
     void logAxesByDefault();
+    void methodQuantitiesDrawnWhenAsked();
     void nonPositiveValuesSkippedOnLogAxes();
     void accuracyInPercent();
     void exportsWriteFiles();
@@ -416,8 +418,54 @@ void TestUiPlots::logAxesByDefault() {
     QCOMPARE(defaults.xAxis, ui::XAxisMode::Step);
     QCOMPARE(loss.yAxis->label(), QString("loss (cross-entropy)"));
     QCOMPARE(accuracy.yAxis->label(), QString("accuracy (%)"));
-    QCOMPARE(stepSize.yAxis->label(), QString("step size"));
+    QCOMPARE(stepSize.yAxis->label(), QString("effective learning rate"));
     QCOMPARE(gradNorm.yAxis->label(), QString("gradient norm ||g||"));
+}
+
+void TestUiPlots::methodQuantitiesDrawnWhenAsked() {
+    ui::RunRegistry registry;
+    ui::StepSizePlot stepSize(&registry);
+    // Every quantity of the catalogue is offered, once, hidden until asked for.
+    QStringList expected;
+    for (const auto& q : core::reportedQuantities())
+        expected.append(QString::fromStdString(q.name));
+    QCOMPARE(stepSize.quantities(), expected);
+    QVERIFY(expected.contains("d") && expected.contains("truncated"));
+    for (const QString& name : expected)
+        QVERIFY(!stepSize.isQuantityVisible(name));
+    ui::Run* a = makeRun("a");
+    registry.add(a);
+    // A Prodigy-like run: d on every step but the first ten (not yet reported there), and a
+    // truncation flag set on every fifth step.
+    std::vector<core::StepMetrics> batch = steps(1, 60);
+    int flagged = 0;
+    for (auto& m : batch) {
+        if (m.step > 10) m.extras.emplace_back("d", 1e-6 * static_cast<double>(m.step));
+        const bool truncated = m.step % 5 == 0;
+        flagged += truncated ? 1 : 0;
+        m.extras.emplace_back("truncated", truncated ? 1.0 : 0.0);
+    }
+    a->appendSteps(batch);
+    stepSize.flush();
+    QCOMPARE(stepSize.quantityPointCount(a, "d"), 50);
+    QCOMPARE(stepSize.quantityPointCount(a, "truncated"), flagged); // markers where it was 1
+    QCOMPARE(stepSize.quantityPointCount(a, "no_such_thing"), -1);
+    const int dIndex = static_cast<int>(expected.indexOf("d"));
+    QVERIFY(dIndex >= 0);
+    // Hidden by default; shown on request, and named in the legend once it has data.
+    auto legendHas = [&stepSize](const QString& name) {
+        for (int i = 0; i < stepSize.legend->itemCount(); ++i)
+            if (auto* item = qobject_cast<QCPPlottableLegendItem*>(stepSize.legend->item(i)))
+                if (item->plottable()->name().startsWith(name)) return true;
+        return false;
+    };
+    const QString dLabel = QString::fromStdString(core::reportedQuantities()[dIndex].label);
+    QVERIFY(!legendHas(dLabel));
+    stepSize.setQuantityVisible("d", true);
+    stepSize.flush();
+    QVERIFY(stepSize.isQuantityVisible("d"));
+    QVERIFY(legendHas(dLabel));
+    QVERIFY(!stepSize.isQuantityVisible("truncated"));
 }
 
 void TestUiPlots::nonPositiveValuesSkippedOnLogAxes() {
@@ -667,6 +715,7 @@ void TestUiPlots::settingsRoundTripAndClamp() {
     s.logGradNorm = false;
     s.follow = false;
     s.showRawLoss = false;
+    s.shownQuantities = {"d", "truncated"};
     {
         QSettings settings(path, QSettings::IniFormat);
         s.save(settings);

@@ -368,15 +368,11 @@ void TestUiMainWindow::everyOptimizerTrainsFromTheWindow() {
     c.training.epochs = 1;
     c.training.threads = 1;
     c.optimizer.name = name.toStdString();
-    c.optimizer.lr =
-        name.startsWith("ada") || name == "rmsprop" || name == "amsgrad" || name == "yogi" ? 1e-2
-                                                                                           : 0.1;
+    // Every method at its own defaults (lr included: 1e-3 for Adam, 1 for Prodigy, ...).
     c.optimizer.momentum = name == "rmsprop" ? 0.0 : c.optimizer.momentum;
     if (name == "dfw") c.training.loss = "multiclass_hinge"; // DFW is built for the hinge loss
-    // Prodigy's and DoG's lr is a factor on their own estimate (the authors' 1). Both grow the
-    // estimate from a tiny start; DoG's distance from r_eps = 1e-6 (1 + ||x0||) takes tens of
-    // steps, more than these 8, so it starts from 1e-2 here.
-    if (name == "prodigy" || name == "dog") c.optimizer.lr = 1.0;
+    // DoG grows its distance from r_eps = 1e-6 (1 + ||x0||), which takes tens of steps, more
+    // than these 8, so it starts from 1e-2 here.
     if (name == "dog") c.optimizer.dogRepsRel = 1e-2;
     w->experimentPanel()->setConfig(c);
     QVERIFY2(w->experimentPanel()->isValid(),
@@ -387,7 +383,9 @@ void TestUiMainWindow::everyOptimizerTrainsFromTheWindow() {
     QVERIFY(finished.wait(alig::test::kPatienceMs));
     QVERIFY2(run->status() == core::RunStatus::Completed, qPrintable(run->message()));
     QCOMPARE(run->epochs().size(), size_t{1});
-    QVERIFY2(run->epochs().front().testAccuracy > 0.3, // it learnt (10 classes: chance is 0.1)
+    // It learnt: twice chance (10 classes) after 8 steps, at the method's own defaults. The
+    // methods evaluated on an average (Schedule-Free's x, DoG's) lag their iterate here.
+    QVERIFY2(run->epochs().front().testAccuracy > 0.2,
              qPrintable(QString::number(run->epochs().front().testAccuracy)));
     for (const auto& m : run->steps()) // every method reports a real step on one scale
         QVERIFY(std::isfinite(m.stepSize) && m.effectiveStep >= 0.0);

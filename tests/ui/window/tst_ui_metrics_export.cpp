@@ -41,6 +41,7 @@ core::EpochMetrics epoch(int64_t n) {
     e.testLoss = 0.75;
     e.testAccuracy = 0.625;
     e.interpolation = 0.25;
+    e.batchLoss = 0.375;
     e.elapsed = 2.5;
     e.epochSeconds = 1.125;
     return e;
@@ -83,7 +84,7 @@ void TestUiMetricsExport::exportHasEveryColumn() {
                     "grad_norm,max_lr,effective_step,elapsed_s"));
     QCOMPARE(firstLine(epochs),
              std::string("run_id,run,epoch,step,train_loss,train_accuracy,test_loss,test_accuracy,"
-                         "elapsed_s,epoch_s,interpolation"));
+                         "elapsed_s,epoch_s,interpolation,batch_loss"));
 
     // Read back with the run store's reader (which skips the run column): every value exact.
     const auto readSteps = core::readStepsCsv(steps.toStdString());

@@ -4,11 +4,13 @@
 // truth (paused, the selected run, a reloaded store, Follow, the experiment's file).
 
 #include "common/test_support.h"
+#include "core/experiment/experiment_config.h"
 #include "core/experiment/run_store.h"
 #include "ui/config/experiment_panel.h"
 #include "ui/config/log_slider.h"
 #include "ui/plots/loss_plot.h"
 #include "ui/plots/plots_view.h"
+#include "ui/plots/step_size_plot.h"
 #include "ui/run/run.h"
 #include "ui/run/run_controller.h"
 #include "ui/window/batch_panel.h"
@@ -57,6 +59,8 @@ private Q_SLOTS:
     void newRunFollowsAgain();
     void titleNamesTheFileAndItsEdits();
     void batchComesBackAfterARestart();
+    void batchTakesMoreSeedsAndExports();
+    void liveMaxLrChangeIsMarked();
 };
 
 void TestUiRunIdentity::namesAreUniqueAndSurviveARestart() {
@@ -318,6 +322,103 @@ void TestUiRunIdentity::batchComesBackAfterARestart() {
         QVERIFY(r->isVisible());
     QVERIFY(!w->openBatch(store + "/nothing-here"));
     QVERIFY(w->lastError().contains("batch.json"));
+}
+
+void TestUiRunIdentity::batchTakesMoreSeedsAndExports() {
+    const QString store = test::scratchPath("identity-batch-seeds");
+    auto w = makeWindow(store, 1);
+    ui::BatchPanel* batch = w->batchPanel();
+    ui::BatchRequest request;
+    request.optimizers = "alig:max_lr=0.1\nsgd:lr=0.1";
+    request.seeds = 2;
+    request.parallel = 2;
+    QSignalSpy done(batch, &ui::BatchPanel::allFinished);
+    QVERIFY(w->startBatch(request));
+    QVERIFY(done.wait(test::kPatienceMs));
+    const std::vector<core::RunSummary> first = batch->summaries();
+    QCOMPARE(first.size(), size_t{4});
+
+    // The per-setting table: mean and sample std of the two seeds, by hand.
+    QTableWidget* groups = batch->groupTable();
+    QCOMPARE(groups->rowCount(), 2);
+    for (int row = 0; row < groups->rowCount(); ++row) {
+        const QString setting = groups->item(row, 0)->text();
+        std::vector<double> acc;
+        for (const auto& s : first)
+            if (QString::fromStdString(s.group) == setting) acc.push_back(s.finalTestAccuracy);
+        QCOMPARE(acc.size(), size_t{2});
+        const double mean = (acc[0] + acc[1]) / 2.0;
+        const double sd = std::abs(acc[0] - acc[1]) / std::sqrt(2.0);
+        QCOMPARE(groups->item(row, 1)->text(), QString("2 / 2"));
+        QVERIFY(qAbs(groups->item(row, 2)->data(Qt::UserRole).toDouble() - mean) < 1e-12);
+        QVERIFY2(groups->item(row, 2)->text().contains(QString::number(100.0 * sd, 'f', 2)),
+                 qPrintable(groups->item(row, 2)->text()));
+    }
+
+    // One more seed per setting: two new runs train; the four there keep their numbers.
+    done.clear();
+    QVERIFY(w->addBatchSeeds(1));
+    QCOMPARE(batch->plan().size(), size_t{6});
+    QVERIFY(batch->isRunning());
+    QVERIFY(!w->addBatchSeeds(1)); // not while it trains
+    QVERIFY(done.wait(test::kPatienceMs));
+    const auto& after = batch->summaries();
+    QCOMPARE(after.size(), size_t{6});
+    for (const auto& s : first) {
+        const auto it = std::find_if(after.begin(), after.end(),
+                                     [&](const auto& a) { return a.label == s.label; });
+        QVERIFY(it != after.end());
+        QCOMPARE(it->finalTestAccuracy, s.finalTestAccuracy);
+    }
+    for (const auto& s : after)
+        QCOMPARE(s.status, core::RunStatus::Completed);
+    for (int row = 0; row < groups->rowCount(); ++row)
+        QCOMPARE(groups->item(row, 1)->text(), QString("3 / 3"));
+    const auto record =
+        core::readJsonObjectFile((batch->parentDir() + "/batch.json").toStdString());
+    QCOMPARE(record["runs"].size(), size_t{6});
+    QCOMPARE(record["seeds"].get<int>(), 3);
+
+    // The export: both tables and every run's metrics, one run_id per run.
+    const QString base = test::scratchPath("identity-batch-export") + "/batch";
+    QDir().mkpath(QFileInfo(base).path());
+    QVERIFY2(w->exportBatch(base), qPrintable(w->lastError()));
+    for (const char* suffix : {"-runs.csv", "-groups.csv", "-metrics.csv", "-epochs.csv"})
+        QVERIFY2(QFileInfo::exists(base + suffix), suffix);
+    QFile metrics(base + "-metrics.csv");
+    QVERIFY(metrics.open(QIODevice::ReadOnly));
+    QVERIFY(metrics.readLine().startsWith("run_id,run,"));
+    QSet<QByteArray> ids;
+    while (!metrics.atEnd())
+        ids.insert(metrics.readLine().split(',').first());
+    QCOMPARE(ids.size(), 6);
+    QFile groupsCsv(base + "-groups.csv");
+    QVERIFY(groupsCsv.open(QIODevice::ReadOnly));
+    QCOMPARE(groupsCsv.readAll().count('\n'), 3); // a header and two settings
+}
+
+void TestUiRunIdentity::liveMaxLrChangeIsMarked() {
+    // Long enough that the change lands while it trains; stopped once it has.
+    auto w = makeWindow(test::scratchPath("identity-live-lr"), 1000);
+    ui::Run* run = w->startRun();
+    QVERIFY(run);
+    QTRY_VERIFY_WITH_TIMEOUT(run->steps().size() >= 5, test::kPatienceMs);
+    w->changeMaxLr(run, 0.02);
+    // The first step that took it carries the marker, on the new cap's line.
+    QTRY_VERIFY_WITH_TIMEOUT(!run->maxLrChanges().empty() && run->maxLrChanges()[0].atStep > 0,
+                             test::kPatienceMs);
+    const int64_t at = run->maxLrChanges()[0].atStep;
+    for (const auto& m : run->steps()) {
+        if (m.step == at) QCOMPARE(m.maxLr, 0.02);
+        if (m.step == at - 1) QVERIFY(m.maxLr != 0.02);
+    }
+    ui::MetricPlot* plot = w->plotsView()->stepSizePlot();
+    QTRY_COMPARE_WITH_TIMEOUT(plot->pointCount(run, ui::Series::LiveMaxLr), 1, test::kPatienceMs);
+    QCPGraph* marker = plot->graph(run, ui::Series::LiveMaxLr);
+    QVERIFY(marker);
+    QCOMPARE(marker->data()->begin()->value, 0.02);
+    QVERIFY(run->optimizerSummary().contains(QString("after step %1").arg(at - 1)));
+    stopCurrent(*w);
 }
 
 QTEST_MAIN(TestUiRunIdentity)
