@@ -6,13 +6,17 @@
 //
 //   QT_QPA_PLATFORM=offscreen ./bench/bench_plot_replot [max_points]
 //
+// ALIG_BENCH_MANY=sweep, sweep-groups, each or groups measures one mode of the second table only.
+//
 // ALIG_BENCH_BREAKDOWN=1 adds the replot time of each series drawn alone (by Series value).
 //
-// A second table: a sweep shown at once, 45 runs of 2,000 steps in the four plots of a
-// PlotsView (1500x900), fed as the window's drain timer feeds them (every run gets its next
-// 20 steps per tick, 100 ticks). Per tick: the drain (appending to every run) and the replot
-// of the four plots; the median and the worst. Once per seed-grouping mode. Target: replot
-// under 16 ms, no tick over 50 ms.
+// A second table: 45 runs of 2,000 steps shown at once in the four plots of a PlotsView
+// (1500x900), fed as the window's drain timer feeds them (each training run gets its next 20
+// steps per tick, 100 ticks). Per tick: the drain (appending to the training runs) and the
+// replot of the four plots; the median and the worst. Three cases: a sweep as the window
+// trains it (two runs at a time, the 43 others ended: only the training runs' layer is
+// redrawn), the worst case of all 45 training at once, and that with seed groups. Target:
+// replot under 16 ms, no tick over 50 ms.
 
 #include "ui/plots/loss_plot.h"
 #include "ui/plots/metric_plot.h"
@@ -139,7 +143,10 @@ double medianOf(std::vector<double> v) {
     return v[v.size() / 2];
 }
 
-ManyRuns measureManyRuns(int runs, int steps, ui::PlotSettings::SeedGroups groups) {
+// `training`: how many of the runs train (get new steps every tick); the others have ended
+// with all their steps. 0: every run trains.
+ManyRuns measureManyRuns(int runs, int steps, ui::PlotSettings::SeedGroups groups,
+                         int training = 0) {
     constexpr int kPerTick = 20;
     ui::RunRegistry registry;
     ui::PlotsView view(&registry);
@@ -156,9 +163,20 @@ ManyRuns measureManyRuns(int runs, int steps, ui::PlotSettings::SeedGroups group
         auto* run =
             new ui::Run(QString("r%1").arg(r), QString("r%1").arg(r), registry.nextColor(), c);
         run->setStepsPerEpoch(kStepsPerEpoch);
+        const bool trains = training == 0 || r < training;
+        if (!trains) {
+            std::vector<core::StepMetrics> done;
+            for (int i = 1; i <= steps; ++i) {
+                done.push_back(stepAt(i, steps));
+                done.back().loss *= 1.0 + 0.02 * static_cast<double>(r);
+            }
+            run->appendSteps(done);
+        }
+        run->setLive(trains);
         registry.add(run);
-        all.push_back(run);
+        if (trains) all.push_back(run);
     }
+    view.flush();
     std::vector<double> drains, replots;
     QElapsedTimer timer;
     for (int first = 1; first <= steps; first += kPerTick) {
@@ -176,6 +194,42 @@ ManyRuns measureManyRuns(int runs, int steps, ui::PlotSettings::SeedGroups group
         timer.restart();
         view.flush(); // what the replot timer does, for all four plots
         replots.push_back(static_cast<double>(timer.nsecsElapsed()) / 1e6);
+    }
+    // ALIG_BENCH_SHOT=FILE: a picture of the plots as the last tick left them.
+    if (qEnvironmentVariableIsSet("ALIG_BENCH_SHOT"))
+        view.grab().save(qEnvironmentVariable("ALIG_BENCH_SHOT"));
+    if (qEnvironmentVariableIsSet("ALIG_BENCH_BREAKDOWN")) {
+        // Each plot alone, then each of its series alone (on every run).
+        for (ui::MetricPlot* plot : view.plots()) {
+            auto time = [&] {
+                std::vector<double> t;
+                for (int i = 0; i < 5; ++i) {
+                    timer.restart();
+                    plot->replot(QCustomPlot::rpImmediateRefresh);
+                    t.push_back(static_cast<double>(timer.nsecsElapsed()) / 1e6);
+                }
+                return medianOf(t);
+            };
+            std::printf("  %s: %.2f ms\n", plot->metaObject()->className(), time());
+            for (ui::Series only : plot->series()) {
+                std::vector<bool> was;
+                int points = 0;
+                for (ui::Run* run : all)
+                    for (ui::Series s : plot->series()) {
+                        QCPGraph* g = plot->graph(run, s);
+                        was.push_back(g->visible());
+                        g->setVisible(g->visible() && s == only);
+                        if (s == only && g->visible()) points += g->dataCount();
+                    }
+                if (points > 0)
+                    std::printf("    series %d alone: %.2f ms (%d points)\n", int(only), time(),
+                                points);
+                size_t k = 0;
+                for (ui::Run* run : all)
+                    for (ui::Series s : plot->series())
+                        plot->graph(run, s)->setVisible(was[k++]);
+            }
+        }
     }
     ManyRuns m;
     m.drainMedian = medianOf(drains);
@@ -203,12 +257,24 @@ int main(int argc, char** argv) {
     }
     std::printf("\n%-34s %10s %10s %12s %12s\n", "45 runs x 2000 steps, 4 plots", "drain med",
                 "drain max", "replot med", "replot max");
-    for (auto groups : {ui::PlotSettings::SeedGroups::Off, ui::PlotSettings::SeedGroups::StdDev}) {
-        const ManyRuns m = measureManyRuns(45, 2000, groups);
-        std::printf("%-34s %8.2f ms %7.2f ms %9.2f ms %9.2f ms\n",
-                    groups == ui::PlotSettings::SeedGroups::Off ? "each run"
-                                                                : "seed groups (mean ± std)",
-                    m.drainMedian, m.drainMax, m.replotMedian, m.replotMax);
+    const QByteArray only = qgetenv("ALIG_BENCH_MANY"); // "each" or "groups": one mode only
+    struct Mode {
+        const char* name;
+        const char* key;
+        ui::PlotSettings::SeedGroups groups;
+        int training;
+    };
+    for (const Mode& mode :
+         {Mode{"a sweep: 2 training, 43 ended", "sweep", ui::PlotSettings::SeedGroups::Off, 2},
+          Mode{"a sweep, seed groups (mean ± std)", "sweep-groups",
+               ui::PlotSettings::SeedGroups::StdDev, 2},
+          Mode{"all 45 training at once", "each", ui::PlotSettings::SeedGroups::Off, 0},
+          Mode{"all 45, seed groups (mean ± std)", "groups", ui::PlotSettings::SeedGroups::StdDev,
+               0}}) {
+        if (!only.isEmpty() && only != mode.key) continue;
+        const ManyRuns m = measureManyRuns(45, 2000, mode.groups, mode.training);
+        std::printf("%-34s %8.2f ms %7.2f ms %9.2f ms %9.2f ms\n", mode.name, m.drainMedian,
+                    m.drainMax, m.replotMedian, m.replotMax);
         std::fflush(stdout);
     }
     return 0;

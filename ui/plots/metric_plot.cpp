@@ -94,6 +94,7 @@ struct MetricPlot::RunGraphs {
     std::vector<double> lastValue;
     std::vector<bool> trailing; // the graph ends with a point repeating lastValue
     std::vector<Range> keys, values;
+    bool live = false; // its graphs are on the "live" layer
 };
 
 // One seed group on show: its members, and per series (parallel to m_specs) the band and its
@@ -145,6 +146,11 @@ MetricPlot::MetricPlot(const QString& title, QWidget* parent)
 
     // Faint series (raw values) go below every solid line, whichever run came first.
     addLayer(QStringLiteral("faint"), layer(QStringLiteral("main")), QCustomPlot::limBelow);
+    // Training runs draw on a layer of their own, above the runs that have ended, with its own
+    // paint buffer: while a sweep trains two runs among 45 and the axes stay, a replot redraws
+    // the two alone (onReplotTimer).
+    addLayer(QStringLiteral("live"), layer(QStringLiteral("main")), QCustomPlot::limAbove);
+    layer(QStringLiteral("live"))->setMode(QCPLayer::lmBuffered);
 
     QFont titleFont = font();
     titleFont.setBold(true);
@@ -301,6 +307,16 @@ MetricPlot::Style MetricPlot::markerStyle(QCPScatterStyle::ScatterShape shape, d
 void MetricPlot::applyStyle(QCPGraph* g, const SeriesSpec& spec, const QColor& color,
                             int emphasis) const {
     spec.style(g, color);
+    // Many runs at once: thin, aliased lines (Qt's fast path; a 1.6 px antialiased stroke of
+    // 45 noisy curves costs ten times as much) except for the run picked out.
+    const bool fast = m_manyRuns && emphasis <= 0;
+    g->setAntialiased(!fast);
+    g->setAntialiasedScatters(!fast);
+    if (fast) {
+        QPen pen = g->pen();
+        pen.setWidthF(1.0);
+        g->setPen(pen);
+    }
     // Hovering a run in the run legend: its curves thicker, every other run's faded.
     if (emphasis != 0) {
         QPen pen = g->pen();
@@ -408,7 +424,6 @@ void MetricPlot::addRun(Run* run) {
     for (const SeriesSpec& spec : m_specs) {
         QCPGraph* g = addGraph();
         g->setName(spec.kindName);
-        if (spec.faint) g->setLayer(QStringLiteral("faint"));
         rg->graphs.push_back(g);
     }
     restyle(*rg);
@@ -419,18 +434,19 @@ void MetricPlot::addRun(Run* run) {
     rg->keys.assign(n, Range{});
     rg->values.assign(n, Range{});
     RunGraphs& ref = *rg;
+    placeOnLayer(ref);
     m_runs.push_back(std::move(rg));
 
     connect(run, &Run::stepsAppended, this, [this, run](int first) {
         if (RunGraphs* r = find(run)) {
             appendSteps(*r, first, std::vector<bool>(m_specs.size(), true));
-            markDirty();
+            markRunData(*r);
         }
     });
     connect(run, &Run::epochsAppended, this, [this, run](int first) {
         if (RunGraphs* r = find(run)) {
             appendEpochs(*r, first, std::vector<bool>(m_specs.size(), true));
-            markDirty();
+            markRunData(*r);
         }
     });
     connect(run, &Run::metricsCleared, this, [this, run] {
@@ -453,6 +469,10 @@ void MetricPlot::addRun(Run* run) {
         if (r && r->diverged != diverged) {
             r->diverged = diverged;
             markDirty(true);
+        }
+        if (r && r->live != run->isLive()) {
+            placeOnLayer(*r);
+            markDirty();
         }
     });
     connect(run, &Run::colorChanged, this, [this, run] {
@@ -731,11 +751,6 @@ void MetricPlot::rebuildGroups() {
                 for (RunGraphs* m : members)
                     curves.push_back(curveOf(m->graphs[s]));
                 group->bands[s] = plotmodel::aggregate(curves, *m_grouping);
-                const plotmodel::Band& b = group->bands[s];
-                const auto qv = [](const std::vector<double>& v) {
-                    return QVector<double>(v.begin(), v.end());
-                };
-                const QVector<double> x = qv(b.x);
                 QCPGraph* lower = addGraph();
                 QCPGraph* upper = addGraph();
                 QCPGraph* mean = addGraph();
@@ -749,12 +764,10 @@ void MetricPlot::rebuildGroups() {
                 upper->setLayer(QStringLiteral("faint"));
                 applyStyle(mean, m_specs[s], color, 0);
                 mean->setName(m_specs[s].kindName);
-                lower->setData(x, qv(b.lower), true);
-                upper->setData(x, qv(b.upper), true);
-                mean->setData(x, qv(b.mean), true);
                 group->graphs[3 * s] = lower;
                 group->graphs[3 * s + 1] = upper;
                 group->graphs[3 * s + 2] = mean;
+                setBandData(group->graphs, s, group->bands[s]);
             }
             m_groups.push_back(std::move(group));
         }
@@ -973,29 +986,134 @@ void MetricPlot::updateEmptyHint() {
     m_emptyHint->setVisible(empty);
 }
 
-void MetricPlot::markDirty(bool legendToo) {
+void MetricPlot::placeOnLayer(RunGraphs& rg) {
+    rg.live = rg.run->isLive();
+    for (size_t i = 0; i < m_specs.size(); ++i)
+        rg.graphs[i]->setLayer(rg.live            ? QStringLiteral("live")
+                               : m_specs[i].faint ? QStringLiteral("faint")
+                                                  : QStringLiteral("main"));
+}
+
+void MetricPlot::markRunData(RunGraphs& rg) {
+    // New points only: its seed group's band is recomputed, not every group rebuilt.
+    m_dataDirtyRuns.insert(rg.run);
     m_dirty = true;
+    m_fullReplot = m_fullReplot || !rg.live;
+    if (!m_replotTimer.isActive()) m_replotTimer.start();
+}
+
+void MetricPlot::refreshGroupData() {
+    for (auto& group : m_groups) {
+        const bool touched =
+            std::any_of(group->members.begin(), group->members.end(),
+                        [this](const Run* r) { return m_dataDirtyRuns.count(r) != 0; });
+        if (!touched) continue;
+        std::vector<RunGraphs*> members;
+        for (const Run* r : group->members)
+            if (RunGraphs* rg = find(r)) members.push_back(rg);
+        for (size_t s = 0; s < m_specs.size(); ++s) {
+            QCPGraph* lower = group->graphs[3 * s];
+            if (!lower) continue;
+            std::vector<plotmodel::Curve> curves;
+            for (RunGraphs* m : members)
+                curves.push_back(curveOf(m->graphs[s]));
+            group->bands[s] = plotmodel::aggregate(curves, *m_grouping);
+            setBandData(group->graphs, s, group->bands[s]);
+        }
+    }
+}
+
+void MetricPlot::setBandData(const std::vector<QCPGraph*>& graphs, size_t s,
+                             const plotmodel::Band& b) {
+    // A filled band of 2,000 noisy points per group costs the raster engine seconds with 15
+    // groups: the band's edges are drawn from at most one point per two pixels (each bucket's
+    // lowest lower and highest upper edge), the mean line from every point.
+    const int width = axisRect()->width() > 0 ? axisRect()->width() : 800;
+    const size_t buckets = static_cast<size_t>(std::max(50, width / 2));
+    QVector<double> x, lower, upper;
+    if (b.x.size() <= buckets) {
+        x = QVector<double>(b.x.begin(), b.x.end());
+        lower = QVector<double>(b.lower.begin(), b.lower.end());
+        upper = QVector<double>(b.upper.begin(), b.upper.end());
+    } else {
+        const size_t per = (b.x.size() + buckets - 1) / buckets;
+        for (size_t i = 0; i < b.x.size(); i += per) {
+            const size_t end = std::min(b.x.size(), i + per);
+            double lo = b.lower[i], hi = b.upper[i];
+            for (size_t j = i; j < end; ++j) {
+                lo = std::min(lo, b.lower[j]);
+                hi = std::max(hi, b.upper[j]);
+            }
+            x.append(0.5 * (b.x[i] + b.x[end - 1]));
+            lower.append(lo);
+            upper.append(hi);
+        }
+    }
+    graphs[3 * s]->setData(x, lower, true);
+    graphs[3 * s + 1]->setData(x, upper, true);
+    graphs[3 * s + 2]->setData(QVector<double>(b.x.begin(), b.x.end()),
+                               QVector<double>(b.mean.begin(), b.mean.end()), true);
+    graphs[3 * s + 1]->setAntialiasedFill(!m_manyRuns);
+}
+
+void MetricPlot::markDirty(bool legendToo, bool liveOnly) {
+    m_dirty = true;
+    m_fullReplot = m_fullReplot || !liveOnly;
     m_groupsDirty = true;
     m_legendDirty = m_legendDirty || legendToo;
     if (!m_replotTimer.isActive()) m_replotTimer.start();
 }
 
+void MetricPlot::updateDensity() {
+    const auto shown = std::count_if(m_runs.begin(), m_runs.end(),
+                                     [](const auto& rg) { return rg->run->isVisible(); });
+    const bool many = shown > kManyRuns;
+    if (many == m_manyRuns) return;
+    m_manyRuns = many;
+    for (auto& rg : m_runs)
+        restyle(*rg);
+    m_groupsDirty = true;
+}
+
 void MetricPlot::onReplotTimer() {
     if (!m_dirty) return;
-    m_dirty = false;
-    if (m_groupsDirty && m_grouping) rebuildGroups();
-    if (m_follow) applyFit();
-    if (m_legendDirty) updateLegend();
-    replot(QCustomPlot::rpQueuedReplot);
+    redraw(QCustomPlot::rpQueuedReplot);
 }
 
 void MetricPlot::flush() {
     m_replotTimer.stop();
+    redraw(QCustomPlot::rpImmediateRefresh);
+}
+
+void MetricPlot::redraw(QCustomPlot::RefreshPriority priority) {
     m_dirty = false;
-    if (m_groupsDirty && m_grouping) rebuildGroups();
+    updateDensity();
+    if (m_grouping) {
+        if (m_groupsDirty)
+            rebuildGroups();
+        else if (!m_dataDirtyRuns.empty())
+            refreshGroupData();
+    }
+    m_dataDirtyRuns.clear();
+    const QCPRange x = xAxis->range(), y = yAxis->range();
+    const QList<const Run*> clipped = m_clipped;
     if (m_follow) applyFit();
-    updateLegend();
-    replot(QCustomPlot::rpImmediateRefresh);
+    if (m_legendDirty) {
+        updateLegend();
+        m_fullReplot = true;
+    }
+    // Only the training runs' points changed, and the axes stay: redraw their layer alone.
+    const bool liveOnly = !m_fullReplot && !m_grouping && isVisible() && width() > 0 &&
+                          height() > 0 && xAxis->range() == x && yAxis->range() == y &&
+                          m_clipped == clipped;
+    m_fullReplot = false;
+    if (liveOnly) {
+        updateScatterSkip();
+        layer(QStringLiteral("live"))->replot();
+        if (priority == QCustomPlot::rpImmediateRefresh) repaint();
+    } else {
+        replot(priority);
+    }
 }
 
 void MetricPlot::updateScatterSkip() {

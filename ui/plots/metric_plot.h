@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <vector>
 
 namespace alig::ui {
@@ -198,8 +199,19 @@ private:
     void updateLegend();
     void updateAxisLabels();
     void applyFit(); // sets the ranges; the caller replots
-    void markDirty(bool legendToo = false);
+    // liveOnly: only a training run's points changed (its layer may be redrawn alone).
+    void markDirty(bool legendToo = false, bool liveOnly = false);
+    void placeOnLayer(RunGraphs& rg);
+    // A run's new points: its graphs have them; its seed group's band follows (refreshGroupData).
+    void markRunData(RunGraphs& rg);
+    void refreshGroupData();
+    void setBandData(const std::vector<QCPGraph*>& graphs, size_t s, const plotmodel::Band& b);
+    std::set<const Run*> m_dataDirtyRuns;
+    bool m_fullReplot = true;
     void onReplotTimer();
+    // Fits, updates the legend and replots: the training runs' layer alone when nothing else
+    // changed, else everything.
+    void redraw(QCustomPlot::RefreshPriority priority);
     void updateScatterSkip();
     void stopFollowingByUser();
     void showToolTip(QMouseEvent* event);
@@ -226,6 +238,10 @@ private:
     QCPItemText* m_clipNote = nullptr;
     QPointer<const Run> m_highlighted;
     bool m_presentation = false;
+    // More runs on show than this: thin aliased lines, fast to draw (updateDensity).
+    static constexpr int kManyRuns = 12;
+    bool m_manyRuns = false;
+    void updateDensity();
     // Runs spec.style for a run's graph, then scales it for presentation mode; emphasis
     // -1 fades it, +1 thickens it (a run picked out in the run legend).
     void applyStyle(QCPGraph* g, const SeriesSpec& spec, const QColor& color,

@@ -113,6 +113,11 @@ BatchPanel::BatchPanel(Launcher launcher, QWidget* parent)
                              tr("Best test acc."), tr("Time (s)"), tr("Steps to target")},
                             tr("One row per setting: the mean ± the sample standard deviation "
                                "over its seeds' completed runs. Seeds: completed / planned."));
+    // Best first, until the user sorts by another column.
+    for (QTableWidget* t : {m_table, m_groups}) {
+        t->setSortingEnabled(true);
+        t->horizontalHeader()->setSortIndicator(2, Qt::DescendingOrder);
+    }
     m_tabs = new QTabWidget;
     m_tabs->addTab(m_groups, tr("Per setting (mean ± std)"));
     m_tabs->addTab(m_table, tr("Per run"));
