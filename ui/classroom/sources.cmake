@@ -3,9 +3,19 @@
 target_sources(alig_ui PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/decision_boundary.h
     ${CMAKE_CURRENT_LIST_DIR}/decision_boundary.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/lesson.h
+    ${CMAKE_CURRENT_LIST_DIR}/lesson.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/lesson_panel.h
+    ${CMAKE_CURRENT_LIST_DIR}/lesson_panel.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/network_graph.h
+    ${CMAKE_CURRENT_LIST_DIR}/network_graph.cpp
     ${CMAKE_CURRENT_LIST_DIR}/playground_view.h
     ${CMAKE_CURRENT_LIST_DIR}/playground_view.cpp
     ${CMAKE_CURRENT_LIST_DIR}/step_anatomy_panel.h
     ${CMAKE_CURRENT_LIST_DIR}/step_anatomy_panel.cpp
     ${CMAKE_CURRENT_LIST_DIR}/surface_view.h
     ${CMAKE_CURRENT_LIST_DIR}/surface_view.cpp)
+# Only lesson.cpp needs the lesson folders (a definition of its own keeps the others' flags,
+# and so their precompiled header, as they are).
+set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/lesson.cpp PROPERTIES COMPILE_DEFINITIONS
+    "ALIG_LESSON_DIR_BUILD=\"${ALIG_LESSON_DIR_BUILD}\";ALIG_LESSON_DIR_INSTALL=\"${ALIG_LESSON_DIR_INSTALL}\"")
