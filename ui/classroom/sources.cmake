@@ -1,6 +1,8 @@
 # Sources of ui/classroom (see ui/CMakeLists.txt): the Playground and Loss-surface tabs and
 # the step anatomy. Headers are listed so AUTOMOC sees them.
 target_sources(alig_ui PRIVATE
+    ${CMAKE_CURRENT_LIST_DIR}/animation_export.h
+    ${CMAKE_CURRENT_LIST_DIR}/animation_export.cpp
     ${CMAKE_CURRENT_LIST_DIR}/decision_boundary.h
     ${CMAKE_CURRENT_LIST_DIR}/decision_boundary.cpp
     ${CMAKE_CURRENT_LIST_DIR}/lesson.h
