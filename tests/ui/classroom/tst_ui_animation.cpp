@@ -3,6 +3,7 @@
 // settings and files that cannot work say why.
 
 #include "common/test_support.h"
+#include "ui/classroom/animation_dialog.h"
 #include "ui/classroom/animation_export.h"
 #include "ui/classroom/playground_view.h"
 
@@ -46,6 +47,7 @@ private Q_SLOTS:
     void gifDecodesWithItsFramesAndColours();
     void playgroundRecordsWhileItTrains();
     void badSettingsSayWhy();
+    void dialogRecordsWithProgress();
 };
 
 void TestUiAnimation::gifDecodesWithItsFramesAndColours() {
@@ -136,6 +138,44 @@ void TestUiAnimation::badSettingsSayWhy() {
     ui::AnimationRecorder missing(&w, s);
     QVERIFY(!missing.start());
     QVERIFY2(missing.error().contains(s.gifPath), qPrintable(missing.error()));
+}
+
+void TestUiAnimation::dialogRecordsWithProgress() {
+    Flat a, b;
+    a.resize(200, 120);
+    b.resize(160, 100);
+    int stepped = 0;
+    // The second view advances before each frame, as the Loss surface steps its paths, and
+    // ends the recording after 3 frames.
+    std::vector<ui::AnimationDialog::Source> sources{
+        {"first", &a, {}}, {"second", &b, [&] { return ++stepped <= 3; }}};
+    ui::AnimationDialog dialog(sources, 1);
+    const QString dir = alig::test::scratchPath("anim-dialog");
+    dialog.setGifPath(dir + "/second.gif");
+    dialog.setFramesDir(dir + "/frames");
+    dialog.setFrameRate(20);
+    dialog.setFrames(10);
+    QCOMPARE(dialog.settings().framesPerSecond, 20);
+    QCOMPARE(dialog.settings().frames, 10);
+    QSignalSpy recorded(&dialog, &ui::AnimationDialog::recorded);
+    QCOMPARE(dialog.record(), QString());
+    QTRY_COMPARE_WITH_TIMEOUT(recorded.count(), 1, alig::test::kPatienceMs);
+    QVERIFY(recorded.at(0).at(0).toBool());
+    QCOMPARE(dialog.recorder()->framesWritten(), 3);
+    QCOMPARE(dialog.progressBar()->value(), 3);
+    QVERIFY(dialog.statusText().contains("3 frames written"));
+    int err = 0;
+    GifFileType* gif = DGifOpenFileName(QFile::encodeName(dir + "/second.gif").constData(), &err);
+    QVERIFY(gif);
+    QCOMPARE(DGifSlurp(gif), GIF_OK);
+    QCOMPARE(gif->ImageCount, 3);
+    QCOMPARE(gif->SWidth, 160);
+    DGifCloseFile(gif, &err);
+    QCOMPARE(QDir(dir + "/frames").entryList({"*.png"}, QDir::Files).size(), 3);
+    // PNG frames ticked without a folder: said, nothing recorded.
+    dialog.setFramesDir(QString());
+    dialog.setFramesDir(QStringLiteral(" "));
+    QVERIFY(dialog.record().contains("folder for the PNG frames"));
 }
 
 QTEST_MAIN(TestUiAnimation)

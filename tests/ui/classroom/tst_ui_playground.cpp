@@ -7,6 +7,7 @@
 #include "core/experiment/experiment_config.h"
 #include "core/optim/optimizer_catalogue.h"
 #include "ui/classroom/decision_boundary.h"
+#include "ui/classroom/help_dialog.h"
 #include "ui/classroom/lesson.h"
 #include "ui/classroom/lesson_panel.h"
 #include "ui/classroom/network_graph.h"
@@ -68,6 +69,7 @@ private Q_SLOTS:
     void shippedLessonsOpen();
     void lessonAdvancesWhenItsConditionIsMet();
     void badLessonsSayWhatIsWrong();
+    void helpListsShortcutsLessonsAndDocuments();
 };
 
 void TestUiPlayground::pointsShowBeforeTraining() {
@@ -414,6 +416,32 @@ void TestUiPlayground::badLessonsSayWhatIsWrong() {
                  qPrintable(why));
         QVERIFY(!view.isLessonOpen());
     }
+}
+
+void TestUiPlayground::helpListsShortcutsLessonsAndDocuments() {
+    QAction start("&Start");
+    start.setShortcut(QKeySequence(Qt::Key_F5));
+    QAction step("S&tep");
+    step.setShortcuts({QKeySequence(Qt::Key_F10), QKeySequence(Qt::CTRL | Qt::Key_Period)});
+    QAction none("No keys");
+    ui::HelpDialog help({&start, &step, &none});
+    // The shortcuts are the actions' own.
+    QTableWidget* t = help.shortcutTable();
+    QCOMPARE(t->rowCount(), 2);
+    QCOMPARE(t->item(0, 0)->text(), QStringLiteral("Start"));
+    QCOMPARE(t->item(0, 1)->text(), QKeySequence(Qt::Key_F5).toString(QKeySequence::NativeText));
+    QVERIFY(t->item(1, 1)->text().contains("F10"));
+    // Every lesson, and a chosen one goes to whoever opens it.
+    QCOMPARE(help.lessonList()->count(), static_cast<int>(ui::listLessons().size()));
+    QSignalSpy chosen(&help, &ui::HelpDialog::lessonChosen);
+    Q_EMIT help.lessonList()->itemActivated(help.lessonList()->item(0));
+    QCOMPARE(chosen.count(), 1);
+    QCOMPARE(chosen.at(0).at(0).toString(), QString::fromStdString(ui::listLessons().front().path));
+    // The documents, found in the source tree of this build.
+    for (const QString& file : help.documentFiles())
+        QVERIFY2(!file.isEmpty() && QFileInfo::exists(file), qPrintable(file));
+    help.showPage(ui::HelpDialog::Tour);
+    QCOMPARE(help.tabs()->currentIndex(), 1);
 }
 
 QTEST_MAIN(TestUiPlayground)
