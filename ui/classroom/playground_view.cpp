@@ -121,8 +121,9 @@ PlaygroundView::PlaygroundView(QString runsDir, QWidget* parent)
     auto* netBox = new QGroupBox(tr("Network"));
     auto* netForm = new QFormLayout(netBox);
     m_hidden = new QLineEdit("32, 32");
-    m_hidden->setToolTip(tr("Widths of the hidden layers, e.g. \"8\" or \"32, 32, 16\"; empty "
-                            "for a linear model"));
+    m_hidden->setToolTip(tr("Widths of the hidden layers, e.g. \"8\" or \"32, 32, 16\", each "
+                            "with its own activation if you like (\"32 tanh, 16 relu\"); "
+                            "empty for a linear model"));
     netForm->addRow(tr("Hidden layers"), m_hidden);
     m_activation = new QComboBox;
     for (const auto& name : core::activationChoices().names())
@@ -334,12 +335,18 @@ void PlaygroundView::setConfig(const core::ExperimentConfig& c) {
             m_classes->setValue(static_cast<int>(c.dataset.classes));
         }
         m_testFraction->setValue(c.dataset.testFraction);
+        // One activation in its menu; one per layer beside each width ("32 tanh, 16 relu").
+        const QStringList acts =
+            QString::fromStdString(c.model.activation).split(',', Qt::SkipEmptyParts);
         QStringList widths;
         if (c.model.type == "mlp")
-            for (int64_t w : c.model.hidden)
-                widths << QString::number(w);
+            for (size_t i = 0; i < c.model.hidden.size(); ++i)
+                widths << (acts.size() > 1 ? QStringLiteral("%1 %2")
+                                                 .arg(c.model.hidden[i])
+                                                 .arg(acts.value(static_cast<int>(i)).trimmed())
+                                           : QString::number(c.model.hidden[i]));
         m_hidden->setText(widths.join(", "));
-        m_activation->setCurrentText(QString::fromStdString(c.model.activation));
+        m_activation->setCurrentText(acts.value(0).trimmed());
         m_optimizer->setCurrentText(QString::fromStdString(c.optimizer.name));
         m_rate->setValue(core::stepSizeOf(c.optimizer));
         m_momentum->setValue(c.optimizer.momentum);
@@ -418,14 +425,23 @@ core::ExperimentConfig PlaygroundView::config() const {
     }
     c.dataset.testFraction = m_testFraction->value();
     c.dataset.seed = static_cast<uint64_t>(m_seed->value());
+    // "32, 16" or, with an activation of its own per layer, "32 tanh, 16 relu"; a layer
+    // without one takes the Activation menu's.
     c.model.hidden.clear();
+    QStringList names;
     for (const QString& part : m_hidden->text().split(',', Qt::SkipEmptyParts)) {
+        const QStringList words = part.simplified().split(' ');
         bool ok = false;
-        const int w = part.trimmed().toInt(&ok);
+        const int w = words.value(0).toInt(&ok);
         c.model.hidden.push_back(ok ? w : 0); // 0 fails validation with the field's name
+        names << (words.size() > 1 ? words.mid(1).join(' ') : m_activation->currentText());
     }
     c.model.type = c.model.hidden.empty() ? "linear" : "mlp";
-    c.model.activation = m_activation->currentText().toStdString();
+    QStringList distinct = names;
+    distinct.removeDuplicates();
+    c.model.activation =
+        (distinct.size() > 1 ? names.join(", ") : m_activation->currentText()).toStdString();
+    if (distinct.size() == 1) c.model.activation = distinct.front().toStdString();
     c.optimizer.name = m_optimizer->currentText().toStdString();
     // The rate box is the method's own step-size option (max_lr, lr or L4's alpha).
     core::setStepSize(c.optimizer, m_rate->value());

@@ -69,6 +69,7 @@ private Q_SLOTS:
     void shippedLessonsOpen();
     void lessonAdvancesWhenItsConditionIsMet();
     void badLessonsSayWhatIsWrong();
+    void activationPerLayer();
     void helpListsShortcutsLessonsAndDocuments();
 };
 
@@ -416,6 +417,35 @@ void TestUiPlayground::badLessonsSayWhatIsWrong() {
                  qPrintable(why));
         QVERIFY(!view.isLessonOpen());
     }
+}
+
+void TestUiPlayground::activationPerLayer() {
+    ui::PlaygroundView view(alig::test::scratchPath("pg-activations"));
+    view.show();
+    view.activationCombo()->setCurrentText("tanh");
+    view.hiddenEdit()->setText("8 relu, 4");
+    Q_EMIT view.hiddenEdit()->editingFinished();
+    // The second layer takes the menu's activation.
+    QCOMPARE(view.config().model.hidden, (std::vector<int64_t>{8, 4}));
+    QCOMPARE(view.config().model.activation, std::string("relu, tanh"));
+    QVERIFY2(view.isValid(), qPrintable(view.problem()));
+    QCOMPARE(stepByHand(view, 1).size(), size_t{1});
+    // Every layer named alike: one name.
+    view.hiddenEdit()->setText("8 relu, 4 relu");
+    Q_EMIT view.hiddenEdit()->editingFinished();
+    QCOMPARE(view.config().model.activation, std::string("relu"));
+    // A name that is not an activation: the reason, naming the field.
+    view.hiddenEdit()->setText("8 swish");
+    Q_EMIT view.hiddenEdit()->editingFinished();
+    QVERIFY2(view.problem().contains("model.activation") && view.problem().contains("swish"),
+             qPrintable(view.problem()));
+    // A lesson's per-layer experiment comes back into the controls.
+    core::ExperimentConfig c = view.config();
+    c.model.hidden = {6, 3};
+    c.model.activation = "gelu, sigmoid";
+    view.setConfig(c);
+    QCOMPARE(view.hiddenEdit()->text(), QStringLiteral("6 gelu, 3 sigmoid"));
+    QCOMPARE(view.config().model.activation, std::string("gelu, sigmoid"));
 }
 
 void TestUiPlayground::helpListsShortcutsLessonsAndDocuments() {
