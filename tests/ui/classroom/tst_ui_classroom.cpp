@@ -45,6 +45,7 @@ private Q_SLOTS:
     void playgroundRateIsEachMethodsStepSize();
     void windowTabsAnatomyAndMeter();
     void presentationMode();
+    void actionsFollowTheTab();
 };
 
 void TestUiClassroom::surfacePathsAreTheCorePaths() {
@@ -467,6 +468,50 @@ void TestUiClassroom::presentationMode() {
     w.setPresentation(false);
     QCOMPARE(QApplication::font().pointSizeF(), before);
     QVERIFY(!w.plotsView()->plots().front()->isPresentation());
+}
+
+void TestUiClassroom::actionsFollowTheTab() {
+    ui::MainWindow w(alig::test::scratchPath("tab-actions-runs"), /*restoreSettings=*/false);
+    w.setDialogsEnabled(false);
+    w.show();
+    const int trainingRuns = static_cast<int>(w.registry()->runs().size());
+    // Playground: Start trains its network, not a hidden Training-tab run.
+    QVERIFY(w.showTab("playground"));
+    QCOMPARE(w.startAction()->text(), QStringLiteral("&Train"));
+    QVERIFY(w.stepAction()->toolTip().contains("Playground"));
+    w.startAction()->trigger();
+    QVERIFY(w.playground()->isRunning());
+    QVERIFY(!w.startAction()->isEnabled());
+    QTRY_VERIFY_WITH_TIMEOUT(w.playground()->stepCount() >= 2, alig::test::kPatienceMs);
+    w.pauseAction()->trigger();
+    QVERIFY(!w.playground()->isRunning());
+    QCOMPARE(w.pauseAction()->text(), QStringLiteral("&Resume"));
+    QTRY_VERIFY_WITH_TIMEOUT(w.playground()->controller()->isPaused(), alig::test::kPatienceMs);
+    const int64_t before = w.playground()->stepCount();
+    QTRY_COMPARE_WITH_TIMEOUT(static_cast<int64_t>(w.playground()->run()->steps().size()), before,
+                              alig::test::kPatienceMs);
+    w.stepAction()->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(w.playground()->stepCount(), before + 1, alig::test::kPatienceMs);
+    w.startAction()->trigger();
+    QVERIFY(w.playground()->isRunning());
+    w.stopAction()->trigger();
+    QVERIFY(!w.playground()->isRunning());
+    QCOMPARE(static_cast<int>(w.registry()->runs().size()), trainingRuns);
+    // Loss surface: Start animates the paths, Step steps them, Stop stops.
+    QVERIFY(w.showTab("surface"));
+    QCOMPARE(w.startAction()->text(), QStringLiteral("&Animate"));
+    const size_t points = w.surfaceView()->trajectory("alig")->points().size();
+    w.stepAction()->trigger();
+    QCOMPARE(w.surfaceView()->trajectory("alig")->points().size(), points + 1);
+    w.startAction()->trigger();
+    QVERIFY(w.surfaceView()->isAnimating());
+    w.stopAction()->trigger();
+    QVERIFY(!w.surfaceView()->isAnimating());
+    QCOMPARE(static_cast<int>(w.registry()->runs().size()), trainingRuns);
+    // Training: the run actions again.
+    QVERIFY(w.showTab("training"));
+    QCOMPARE(w.startAction()->text(), QStringLiteral("&Start"));
+    QVERIFY(w.startAction()->toolTip().contains("experiment on the left"));
 }
 
 QTEST_MAIN(TestUiClassroom)
