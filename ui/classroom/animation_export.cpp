@@ -3,9 +3,16 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QScopedValueRollback>
 #include <QWidget>
 
 #include <gif_lib.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <unordered_map>
@@ -88,8 +95,17 @@ bool GifWriter::open(const QString& path, int width, int height, int delayMs) {
     m_delayCs = std::max(2, (delayMs + 5) / 10);
     m_frames = 0;
     int err = 0;
-    m_file->gif = EGifOpenFileName(QFile::encodeName(path).constData(), false, &err);
+    // Created with the umask's permissions, as any other file the program writes (giflib's
+    // EGifOpenFileName makes it owner-only).
+    const int fd = ::open(QFile::encodeName(path).constData(), O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    if (fd < 0) {
+        m_error = QStringLiteral("%1: cannot create the GIF (%2)")
+                      .arg(path, QString::fromLocal8Bit(std::strerror(errno)));
+        return false;
+    }
+    m_file->gif = EGifOpenFileHandle(fd, &err);
     if (!m_file->gif) {
+        ::close(fd);
         m_error = QStringLiteral("%1: cannot create the GIF (%2)").arg(path, gifError(err));
         return false;
     }
@@ -208,6 +224,8 @@ void AnimationRecorder::cancel() {
 }
 
 void AnimationRecorder::frame() {
+    if (m_inFrame) return;
+    const QScopedValueRollback<bool> busy(m_inFrame, true);
     if (!m_widget) {
         finish(false, tr("The view was closed while recording."));
         return;

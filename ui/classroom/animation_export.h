@@ -84,6 +84,7 @@ private:
     bool m_gifOpen = false;
     QTimer m_timer;
     int m_written = 0;
+    bool m_inFrame = false; // beforeFrame may run the event loop: no frame inside a frame
     QString m_error;
 };
 
