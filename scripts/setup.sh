@@ -12,6 +12,8 @@ PACKAGES=(
     # Without the pthread OpenBLAS, LibTorch falls back to the reference BLAS (~9x slower).
     libopenblas0-pthread
     nlohmann-json3-dev libcli11-dev zlib1g-dev
+    # giflib: the window's animations for slides (File > Export Animation, --record).
+    libgif-dev
     # Google Benchmark, for bench/ (the optimizer-step benchmark).
     libbenchmark-dev
     # scripts/format-check.sh (.ci/run): the formatter .clang-format is written for.

@@ -1026,10 +1026,11 @@ void MetricPlot::refreshGroupData() {
 void MetricPlot::setBandData(const std::vector<QCPGraph*>& graphs, size_t s,
                              const plotmodel::Band& b) {
     // A filled band of 2,000 noisy points per group costs the raster engine seconds with 15
-    // groups: the band's edges are drawn from at most one point per two pixels (each bucket's
-    // lowest lower and highest upper edge), the mean line from every point.
+    // groups: its edges are drawn from at most one point per pixel column (each bucket's mean
+    // lower and upper edge: the band as it reads, not the envelope of its noise), the mean
+    // line from every point.
     const int width = axisRect()->width() > 0 ? axisRect()->width() : 800;
-    const size_t buckets = static_cast<size_t>(std::max(50, width / 2));
+    const size_t buckets = static_cast<size_t>(std::max(50, width));
     QVector<double> x, lower, upper;
     if (b.x.size() <= buckets) {
         x = QVector<double>(b.x.begin(), b.x.end());
@@ -1039,14 +1040,16 @@ void MetricPlot::setBandData(const std::vector<QCPGraph*>& graphs, size_t s,
         const size_t per = (b.x.size() + buckets - 1) / buckets;
         for (size_t i = 0; i < b.x.size(); i += per) {
             const size_t end = std::min(b.x.size(), i + per);
-            double lo = b.lower[i], hi = b.upper[i];
+            double lo = 0.0, hi = 0.0, kx = 0.0;
             for (size_t j = i; j < end; ++j) {
-                lo = std::min(lo, b.lower[j]);
-                hi = std::max(hi, b.upper[j]);
+                lo += b.lower[j];
+                hi += b.upper[j];
+                kx += b.x[j];
             }
-            x.append(0.5 * (b.x[i] + b.x[end - 1]));
-            lower.append(lo);
-            upper.append(hi);
+            const double n = static_cast<double>(end - i);
+            x.append(kx / n);
+            lower.append(lo / n);
+            upper.append(hi / n);
         }
     }
     graphs[3 * s]->setData(x, lower, true);

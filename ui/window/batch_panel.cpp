@@ -6,6 +6,7 @@
 #include "ui/plots/sweep_plot.h"
 #include "ui/run/run.h"
 #include "ui/run/run_controller.h"
+#include "ui/run/run_swatch.h"
 #include "ui/window/metrics_export.h"
 
 #include <nlohmann/json.hpp>
@@ -45,17 +46,6 @@ void setNumber(QTableWidgetItem* item, const QString& text, double value) {
     item->setText(text);
     // Missing values sort last whichever way.
     item->setData(Qt::UserRole, std::isnan(value) ? QVariant(-1e300) : QVariant(value));
-}
-
-QIcon swatch(const QColor& color) {
-    QPixmap pixmap(12, 12);
-    pixmap.fill(Qt::transparent);
-    if (!color.isValid()) return QIcon(pixmap);
-    QPainter p(&pixmap);
-    p.setBrush(color);
-    p.setPen(color.darker(130));
-    p.drawRect(QRectF(0.5, 0.5, 11, 11));
-    return QIcon(pixmap);
 }
 
 QString percent(double v) {
@@ -288,7 +278,7 @@ void BatchPanel::fillRow(size_t index, const core::RunSummary& summary) {
     m_table->setSortingEnabled(false);
     const int row = m_rowItems[index]->row();
     const Run* run = m_runOf ? m_runOf(QString::fromStdString(s.dir)) : nullptr;
-    m_rowItems[index]->setIcon(swatch(run ? run->color() : QColor()));
+    m_rowItems[index]->setIcon(runSwatch(run ? run->color() : QColor()));
     m_rowItems[index]->setToolTip(QString::fromStdString(s.dir));
     m_table->item(row, 1)->setText(QString::fromStdString(core::runStatusName(s.status)));
     m_table->item(row, 1)->setToolTip(QString::fromStdString(s.message));
@@ -331,7 +321,7 @@ void BatchPanel::fillGroups() {
                 const QString dir = QString::fromStdString(
                     m_summaries[i].dir.empty() ? m_plan[i].config.output.dir : m_summaries[i].dir);
                 const Run* run = m_runOf ? m_runOf(dir) : nullptr;
-                item->setIcon(swatch(run ? run->color() : QColor()));
+                item->setIcon(runSwatch(run ? run->color() : QColor()));
                 break;
             }
         m_groups->setItem(row, 0, item);

@@ -7,6 +7,8 @@
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/paths.h"
+#include "ui/classroom/animation_dialog.h"
+#include "ui/classroom/help_dialog.h"
 #include "ui/classroom/playground_view.h"
 #include "ui/classroom/step_anatomy_panel.h"
 #include "ui/classroom/surface_view.h"
@@ -178,6 +180,9 @@ MainWindow::MainWindow(QString runsDir, bool restore, QWidget* parent)
     resizeDocks({panelDock, anatomyDock}, {380, 340}, Qt::Horizontal);
     // The docks serve the Training tab; the classroom tabs bring their own controls and get
     // the whole window. Leaving Training remembers which docks were shown.
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this] { updateActions(); });
+    connect(m_playground, &PlaygroundView::runningChanged, this, [this] { updateActions(); });
+    connect(m_surfaceView, &SurfaceView::pathsChanged, this, [this] { updateActions(); });
     connect(m_tabs, &QTabWidget::currentChanged, this, [this](int index) {
         const bool training = index == 0;
         if (training == m_trainingDocksShown) return;
@@ -252,12 +257,35 @@ void MainWindow::createActions() {
     m_start->setShortcut(Qt::Key_F5);
     m_start->setToolTip(tr("Start a new run of the experiment on the left (F5). Several runs "
                            "may train at once."));
-    connect(m_start, &QAction::triggered, this, [this] { startRun(); });
+    // Start, Pause, Stop and Step act on the tab on screen: the Playground's run, the Loss
+    // surface's paths, or the Training tab's runs (updateActions() names which).
+    connect(m_start, &QAction::triggered, this, [this] {
+        if (m_tabs->currentWidget() == m_playground)
+            m_playground->start();
+        else if (m_tabs->currentWidget() == m_surfaceView)
+            m_surfaceView->setAnimating(true);
+        else
+            startRun();
+        updateActions();
+    });
 
     m_pause = new QAction(s->standardIcon(QStyle::SP_MediaPause), tr("&Pause"), this);
     m_pause->setShortcut(Qt::Key_F6);
     m_pause->setToolTip(tr("Pause the current run after its step, or resume it (F6)"));
     connect(m_pause, &QAction::triggered, this, [this] {
+        if (m_tabs->currentWidget() == m_playground) {
+            if (m_playground->isRunning())
+                m_playground->pause();
+            else
+                m_playground->start();
+            updateActions();
+            return;
+        }
+        if (m_tabs->currentWidget() == m_surfaceView) {
+            m_surfaceView->setAnimating(!m_surfaceView->isAnimating());
+            updateActions();
+            return;
+        }
         if (!m_current) return;
         if (m_current->isPaused())
             m_current->resume();
@@ -270,7 +298,13 @@ void MainWindow::createActions() {
     m_stop->setToolTip(tr("Stop the current run: it finishes its step and keeps everything "
                           "it recorded (Shift+F5)"));
     connect(m_stop, &QAction::triggered, this, [this] {
-        if (m_current) m_current->stop();
+        if (m_tabs->currentWidget() == m_playground)
+            m_playground->pause(); // the Playground's run stays, ready to Step or Rewind
+        else if (m_tabs->currentWidget() == m_surfaceView)
+            m_surfaceView->setAnimating(false);
+        else if (m_current)
+            m_current->stop();
+        updateActions();
     });
 
     m_step = new QAction(s->standardIcon(QStyle::SP_MediaSkipForward), tr("Ste&p"), this);
@@ -280,6 +314,13 @@ void MainWindow::createActions() {
     connect(m_step, &QAction::triggered, this, [this] {
         if (m_tabs->currentWidget() == m_playground) {
             m_playground->stepOnce(); // F10 on the Playground tab steps its run
+            updateActions();
+            return;
+        }
+        if (m_tabs->currentWidget() == m_surfaceView) {
+            m_surfaceView->setAnimating(false);
+            m_surfaceView->stepAll();
+            updateActions();
             return;
         }
         if (!(m_current && m_current->isActive()) && !startRun(/*paused=*/true)) return;
@@ -325,6 +366,18 @@ void MainWindow::createMenus() {
                                                           tr("CSV (*.csv)"));
         if (!path.isEmpty()) exportMetrics(path);
     });
+    file->addAction(tr("Export &Animation…"), this, [this] {
+        // The view on screen first; the Loss surface steps its paths before each frame.
+        std::vector<AnimationDialog::Source> sources{{tr("Training plots"), m_plots, {}},
+                                                     {tr("Playground"), m_playground, {}},
+                                                     {tr("Loss surface"), m_surfaceView, [this] {
+                                                          m_surfaceView->stepAll();
+                                                          return true;
+                                                      }}};
+        auto* dialog = new AnimationDialog(sources, m_tabs->currentIndex(), this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->show();
+    });
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
     rebuildRecentMenu();
@@ -363,6 +416,22 @@ void MainWindow::createMenus() {
     addAction(m_presentation); // the shortcut works with the menu bar hidden too
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
+    auto openHelp = [this](HelpDialog::Page page) {
+        auto* dialog = new HelpDialog(findChildren<QAction*>(), this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        connect(dialog, &HelpDialog::lessonChosen, this, [this](const QString& path) {
+            showTab("playground");
+            m_playground->openLesson(path);
+        });
+        dialog->showPage(page);
+        dialog->show();
+    };
+    help->addAction(tr("&Keyboard Shortcuts"), this,
+                    [openHelp] { openHelp(HelpDialog::Shortcuts); });
+    help->addAction(tr("A Short &Tour"), this, [openHelp] { openHelp(HelpDialog::Tour); });
+    help->addAction(tr("&Lessons…"), this, [openHelp] { openHelp(HelpDialog::Lessons); });
+    help->addAction(tr("&Documentation"), this, [openHelp] { openHelp(HelpDialog::Documents); });
+    help->addSeparator();
     help->addAction(tr("&About ALI-G Studio"), this, [this] {
         const QString blas = QString::fromStdString(core::blasCoreName());
         const QString kernel = QString::fromStdString(core::blasKernelReport()).toHtmlEscaped();
@@ -500,6 +569,45 @@ void MainWindow::setPresentation(bool on) {
 }
 
 void MainWindow::updateActions() {
+    if (m_tabs && m_tabs->currentWidget() == m_playground) {
+        const bool running = m_playground->isRunning();
+        m_start->setEnabled(m_playground->isValid() && !running);
+        m_start->setText(tr("&Train"));
+        m_start->setToolTip(tr("Train the Playground's network at its speed (F5)"));
+        m_pause->setEnabled(m_playground->isValid());
+        m_pause->setText(running ? tr("&Pause") : tr("&Resume"));
+        m_pause->setIcon(
+            style()->standardIcon(running ? QStyle::SP_MediaPause : QStyle::SP_MediaPlay));
+        m_pause->setToolTip(tr("Pause or resume the Playground's training (F6)"));
+        m_stop->setEnabled(running);
+        m_stop->setToolTip(tr("Stop the Playground's training; Step or Rewind from there "
+                              "(Shift+F5)"));
+        m_step->setEnabled(m_playground->isValid());
+        m_step->setToolTip(tr("One step of the Playground's network (F10)"));
+        return;
+    }
+    if (m_tabs && m_tabs->currentWidget() == m_surfaceView) {
+        const bool animating = m_surfaceView->isAnimating();
+        m_start->setEnabled(!animating);
+        m_start->setText(tr("&Animate"));
+        m_start->setToolTip(tr("Animate the ticked optimizers' paths on the surface (F5)"));
+        m_pause->setEnabled(true);
+        m_pause->setText(animating ? tr("&Pause") : tr("&Resume"));
+        m_pause->setIcon(
+            style()->standardIcon(animating ? QStyle::SP_MediaPause : QStyle::SP_MediaPlay));
+        m_pause->setToolTip(tr("Pause or resume the paths' animation (F6)"));
+        m_stop->setEnabled(animating);
+        m_stop->setToolTip(tr("Stop the animation where the paths are (Shift+F5)"));
+        m_step->setEnabled(true);
+        m_step->setToolTip(tr("One step of every path (F10)"));
+        return;
+    }
+    m_start->setText(tr("&Start"));
+    m_stop->setToolTip(tr("Stop the current run: it finishes its step and keeps everything "
+                          "it recorded (Shift+F5)"));
+    m_pause->setToolTip(tr("Pause the current run after its step, or resume it (F6)"));
+    m_step->setToolTip(tr("Take exactly one optimizer step, then wait (F10). Starts a paused "
+                          "run when none is active."));
     const bool active = m_current && m_current->isActive();
     m_start->setEnabled(m_panel->isValid());
     m_start->setToolTip(m_panel->isValid()

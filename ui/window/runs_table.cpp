@@ -2,6 +2,7 @@
 
 #include "core/optim/optimizer_catalogue.h"
 #include "ui/run/run.h"
+#include "ui/run/run_swatch.h"
 
 #include <QHeaderView>
 #include <QMenu>
@@ -13,17 +14,6 @@
 namespace alig::ui {
 
 namespace {
-
-QIcon swatch(const QColor& color) {
-    QPixmap pixmap(14, 14);
-    pixmap.fill(Qt::transparent);
-    QPainter p(&pixmap);
-    p.setRenderHint(QPainter::Antialiasing);
-    p.setBrush(color);
-    p.setPen(color.darker(130));
-    p.drawRoundedRect(QRectF(1, 1, 12, 12), 3, 3);
-    return QIcon(pixmap);
-}
 
 QString statusText(const Run& run) {
     if (run.status() == core::RunStatus::Running && !run.activity().isEmpty())
@@ -143,7 +133,7 @@ void RunsTable::refresh(Run* run) {
     item(row, Show)->setCheckState(run->isVisible() ? Qt::Checked : Qt::Unchecked);
     QTableWidgetItem* name = item(row, Name);
     if (!isPersistentEditorOpen(name)) name->setText(run->name());
-    name->setIcon(swatch(run->color()));
+    name->setIcon(runSwatch(run->color()));
     name->setToolTip(run->runDir().isEmpty() ? run->name() : run->runDir());
     item(row, Label)->setText(run->autoLabel());
     item(row, Optimizer)->setText(run->optimizerSummary());

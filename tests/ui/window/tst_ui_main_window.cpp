@@ -201,7 +201,9 @@ void TestUiMainWindow::runsTableRestoresFromTheStore() {
 void TestUiMainWindow::closingDuringARunKeepsTheRecords() {
     auto w = makeWindow(alig::test::scratchPath("close"), 100000);
     ui::Run* run = w->startRun();
-    QTRY_VERIFY_WITH_TIMEOUT(run->steps().size() > 30, alig::test::kPatienceMs);
+    // The run learns its folder from the worker's first message; steps may be drained first.
+    QTRY_VERIFY_WITH_TIMEOUT(run->steps().size() > 30 && !run->runDir().isEmpty(),
+                             alig::test::kPatienceMs);
     const QString dir = run->runDir();
     w->close();
     const auto rec = core::readRun(dir.toStdString());
