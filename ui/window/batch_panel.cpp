@@ -22,7 +22,6 @@
 #include <QVBoxLayout>
 
 #include <QFileInfo>
-#include <QPainter>
 
 #include <cmath>
 

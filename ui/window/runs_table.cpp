@@ -6,7 +6,6 @@
 
 #include <QHeaderView>
 #include <QMenu>
-#include <QPainter>
 
 #include <algorithm>
 #include <cmath>
