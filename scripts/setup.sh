@@ -14,6 +14,8 @@ PACKAGES=(
     nlohmann-json3-dev libcli11-dev zlib1g-dev
     # Decompresses the gzip dataset files whole, about 3x faster than zlib (idx_reader.cpp).
     libdeflate-dev
+    # giflib: the window's animations for slides (File > Export Animation, --record).
+    libgif-dev
     # Google Benchmark, for bench/ (the optimizer-step benchmark).
     libbenchmark-dev
     # scripts/format-check.sh (.ci/run): the formatter .clang-format is written for.

@@ -60,6 +60,32 @@ void printTable(const std::vector<RunSummary>& runs, double target) {
                     percent(r.clippedFraction).c_str());
 }
 
+// Per setting over its seeds: mean ± sample standard deviation.
+void printGroups(const std::vector<RunSummary>& runs) {
+    const auto groups = summarizeGroups(runs);
+    int w = 7;
+    auto name = [](const GroupSummary& g) {
+        if (g.param.empty() || std::isnan(g.value)) return g.group;
+        char value[32];
+        std::snprintf(value, sizeof value, "%g", g.value);
+        return g.group + " " + g.param + "=" + value;
+    };
+    for (const auto& g : groups)
+        w = std::max(w, static_cast<int>(name(g).size()));
+    std::printf("\n%-*s %5s %20s %20s\n", w, "setting", "runs", "final test acc", "best test acc");
+    for (const auto& g : groups) {
+        auto pm = [](double mean, double sd) {
+            if (std::isnan(mean)) return std::string("-");
+            char buf[48];
+            std::snprintf(buf, sizeof buf, "%.2f ± %.2f %%", 100.0 * mean, 100.0 * sd);
+            return std::string(buf);
+        };
+        std::printf("%-*s %2d/%-2d %20s %20s\n", w, name(g).c_str(), g.completed, g.runs,
+                    pm(g.meanFinalTestAccuracy, g.stdFinalTestAccuracy).c_str(),
+                    pm(g.meanBestTestAccuracy, g.stdBestTestAccuracy).c_str());
+    }
+}
+
 // The sweep plot is drawn by alig-studio (QCustomPlot, offscreen) when it is installed
 // beside alig-train: the runner itself stays free of Qt.
 void renderSweepPlot(const std::string& csv, const std::string& base) {
@@ -147,6 +173,16 @@ int runBatch(const BatchOptions& o) {
     const RunLock lock(parent);
     if (fs::exists(fs::path(parent) / "summary.csv"))
         throw Error(parent + ": already holds a comparison; choose another --out");
+    // The window reopens the folder as a batch (View > Open Batch, or at its next start).
+    writeBatchRecord(parent,
+                     {{"kind", o.sweep ? "sweep" : "compare"},
+                      {"optimizers", o.optimizers},
+                      {"param", o.sweep ? o.param : std::string()},
+                      {"values", o.sweep ? o.values : std::string()},
+                      {"seeds", o.seeds},
+                      {"parallel", o.parallel},
+                      {"target_accuracy", o.targetAccuracy}},
+                     base, plan);
 
     std::printf("%s %zu runs of %s into %s (%d at a time)\n",
                 o.sweep ? "sweep:" : "compare:", plan.size(), baseConfig.name.c_str(),
@@ -161,8 +197,11 @@ int runBatch(const BatchOptions& o) {
         });
     const std::string summary = (fs::path(parent) / "summary.csv").string();
     writeSummaryCsv(summary, runs);
+    const std::string groups = (fs::path(parent) / "groups.csv").string();
+    writeGroupsCsv(groups, runs);
     printTable(runs, o.targetAccuracy);
-    std::printf("\nsummary     %s\n", summary.c_str());
+    if (o.seeds > 1) printGroups(runs);
+    std::printf("\nsummary     %s\ngroups      %s\n", summary.c_str(), groups.c_str());
     if (o.sweep) {
         const std::string sweepCsv = (fs::path(parent) / "sweep.csv").string();
         writeSweepCsv(sweepCsv, runs);

@@ -3,6 +3,8 @@
 #include "core/experiment/experiment_config.h"
 #include "core/train/runtime_env.h"
 #include "core/util/error.h"
+#include "ui/classroom/animation_export.h"
+#include "ui/classroom/decision_boundary.h"
 #include "ui/classroom/playground_view.h"
 #include "ui/classroom/surface_view.h"
 #include "ui/config/experiment_panel.h"
@@ -17,9 +19,12 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDeadlineTimer>
 #include <QFileInfo>
+#include <QScreen>
 #include <QTimer>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 
@@ -47,6 +52,107 @@ private:
 
 } // namespace
 
+namespace {
+
+// --record: the tab as an animated GIF (and PNG frames) while it takes `stepsText` steps.
+int recordAnimation(alig::ui::MainWindow& window, const QString& gif, const QString& framesDir,
+                    const QString& fpsText, const QString& tab, const QString& stepsText) {
+    bool ok = false;
+    const int n = stepsText.toInt(&ok);
+    if (!ok || n < 1) {
+        std::fprintf(stderr, "alig-studio: --steps needs a positive number\n");
+        return 2;
+    }
+    const int fps = fpsText.toInt(&ok);
+    if (!ok) {
+        std::fprintf(stderr, "alig-studio: --record-fps needs a number\n");
+        return 2;
+    }
+    window.setDialogsEnabled(false);
+    window.resize(1600, 1000);
+    window.show();
+    alig::ui::AnimationSettings s;
+    s.gifPath = gif;
+    s.framesDir = framesDir;
+    s.framesPerSecond = fps;
+    QWidget* target = nullptr;
+    std::function<bool()> before;
+    // Waits for a condition while the window keeps working (the Playground's grid comes
+    // from its training thread); false after five minutes.
+    auto waitFor = [](const std::function<bool()>& done) {
+        QDeadlineTimer deadline(300000);
+        while (!done() && !deadline.hasExpired())
+            QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+        return done();
+    };
+    alig::ui::Run* run = nullptr;
+    int frame = 0;
+    if (tab == "surface") {
+        alig::ui::SurfaceView* view = window.surfaceView();
+        view->setStepCount(n);
+        view->resetPaths();
+        target = view;
+        s.frames = n + 1; // the start, then one frame a step
+        before = [view, &frame] {
+            if (frame++ > 0) view->stepAll();
+            return true;
+        };
+    } else if (tab == "playground") {
+        alig::ui::PlaygroundView* view = window.playground();
+        const int perFrame = std::max(1, (n + 99) / 100);
+        target = view;
+        s.frames = (n + perFrame - 1) / perFrame;
+        before = [view, perFrame, n, &frame, waitFor] {
+            const int64_t want = std::min<int64_t>(n, static_cast<int64_t>(++frame) * perFrame);
+            for (int64_t k = view->stepCount(); k < want; ++k)
+                view->stepOnce();
+            return waitFor([&] { return view->boundaryPlot()->snapshotStep() >= want; });
+        };
+    } else if (tab == "training") {
+        run = window.startRun(false, n);
+        if (!run) {
+            std::fprintf(stderr, "alig-studio: %s\n", qPrintable(window.lastError()));
+            return 2;
+        }
+        target = window.plotsView();
+        s.frames = 5000;
+        bool last = false;
+        before = [run, last]() mutable {
+            if (last) return false; // one frame after the run ended, then done
+            last = !run->isLive();
+            return true;
+        };
+    } else {
+        std::fprintf(stderr,
+                     "alig-studio: --record: unknown tab \"%s\" (training, playground, "
+                     "surface)\n",
+                     qPrintable(tab));
+        return 2;
+    }
+    alig::ui::AnimationRecorder recorder(target, s);
+    recorder.beforeFrame = before;
+    int exitCode = 0;
+    QObject::connect(&recorder, &alig::ui::AnimationRecorder::finished, &window,
+                     [&](bool done, const QString& message) {
+                         std::fprintf(done ? stdout : stderr, "alig-studio: %s\n",
+                                      qPrintable(message));
+                         if (!done) exitCode = 1;
+                         window.close();
+                     });
+    // Start once the window is laid out.
+    QTimer::singleShot(300, &window, [&] {
+        if (!recorder.start()) {
+            std::fprintf(stderr, "alig-studio: %s\n", qPrintable(recorder.error()));
+            exitCode = 2;
+            window.close();
+        }
+    });
+    const int rc = QApplication::exec();
+    return exitCode != 0 ? exitCode : rc;
+}
+
+} // namespace
+
 int main(int argc, char** argv) {
     alig::core::prepareRuntimeEnvironment(argv);
     // A run folder that reaches a size limit (ulimit -f) fails that run with a message
@@ -67,7 +173,8 @@ int main(int argc, char** argv) {
     parser.addVersionOption();
     QCommandLineOption screenshot("screenshot",
                                   "Train, save a screenshot of the window to FILE, "
-                                  "and exit.",
+                                  "and exit. The window is 1600x1000, or the screen's size "
+                                  "where that is smaller.",
                                   "FILE");
     QCommandLineOption preset("preset", "Start from the preset NAME.", "NAME");
     QCommandLineOption steps("steps", "With --screenshot: train N steps first (default 400).", "N",
@@ -75,6 +182,13 @@ int main(int argc, char** argv) {
     QCommandLineOption runsDir("runs-dir", "Keep runs in DIR instead of the user data folder.",
                                "DIR");
     QCommandLineOption fresh("fresh", "Ignore the saved window layout and last experiment.");
+    QCommandLineOption openBatch("open-batch",
+                                 "Open the compare or sweep folder DIR, its runs on show. With "
+                                 "--screenshot: trains nothing, saves the picture of it.",
+                                 "DIR");
+    QCommandLineOption seedBands("seed-bands",
+                                 "Draw runs that differ only by seed as a mean line with a "
+                                 "± std band (the plots' Seeds control).");
     QCommandLineOption plotSweep("plot-sweep",
                                  "Draw the sweep plot of CSV (a sweep.csv of "
                                  "alig-train sweep) and exit.",
@@ -109,8 +223,18 @@ int main(int argc, char** argv) {
                              "Watch the run folder DIR that another program writes (repeatable). "
                              "With --screenshot: a picture of the watched runs, no training.",
                              "DIR");
-    parser.addOptions({screenshot, preset, steps, runsDir, fresh, plotSweep, plotOut, tab, surface,
-                       presentation, startupProbe, experiment, quantities, watch});
+    QCommandLineOption record("record",
+                              "Record the tab (--tab) as an animated GIF FILE while it takes "
+                              "--steps N steps, and exit: surface, one frame a step; playground, "
+                              "up to 100 frames; training, frames until the run ends.",
+                              "FILE");
+    QCommandLineOption recordFrames(
+        "record-frames", "With --record: also write numbered PNG frames into DIR.", "DIR");
+    QCommandLineOption recordFps("record-fps", "With --record: frames per second (default 10).",
+                                 "N", "10");
+    parser.addOptions({screenshot, preset, steps, runsDir, fresh, openBatch, plotSweep, plotOut,
+                       tab, surface, presentation, startupProbe, experiment, quantities, watch,
+                       seedBands, record, recordFrames, recordFps});
     parser.process(app);
 
     if (parser.isSet(plotSweep)) {
@@ -126,7 +250,7 @@ int main(int argc, char** argv) {
         return 0;
     }
 
-    const bool screenshotMode = parser.isSet(screenshot);
+    const bool screenshotMode = parser.isSet(screenshot) || parser.isSet(record);
     alig::ui::MainWindow window(parser.value(runsDir), !parser.isSet(fresh) && !screenshotMode);
     if (parser.isSet(preset)) {
         try {
@@ -167,7 +291,18 @@ int main(int argc, char** argv) {
         }
     }
     if (parser.isSet(presentation)) window.setPresentation(true);
-    window.setDialogsEnabled(false); // a folder that cannot be watched is said here
+    if (parser.isSet(seedBands)) {
+        alig::ui::PlotSettings s = window.plotsView()->settings();
+        s.seedGroups = alig::ui::PlotSettings::SeedGroups::StdDev;
+        window.plotsView()->setSettings(s);
+    }
+    window.setDialogsEnabled(false); // a batch or folder that cannot be opened is said here
+    if (parser.isSet(openBatch)) {
+        if (!window.openBatch(parser.value(openBatch))) {
+            std::fprintf(stderr, "alig-studio: %s\n", qPrintable(window.lastError()));
+            return 2;
+        }
+    }
     for (const QString& dir : parser.values(watch))
         if (!window.watchRunFolder(dir)) {
             std::fprintf(stderr, "alig-studio: %s\n", qPrintable(window.lastError()));
@@ -186,6 +321,10 @@ int main(int argc, char** argv) {
         return QApplication::exec();
     }
 
+    if (parser.isSet(record))
+        return recordAnimation(window, parser.value(record), parser.value(recordFrames),
+                               parser.value(recordFps), parser.value(tab), parser.value(steps));
+
     // --screenshot: a fixed-size window, N steps of training, then a picture of it all.
     bool ok = false;
     const qint64 n = parser.value(steps).toLongLong(&ok);
@@ -194,7 +333,10 @@ int main(int argc, char** argv) {
         return 2;
     }
     window.setDialogsEnabled(false);
-    window.resize(1600, 1000);
+    // 1600x1000, or the screen where it is smaller (a 1280x720 laptop).
+    const QSize screen =
+        window.screen() ? window.screen()->availableGeometry().size() : QSize(1600, 1000);
+    window.resize(std::min(1600, screen.width()), std::min(1000, screen.height()));
     window.show();
     const QString file = parser.value(screenshot);
     int exitCode = 0;
@@ -205,8 +347,9 @@ int main(int argc, char** argv) {
         }
         window.close();
     };
-    if (parser.isSet(watch)) {
-        // The watchers read the folders at once; give the plots' replot a moment.
+    if (parser.isSet(openBatch) || parser.isSet(watch)) {
+        // The batch's curves or the watched runs, nothing trained: the watchers read the
+        // folders at once; give the plots' replot a moment.
         QTimer::singleShot(1500, &window, grabAndClose);
         const int rc = QApplication::exec();
         return exitCode != 0 ? exitCode : rc;

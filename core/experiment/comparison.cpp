@@ -24,6 +24,7 @@
 #include <mutex>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -287,6 +288,21 @@ std::vector<RunSummary> runAll(const std::vector<PlannedRun>& plan, int parallel
     return summaries;
 }
 
+void writeBatchRecord(const std::string& dir, json request, const json& base,
+                      const std::vector<PlannedRun>& plan) {
+    json runs = json::array();
+    for (const auto& p : plan)
+        runs.push_back({{"label", p.label},
+                        {"group", p.group},
+                        {"param", p.param},
+                        {"value", std::isnan(p.value) ? json(nullptr) : json(p.value)},
+                        {"seed", p.seed},
+                        {"dir", fs::path(p.config.output.dir).filename().string()}});
+    request["base"] = base;
+    request["runs"] = std::move(runs);
+    writeFileAtomically((fs::path(dir) / "batch.json").string(), request.dump(2) + '\n');
+}
+
 void writeSummaryCsv(const std::string& path, const std::vector<RunSummary>& runs) {
     std::ostringstream out;
     out << "label,group,param,value,seed,status,steps,seconds,final_test_accuracy,"
@@ -302,39 +318,83 @@ void writeSummaryCsv(const std::string& path, const std::vector<RunSummary>& run
     writeFileAtomically(path, out.str());
 }
 
-void writeSweepCsv(const std::string& path, const std::vector<RunSummary>& runs) {
-    // Groups in order of first appearance; values ascending within a group.
-    std::vector<std::string> groups;
-    std::map<std::pair<std::string, double>, std::vector<double>> accuracies;
-    std::string param;
+namespace {
+
+// The mean and the sample standard deviation (0 with a single value); NaN for none.
+std::pair<double, double> meanAndStd(const std::vector<double>& list) {
+    if (list.empty()) return {std::nan(""), std::nan("")};
+    double mean = 0.0;
+    for (double a : list)
+        mean += a / static_cast<double>(list.size());
+    double sd = 0.0;
+    for (double a : list)
+        sd += (a - mean) * (a - mean);
+    sd = list.size() > 1 ? std::sqrt(sd / static_cast<double>(list.size() - 1)) : 0.0;
+    return {mean, sd};
+}
+
+} // namespace
+
+std::vector<GroupSummary> summarizeGroups(const std::vector<RunSummary>& runs) {
+    std::vector<std::string> groups; // in order of first appearance
+    std::map<std::pair<std::string, double>, std::vector<const RunSummary*>> members;
     for (const auto& r : runs) {
         if (std::find(groups.begin(), groups.end(), r.group) == groups.end())
             groups.push_back(r.group);
-        param = r.param;
-        auto& list = accuracies[{r.group, r.value}];
-        if (r.status == RunStatus::Completed && !std::isnan(r.finalTestAccuracy))
-            list.push_back(r.finalTestAccuracy);
+        // NaN is not ordered: a compare's runs (no value) share the key -inf.
+        members[{r.group, std::isnan(r.value) ? -HUGE_VAL : r.value}].push_back(&r);
     }
-    std::ostringstream out;
-    out << "group,param,value,mean_final_test_accuracy,std_final_test_accuracy,runs\n";
+    std::vector<GroupSummary> out;
     for (const auto& g : groups) {
-        for (const auto& [key, list] : accuracies) {
+        for (const auto& [key, list] : members) {
             if (key.first != g) continue;
-            double mean = std::nan(""), sd = std::nan("");
-            if (!list.empty()) {
-                mean = 0.0;
-                for (double a : list)
-                    mean += a / static_cast<double>(list.size());
-                sd = 0.0;
-                for (double a : list)
-                    sd += (a - mean) * (a - mean);
-                // The sample standard deviation; 0 with a single seed.
-                sd = list.size() > 1 ? std::sqrt(sd / static_cast<double>(list.size() - 1)) : 0.0;
+            GroupSummary s;
+            s.group = g;
+            s.param = list.front()->param;
+            s.value = list.front()->value;
+            s.runs = static_cast<int>(list.size());
+            std::vector<double> finals, bests, seconds, steps;
+            for (const RunSummary* r : list) {
+                if (r->status != RunStatus::Completed || std::isnan(r->finalTestAccuracy)) continue;
+                ++s.completed;
+                finals.push_back(r->finalTestAccuracy);
+                bests.push_back(r->bestTestAccuracy);
+                seconds.push_back(r->seconds);
+                if (r->stepsToTarget >= 0) steps.push_back(static_cast<double>(r->stepsToTarget));
             }
-            out << csvField(g) << ',' << csvField(param) << ',' << csvNumber(key.second) << ','
-                << csvNumber(mean) << ',' << csvNumber(sd) << ',' << list.size() << '\n';
+            std::tie(s.meanFinalTestAccuracy, s.stdFinalTestAccuracy) = meanAndStd(finals);
+            std::tie(s.meanBestTestAccuracy, s.stdBestTestAccuracy) = meanAndStd(bests);
+            s.meanSeconds = meanAndStd(seconds).first;
+            s.reachedTarget = static_cast<int>(steps.size());
+            if (!steps.empty()) s.meanStepsToTarget = meanAndStd(steps).first;
+            out.push_back(s);
         }
     }
+    return out;
+}
+
+void writeGroupsCsv(const std::string& path, const std::vector<RunSummary>& runs) {
+    std::ostringstream out;
+    out << "group,param,value,runs,completed,mean_final_test_accuracy,std_final_test_accuracy,"
+           "mean_best_test_accuracy,std_best_test_accuracy,mean_seconds,reached_target,"
+           "mean_steps_to_target\n";
+    for (const GroupSummary& g : summarizeGroups(runs))
+        out << csvField(g.group) << ',' << csvField(g.param) << ',' << csvNumber(g.value) << ','
+            << g.runs << ',' << g.completed << ',' << csvNumber(g.meanFinalTestAccuracy) << ','
+            << csvNumber(g.stdFinalTestAccuracy) << ',' << csvNumber(g.meanBestTestAccuracy) << ','
+            << csvNumber(g.stdBestTestAccuracy) << ',' << csvNumber(g.meanSeconds) << ','
+            << g.reachedTarget << ','
+            << (g.meanStepsToTarget >= 0 ? csvNumber(g.meanStepsToTarget) : std::string()) << '\n';
+    writeFileAtomically(path, out.str());
+}
+
+void writeSweepCsv(const std::string& path, const std::vector<RunSummary>& runs) {
+    std::ostringstream out;
+    out << "group,param,value,mean_final_test_accuracy,std_final_test_accuracy,runs\n";
+    for (const GroupSummary& g : summarizeGroups(runs))
+        out << csvField(g.group) << ',' << csvField(g.param) << ',' << csvNumber(g.value) << ','
+            << csvNumber(g.meanFinalTestAccuracy) << ',' << csvNumber(g.stdFinalTestAccuracy) << ','
+            << g.completed << '\n';
     writeFileAtomically(path, out.str());
 }
 

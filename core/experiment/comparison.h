@@ -68,6 +68,26 @@ struct RunSummary {
 
 RunSummary summarize(const RunRecord& record, double targetAccuracy);
 
+// The runs of one setting (a group and, in a sweep, a value) over their seeds: the mean and the
+// sample standard deviation (0 with one seed) of what completed runs reached.
+struct GroupSummary {
+    std::string group, param;
+    double value = std::numeric_limits<double>::quiet_NaN();
+    int runs = 0;      // planned or ended runs of the setting
+    int completed = 0; // those that completed (the statistics are over these)
+    double meanFinalTestAccuracy = std::numeric_limits<double>::quiet_NaN();
+    double stdFinalTestAccuracy = std::numeric_limits<double>::quiet_NaN();
+    double meanBestTestAccuracy = std::numeric_limits<double>::quiet_NaN();
+    double stdBestTestAccuracy = std::numeric_limits<double>::quiet_NaN();
+    double meanSeconds = std::numeric_limits<double>::quiet_NaN();
+    // Over the completed runs that reached the target; -1 when none did.
+    double meanStepsToTarget = -1.0;
+    int reachedTarget = 0;
+};
+
+// One entry per setting, groups in order of first appearance, values ascending within one.
+std::vector<GroupSummary> summarizeGroups(const std::vector<RunSummary>& runs);
+
 // Trains the planned runs, up to `parallel` at once, each on its own thread. Returns one
 // summary per run, in plan order; a run that fails to start or diverges is summarised with
 // its status and message, and the others go on. `onDone` is called (under a lock) as each
@@ -76,8 +96,17 @@ std::vector<RunSummary> runAll(const std::vector<PlannedRun>& plan, int parallel
                                double targetAccuracy,
                                const std::function<void(const RunSummary&, size_t done)>& onDone);
 
+// batch.json: what makes a batch folder reopen (the window's Compare / sweep panel):
+// `request` (kind "compare" or "sweep", optimizers, param, values, seeds, parallel,
+// target_accuracy), the base experiment and one entry per planned run (label, group, param,
+// value, seed, and its folder's name under `dir`).
+void writeBatchRecord(const std::string& dir, nlohmann::json request, const nlohmann::json& base,
+                      const std::vector<PlannedRun>& plan);
+
 // summary.csv: one row per run (the RunSummary fields).
 void writeSummaryCsv(const std::string& path, const std::vector<RunSummary>& runs);
+// groups.csv: one row per setting (the GroupSummary fields), for the mean ± std over seeds.
+void writeGroupsCsv(const std::string& path, const std::vector<RunSummary>& runs);
 // sweep.csv: per group and value, the mean and standard deviation of the final test
 // accuracy over the seeds that completed, and how many there were.
 void writeSweepCsv(const std::string& path, const std::vector<RunSummary>& runs);

@@ -1,6 +1,7 @@
 #include "core/experiment/experiment_config.h"
 
 #include "core/data/dataset_config.h"
+#include "core/models/architectures.h"
 #include "core/models/model_config.h"
 #include "core/optim/optimizer_factory.h"
 #include "core/util/error.h"
@@ -400,7 +401,7 @@ void ExperimentConfig::validate() const {
             if (m.hidden[i] < 1 || m.hidden[i] > 1'000'000)
                 throw Error("model.hidden[" + std::to_string(i) +
                             "]: must be in [1, 1000000], got " + std::to_string(m.hidden[i]));
-        parseActivation(m.activation);
+        parseLayerActivations(m.activation, m.hidden.size());
     }
     if (!(m.dropout >= 0.0 && m.dropout < 1.0))
         throw Error("model.dropout: must be in [0, 1), got " + formatNumber(m.dropout));

@@ -27,11 +27,12 @@ namespace alig::core {
 
 namespace {
 
-json runInfo(const RunSession& s, const std::string& program) {
+json runInfo(const RunSession& s, const std::string& program, const std::string& name) {
     const auto& d = s.dataset();
     return json{
         {"format", 1},
-        {"name", s.config().name},
+        {"run_id", s.runId()},
+        {"name", name.empty() ? s.config().name : name},
         {"config", s.config().toJson()},
         {"program", {{"name", program}, {"version", ALIG_VERSION}}},
         {"libtorch", TORCH_VERSION},
@@ -191,15 +192,17 @@ std::unique_ptr<RunSession> RunSession::create(const ExperimentConfig& config,
     Communicator* comm = options.communicator;
     if (comm) s->m_trainer->setCommunicator(comm);
     if (options.record && (!comm || comm->rank() == 0)) {
-        s->m_runDir = createRunDir(
-            config, options.outDir.empty() ? config.output.dir : options.outDir, options.runsDir);
+        s->m_runId = options.runId.empty() ? newRunId() : options.runId;
+        s->m_runDir =
+            createRunDir(config, options.outDir.empty() ? config.output.dir : options.outDir,
+                         options.runsDir, s->m_runId);
         // One writer per folder; checked again under the lock, so two runs started on one
         // --out at once cannot both pass the check and then share the folder.
         s->m_lock = std::make_unique<RunLock>(s->m_runDir);
         if (fs::exists(fs::path(s->m_runDir) / "run.json"))
             throw Error(s->m_runDir + ": already holds a run (use --resume to continue it, or "
                                       "choose another folder)");
-        json info = runInfo(*s, options.program);
+        json info = runInfo(*s, options.program, options.name);
         info["model"] = {{"description", s->m_model->describe()},
                          {"parameters", s->m_model->parameterCount()}};
         if (comm)
@@ -293,6 +296,9 @@ std::unique_ptr<RunSession> RunSession::resume(const std::string& runDir,
         if (communicator->rank() != 0) return s;
     }
     info["config"] = config.toJson();
+    // Runs recorded before ids existed get theirs now: the folder's name.
+    s->m_runId = runIdOf(info, runDir);
+    info["run_id"] = s->m_runId;
     // Results are reproducible for a given seed and thread count (the order of a parallel
     // sum depends on it): say so when a resume changes the count.
     if (info.contains("threads") && info["threads"].is_number_integer() &&
@@ -333,6 +339,10 @@ void RunSession::record(std::unique_ptr<RunRecorder> recorder, int64_t resumeSte
     m_trainer->setCheckpointing((fs::path(m_runDir) / kCheckpointFile).string(),
                                 m_config.output.checkpointEvery);
     m_trainer->setReadbackSeconds(m_config.output.flushSeconds);
+}
+
+void RunSession::setName(const std::string& name) {
+    if (m_recorder) m_recorder->setName(name);
 }
 
 RunResult RunSession::run() {

@@ -29,6 +29,8 @@ struct SessionOptions {
     std::string runsDir;                // where new run directories go (empty: defaultRunsDir())
     std::string program = "alig-train"; // recorded in run.json
     bool record = true;                 // false: no run directory (tests, quick demos)
+    std::string runId;                  // run.json's run_id (empty: newRunId())
+    std::string name;                   // run.json's display name (empty: the config's name)
     // Data parallel: this process's rank in the job (not owned). Only rank 0 records.
     Communicator* communicator = nullptr;
 };
@@ -64,6 +66,10 @@ public:
     torch::optim::Optimizer& optimizer() { return *m_optimizer; }
     const ExperimentConfig& config() const { return m_config; }
     const std::string& runDir() const { return m_runDir; }
+    // run.json's run_id (empty without a run directory).
+    const std::string& runId() const { return m_runId; }
+    // Thread-safe: the new display name goes into run.json now (no-op without a directory).
+    void setName(const std::string& name);
     int threads() const { return m_threads; }
     // What the user should know before training starts (a repair, another thread count).
     const std::vector<std::string>& notes() const { return m_notes; }
@@ -83,6 +89,7 @@ private:
     std::unique_ptr<RunRecorder> m_recorder;
     std::unique_ptr<TensorBoardWriter> m_tensorboard; // with output.tensorboard
     std::string m_runDir;
+    std::string m_runId;
     int m_threads = 0;
     std::vector<std::string> m_notes;
 };

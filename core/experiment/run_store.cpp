@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <random>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -91,8 +92,23 @@ std::string isoNow() {
     return timestamp("%Y-%m-%dT%H:%M:%S%z");
 }
 
+std::string newRunId() {
+    // random_device alone: no seeding state to share between threads or processes.
+    std::random_device device;
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "%06x", static_cast<unsigned>(device() & 0xFFFFFFu));
+    return timestamp("%Y%m%d-%H%M%S") + "-" + hex;
+}
+
+std::string runIdOf(const json& info, const std::string& dir) {
+    const auto it = info.find("run_id");
+    if (it != info.end() && it->is_string() && !it->get<std::string>().empty())
+        return it->get<std::string>();
+    return fs::path(dir).lexically_normal().filename().string();
+}
+
 std::string createRunDir(const ExperimentConfig& config, const std::string& dir,
-                         const std::string& parentDir) {
+                         const std::string& parentDir, const std::string& runId) {
     fs::path path;
     std::error_code ec;
     if (!dir.empty()) {
@@ -102,7 +118,8 @@ std::string createRunDir(const ExperimentConfig& config, const std::string& dir,
                                         "or choose another folder)");
     } else {
         const fs::path parent = parentDir.empty() ? defaultRunsDir() : parentDir;
-        const std::string base = timestamp("%Y%m%d-%H%M%S") + "-" + safeFolderName(config.name);
+        const std::string base =
+            (runId.empty() ? newRunId() : runId) + "-" + safeFolderName(config.name);
         fs::create_directories(parent, ec);
         if (ec)
             throw WriteError(parent.string() + ": cannot create the run folder's parent (" +
@@ -154,8 +171,11 @@ RunRecorder::RunRecorder(std::string dir, json info, double flushSeconds, int64_
     }
     m_metrics = openAppend(base / "metrics.csv", csvHeader(stepColumns()));
     m_epochs = openAppend(base / "epochs.csv", csvHeader(epochColumns()));
-    m_info["status"] = runStatusName(RunStatus::Running);
-    writeInfo();
+    {
+        std::lock_guard<std::mutex> lock(m_infoMutex);
+        m_info["status"] = runStatusName(RunStatus::Running);
+        writeInfo();
+    }
     flush();
     makeReserve(base);
 }
@@ -178,7 +198,15 @@ void RunRecorder::flush() {
     m_lastFlush = std::chrono::steady_clock::now();
 }
 
+void RunRecorder::setName(const std::string& name) {
+    std::lock_guard<std::mutex> lock(m_infoMutex);
+    m_info["name"] = name;
+    m_info["renamed"] = true; // a name the user chose: legends show it, not the label
+    writeInfo();
+}
+
 void RunRecorder::onRunStart(const RunStartInfo& info) {
+    std::lock_guard<std::mutex> lock(m_infoMutex);
     m_info["device"] = info.device;
     m_info["steps_per_epoch"] = info.stepsPerEpoch;
     m_stepsPerEpoch = info.stepsPerEpoch;
@@ -205,6 +233,7 @@ void RunRecorder::onSteps(const std::vector<StepMetrics>& steps) {
 void RunRecorder::onEpoch(const EpochMetrics& e) {
     std::fprintf(m_epochs, "%s\n", csvFields(epochColumns(), e).c_str());
     flush();
+    std::lock_guard<std::mutex> lock(m_infoMutex);
     m_info["progress"] = {{"epochs_completed", e.epoch}, {"steps", e.step}};
     m_info["final_metrics"] = epochJson(e);
     const double best = m_info.value("best_test_accuracy", 0.0);
@@ -213,6 +242,7 @@ void RunRecorder::onEpoch(const EpochMetrics& e) {
 }
 
 void RunRecorder::onCheckpoint(const CheckpointInfo& c) {
+    std::lock_guard<std::mutex> lock(m_infoMutex);
     m_info["checkpoint"] = {{"path", kCheckpointFile}, {"epoch", c.epoch}, {"step", c.step}};
     writeInfo();
 }
@@ -227,6 +257,7 @@ void RunRecorder::onRunEnd(const RunResult& r) {
     flush();
     std::error_code ec;
     fs::remove(fs::path(m_dir) / kReserveFile, ec); // the run's last word needs no more room
+    std::lock_guard<std::mutex> lock(m_infoMutex);
     m_info["status"] = runStatusName(r.status);
     m_info["message"] = r.message;
     m_info["end_time"] = isoNow();
@@ -242,6 +273,7 @@ void RunRecorder::fail(const std::string& message) noexcept {
     std::error_code ec;
     fs::remove(fs::path(m_dir) / kReserveFile, ec);
     try {
+        std::lock_guard<std::mutex> lock(m_infoMutex);
         m_info["status"] = runStatusName(RunStatus::Failed);
         m_info["message"] = message;
         m_info["end_time"] = isoNow();

@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -22,11 +23,20 @@ namespace alig::core {
 
 struct ExperimentConfig;
 
-// <parent>/<YYYYMMDD-HHMMSS>-<name>, made unique with a suffix; `parent` defaults to
-// defaultRunsDir(). An explicit `dir` is used as it is (created if missing, and it must
-// not already hold a run). Errors name the folder.
+// A run's identity, unique in any run store: "<YYYYMMDD-HHMMSS>-<6 hex digits>" (the start
+// time and a random part, so two runs started in one second, in two processes, differ).
+// run.json keeps it as "run_id"; exports carry it in a run_id column.
+std::string newRunId();
+
+// The id of a run folder's run: run.json's "run_id", or for runs recorded before ids
+// existed, the folder's name (unique among its siblings).
+std::string runIdOf(const nlohmann::json& info, const std::string& dir);
+
+// <parent>/<runId>-<name> (runId: newRunId() when empty), made unique with a suffix;
+// `parent` defaults to defaultRunsDir(). An explicit `dir` is used as it is (created if
+// missing, and it must not already hold a run). Errors name the folder.
 std::string createRunDir(const ExperimentConfig& config, const std::string& dir = {},
-                         const std::string& parent = {});
+                         const std::string& parent = {}, const std::string& runId = {});
 
 inline constexpr const char* kCheckpointFile = "checkpoints/last.pt";
 // run.json's status while a run is paused (not a RunStatus: a run never ends paused).
@@ -64,13 +74,17 @@ public:
     // Marks the run failed with a message (an exception outside the loop's own checks).
     // Never throws: run.json keeps its last complete version when it cannot be written.
     void fail(const std::string& message) noexcept;
+    // Thread-safe: renames the run in run.json now (the window renames a run that trains);
+    // later writes of run.json keep the new name. Marks it "renamed": a name the user chose.
+    void setName(const std::string& name);
     const std::string& dir() const { return m_dir; }
 
 private:
     void flush();
-    void writeInfo();
+    void writeInfo(); // the caller holds m_infoMutex
 
     std::string m_dir;
+    std::mutex m_infoMutex; // m_info and run.json: the training thread and a rename
     nlohmann::json m_info;
     double m_flushSeconds;
     std::FILE* m_metrics = nullptr;

@@ -14,10 +14,17 @@ namespace alig::core {
 // Logistic regression: flatten, then one Linear layer.
 std::unique_ptr<Model> makeLinear(int64_t inputs, int64_t numClasses);
 
-// Flatten, hidden Linear layers each followed by `activation` and, when dropout > 0,
-// Dropout; then a Linear layer to the classes.
+// Flatten, hidden Linear layers each followed by its activation (`activations`: one for
+// every layer, or one per layer) and, when dropout > 0, Dropout; then a Linear layer to the
+// classes.
 std::unique_ptr<Model> makeMlp(int64_t inputs, const std::vector<int64_t>& hidden,
-                               Activation activation, double dropout, int64_t numClasses);
+                               const std::vector<Activation>& activations, double dropout,
+                               int64_t numClasses);
+
+// model.activation of an MLP with `layers` hidden layers: one name for every layer ("tanh"),
+// or a comma-separated name per layer ("tanh, relu"). Throws alig::core::Error naming
+// model.activation for an unknown name or a count that is neither 1 nor `layers`.
+std::vector<Activation> parseLayerActivations(const std::string& text, size_t layers);
 
 // Two conv3x3-BatchNorm-ReLU-maxpool blocks (channels, 2*channels) and a two-layer classifier,
 // for small images such as 1x28x28 and 3x32x32. imageShape is {C, H, W}, H and W >= 4.

@@ -50,9 +50,10 @@ std::unique_ptr<Model> makeMlpFrom(const ModelConfig& config, int64_t inputs, in
                         std::to_string(config.hidden[i]) + " for hidden layer " +
                         std::to_string(i + 1));
     }
-    const Activation activation = parseActivation(config.activation);
+    const std::vector<Activation> activations =
+        parseLayerActivations(config.activation, config.hidden.size());
     checkDropout(config.dropout);
-    return makeMlp(inputs, config.hidden, activation, config.dropout, numClasses);
+    return makeMlp(inputs, config.hidden, activations, config.dropout, numClasses);
 }
 
 std::unique_ptr<Model> makeCnnFrom(const ModelConfig& config,

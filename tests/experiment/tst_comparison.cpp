@@ -52,6 +52,7 @@ private Q_SLOTS:
     void learningRateSweepChangesEveryMethod();
     void parallelRunsMatchSequentialOnes();
     void sweepCsvMeanAndSpread();
+    void groupsOfACompareOverSeeds();
 };
 
 void TestComparison::optimizerSpecs() {
@@ -229,6 +230,51 @@ void TestComparison::sweepCsvMeanAndSpread() {
     QCOMPARE(lines[2], std::string("alig,optimizer.max_lr,0.1,0.85,0.07071067812,2"));
     QCOMPARE(lines[3], std::string("alig,optimizer.max_lr,1,,,0"));
     QCOMPARE(lines[4], std::string("sgd,optimizer.max_lr,0.1,0.85,0,1"));
+}
+
+void TestComparison::groupsOfACompareOverSeeds() {
+    // A compare (no swept value): three seeds of ALI-G, two of SGD, one SGD run failed.
+    std::vector<RunSummary> runs;
+    auto add = [&](const std::string& g, double final, double best, int64_t steps, RunStatus s) {
+        RunSummary r;
+        r.group = g;
+        r.finalTestAccuracy = final;
+        r.bestTestAccuracy = best;
+        r.stepsToTarget = steps;
+        r.seconds = 2.0;
+        r.status = s;
+        runs.push_back(r);
+    };
+    add("sgd lr=0.1", 0.70, 0.75, -1, RunStatus::Completed);
+    add("alig", 0.80, 0.82, 100, RunStatus::Completed);
+    add("alig", 0.86, 0.86, 300, RunStatus::Completed);
+    add("alig", 0.83, 0.90, -1, RunStatus::Completed);
+    add("sgd lr=0.1", 0.10, 0.10, -1, RunStatus::Diverged);
+    const auto groups = summarizeGroups(runs);
+    QCOMPARE(groups.size(), size_t{2});
+    QCOMPARE(groups[0].group, std::string("sgd lr=0.1")); // in order of first appearance
+    QCOMPARE(groups[0].runs, 2);
+    QCOMPARE(groups[0].completed, 1);
+    ALIG_COMPARE_NEAR(groups[0].meanFinalTestAccuracy, 0.70, 1e-12);
+    ALIG_COMPARE_NEAR(groups[0].stdFinalTestAccuracy, 0.0, 1e-12); // one completed seed
+    QCOMPARE(groups[0].meanStepsToTarget, -1.0);
+    const GroupSummary& a = groups[1];
+    QCOMPARE(a.runs, 3);
+    QCOMPARE(a.completed, 3);
+    // mean 0.83; deviations -0.03, 0.03, 0: sample sd sqrt(0.0018 / 2) = 0.03
+    ALIG_COMPARE_NEAR(a.meanFinalTestAccuracy, 0.83, 1e-12);
+    ALIG_COMPARE_NEAR(a.stdFinalTestAccuracy, 0.03, 1e-12);
+    // best: 0.82, 0.86, 0.90: mean 0.86, sd 0.04
+    ALIG_COMPARE_NEAR(a.meanBestTestAccuracy, 0.86, 1e-12);
+    ALIG_COMPARE_NEAR(a.stdBestTestAccuracy, 0.04, 1e-12);
+    QCOMPARE(a.reachedTarget, 2);
+    ALIG_COMPARE_NEAR(a.meanStepsToTarget, 200.0, 1e-12);
+    const std::string path = alig::test::scratchDir("groupscsv") + "/groups.csv";
+    writeGroupsCsv(path, runs);
+    const auto lines = readLines(path);
+    QCOMPARE(lines.size(), size_t{3});
+    QVERIFY(lines[0].rfind("group,param,value,runs,completed,mean_final_test_accuracy", 0) == 0);
+    QCOMPARE(lines[2], std::string("alig,,,3,3,0.83,0.03,0.86,0.04,2,2,200"));
 }
 
 QTEST_GUILESS_MAIN(TestComparison)

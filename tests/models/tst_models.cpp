@@ -156,6 +156,7 @@ private Q_SLOTS:
     void countFormulasMatchPublished();
     void describe_data();
     void describe();
+    void activationPerLayer();
     void configErrors_data();
     void configErrors();
     void typeTable();
@@ -288,6 +289,8 @@ void TestModels::describe_data() {
     QTest::newRow("mlp") << ModelConfig{} << kFashion << "MLP 784-256-256-10 (relu)";
     QTest::newRow("mlp dropout") << mlp({16}, "tanh", 0.5) << kTable
                                  << "MLP 2-16-10 (tanh, dropout 0.5)";
+    QTest::newRow("mlp per layer")
+        << mlp({16, 8}, "tanh, relu") << kTable << "MLP 2-16-8-10 (tanh, relu)";
     QTest::newRow("linear") << config("linear") << kCifar << "Linear 3072-10 (logistic regression)";
     QTest::newRow("cnn") << cnn(32) << kFashion << "CNN 32-64 channels, fc 128";
     QTest::newRow("resnet") << resnet(20) << kCifar << "ResNet-20";
@@ -300,6 +303,22 @@ void TestModels::describe() {
     QFETCH(Shape, inputShape);
     QFETCH(QString, expected);
     QCOMPARE(QString::fromStdString(makeModel(config, inputShape, 10)->describe()), expected);
+}
+
+void TestModels::activationPerLayer() {
+    // The same initial weights (the activations add none): one name for every layer is that
+    // name per layer, and another name for the second layer changes what it computes.
+    const torch::Tensor x = torch::linspace(-3.0, 3.0, 40).reshape({20, 2});
+    auto output = [&](const std::string& activation) {
+        torch::manual_seed(3);
+        auto model = makeModel(mlp({6, 5}, activation), kTable, 3);
+        model->train(false);
+        return model->forward(x);
+    };
+    QVERIFY(torch::equal(output("tanh"), output("tanh, tanh")));
+    QVERIFY(!torch::allclose(output("tanh"), output("tanh, relu")));
+    QVERIFY(!torch::allclose(output("relu, tanh"), output("tanh, relu")));
+    QVERIFY(torch::equal(output("tanh, relu"), output(" tanh ,relu")));
 }
 
 void TestModels::configErrors_data() {
@@ -354,6 +373,13 @@ void TestModels::configErrors_data() {
     QTest::newRow("activation") << mlp({16}, "swish") << kTable << 10
                                 << "model.activation: must be one of relu, tanh, sigmoid, gelu, "
                                    "leaky_relu, got \"swish\"";
+    QTest::newRow("activation per layer") << mlp({16, 8}, "tanh, swish") << kTable << 10
+                                          << "model.activation: must be one of relu, tanh, "
+                                             "sigmoid, gelu, leaky_relu, got \"swish\"";
+    QTest::newRow("activation count") << mlp({16, 8}, "tanh, relu, gelu") << kTable << 10
+                                      << "model.activation: give one activation for every "
+                                         "layer or one per hidden layer (2), got 3 in \"tanh, "
+                                         "relu, gelu\"";
     QTest::newRow("no classes") << config("linear") << kTable << 0
                                 << "model: needs at least one class, the dataset gives 0";
     QTest::newRow("no input shape")

@@ -8,6 +8,8 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QFile>
+#include <QFileDialog>
 #include <QFormLayout>
 #include <QGridLayout>
 #include <QGroupBox>
@@ -15,12 +17,15 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
+#include <QSaveFile>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QTableWidget>
+#include <QTextStream>
 #include <QVBoxLayout>
 
 #include <cmath>
+#include <limits>
 
 namespace alig::ui {
 
@@ -62,6 +67,7 @@ struct SurfaceView::Path {
     NumberSpinBox* rate = nullptr;
     QCPCurve* curve = nullptr;
     QCPGraph* end = nullptr; // the newest point, a larger marker
+    bool dashed = false;     // it lies on an earlier path: drawn dashed over it
     std::unique_ptr<core::Trajectory> trajectory;
 };
 
@@ -104,8 +110,15 @@ SurfaceView::SurfaceView(QWidget* parent)
         p->color = palette.at(static_cast<int>(m_paths.size()) % palette.size());
         p->enabled = new QCheckBox(label);
         p->enabled->setChecked(shown);
-        p->enabled->setStyleSheet(QStringLiteral("QCheckBox { color: %1; font-weight: bold }")
-                                      .arg(p->color.darker(115).name()));
+        // Its colour and weight, but not a size of its own: presentation mode's application
+        // font reaches it (a style sheet would freeze it).
+        QPalette pal = p->enabled->palette();
+        pal.setColor(QPalette::WindowText, p->color.darker(115));
+        pal.setColor(QPalette::ButtonText, p->color.darker(115));
+        p->enabled->setPalette(pal);
+        QFont bold;
+        bold.setBold(true);
+        p->enabled->setFont(bold);
         p->rate = new NumberSpinBox;
         p->rate->setRange(1e-6, 100.0);
         p->rate->setDecimals(6);
@@ -176,6 +189,14 @@ SurfaceView::SurfaceView(QWidget* parent)
     for (QPushButton* b : {m_animate, m_step, m_toEnd, m_reset})
         buttons->addWidget(b);
     playForm->addRow(buttons);
+    m_styleCombo = new QComboBox;
+    m_styleCombo->setObjectName("SurfaceStyle");
+    m_styleCombo->addItem(tr("colour bands"), QStringLiteral("colours"));
+    m_styleCombo->addItem(tr("contour lines"), QStringLiteral("contours"));
+    m_styleCombo->addItem(tr("bands and contours"), QStringLiteral("both"));
+    m_styleCombo->setToolTip(tr("How the loss is drawn: shaded bands, or lines of equal loss "
+                                "(as on a map), or both"));
+    playForm->addRow(tr("Surface"), m_styleCombo);
     left->addWidget(playBox);
     m_summary = new QLabel;
     m_summary->setWordWrap(true);
@@ -224,6 +245,11 @@ SurfaceView::SurfaceView(QWidget* parent)
     m_startMarker->setLineStyle(QCPGraph::lsNone);
     m_startMarker->setScatterStyle(
         QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(Qt::black, 2.0), Qt::white, 12));
+    // Contour lines: one curve, its segments split by NaN points.
+    m_contours = new QCPCurve(m_plot->xAxis, m_plot->yAxis);
+    m_contours->setPen(QPen(QColor(70, 80, 95, 170), 1.0));
+    m_contours->removeFromLegend();
+    m_contours->setVisible(false);
     for (auto& p : m_paths) {
         p->curve = new QCPCurve(m_plot->xAxis, m_plot->yAxis);
         p->curve->setName(p->label);
@@ -244,6 +270,16 @@ SurfaceView::SurfaceView(QWidget* parent)
     // Bottom right: every default start lies elsewhere, so the legend never hides one.
     m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
     m_plot->setInteractions(QCP::iRangeZoom);
+    m_overlapNote = new QCPItemText(m_plot);
+    m_overlapNote->setObjectName("SurfaceOverlapNote");
+    m_overlapNote->position->setType(QCPItemPosition::ptAxisRectRatio);
+    m_overlapNote->position->setCoords(0.02, 0.02);
+    m_overlapNote->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+    m_overlapNote->setTextAlignment(Qt::AlignLeft);
+    m_overlapNote->setPadding(QMargins(6, 4, 6, 4));
+    m_overlapNote->setBrush(QColor(255, 255, 255, 230));
+    m_overlapNote->setPen(QPen(QColor(0, 0, 0, 90)));
+    m_overlapNote->setVisible(false);
     connect(m_plot, &QCustomPlot::mousePress, this, [this](QMouseEvent* e) {
         if (e->button() != Qt::LeftButton) return;
         if (!m_plot->axisRect()->rect().contains(e->position().toPoint())) return;
@@ -267,6 +303,10 @@ SurfaceView::SurfaceView(QWidget* parent)
     for (auto& p : m_paths)
         m_tableCombo->addItem(p->label, p->key);
     tableRow->addWidget(m_tableCombo, 1);
+    m_exportCsv = new QPushButton(tr("Export CSV…"));
+    m_exportCsv->setToolTip(tr("Every step of this path, with its loss, step size and whether "
+                               "it was clipped, as a CSV file"));
+    tableRow->addWidget(m_exportCsv);
     tableLayout->addLayout(tableRow);
     m_table = new QTableWidget(0, 7);
     m_table->setObjectName("SurfaceStepTable");
@@ -294,6 +334,17 @@ SurfaceView::SurfaceView(QWidget* parent)
     connect(m_surfaceCombo, &QComboBox::currentIndexChanged, this,
             [this] { setSurface(m_surfaceCombo->currentData().toString()); });
     connect(m_tableCombo, &QComboBox::currentIndexChanged, this, [this] { refreshTable(true); });
+    connect(m_styleCombo, &QComboBox::currentIndexChanged, this,
+            [this] { setSurfaceStyle(m_styleCombo->currentData().toString()); });
+    connect(m_exportCsv, &QPushButton::clicked, this, [this] {
+        const QString key = m_tableCombo->currentData().toString();
+        const QString file = QFileDialog::getSaveFileName(
+            this, tr("Export the path's steps"),
+            QStringLiteral("%1-%2.csv").arg(surfaceName(), key), tr("CSV files (*.csv)"));
+        if (file.isEmpty()) return;
+        const QString error = exportPathCsv(key, file);
+        if (!error.isEmpty()) m_summary->setText(error.toHtmlEscaped());
+    });
     connect(m_stepSpin, &QSpinBox::valueChanged, this, [this](int v) { m_steps = v; });
     connect(m_seedSpin, &QSpinBox::valueChanged, this, [this] { resetPaths(); });
     connect(m_animate, &QPushButton::clicked, this, [this] { setAnimating(!isAnimating()); });
@@ -410,6 +461,150 @@ void SurfaceView::redrawSurface() {
     m_minimaMarker->data()->clear();
     for (const auto& m : m_surface->minima())
         m_minimaMarker->addData(m[0], m[1]);
+    drawContours();
+}
+
+void SurfaceView::drawContours() {
+    // Marching squares over the map's values (the logarithm it colours), at the levels where
+    // its bands change colour, so that lines and bands agree.
+    constexpr int kLevels = 14;
+    QCPColorMapData* data = m_map->data();
+    const int nx = data->keySize(), ny = data->valueSize();
+    const QCPRange range = m_map->dataRange();
+    QVector<double> t, x, y;
+    auto key = [&](double i) {
+        return data->keyRange().lower + i * data->keyRange().size() / (nx - 1);
+    };
+    auto value = [&](double j) {
+        return data->valueRange().lower + j * data->valueRange().size() / (ny - 1);
+    };
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    for (int level = 1; level < kLevels; ++level) {
+        const double c = range.lower + range.size() * level / kLevels;
+        for (int j = 0; j + 1 < ny; ++j)
+            for (int i = 0; i + 1 < nx; ++i) {
+                const double v[4] = {data->cell(i, j), data->cell(i + 1, j),
+                                     data->cell(i + 1, j + 1), data->cell(i, j + 1)};
+                // Where the level crosses each edge of the cell (corners 0-1-2-3 around it).
+                const double ci[4][2] = {{0, 0}, {1, 0}, {1, 1}, {0, 1}};
+                QPointF cross[4];
+                int n = 0;
+                for (int e = 0; e < 4; ++e) {
+                    const double a = v[e], b = v[(e + 1) % 4];
+                    if ((a < c) == (b < c)) continue;
+                    const double f = (c - a) / (b - a);
+                    const double* p0 = ci[e];
+                    const double* p1 = ci[(e + 1) % 4];
+                    cross[n++] = QPointF(key(i + p0[0] + f * (p1[0] - p0[0])),
+                                         value(j + p0[1] + f * (p1[1] - p0[1])));
+                }
+                for (int k = 0; k + 1 < n; k += 2) {
+                    for (const QPointF& q : {cross[k], cross[k + 1]}) {
+                        t << t.size();
+                        x << q.x();
+                        y << q.y();
+                    }
+                    t << t.size();
+                    x << nan;
+                    y << nan; // a gap before the next segment
+                }
+            }
+    }
+    m_contours->setData(t, x, y);
+}
+
+void SurfaceView::setSurfaceStyle(const QString& style) {
+    const int index = m_styleCombo->findData(style);
+    if (index < 0) return;
+    if (index != m_styleCombo->currentIndex()) {
+        m_styleCombo->setCurrentIndex(index); // back here through the signal
+        return;
+    }
+    m_map->setVisible(style != "contours");
+    m_contours->setVisible(style != "colours");
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+QString SurfaceView::surfaceStyle() const {
+    return m_styleCombo->currentData().toString();
+}
+
+bool SurfaceView::isDashed(const QString& key) const {
+    const Path* p = find(key);
+    return p && p->dashed;
+}
+
+void SurfaceView::findOverlaps() {
+    m_overlapNotes.clear();
+    for (auto& p : m_paths)
+        p->dashed = false;
+    for (size_t b = 0; b < m_paths.size(); ++b) {
+        Path& later = *m_paths[b];
+        if (!later.trajectory) continue;
+        for (size_t a = 0; a < b; ++a) {
+            const Path& earlier = *m_paths[a];
+            if (!earlier.trajectory || earlier.dashed) continue;
+            const auto& pa = earlier.trajectory->points();
+            const auto& pb = later.trajectory->points();
+            const size_t n = std::min(pa.size(), pb.size());
+            if (n < 2) continue;
+            bool same = true;
+            for (size_t i = 0; i < n && same; ++i) {
+                const double scale = 1.0 + std::abs(pa[i].x) + std::abs(pa[i].y);
+                same = std::abs(pa[i].x - pb[i].x) <= 1e-9 * scale &&
+                       std::abs(pa[i].y - pb[i].y) <= 1e-9 * scale;
+            }
+            if (!same) continue;
+            later.dashed = true;
+            // ALI-G on plain SGD's path: every step took max_lr, which equals SGD's lr. The
+            // catalogue says which methods cut their step to a cap.
+            const auto clips = [](const Path& p) {
+                const core::OptimizerEntry* e = core::findOptimizer(p.config.name);
+                return e && e->reports.clip;
+            };
+            const Path* capped = clips(earlier) ? &earlier : clips(later) ? &later : nullptr;
+            const Path* other = capped == &earlier ? &later : &earlier;
+            bool allClipped = capped != nullptr;
+            for (size_t i = 1; i < n && allClipped; ++i)
+                allClipped = capped->trajectory->points()[i].clipped;
+            if (allClipped)
+                m_overlapNotes << tr("%1's path is under %2's: every step was clipped to max_lr, "
+                                     "so the two are the same")
+                                      .arg(capped->label, other->label);
+            else
+                m_overlapNotes << tr("%1's path is under %2's: the two took the same steps")
+                                      .arg(earlier.label, later.label);
+            break;
+        }
+    }
+    for (auto& p : m_paths) {
+        QPen pen = p->curve->pen();
+        pen.setStyle(p->dashed ? Qt::DashLine : Qt::SolidLine);
+        p->curve->setPen(pen);
+    }
+    m_overlapNote->setText(m_overlapNotes.join("\n") +
+                           (m_overlapNotes.isEmpty() ? QString() : tr("\n(drawn dashed over it)")));
+    m_overlapNote->setVisible(!m_overlapNotes.isEmpty());
+}
+
+QString SurfaceView::exportPathCsv(const QString& key, const QString& path) const {
+    const Path* p = find(key);
+    if (!p || !p->trajectory) return tr("No path of \"%1\" to export: tick it first.").arg(key);
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Text))
+        return tr("Cannot write %1: %2").arg(path, file.errorString());
+    QTextStream out(&file);
+    out << "surface,method,step,w1,w2,loss,batch_loss,sample,grad_norm,step_size,polyak,clipped\n";
+    auto num = [](double v) { return std::isfinite(v) ? QString::number(v, 'g', 17) : QString(); };
+    for (const auto& q : p->trajectory->points())
+        out << surfaceName() << ',' << QString::fromStdString(p->config.name) << ',' << q.step
+            << ',' << num(q.x) << ',' << num(q.y) << ',' << num(q.loss) << ',' << num(q.batchLoss)
+            << ',' << (q.sample >= 0 ? QString::number(q.sample) : QString()) << ','
+            << num(q.gradNorm) << ',' << num(q.stepSize) << ',' << num(q.polyak) << ','
+            << (q.step == 0 ? QString() : QString(q.clipped ? "1" : "0")) << '\n';
+    out.flush();
+    if (!file.commit()) return tr("Cannot write %1: %2").arg(path, file.errorString());
+    return {};
 }
 
 void SurfaceView::setStart(double x, double y) {
@@ -527,6 +722,9 @@ void SurfaceView::updateCurves() {
                      .arg(num(last.loss))
                      .arg(p->trajectory->diverged() ? tr(" — <b>diverged</b>") : QString());
     }
+    findOverlaps();
+    for (const QString& note : m_overlapNotes)
+        lines << QStringLiteral("<i>%1.</i>").arg(note.toHtmlEscaped());
     m_summary->setText(lines.join("<br>"));
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
@@ -570,8 +768,12 @@ void SurfaceView::setPresentation(bool on) {
     if (on == m_presentation) return;
     m_presentation = on;
     scalePlotFonts(on, m_title, {m_plot->xAxis, m_plot->yAxis, m_scale->axis()}, m_plot->legend);
+    QFont noteFont = m_overlapNote->font();
+    noteFont.setPointSizeF(noteFont.pointSizeF() *
+                           (on ? kPresentationFontScale : 1.0 / kPresentationFontScale));
+    m_overlapNote->setFont(noteFont);
     for (auto& p : m_paths) {
-        p->curve->setPen(QPen(p->color, on ? 4.0 : 2.0));
+        p->curve->setPen(QPen(p->color, on ? 4.0 : 2.0, p->dashed ? Qt::DashLine : Qt::SolidLine));
         QCPScatterStyle s = p->curve->scatterStyle();
         s.setSize(on ? 8 : 4);
         p->curve->setScatterStyle(s);

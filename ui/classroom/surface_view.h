@@ -3,7 +3,9 @@
 // a start point chosen by a click, and several of our optimizers (core/landscape
 // Trajectory, i.e. makeOptimizer on a 2-element parameter) run from it, their paths drawn in
 // the run colours, animated step by step or run to the end, with a table of each path's
-// steps (position, loss, step size, clipped, the sample drawn on stochastic problems).
+// steps (position, loss, step size, clipped, the sample drawn on stochastic problems),
+// exportable as CSV. The surface shows as colour bands, contour lines or both; a path that
+// lies exactly on another is drawn dashed over it, with a note that says so.
 
 #include "core/landscape/surface.h"
 #include "core/landscape/trajectory.h"
@@ -61,6 +63,17 @@ public:
     QCustomPlot* plot() const { return m_plot; }
     // Shows the steps of this optimizer's path in the table.
     void setTableOptimizer(const QString& key);
+    // Writes every step of an optimizer's path as CSV; returns "" or what went wrong.
+    QString exportPathCsv(const QString& key, const QString& path) const;
+
+    // How the surface is drawn: "colours", "contours" or "both".
+    void setSurfaceStyle(const QString& style);
+    QString surfaceStyle() const;
+    QCPCurve* contourCurve() const { return m_contours; }
+    // The notes for paths that lie on others ("ALI-G's path is under SGD's: ..."), and whether
+    // a path is drawn dashed for it.
+    QStringList overlapNotes() const { return m_overlapNotes; }
+    bool isDashed(const QString& key) const;
 
     void setPresentation(bool on);
 
@@ -74,6 +87,8 @@ private:
     void updateCurves();
     void refreshTable(bool rebuild);
     void applySurfaceDefaults();
+    void drawContours();
+    void findOverlaps();
     // The "other" path's method from its combo box, at its default step on this surface.
     void applyOtherMethod();
     Path* find(const QString& key) const;
@@ -100,6 +115,11 @@ private:
     QCPGraph* m_startMarker = nullptr;
     QCPGraph* m_minimaMarker = nullptr;
     QCPTextElement* m_title = nullptr;
+    QCPCurve* m_contours = nullptr;
+    QCPItemText* m_overlapNote = nullptr;
+    QStringList m_overlapNotes;
+    QComboBox* m_styleCombo = nullptr;
+    QPushButton* m_exportCsv = nullptr;
     QTableWidget* m_table = nullptr;
 };
 

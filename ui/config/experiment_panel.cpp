@@ -1005,6 +1005,7 @@ QString ExperimentPanel::validationMessage() const {
 bool ExperimentPanel::loadPreset(const QString& name) {
     try {
         setConfig(core::ExperimentConfig::fromJson(core::loadPreset(toStd(name))));
+        Q_EMIT presetLoaded(name);
         return true;
     } catch (const std::exception& e) {
         m_presetDescription->setText(tr("Cannot load this preset: %1").arg(e.what()));

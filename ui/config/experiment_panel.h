@@ -62,8 +62,11 @@ Q_SIGNALS:
     void configChanged();
     void validityChanged(bool valid);
     // The user changed max_lr or "no maximum" (nullopt: the unclipped Polyak step). Only valid
-    // values are sent: the window forwards them to a running run.
+    // values are sent. It edits the next run only: a running run's max_lr changes by an
+    // explicit act on that run (the Runs table's "Change max_lr of This Run").
     void maxLrEdited(std::optional<double> maxLr);
+    // A preset replaced the experiment (the combo, or loadPreset()): it is no file's content.
+    void presetLoaded(const QString& name);
 
 private:
     struct Row {

@@ -10,6 +10,11 @@ AccuracyPlot::AccuracyPlot(RunRegistry* registry, QWidget* parent)
         [](const core::StepMetrics& m) { return 100.0 * m.accuracy; }, lineStyle(1.0, 60));
     batch.faint = true;
     addSeries(batch);
+    auto smoothed = stepSeries(
+        Series::SmoothedAccuracy, tr("smoothed"),
+        [](const core::StepMetrics& m) { return 100.0 * m.accuracy; }, lineStyle(1.6));
+    smoothed.smoothed = true;
+    addSeries(smoothed);
     addSeries(epochSeries(
         Series::TrainAccuracy, tr("train (epoch)"),
         [](const core::EpochMetrics& m) { return 100.0 * m.trainAccuracy; },
@@ -20,7 +25,6 @@ AccuracyPlot::AccuracyPlot(RunRegistry* registry, QWidget* parent)
         epochStyle(QCPScatterStyle::ssSquare, false, Qt::DashLine)));
     setValueLabel(tr("accuracy (%)"));
     yAxis->setRange(0, 100); // until data arrives: the whole scale, not 0 to 5
-    setLegendCorner(Qt::AlignBottom | Qt::AlignRight); // accuracy climbs: the bottom is free
     setRegistry(registry);
 }
 

@@ -4,9 +4,11 @@ namespace alig::ui {
 
 GradNormPlot::GradNormPlot(RunRegistry* registry, QWidget* parent)
     : MetricPlot(tr("Gradient norm"), parent) {
-    addSeries(stepSeries(
+    auto norm = stepSeries(
         Series::GradNorm, tr("‖g‖"), [](const core::StepMetrics& m) { return m.gradNorm; },
-        lineStyle(1.0, 200)));
+        lineStyle(1.0, 200));
+    norm.smoothable = true;
+    addSeries(norm);
     setValueLabel(tr("gradient norm ||g||"));
     setLogY(true);
     setRegistry(registry);

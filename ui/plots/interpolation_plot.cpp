@@ -10,7 +10,6 @@ InterpolationPlot::InterpolationPlot(RunRegistry* registry, QWidget* parent)
         epochStyle(QCPScatterStyle::ssDiamond, true, Qt::SolidLine)));
     setValueLabel(tr("interpolated (% of train)"));
     yAxis->setRange(0, 100);
-    setLegendCorner(Qt::AlignBottom | Qt::AlignRight);
     setRegistry(registry);
 }
 

@@ -1,13 +1,16 @@
 #include "ui/plots/metric_plot.h"
 
 #include "ui/plots/debiased_ema.h"
+
 #include "ui/plots/presentation.h"
 #include "ui/run/run.h"
+#include <nlohmann/json.hpp>
 
 #include <QApplication>
 #include <QClipboard>
 #include <QContextMenuEvent>
 #include <QFileDialog>
+#include <QInputDialog>
 #include <QMenu>
 #include <QMessageBox>
 #include <QToolTip>
@@ -83,13 +86,55 @@ void MetricPlot::Range::include(double v) {
 // points 30 times a second would cost more than drawing them).
 struct MetricPlot::RunGraphs {
     Run* run = nullptr;
-    QCPGraph* legendGraph = nullptr; // empty: the run's entry in the legend
+    std::string groupKey; // the config but for its seed: runs with one key form a seed group
+    bool inGroup = false; // drawn as part of its seed group's mean and band
+    bool diverged = false;
     std::vector<QCPGraph*> graphs;
     std::vector<DebiasedEma> ema;
     std::vector<double> lastValue;
     std::vector<bool> trailing; // the graph ends with a point repeating lastValue
     std::vector<Range> keys, values;
+    bool live = false; // its graphs are on the "live" layer
 };
+
+// One seed group on show: its members, and per series (parallel to m_specs) the band and its
+// three graphs (lower and upper edges filled between, and the mean), null where the series
+// has no band.
+struct MetricPlot::GroupGraphs {
+    std::vector<const Run*> members;
+    std::vector<plotmodel::Band> bands;
+    std::vector<QCPGraph*> graphs; // 3 per series: lower, upper, mean
+};
+
+namespace {
+
+// What makes runs one seed group: everything they learn from but the seed.
+std::string groupKeyOf(const core::ExperimentConfig& config) {
+    nlohmann::json j = config.toJson();
+    j.erase("name");
+    j.erase("description");
+    j.erase("output");
+    if (j.contains("training")) {
+        j["training"].erase("seed");
+        j["training"].erase("threads");
+        j["training"].erase("device");
+    }
+    return j.dump();
+}
+
+plotmodel::Curve curveOf(const QCPGraph* g) {
+    plotmodel::Curve c;
+    const auto data = g->data();
+    c.x.reserve(static_cast<size_t>(data->size()));
+    c.y.reserve(static_cast<size_t>(data->size()));
+    for (auto it = data->constBegin(); it != data->constEnd(); ++it) {
+        c.x.push_back(it->key);
+        c.y.push_back(it->value);
+    }
+    return c;
+}
+
+} // namespace
 
 MetricPlot::MetricPlot(const QString& title, QWidget* parent)
     : QCustomPlot(parent) {
@@ -101,26 +146,50 @@ MetricPlot::MetricPlot(const QString& title, QWidget* parent)
 
     // Faint series (raw values) go below every solid line, whichever run came first.
     addLayer(QStringLiteral("faint"), layer(QStringLiteral("main")), QCustomPlot::limBelow);
+    // Training runs draw on a layer of their own, above the runs that have ended, with its own
+    // paint buffer: while a sweep trains two runs among 45 and the axes stay, a replot redraws
+    // the two alone (onReplotTimer).
+    addLayer(QStringLiteral("live"), layer(QStringLiteral("main")), QCustomPlot::limAbove);
+    layer(QStringLiteral("live"))->setMode(QCPLayer::lmBuffered);
 
     QFont titleFont = font();
     titleFont.setBold(true);
     plotLayout()->insertRow(0);
     plotLayout()->addElement(0, 0, new QCPTextElement(this, title, titleFont));
+    // The series legend goes between the title and the axes, in one row: it never covers a
+    // curve. Runs are named once, in the run legend beside the plots.
+    axisRect()->insetLayout()->take(legend);
+    plotLayout()->insertRow(1);
+    plotLayout()->addElement(1, 0, legend);
+    plotLayout()->setRowStretchFactor(1, 0.001);
+    legend->setFillOrder(QCPLegend::foColumnsFirst);
 
     m_linearTicker = xAxis->ticker();
     m_logTicker = QSharedPointer<ReadableLogTicker>::create();
+    m_linearXTicker = xAxis->ticker();
+    m_logXTicker = QSharedPointer<ReadableLogTicker>::create();
     xAxis->setLabel(QStringLiteral("step"));
 
     QFont small = font();
     small.setPointSizeF(std::max(6.0, font().pointSizeF() * 0.8));
     legend->setVisible(false); // shown by updateLegend() once there is something to name
     legend->setFont(small);
-    legend->setBrush(QColor(255, 255, 255, 200));
-    legend->setBorderPen(QPen(QColor(0, 0, 0, 60)));
+    legend->setBrush(Qt::NoBrush);
+    legend->setBorderPen(Qt::NoPen);
     legend->setIconSize(18, 8);
-    legend->setRowSpacing(-1);
-    legend->setMargins(QMargins(4, 2, 4, 2));
-    setLegendCorner(Qt::AlignTop | Qt::AlignRight);
+    legend->setColumnSpacing(10);
+    legend->setMargins(QMargins(4, 0, 4, 0));
+
+    // Names the runs a fit left out of the y range, so a clipped curve is never a mystery.
+    m_clipNote = new QCPItemText(this);
+    m_clipNote->setClipToAxisRect(true);
+    m_clipNote->position->setType(QCPItemPosition::ptAxisRectRatio);
+    m_clipNote->position->setCoords(0.99, 0.01);
+    m_clipNote->setPositionAlignment(Qt::AlignTop | Qt::AlignRight);
+    m_clipNote->setColor(QColor(0xB0, 0x30, 0x00));
+    m_clipNote->setBrush(QColor(255, 255, 255, 210));
+    m_clipNote->setFont(small);
+    m_clipNote->setVisible(false);
 
     m_emptyHint = new QCPItemText(this);
     m_emptyHint->setClipToAxisRect(true);
@@ -235,8 +304,30 @@ MetricPlot::Style MetricPlot::markerStyle(QCPScatterStyle::ScatterShape shape, d
     };
 }
 
-void MetricPlot::applyStyle(QCPGraph* g, const SeriesSpec& spec, const QColor& color) const {
+void MetricPlot::applyStyle(QCPGraph* g, const SeriesSpec& spec, const QColor& color,
+                            int emphasis) const {
     spec.style(g, color);
+    // Many runs at once: thin, aliased lines (Qt's fast path; a 1.6 px antialiased stroke of
+    // 45 noisy curves costs ten times as much) except for the run picked out.
+    const bool fast = m_manyRuns && emphasis <= 0;
+    g->setAntialiased(!fast);
+    g->setAntialiasedScatters(!fast);
+    if (fast) {
+        QPen pen = g->pen();
+        pen.setWidthF(1.0);
+        g->setPen(pen);
+    }
+    // Hovering a run in the run legend: its curves thicker, every other run's faded.
+    if (emphasis != 0) {
+        QPen pen = g->pen();
+        QColor c = pen.color();
+        if (emphasis < 0)
+            c.setAlphaF(c.alphaF() * 0.2);
+        else
+            pen.setWidthF(std::max(1.0, pen.widthF()) * 2.0);
+        pen.setColor(c);
+        g->setPen(pen);
+    }
     if (!m_presentation) return;
     const double k = presentationScale();
     QPen pen = g->pen();
@@ -250,6 +341,21 @@ void MetricPlot::applyStyle(QCPGraph* g, const SeriesSpec& spec, const QColor& c
         scatter.setPen(sp);
         g->setScatterStyle(scatter);
     }
+}
+
+void MetricPlot::restyle(RunGraphs& rg) {
+    const int emphasis = !m_highlighted ? 0 : m_highlighted == rg.run ? 1 : -1;
+    for (size_t i = 0; i < m_specs.size(); ++i)
+        applyStyle(rg.graphs[i], m_specs[i], rg.run->color(), emphasis);
+}
+
+void MetricPlot::setHighlightedRun(const Run* run) {
+    if (run == m_highlighted) return;
+    m_highlighted = run;
+    for (auto& rg : m_runs)
+        restyle(*rg);
+    m_groupsDirty = true;
+    markDirty();
 }
 
 void MetricPlot::setPresentation(bool on) {
@@ -268,11 +374,9 @@ void MetricPlot::setPresentation(bool on) {
     QFont hint = m_emptyHint->font();
     hint.setPointSizeF(hint.pointSizeF() * f);
     m_emptyHint->setFont(hint);
-    for (auto& rg : m_runs) {
-        for (size_t i = 0; i < m_specs.size(); ++i)
-            applyStyle(rg->graphs[i], m_specs[i], rg->run->color());
-        rg->legendGraph->setPen(QPen(rg->run->color(), on ? 5.0 : 2.5));
-    }
+    for (auto& rg : m_runs)
+        restyle(*rg);
+    m_groupsDirty = true;
     for (size_t i = 0; i < m_specs.size(); ++i) {
         m_specs[i].style(m_kindGraphs[i], QColor(80, 80, 80));
         if (on) {
@@ -286,10 +390,6 @@ void MetricPlot::setPresentation(bool on) {
 
 void MetricPlot::setValueLabel(const QString& label) {
     yAxis->setLabel(label);
-}
-
-void MetricPlot::setLegendCorner(Qt::Alignment corner) {
-    axisRect()->insetLayout()->setInsetAlignment(0, corner);
 }
 
 void MetricPlot::setRegistry(RunRegistry* registry) {
@@ -319,16 +419,14 @@ void MetricPlot::addRun(Run* run) {
     if (find(run)) return;
     auto rg = std::make_unique<RunGraphs>();
     rg->run = run;
-    rg->legendGraph = addGraph();
-    rg->legendGraph->setName(run->name());
-    rg->legendGraph->setPen(QPen(run->color(), m_presentation ? 5.0 : 2.5));
+    rg->groupKey = groupKeyOf(run->config());
+    rg->diverged = run->status() == core::RunStatus::Diverged;
     for (const SeriesSpec& spec : m_specs) {
         QCPGraph* g = addGraph();
         g->setName(spec.kindName);
-        applyStyle(g, spec, run->color());
-        if (spec.faint) g->setLayer(QStringLiteral("faint"));
         rg->graphs.push_back(g);
     }
+    restyle(*rg);
     const size_t n = m_specs.size();
     rg->ema.assign(n, DebiasedEma(m_smoothing));
     rg->lastValue.assign(n, kNaN);
@@ -336,18 +434,19 @@ void MetricPlot::addRun(Run* run) {
     rg->keys.assign(n, Range{});
     rg->values.assign(n, Range{});
     RunGraphs& ref = *rg;
+    placeOnLayer(ref);
     m_runs.push_back(std::move(rg));
 
     connect(run, &Run::stepsAppended, this, [this, run](int first) {
         if (RunGraphs* r = find(run)) {
             appendSteps(*r, first, std::vector<bool>(m_specs.size(), true));
-            markDirty();
+            markRunData(*r);
         }
     });
     connect(run, &Run::epochsAppended, this, [this, run](int first) {
         if (RunGraphs* r = find(run)) {
             appendEpochs(*r, first, std::vector<bool>(m_specs.size(), true));
-            markDirty();
+            markRunData(*r);
         }
     });
     connect(run, &Run::metricsCleared, this, [this, run] {
@@ -363,12 +462,24 @@ void MetricPlot::addRun(Run* run) {
         }
     });
     connect(run, &Run::changed, this, [this, run] {
-        // changed() also reports rates and status several times a second: redraw only for
-        // a new name.
+        // changed() also reports rates several times a second: refit only when the run
+        // diverged (its last values then stop setting the range).
         RunGraphs* r = find(run);
-        if (r && r->legendGraph->name() != run->name()) {
-            r->legendGraph->setName(run->name());
+        const bool diverged = run->status() == core::RunStatus::Diverged;
+        if (r && r->diverged != diverged) {
+            r->diverged = diverged;
             markDirty(true);
+        }
+        if (r && r->live != run->isLive()) {
+            placeOnLayer(*r);
+            markDirty();
+        }
+    });
+    connect(run, &Run::colorChanged, this, [this, run] {
+        if (RunGraphs* r = find(run)) {
+            restyle(*r);
+            m_groupsDirty = true;
+            markDirty();
         }
     });
     connect(run, &QObject::destroyed, this, [this, run] { removeRun(run); });
@@ -383,10 +494,16 @@ void MetricPlot::removeRun(const Run* run) {
                            [run](const auto& rg) { return rg->run == run; });
     if (it == m_runs.end()) return;
     disconnect(run, nullptr, this, nullptr);
-    removeGraph((*it)->legendGraph);
     for (QCPGraph* g : (*it)->graphs)
         removeGraph(g);
     m_runs.erase(it);
+    if (m_highlighted == run) m_highlighted = nullptr;
+    // Its group's graphs may point at it: drop them now, not at the next replot.
+    for (auto& group : m_groups)
+        for (QCPGraph* g : group->graphs)
+            if (g) removeGraph(g);
+    m_groups.clear();
+    m_groupsDirty = true;
     markDirty(true);
 }
 
@@ -395,19 +512,10 @@ bool MetricPlot::plottable(double v) const {
 }
 
 double MetricPlot::key(const Run& run, int64_t step, int64_t epoch, double elapsed) const {
-    switch (m_xAxisMode) {
-    case XAxisMode::Step:
-        return static_cast<double>(step);
-    case XAxisMode::Epoch:
-        // Without stepsPerEpoch (a run whose first epoch has not told it yet) the epoch
-        // number is the best we know.
-        return run.stepsPerEpoch() > 0
-                   ? static_cast<double>(step) / static_cast<double>(run.stepsPerEpoch())
-                   : static_cast<double>(epoch);
-    case XAxisMode::WallTime:
-        return elapsed;
-    }
-    return static_cast<double>(step);
+    const plotmodel::XMode mode = m_xAxisMode == XAxisMode::Epoch      ? plotmodel::XMode::Epoch
+                                  : m_xAxisMode == XAxisMode::WallTime ? plotmodel::XMode::WallTime
+                                                                       : plotmodel::XMode::Step;
+    return plotmodel::xOf(mode, step, epoch, elapsed, run.stepsPerEpoch());
 }
 
 double MetricPlot::stepKey(const Run& run, const core::StepMetrics& m) const {
@@ -427,6 +535,9 @@ void MetricPlot::appendSteps(RunGraphs& rg, int first, const std::vector<bool>& 
     for (int i = 0; i < n; ++i)
         keys[i] = stepKey(*rg.run, steps[first + i]);
     const bool batchSorted = std::is_sorted(keys.cbegin(), keys.cend());
+    auto value = [&](const SeriesSpec& spec, int i) {
+        return spec.runStepValue ? spec.runStepValue(*rg.run, steps[i]) : spec.stepValue(steps[i]);
+    };
 
     QVector<double> k, v;
     for (size_t s = 0; s < m_specs.size(); ++s) {
@@ -444,7 +555,7 @@ void MetricPlot::appendSteps(RunGraphs& rg, int first, const std::vector<bool>& 
             if (rg.trailing[s] && !data->isEmpty()) data->remove((data->constEnd() - 1)->key);
             double last = rg.lastValue[s];
             for (int i = 0; i < n; ++i) {
-                double x = spec.stepValue(steps[first + i]);
+                double x = value(spec, first + i);
                 if (!plottable(x)) x = kNaN;
                 const bool same = (std::isnan(x) && std::isnan(last)) || x == last;
                 if (same) continue;
@@ -463,8 +574,8 @@ void MetricPlot::appendSteps(RunGraphs& rg, int first, const std::vector<bool>& 
             rg.lastValue[s] = last;
         } else {
             for (int i = 0; i < n; ++i) {
-                double x = spec.stepValue(steps[first + i]);
-                if (spec.smoothed) x = rg.ema[s].add(x);
+                double x = value(spec, first + i);
+                if (smoothedSpec(spec)) x = rg.ema[s].add(x);
                 if (!plottable(x)) continue;
                 k.append(keys[i]);
                 v.append(x);
@@ -540,7 +651,129 @@ void MetricPlot::setSmoothing(double weight) {
     weight = std::clamp(weight, 0.0, PlotSettings::kMaxSmoothing);
     if (weight == m_smoothing) return;
     m_smoothing = weight;
-    rebuildAll([](const SeriesSpec& spec) { return spec.smoothed; });
+    rebuildAll([](const SeriesSpec& spec) { return spec.smoothed || spec.smoothable; });
+}
+
+bool MetricPlot::smoothedSpec(const SeriesSpec& spec) const {
+    return spec.smoothed || (spec.smoothable && m_smoothing > 0.0);
+}
+
+bool MetricPlot::bandSpec(const SeriesSpec& spec) const {
+    // The lines a reader compares: smoothed per-step lines and per-epoch values. Raw
+    // mini-batch values and markers of grouped runs are not drawn.
+    return !spec.faint && !spec.changesOnly &&
+           (spec.smoothed || spec.smoothable || spec.source == Source::Epoch);
+}
+
+void MetricPlot::setLogX(bool log) {
+    if (log == m_logX) return;
+    m_logX = log;
+    xAxis->setScaleType(log ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
+    xAxis->setTicker(log ? m_logXTicker : m_linearXTicker);
+    xAxis->setNumberFormat(log ? QStringLiteral("gb") : QStringLiteral("gbd"));
+    fitToData();
+}
+
+bool MetricPlot::setYRange(double lower, double upper) {
+    if (!(lower < upper) || !std::isfinite(lower) || !std::isfinite(upper) ||
+        (m_logY && !(lower > 0.0)))
+        return false;
+    m_fixedY = true;
+    m_fixedLower = lower;
+    m_fixedUpper = upper;
+    fitToData();
+    return true;
+}
+
+void MetricPlot::clearYRange() {
+    m_fixedY = false;
+    fitToData();
+}
+
+void MetricPlot::setSeedGrouping(std::optional<plotmodel::Spread> spread) {
+    if (spread == m_grouping) return;
+    m_grouping = spread;
+    m_groupsDirty = true;
+    rebuildGroups();
+    markDirty(true);
+}
+
+bool MetricPlot::isGrouped(const RunGraphs& rg) const {
+    return m_grouping.has_value() && rg.inGroup;
+}
+
+int MetricPlot::seedGroupCount() const {
+    return static_cast<int>(m_groups.size());
+}
+
+const plotmodel::Band* MetricPlot::seedBand(const Run* member, Series series) const {
+    for (const auto& g : m_groups) {
+        if (std::find(g->members.begin(), g->members.end(), member) == g->members.end()) continue;
+        for (size_t s = 0; s < m_specs.size(); ++s)
+            if (m_specs[s].series == series && g->graphs[3 * s]) return &g->bands[s];
+    }
+    return nullptr;
+}
+
+void MetricPlot::rebuildGroups() {
+    m_groupsDirty = false;
+    for (auto& group : m_groups)
+        for (QCPGraph* g : group->graphs)
+            if (g) removeGraph(g);
+    m_groups.clear();
+    for (auto& rg : m_runs)
+        rg->inGroup = false;
+    if (m_grouping) {
+        // Visible runs by group key, in order of arrival.
+        std::vector<std::pair<std::string, std::vector<RunGraphs*>>> keyed;
+        for (auto& rg : m_runs) {
+            if (!rg->run->isVisible()) continue;
+            auto it = std::find_if(keyed.begin(), keyed.end(),
+                                   [&](const auto& k) { return k.first == rg->groupKey; });
+            if (it == keyed.end())
+                keyed.push_back({rg->groupKey, {rg.get()}});
+            else
+                it->second.push_back(rg.get());
+        }
+        for (auto& [key, members] : keyed) {
+            if (members.size() < 2) continue;
+            auto group = std::make_unique<GroupGraphs>();
+            const QColor color = members.front()->run->color();
+            for (RunGraphs* m : members) {
+                m->inGroup = true;
+                group->members.push_back(m->run);
+            }
+            group->bands.resize(m_specs.size());
+            group->graphs.assign(3 * m_specs.size(), nullptr);
+            for (size_t s = 0; s < m_specs.size(); ++s) {
+                if (!bandSpec(m_specs[s]) || !m_specVisible[s]) continue;
+                std::vector<plotmodel::Curve> curves;
+                for (RunGraphs* m : members)
+                    curves.push_back(curveOf(m->graphs[s]));
+                group->bands[s] = plotmodel::aggregate(curves, *m_grouping);
+                QCPGraph* lower = addGraph();
+                QCPGraph* upper = addGraph();
+                QCPGraph* mean = addGraph();
+                lower->setPen(Qt::NoPen);
+                upper->setPen(Qt::NoPen);
+                QColor fill = color;
+                fill.setAlpha(m_highlighted && m_highlighted != members.front()->run ? 15 : 55);
+                upper->setBrush(fill);
+                upper->setChannelFillGraph(lower);
+                lower->setLayer(QStringLiteral("faint"));
+                upper->setLayer(QStringLiteral("faint"));
+                applyStyle(mean, m_specs[s], color, 0);
+                mean->setName(m_specs[s].kindName);
+                group->graphs[3 * s] = lower;
+                group->graphs[3 * s + 1] = upper;
+                group->graphs[3 * s + 2] = mean;
+                setBandData(group->graphs, s, group->bands[s]);
+            }
+            m_groups.push_back(std::move(group));
+        }
+    }
+    for (auto& rg : m_runs)
+        updateVisibility(*rg);
 }
 
 void MetricPlot::setLogY(bool log) {
@@ -634,17 +867,15 @@ int MetricPlot::quantityPointCount(const Run* run, const QString& name) const {
 }
 
 void MetricPlot::updateVisibility(RunGraphs& rg) {
-    const bool runVisible = rg.run->isVisible();
+    const bool runVisible = rg.run->isVisible() && !isGrouped(rg);
     for (size_t s = 0; s < m_specs.size(); ++s)
         rg.graphs[s]->setVisible(runVisible && m_specVisible[s]);
 }
 
 void MetricPlot::updateLegend() {
-    // Colour says which run, line style says which series: one entry per visible run plus
-    // one grey entry per kind of series on show, instead of runs x series entries.
+    // Colour says which run (the run legend beside the plots), line style says which
+    // series: one grey entry per kind of series on show, never one per run.
     legend->clearItems();
-    for (const auto& rg : m_runs)
-        if (rg->run->isVisible()) rg->legendGraph->addToLegend();
     for (size_t s = 0; s < m_specs.size(); ++s) {
         if (!m_specVisible[s]) continue;
         const bool hasData = std::any_of(m_runs.begin(), m_runs.end(), [s](const auto& rg) {
@@ -679,22 +910,50 @@ void MetricPlot::fitToData() {
 }
 
 void MetricPlot::applyFit() {
-    Range keys, values;
+    Range keys;
+    std::vector<plotmodel::RunRange> ranges;
+    std::vector<const Run*> who;
     for (const auto& rg : m_runs) {
         if (!rg->run->isVisible()) continue;
+        Range values;
         for (size_t s = 0; s < m_specs.size(); ++s) {
             if (!m_specVisible[s] || !rg->values[s].valid) continue;
-            keys.include(rg->keys[s].lower);
-            keys.include(rg->keys[s].upper);
+            if (m_logX && !(rg->keys[s].lower > 0.0)) {
+                keys.include(rg->keys[s].upper); // a log axis starts at the first key > 0
+            } else {
+                keys.include(rg->keys[s].lower);
+                keys.include(rg->keys[s].upper);
+            }
             values.include(rg->values[s].lower);
             values.include(rg->values[s].upper);
         }
+        if (!values.valid) continue;
+        ranges.push_back({values.lower, values.upper, true, rg->diverged});
+        who.push_back(rg->run);
     }
     if (keys.valid) {
-        const double pad = keys.upper > keys.lower ? 0.02 * (keys.upper - keys.lower) : 0.5;
-        xAxis->setRange(keys.lower - pad, keys.upper + pad);
+        if (m_logX && keys.lower > 0.0) {
+            xAxis->setRange(keys.lower / 1.05, keys.upper * 1.05);
+        } else {
+            const double pad = keys.upper > keys.lower ? 0.02 * (keys.upper - keys.lower) : 0.5;
+            xAxis->setRange(keys.lower - pad, keys.upper + pad);
+        }
     }
-    if (values.valid) {
+    // One diverged run (a loss of 1e25) must not flatten every other curve: the range
+    // covers the others, and the note names what is clipped.
+    const plotmodel::AxisRange robust = plotmodel::robustRange(ranges, m_logY);
+    m_clipped.clear();
+    for (size_t i : robust.outliers)
+        m_clipped << who[i];
+    updateClipNote();
+    Range values;
+    if (robust.valid) {
+        values.include(robust.lower);
+        values.include(robust.upper);
+    }
+    if (m_fixedY) {
+        yAxis->setRange(m_fixedLower, m_fixedUpper);
+    } else if (values.valid) {
         if (m_logY) {
             // A margin of 5% of the decades shown, on each side.
             const double span = std::log10(values.upper / values.lower);
@@ -709,6 +968,16 @@ void MetricPlot::applyFit() {
     }
 }
 
+void MetricPlot::updateClipNote() {
+    QStringList names;
+    for (const Run* r : m_clipped)
+        names << r->displayName();
+    m_clipNote->setVisible(!names.isEmpty() && !m_fixedY);
+    // Short: the note must fit a quarter of the window.
+    if (names.size() > 2) names = names.mid(0, 1) << tr("%n more", "", names.size() - 1);
+    m_clipNote->setText(tr("clipped: %1").arg(names.join(QStringLiteral(", "))));
+}
+
 void MetricPlot::updateEmptyHint() {
     bool empty = true;
     for (const auto& rg : m_runs)
@@ -717,26 +986,137 @@ void MetricPlot::updateEmptyHint() {
     m_emptyHint->setVisible(empty);
 }
 
-void MetricPlot::markDirty(bool legendToo) {
+void MetricPlot::placeOnLayer(RunGraphs& rg) {
+    rg.live = rg.run->isLive();
+    for (size_t i = 0; i < m_specs.size(); ++i)
+        rg.graphs[i]->setLayer(rg.live            ? QStringLiteral("live")
+                               : m_specs[i].faint ? QStringLiteral("faint")
+                                                  : QStringLiteral("main"));
+}
+
+void MetricPlot::markRunData(RunGraphs& rg) {
+    // New points only: its seed group's band is recomputed, not every group rebuilt.
+    m_dataDirtyRuns.insert(rg.run);
     m_dirty = true;
+    m_fullReplot = m_fullReplot || !rg.live;
+    if (!m_replotTimer.isActive()) m_replotTimer.start();
+}
+
+void MetricPlot::refreshGroupData() {
+    for (auto& group : m_groups) {
+        const bool touched =
+            std::any_of(group->members.begin(), group->members.end(),
+                        [this](const Run* r) { return m_dataDirtyRuns.count(r) != 0; });
+        if (!touched) continue;
+        std::vector<RunGraphs*> members;
+        for (const Run* r : group->members)
+            if (RunGraphs* rg = find(r)) members.push_back(rg);
+        for (size_t s = 0; s < m_specs.size(); ++s) {
+            QCPGraph* lower = group->graphs[3 * s];
+            if (!lower) continue;
+            std::vector<plotmodel::Curve> curves;
+            for (RunGraphs* m : members)
+                curves.push_back(curveOf(m->graphs[s]));
+            group->bands[s] = plotmodel::aggregate(curves, *m_grouping);
+            setBandData(group->graphs, s, group->bands[s]);
+        }
+    }
+}
+
+void MetricPlot::setBandData(const std::vector<QCPGraph*>& graphs, size_t s,
+                             const plotmodel::Band& b) {
+    // A filled band of 2,000 noisy points per group costs the raster engine seconds with 15
+    // groups: its edges are drawn from at most one point per pixel column (each bucket's mean
+    // lower and upper edge: the band as it reads, not the envelope of its noise), the mean
+    // line from every point.
+    const int width = axisRect()->width() > 0 ? axisRect()->width() : 800;
+    const size_t buckets = static_cast<size_t>(std::max(50, width));
+    QVector<double> x, lower, upper;
+    if (b.x.size() <= buckets) {
+        x = QVector<double>(b.x.begin(), b.x.end());
+        lower = QVector<double>(b.lower.begin(), b.lower.end());
+        upper = QVector<double>(b.upper.begin(), b.upper.end());
+    } else {
+        const size_t per = (b.x.size() + buckets - 1) / buckets;
+        for (size_t i = 0; i < b.x.size(); i += per) {
+            const size_t end = std::min(b.x.size(), i + per);
+            double lo = 0.0, hi = 0.0, kx = 0.0;
+            for (size_t j = i; j < end; ++j) {
+                lo += b.lower[j];
+                hi += b.upper[j];
+                kx += b.x[j];
+            }
+            const double n = static_cast<double>(end - i);
+            x.append(kx / n);
+            lower.append(lo / n);
+            upper.append(hi / n);
+        }
+    }
+    graphs[3 * s]->setData(x, lower, true);
+    graphs[3 * s + 1]->setData(x, upper, true);
+    graphs[3 * s + 2]->setData(QVector<double>(b.x.begin(), b.x.end()),
+                               QVector<double>(b.mean.begin(), b.mean.end()), true);
+    graphs[3 * s + 1]->setAntialiasedFill(!m_manyRuns);
+}
+
+void MetricPlot::markDirty(bool legendToo, bool liveOnly) {
+    m_dirty = true;
+    m_fullReplot = m_fullReplot || !liveOnly;
+    m_groupsDirty = true;
     m_legendDirty = m_legendDirty || legendToo;
     if (!m_replotTimer.isActive()) m_replotTimer.start();
 }
 
+void MetricPlot::updateDensity() {
+    const auto shown = std::count_if(m_runs.begin(), m_runs.end(),
+                                     [](const auto& rg) { return rg->run->isVisible(); });
+    const bool many = shown > kManyRuns;
+    if (many == m_manyRuns) return;
+    m_manyRuns = many;
+    for (auto& rg : m_runs)
+        restyle(*rg);
+    m_groupsDirty = true;
+}
+
 void MetricPlot::onReplotTimer() {
     if (!m_dirty) return;
-    m_dirty = false;
-    if (m_follow) applyFit();
-    if (m_legendDirty) updateLegend();
-    replot(QCustomPlot::rpQueuedReplot);
+    redraw(QCustomPlot::rpQueuedReplot);
 }
 
 void MetricPlot::flush() {
     m_replotTimer.stop();
+    redraw(QCustomPlot::rpImmediateRefresh);
+}
+
+void MetricPlot::redraw(QCustomPlot::RefreshPriority priority) {
     m_dirty = false;
+    updateDensity();
+    if (m_grouping) {
+        if (m_groupsDirty)
+            rebuildGroups();
+        else if (!m_dataDirtyRuns.empty())
+            refreshGroupData();
+    }
+    m_dataDirtyRuns.clear();
+    const QCPRange x = xAxis->range(), y = yAxis->range();
+    const QList<const Run*> clipped = m_clipped;
     if (m_follow) applyFit();
-    updateLegend();
-    replot(QCustomPlot::rpImmediateRefresh);
+    if (m_legendDirty) {
+        updateLegend();
+        m_fullReplot = true;
+    }
+    // Only the training runs' points changed, and the axes stay: redraw their layer alone.
+    const bool liveOnly = !m_fullReplot && !m_grouping && isVisible() && width() > 0 &&
+                          height() > 0 && xAxis->range() == x && yAxis->range() == y &&
+                          m_clipped == clipped;
+    m_fullReplot = false;
+    if (liveOnly) {
+        updateScatterSkip();
+        layer(QStringLiteral("live"))->replot();
+        if (priority == QCustomPlot::rpImmediateRefresh) repaint();
+    } else {
+        replot(priority);
+    }
 }
 
 void MetricPlot::updateScatterSkip() {
@@ -810,7 +1190,7 @@ void MetricPlot::showToolTip(QMouseEvent* event) {
         }
         lines << QStringLiteral("<span style='color:%1'>&#9632;</span> <b>%2</b> %3<br>"
                                 "&nbsp;&nbsp;&nbsp;%4: %5")
-                     .arg(rg->run->color().name(), rg->run->name().toHtmlEscaped(),
+                     .arg(rg->run->color().name(), rg->run->displayName().toHtmlEscaped(),
                           m_specs[bestSpec].kindName.toHtmlEscaped(), x, formatValue(bestValue));
     }
     if (lines.isEmpty()) {
@@ -849,6 +1229,25 @@ void MetricPlot::contextMenuEvent(QContextMenuEvent* event) {
             Q_EMIT followChanged(true);
         }
     });
+    menu.addAction(tr("Set Y Range…"), this, [this] {
+        bool ok = false;
+        const QCPRange now = yAxis->range();
+        const double lower = QInputDialog::getDouble(this, tr("Y range"), tr("Lowest value:"),
+                                                     now.lower, -1e300, 1e300, 6, &ok);
+        if (!ok) return;
+        const double upper = QInputDialog::getDouble(this, tr("Y range"), tr("Highest value:"),
+                                                     now.upper, -1e300, 1e300, 6, &ok);
+        if (ok && !setYRange(lower, upper))
+            QMessageBox::warning(this, tr("Y range"),
+                                 tr("The lowest value must be below the highest%1.")
+                                     .arg(m_logY ? tr(", and above 0 on a log axis") : QString()));
+    });
+    QAction* automatic = menu.addAction(tr("Automatic Y Range"), this, [this] { clearYRange(); });
+    automatic->setEnabled(m_fixedY);
+    QAction* logX = menu.addAction(tr("Log X Axis"));
+    logX->setCheckable(true);
+    logX->setChecked(m_logX);
+    connect(logX, &QAction::toggled, this, [this](bool on) { setLogX(on); });
     menu.addSeparator();
     menu.addAction(tr("Save as PNG…"), this, [this] {
         const QString path = QFileDialog::getSaveFileName(this, tr("Save plot as PNG"), {},

@@ -1,9 +1,13 @@
 #pragma once
 // The base of the live plots: a QCustomPlot bound to a RunRegistry that keeps a set of graphs
 // per run, appends only the new points of each batch, and redraws at most ~30 times a second.
-// LossPlot, AccuracyPlot, StepSizePlot and GradNormPlot only declare their series.
+// The numbers (x mapping, seed groups, the robust range) come from ui/plots/plot_model.h; this
+// class draws them. Runs are named once, in the RunLegend beside the plots; a plot's own
+// legend, above its axes, explains its line styles. LossPlot, AccuracyPlot, StepSizePlot and
+// GradNormPlot only declare their series.
 
 #include "core/train/metrics.h"
+#include "ui/plots/plot_model.h"
 #include "ui/plots/plot_settings.h"
 #include "ui/plots/qcustomplot_include.h"
 #include "ui/run/run.h"
@@ -13,27 +17,31 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
+#include <set>
 #include <vector>
 
 namespace alig::ui {
 
 // Every series any plot draws; a plot holds a subset.
 enum class Series {
-    RawLoss,        // mini-batch loss per step
-    SmoothedLoss,   // debiased EMA of RawLoss
-    TrainLoss,      // per epoch
-    TestLoss,       // per epoch
-    BatchAccuracy,  // per step, percent
-    TrainAccuracy,  // per epoch, percent
-    TestAccuracy,   // per epoch, percent
-    StepSize,       // the step taken (ALI-G) or the learning rate
-    PolyakStepSize, // ALI-G's unclipped loss / (||g||^2 + eps)
-    MaxLr,          // ALI-G's max_lr as a step line (only where it changes, plus the newest step)
-    ClippedSteps,   // markers on the steps ALI-G cut to max_lr
-    GradNorm,       // ||g|| per step
-    EffectiveStep,  // ||w_new - w_old|| / ||g|| per step, the same measure for every method
-    Interpolation,  // per epoch: percent of training samples with a loss below the threshold
-    MethodQuantity, // a method's own reported quantity (Prodigy's d, MoMo's bound...), by name
+    RawLoss,          // mini-batch loss per step
+    SmoothedLoss,     // debiased EMA of RawLoss
+    SmoothedAccuracy, // debiased EMA of BatchAccuracy
+    TrainLoss,        // per epoch
+    TestLoss,         // per epoch
+    BatchAccuracy,    // per step, percent
+    TrainAccuracy,    // per epoch, percent
+    TestAccuracy,     // per epoch, percent
+    StepSize,         // the step taken (ALI-G) or the learning rate
+    PolyakStepSize,   // ALI-G's unclipped loss / (||g||^2 + eps)
+    MaxLr,            // ALI-G's max_lr as a step line (only where it changes, plus the newest step)
+    ClippedSteps,     // markers on the steps ALI-G cut to max_lr
+    GradNorm,         // ||g|| per step
+    EffectiveStep,    // ||w_new - w_old|| / ||g|| per step, the same measure for every method
+    Interpolation,    // per epoch: percent of training samples with a loss below the threshold
+    MethodQuantity,   // a method's own reported quantity (Prodigy's d, MoMo's bound...), by name
+    LiveMaxLr,        // a marker on the first step of a max_lr changed while the run trained
 };
 
 class MetricPlot : public QCustomPlot {
@@ -49,7 +57,28 @@ public:
     XAxisMode xAxisMode() const { return m_xAxisMode; }
     void setXAxisMode(XAxisMode mode); // rebuilds every run's data
     double smoothing() const { return m_smoothing; }
-    void setSmoothing(double weight); // rebuilds only the smoothed series
+    // Applies to every per-step line (the loss's and accuracy's smoothed lines, the step
+    // size, ||g||), not to faint raw values or markers; rebuilds only those.
+    void setSmoothing(double weight);
+    bool logX() const { return m_logX; }
+    void setLogX(bool log);
+    // A fixed y range instead of the automatic one (lower < upper; a log axis needs > 0),
+    // until clearYRange().
+    bool setYRange(double lower, double upper);
+    void clearYRange();
+    bool hasFixedYRange() const { return m_fixedY; }
+    // Runs that differ only by seed drawn as one mean line with a band (plot_model.h), or
+    // each on its own (nullopt).
+    std::optional<plotmodel::Spread> seedGrouping() const { return m_grouping; }
+    void setSeedGrouping(std::optional<plotmodel::Spread> spread);
+    // The groups on show (for tests): members per group, and the band of a series.
+    int seedGroupCount() const;
+    const plotmodel::Band* seedBand(const Run* member, Series series) const;
+    // Runs the last fit left out of the y range (diverged, or far off the others): their
+    // curves are clipped, and a note names them.
+    QList<const Run*> clippedRuns() const { return m_clipped; }
+    // Picks out one run's curves (the run legend's hover); nullptr: none.
+    void setHighlightedRun(const Run* run);
     bool logY() const { return m_logY; }
     void setLogY(bool log); // rebuilds: a log axis drops values <= 0
     bool follow() const { return m_follow; }
@@ -106,7 +135,10 @@ protected:
         // The value of one record; NaN (or <= 0 on a log axis) adds no point.
         std::function<double(const core::StepMetrics&)> stepValue;
         std::function<double(const core::EpochMetrics&)> epochValue;
-        bool smoothed = false;    // plot the debiased EMA of stepValue
+        // Instead of stepValue, for a value that needs the run (its live max_lr changes).
+        std::function<double(const Run&, const core::StepMetrics&)> runStepValue;
+        bool smoothed = false;    // always plot the debiased EMA of stepValue
+        bool smoothable = false;  // a per-step line: smoothed when the smoothing is > 0
         bool changesOnly = false; // a step line: points only where the value changes
         bool faint = false;       // drawn below every solid line (raw, noisy values)
         // Pen, brush, scatter and line style for a run's colour.
@@ -129,8 +161,6 @@ protected:
     // Subclass constructors declare their series, then set the axis label.
     void addSeries(SeriesSpec spec);
     void setValueLabel(const QString& label);
-    // Corner of the legend inside the axis rect: where the curves usually are not.
-    void setLegendCorner(Qt::Alignment corner);
 
     void contextMenuEvent(QContextMenuEvent* event) override;
 
@@ -145,6 +175,7 @@ private:
         void include(double v);
     };
     struct RunGraphs;
+    struct GroupGraphs;
 
     void addRun(Run* run);
     void removeRun(const Run* run);
@@ -158,11 +189,29 @@ private:
     // The index of the first spec `which` selects, or -1.
     int specIndex(const std::function<bool(const SeriesSpec&)>& which) const;
     void updateVisibility(RunGraphs& rg);
+    void restyle(RunGraphs& rg);
+    bool smoothedSpec(const SeriesSpec& spec) const;
+    bool bandSpec(const SeriesSpec& spec) const;
+    // Seed groups: which runs are grouped, and their mean and band graphs.
+    void rebuildGroups();
+    bool isGrouped(const RunGraphs& rg) const;
+    void updateClipNote();
     void updateLegend();
     void updateAxisLabels();
     void applyFit(); // sets the ranges; the caller replots
-    void markDirty(bool legendToo = false);
+    // liveOnly: only a training run's points changed (its layer may be redrawn alone).
+    void markDirty(bool legendToo = false, bool liveOnly = false);
+    void placeOnLayer(RunGraphs& rg);
+    // A run's new points: its graphs have them; its seed group's band follows (refreshGroupData).
+    void markRunData(RunGraphs& rg);
+    void refreshGroupData();
+    void setBandData(const std::vector<QCPGraph*>& graphs, size_t s, const plotmodel::Band& b);
+    std::set<const Run*> m_dataDirtyRuns;
+    bool m_fullReplot = true;
     void onReplotTimer();
+    // Fits, updates the legend and replots: the training runs' layer alone when nothing else
+    // changed, else everything.
+    void redraw(QCustomPlot::RefreshPriority priority);
     void updateScatterSkip();
     void stopFollowingByUser();
     void showToolTip(QMouseEvent* event);
@@ -179,9 +228,24 @@ private:
     std::vector<std::unique_ptr<RunGraphs>> m_runs;
     XAxisMode m_xAxisMode = XAxisMode::Step;
     double m_smoothing = 0.6;
+    bool m_logX = false;
+    bool m_fixedY = false;
+    double m_fixedLower = 0.0, m_fixedUpper = 1.0;
+    std::optional<plotmodel::Spread> m_grouping;
+    std::vector<std::unique_ptr<GroupGraphs>> m_groups;
+    bool m_groupsDirty = false;
+    QList<const Run*> m_clipped;
+    QCPItemText* m_clipNote = nullptr;
+    QPointer<const Run> m_highlighted;
     bool m_presentation = false;
-    // Runs spec.style for a run's graph, then scales it for presentation mode.
-    void applyStyle(QCPGraph* g, const SeriesSpec& spec, const QColor& color) const;
+    // More runs on show than this: thin aliased lines, fast to draw (updateDensity).
+    static constexpr int kManyRuns = 12;
+    bool m_manyRuns = false;
+    void updateDensity();
+    // Runs spec.style for a run's graph, then scales it for presentation mode; emphasis
+    // -1 fades it, +1 thickens it (a run picked out in the run legend).
+    void applyStyle(QCPGraph* g, const SeriesSpec& spec, const QColor& color,
+                    int emphasis = 0) const;
     bool m_logY = false;
     bool m_follow = true;
     bool m_dragging = false;
@@ -190,6 +254,8 @@ private:
     QTimer m_replotTimer;
     QSharedPointer<QCPAxisTicker> m_linearTicker;
     QSharedPointer<QCPAxisTicker> m_logTicker;
+    QSharedPointer<QCPAxisTicker> m_linearXTicker;
+    QSharedPointer<QCPAxisTicker> m_logXTicker;
 };
 
 } // namespace alig::ui

@@ -37,9 +37,10 @@ void PlotSettings::save(QSettings& settings) const {
     settings.setValue(QStringLiteral("log_loss"), logLoss);
     settings.setValue(QStringLiteral("log_step_size"), logStepSize);
     settings.setValue(QStringLiteral("log_grad_norm"), logGradNorm);
-    settings.setValue(QStringLiteral("follow"), follow);
     settings.setValue(QStringLiteral("show_raw_loss"), showRawLoss);
     settings.setValue(QStringLiteral("show_effective_step"), showEffectiveStep);
+    settings.setValue(QStringLiteral("log_x"), logX);
+    settings.setValue(QStringLiteral("seed_groups"), static_cast<int>(seedGroups));
     settings.setValue(QStringLiteral("quantities"), shownQuantities);
     settings.endGroup();
 }
@@ -58,9 +59,12 @@ void PlotSettings::load(QSettings& settings) {
     readBool("log_loss", logLoss);
     readBool("log_step_size", logStepSize);
     readBool("log_grad_norm", logGradNorm);
-    readBool("follow", follow);
     readBool("show_raw_loss", showRawLoss);
     readBool("show_effective_step", showEffectiveStep);
+    readBool("log_x", logX);
+    const int groups = settings.value(QStringLiteral("seed_groups"), 0).toInt(&ok);
+    if (ok && groups >= 0 && groups <= static_cast<int>(SeedGroups::MinMax))
+        seedGroups = static_cast<SeedGroups>(groups);
     shownQuantities = settings.value(QStringLiteral("quantities"), shownQuantities).toStringList();
     settings.endGroup();
 }
@@ -69,7 +73,7 @@ bool PlotSettings::operator==(const PlotSettings& o) const {
     return xAxis == o.xAxis && smoothing == o.smoothing && logLoss == o.logLoss &&
            logStepSize == o.logStepSize && logGradNorm == o.logGradNorm && follow == o.follow &&
            showRawLoss == o.showRawLoss && showEffectiveStep == o.showEffectiveStep &&
-           shownQuantities == o.shownQuantities;
+           logX == o.logX && seedGroups == o.seedGroups && shownQuantities == o.shownQuantities;
 }
 
 } // namespace alig::ui

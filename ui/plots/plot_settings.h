@@ -28,17 +28,24 @@ struct PlotSettings {
     bool logLoss = true;
     bool logStepSize = true; // ALI-G's steps span decades
     bool logGradNorm = true;
-    bool follow = true; // keep the newest data in view while a run trains
+    // Keep the newest data in view while a run trains. View state: not saved, and a new run
+    // turns it back on (a zoom into one run says nothing about the next).
+    bool follow = true;
     bool showRawLoss = true;
     // The step length ||w_new - w_old|| / ||g|| on the step size plot: one scale for every
     // method (ALI-G, SGD, Adam...).
     bool showEffectiveStep = false;
+    bool logX = false; // every plot's x axis logarithmic (early steps and late ones at once)
+    // Runs that differ only by seed: each on its own, or one mean line with a band.
+    enum class SeedGroups { Off, StdDev, MinMax };
+    SeedGroups seedGroups = SeedGroups::Off;
     // The methods' own quantities drawn on the effective learning rate plot (catalogue names:
     // "d", "lower_bound", ...).
     QStringList shownQuantities;
 
-    // Under the "plots/" group. load() keeps the current value of a missing or invalid key
-    // and clamps the smoothing into range, so a hand-edited file cannot break the plots.
+    // Under the "plots/" group (follow excepted). load() keeps the current value of a missing or
+    // invalid key and clamps the smoothing into range, so a hand-edited file cannot break the
+    // plots.
     void save(QSettings& settings) const;
     void load(QSettings& settings);
 

@@ -3,6 +3,7 @@
 #include "ui/plots/accuracy_plot.h"
 #include "ui/plots/grad_norm_plot.h"
 #include "ui/plots/loss_plot.h"
+#include "ui/plots/run_legend.h"
 #include "ui/plots/step_size_plot.h"
 
 #include "core/optim/optimizer_catalogue.h"
@@ -47,9 +48,9 @@ PlotsView::PlotsView(RunRegistry* registry, QWidget* parent)
     m_smoothing->setRange(0, kSmoothingSteps - 1);
     m_smoothing->setMinimumWidth(80);
     m_smoothing->setMaximumWidth(160);
-    m_smoothing->setToolTip(tr("Smoothing: exponential moving average of the loss, as in "
-                               "TensorBoard; 0 shows the raw values, values near 1 average "
-                               "over many steps."));
+    m_smoothing->setToolTip(tr("Smoothing: exponential moving average of every per-step line "
+                               "(loss, accuracy, step size, ‖g‖), as in TensorBoard; 0 shows "
+                               "the raw values, values near 1 average over many steps."));
     m_smoothingValue = new QLabel;
     m_smoothingValue->setMinimumWidth(m_smoothingValue->fontMetrics().horizontalAdvance("0.000"));
     m_smoothingValue->setToolTip(m_smoothing->toolTip());
@@ -70,6 +71,16 @@ PlotsView::PlotsView(RunRegistry* registry, QWidget* parent)
         tr("Also draw how far the weights actually moved per unit of gradient, "
            "‖w_new − w_old‖ / ‖g‖: the same measure for ALI-G, SGD and Adam, so their steps "
            "compare on one axis (momentum and Adam's scaling included)."));
+    m_logX = new QCheckBox(tr("Log x"));
+    m_logX->setToolTip(tr("Logarithmic x axis on every plot: the first steps and the last "
+                          "ones both get room."));
+    m_seedGroups = new QComboBox;
+    m_seedGroups->addItem(tr("each run"), static_cast<int>(PlotSettings::SeedGroups::Off));
+    m_seedGroups->addItem(tr("mean ± std"), static_cast<int>(PlotSettings::SeedGroups::StdDev));
+    m_seedGroups->addItem(tr("mean, min–max"), static_cast<int>(PlotSettings::SeedGroups::MinMax));
+    m_seedGroups->setToolTip(tr("Runs that differ only by their seed: drawn each on its own, "
+                                "or as one mean line with a band (the sample standard "
+                                "deviation, or from the lowest to the highest run)."));
     m_quantities = new QToolButton;
     m_quantities->setText(tr("Method quantities"));
     m_quantities->setPopupMode(QToolButton::InstantPopup);
@@ -104,10 +115,16 @@ PlotsView::PlotsView(RunRegistry* registry, QWidget* parent)
     controls->addWidget(m_smoothing);
     controls->addWidget(m_smoothingValue);
     controls->addSpacing(12);
-    for (QCheckBox* box : {m_logLoss, m_logStepSize, m_logGradNorm, m_rawLoss, m_effectiveStep})
+    for (QCheckBox* box :
+         {m_logLoss, m_logStepSize, m_logGradNorm, m_logX, m_rawLoss, m_effectiveStep})
         controls->addWidget(box);
     controls->addWidget(m_quantities);
     controls->addWidget(m_follow);
+    controls->addSpacing(12);
+    auto* seedsLabel = new QLabel(tr("Seeds:"));
+    seedsLabel->setToolTip(m_seedGroups->toolTip());
+    controls->addWidget(seedsLabel);
+    controls->addWidget(m_seedGroups);
     controls->addStretch(1);
 
     // Two rows of two; the rows' splitters move together so the columns stay aligned.
@@ -133,10 +150,31 @@ PlotsView::PlotsView(RunRegistry* registry, QWidget* parent)
     for (MetricPlot* plot : plots())
         plot->setMinimumSize(200, 150);
 
+    // One run legend for all four plots, beside them: never over the data, scrolls past a
+    // few dozen runs, and hovering a run picks out its curves in every plot.
+    m_legend = new RunLegend(registry);
+    for (MetricPlot* plot : plots())
+        connect(m_legend, &RunLegend::highlighted, plot, &MetricPlot::setHighlightedRun);
+    auto* legendBox = new QWidget;
+    auto* legendLayout = new QVBoxLayout(legendBox);
+    legendLayout->setContentsMargins(0, 0, 0, 0);
+    auto* legendTitle = new QLabel(tr("<b>Runs</b>"));
+    legendTitle->setToolTip(m_legend->toolTip());
+    legendLayout->addWidget(legendTitle);
+    legendLayout->addWidget(m_legend, 1);
+    auto* columns = new QSplitter(Qt::Horizontal);
+    columns->setObjectName("PlotsAndLegend");
+    columns->addWidget(rows);
+    columns->addWidget(legendBox);
+    columns->setStretchFactor(0, 1);
+    columns->setStretchFactor(1, 0);
+    columns->setChildrenCollapsible(false);
+    columns->setSizes({1000, 190});
+
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addLayout(controls);
-    layout->addWidget(rows, 1);
+    layout->addWidget(columns, 1);
 
     applyToPlots();
     updateControls();
@@ -144,8 +182,9 @@ PlotsView::PlotsView(RunRegistry* registry, QWidget* parent)
     connect(m_xAxis, &QComboBox::currentIndexChanged, this, &PlotsView::onControlsEdited);
     connect(m_smoothing, &QSlider::valueChanged, this, &PlotsView::onControlsEdited);
     for (QCheckBox* box :
-         {m_logLoss, m_logStepSize, m_logGradNorm, m_rawLoss, m_effectiveStep, m_follow})
+         {m_logLoss, m_logStepSize, m_logGradNorm, m_logX, m_rawLoss, m_effectiveStep, m_follow})
         connect(box, &QCheckBox::toggled, this, &PlotsView::onControlsEdited);
+    connect(m_seedGroups, &QComboBox::currentIndexChanged, this, &PlotsView::onControlsEdited);
     for (MetricPlot* plot : plots())
         connect(plot, &MetricPlot::followChanged, this, &PlotsView::onPlotFollowChanged);
 }
@@ -169,12 +208,25 @@ void PlotsView::flush() {
         plot->flush();
 }
 
+void PlotsView::followAll() {
+    for (MetricPlot* plot : plots())
+        plot->setFollow(true);
+    onPlotFollowChanged();
+}
+
 void PlotsView::applyToPlots() {
+    const std::optional<plotmodel::Spread> groups =
+        m_settings.seedGroups == PlotSettings::SeedGroups::StdDev ? plotmodel::Spread::StdDev
+        : m_settings.seedGroups == PlotSettings::SeedGroups::MinMax
+            ? plotmodel::Spread::MinMax
+            : std::optional<plotmodel::Spread>();
     for (MetricPlot* plot : plots()) {
         plot->setXAxisMode(m_settings.xAxis);
         plot->setFollow(m_settings.follow);
+        plot->setSmoothing(m_settings.smoothing);
+        plot->setLogX(m_settings.logX);
+        plot->setSeedGrouping(groups);
     }
-    m_loss->setSmoothing(m_settings.smoothing);
     m_loss->setLogY(m_settings.logLoss);
     m_loss->setSeriesVisible(Series::RawLoss, m_settings.showRawLoss);
     m_stepSize->setLogY(m_settings.logStepSize);
@@ -188,7 +240,8 @@ void PlotsView::updateControls() {
     const QSignalBlocker blocks[] = {QSignalBlocker(m_xAxis),         QSignalBlocker(m_smoothing),
                                      QSignalBlocker(m_logLoss),       QSignalBlocker(m_logStepSize),
                                      QSignalBlocker(m_logGradNorm),   QSignalBlocker(m_rawLoss),
-                                     QSignalBlocker(m_effectiveStep), QSignalBlocker(m_follow)};
+                                     QSignalBlocker(m_effectiveStep), QSignalBlocker(m_follow),
+                                     QSignalBlocker(m_logX),          QSignalBlocker(m_seedGroups)};
     m_xAxis->setCurrentIndex(m_xAxis->findData(static_cast<int>(m_settings.xAxis)));
     m_smoothing->setValue(static_cast<int>(std::lround(m_settings.smoothing * kSmoothingSteps)));
     m_smoothingValue->setText(QString::number(m_settings.smoothing, 'f', 3));
@@ -198,6 +251,8 @@ void PlotsView::updateControls() {
     m_rawLoss->setChecked(m_settings.showRawLoss);
     m_effectiveStep->setChecked(m_settings.showEffectiveStep);
     m_follow->setChecked(m_settings.follow);
+    m_logX->setChecked(m_settings.logX);
+    m_seedGroups->setCurrentIndex(m_seedGroups->findData(static_cast<int>(m_settings.seedGroups)));
     for (QAction* a : std::as_const(m_quantityActions)) {
         const QSignalBlocker block(a);
         a->setChecked(m_settings.shownQuantities.contains(a->data().toString()));
@@ -214,6 +269,8 @@ void PlotsView::onControlsEdited() {
     s.showRawLoss = m_rawLoss->isChecked();
     s.showEffectiveStep = m_effectiveStep->isChecked();
     s.follow = m_follow->isChecked();
+    s.logX = m_logX->isChecked();
+    s.seedGroups = static_cast<PlotSettings::SeedGroups>(m_seedGroups->currentData().toInt());
     s.shownQuantities.clear();
     for (const QAction* a : std::as_const(m_quantityActions))
         if (a->isChecked()) s.shownQuantities.append(a->data().toString());

@@ -1,7 +1,7 @@
 #pragma once
 // The main window's plots pane: loss, effective learning rate, accuracy and gradient norm in a
-// 2x2 grid of
-// splitters, under one row of controls that edits a PlotSettings.
+// 2x2 grid of splitters beside one run legend for all four, under one row of controls that
+// edits a PlotSettings.
 
 #include "ui/plots/plot_settings.h"
 #include "ui/run/run.h"
@@ -22,6 +22,7 @@ class AccuracyPlot;
 class GradNormPlot;
 class LossPlot;
 class MetricPlot;
+class RunLegend;
 class StepSizePlot;
 
 class PlotsView : public QWidget {
@@ -38,9 +39,12 @@ public:
     StepSizePlot* stepSizePlot() const { return m_stepSize; }
     GradNormPlot* gradNormPlot() const { return m_gradNorm; }
     QList<MetricPlot*> plots() const;
+    RunLegend* runLegend() const { return m_legend; }
 
     // Draws whatever waits for the replot timer now (before grab() or an export).
     void flush();
+    // Every plot follows the newest data again (a new run starts).
+    void followAll();
 
 Q_SIGNALS:
     // Whenever a control changes the settings (the window saves them on close).
@@ -68,6 +72,9 @@ private:
     QCheckBox* m_rawLoss = nullptr;
     QCheckBox* m_effectiveStep = nullptr;
     QCheckBox* m_follow = nullptr;
+    QCheckBox* m_logX = nullptr;
+    QComboBox* m_seedGroups = nullptr;
+    RunLegend* m_legend = nullptr;
     // The methods' own quantities on the effective learning rate plot, one checkable action each.
     QToolButton* m_quantities = nullptr;
     QList<QAction*> m_quantityActions; // data: the quantity's name

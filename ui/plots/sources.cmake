@@ -13,6 +13,10 @@ target_sources(alig_ui PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/loss_plot.cpp
     ${CMAKE_CURRENT_LIST_DIR}/metric_plot.h
     ${CMAKE_CURRENT_LIST_DIR}/metric_plot.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/plot_model.h
+    ${CMAKE_CURRENT_LIST_DIR}/plot_model.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/run_legend.h
+    ${CMAKE_CURRENT_LIST_DIR}/run_legend.cpp
     ${CMAKE_CURRENT_LIST_DIR}/plot_settings.h
     ${CMAKE_CURRENT_LIST_DIR}/plot_settings.cpp
     ${CMAKE_CURRENT_LIST_DIR}/plots_view.h

@@ -11,9 +11,11 @@ StepSizePlot::StepSizePlot(RunRegistry* registry, QWidget* parent)
     : MetricPlot(tr("Effective learning rate"), parent) {
     // Declared first so the legend reads "step taken" first; the faint layer keeps the
     // Polyak line below it anyway.
-    addSeries(stepSeries(
+    auto taken = stepSeries(
         Series::StepSize, tr("step taken"), [](const core::StepMetrics& m) { return m.stepSize; },
-        lineStyle(1.6)));
+        lineStyle(1.6));
+    taken.smoothable = true;
+    addSeries(taken);
     auto polyak = stepSeries(
         Series::PolyakStepSize, tr("loss/(‖g‖²+ε)"),
         [](const core::StepMetrics& m) { return m.unclippedStepSize; },
@@ -35,12 +37,23 @@ StepSizePlot::StepSizePlot(RunRegistry* registry, QWidget* parent)
             return m.clipped ? m.stepSize : std::numeric_limits<double>::quiet_NaN();
         },
         markerStyle(QCPScatterStyle::ssTriangleInverted, 6)));
+    // A max_lr changed while the run trained (Runs table, "Change max_lr of This Run…"): a
+    // marker on the first step that took it, on the new cap's line.
+    auto live = stepSeries(Series::LiveMaxLr, tr("max_lr changed (live)"), {},
+                           markerStyle(QCPScatterStyle::ssDiamond, 11));
+    live.runStepValue = [](const Run& run, const core::StepMetrics& m) {
+        if (!run.isMaxLrChangeStep(m.step)) return std::numeric_limits<double>::quiet_NaN();
+        return std::isfinite(m.maxLr) ? m.maxLr : m.stepSize;
+    };
+    addSeries(live);
     // Hidden until asked for: with it the plot compares methods whose own "step size"
     // means different things (Adam's lr is not the length of its step).
-    addSeries(stepSeries(
+    auto effective = stepSeries(
         Series::EffectiveStep, tr("‖Δw‖/‖g‖"),
         [](const core::StepMetrics& m) { return m.effectiveStep; },
-        lineStyle(1.0, 200, Qt::DashDotLine)));
+        lineStyle(1.0, 200, Qt::DashDotLine));
+    effective.smoothable = true;
+    addSeries(effective);
     setSeriesVisible(Series::EffectiveStep, false);
     // Each method's own quantities (Prodigy's d, MoMo's lower bound, DoG's r̄, ...), from the
     // catalogue, hidden until asked for; a yes/no is a marker on the step it happened.

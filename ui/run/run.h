@@ -21,10 +21,21 @@ public:
     Run(QString id, QString name, QColor color, core::ExperimentConfig config,
         QObject* parent = nullptr);
 
-    QString id() const { return m_id; } // stable: the run folder's name, or a session id
+    // Stable and unique in the run store: run.json's run_id (core::newRunId()).
+    QString id() const { return m_id; }
     QString name() const { return m_name; }
     void setName(const QString& name);
+    // What tells this run apart from the others on show (core::differingLabels): "max_lr
+    // 0.05", "sgd lr 0.1 · seed 2"; empty when nothing differs. The registry keeps it.
+    QString autoLabel() const { return m_autoLabel; }
+    void setAutoLabel(const QString& label);
+    // For legends: a name the user gave, else the automatic label, else the name.
+    QString displayName() const;
+    bool isRenamed() const { return m_renamed; }
+    void setRenamed(bool renamed) { m_renamed = renamed; }
     QColor color() const { return m_color; }
+    // A colour the user picked (the run legend): the registry keeps it per run id.
+    void setColor(const QColor& color);
     bool isVisible() const { return m_visible; }
     void setVisible(bool visible);
     const core::ExperimentConfig& config() const { return m_config; }
@@ -41,6 +52,23 @@ public:
     // "training", "paused" or "stale".
     QString activity() const { return m_activity; }
     void setActivity(const QString& activity);
+
+    // Paused by the user (status stays Running): rates and time left freeze.
+    bool isPaused() const { return m_paused; }
+    void setPaused(bool paused);
+
+    // max_lr changed on this run while it trained, in order: the last step shown when it was
+    // asked for, the new value (NaN: no cap), and the first step that took it (-1 until its
+    // metrics arrive). The metrics record the new max_lr from that step on.
+    struct MaxLrChange {
+        int64_t afterStep = 0;
+        double value = 0.0;
+        int64_t atStep = -1;
+    };
+    const std::vector<MaxLrChange>& maxLrChanges() const { return m_maxLrChanges; }
+    void noteMaxLrChange(double value);
+    // Whether `step` is the first step of a live max_lr change (the plot's marker).
+    bool isMaxLrChangeStep(int64_t step) const;
 
     core::RunStatus status() const { return m_status; }
     QString message() const { return m_message; }
@@ -62,7 +90,8 @@ public:
     void clearMetrics();
 
     // One line for tables: "ALI-G max_lr 0.5", "SGD lr 0.1", ... or the summary set for a run
-    // whose config is not an experiment of ours (one a user's own loop logged).
+    // whose config is not an experiment of ours (one a user's own loop logged); a live max_lr
+    // change shows as "ALI-G max_lr 0.05 → 5 (live, after step 826)".
     QString optimizerSummary() const;
     void setSummary(const QString& summary) { m_summary = summary; }
 
@@ -74,12 +103,16 @@ Q_SIGNALS:
     // Name, status, visibility or rate changed.
     void changed();
     void visibilityChanged(bool visible);
+    void colorChanged(const QColor& color);
 
 private:
-    QString m_id, m_name;
+    QString m_id, m_name, m_autoLabel;
+    bool m_renamed = false;
     QColor m_color;
     bool m_visible = true;
     bool m_live = false;
+    bool m_paused = false;
+    std::vector<MaxLrChange> m_maxLrChanges;
     bool m_watched = false;
     QString m_activity, m_summary;
     core::ExperimentConfig m_config;
@@ -106,7 +139,16 @@ public:
     void add(Run* run);
     // Removes and deletes the run (later, with deleteLater).
     void remove(Run* run);
-    // The next colour of the Okabe-Ito palette (colour-blind safe), cycling.
+    // `base`, or "base #2", "base #3"... : a name no run of the registry has.
+    QString uniqueName(const QString& base) const;
+    bool isNameTaken(const QString& name, const Run* except = nullptr) const;
+    // The run whose folder is `dir` (compared as canonical paths), or nullptr.
+    Run* findByDir(const QString& dir) const;
+    // Recomputes every run's automatic label from the configs of the runs on show (hidden
+    // runs: among all runs). Called as runs come, go, show or hide.
+    void updateAutoLabels();
+    // The next colour of the palette, cycling (a colour picked for a run id before wins:
+    // add() restores it).
     QColor nextColor();
     static const QList<QColor>& palette();
 

@@ -51,6 +51,17 @@ void TrainingWorker::control(std::function<void(core::Trainer&)> f) {
         m_pending.push_back(std::move(f));
 }
 
+bool TrainingWorker::rename(const QString& name) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    if (m_ended) return false;
+    m_name = name;
+    if (m_live && m_liveName != name) {
+        m_live->setName(name.toStdString());
+        m_liveName = name;
+    }
+    return true;
+}
+
 void TrainingWorker::work() {
     try {
         if (m_resumeDir.isEmpty()) {
@@ -58,18 +69,24 @@ void TrainingWorker::work() {
             options.runsDir = m_runsDir.toStdString();
             options.program = "alig-studio";
             options.record = record;
+            options.runId = runId.toStdString();
+            {
+                std::lock_guard<std::mutex> lock(m_mutex);
+                m_liveName = m_name;
+            }
+            options.name = m_liveName.toStdString();
             m_session = core::RunSession::create(m_config, options);
         } else {
             m_session = core::RunSession::resume(m_resumeDir.toStdString());
         }
-    } catch (const core::Error& e) {
-        Q_EMIT failed(QString::fromStdString(e.what()));
-        return;
-    } catch (const c10::Error& e) {
-        Q_EMIT failed(QString::fromStdString(e.what_without_backtrace()));
-        return;
     } catch (const std::exception& e) {
-        Q_EMIT failed(QString::fromStdString(e.what()));
+        const auto* c10error = dynamic_cast<const c10::Error*>(&e);
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            m_ended = true;
+        }
+        Q_EMIT failed(QString::fromStdString(c10error ? c10error->what_without_backtrace()
+                                                      : std::string(e.what())));
         return;
     }
     core::Trainer& trainer = m_session->trainer();
@@ -82,6 +99,12 @@ void TrainingWorker::work() {
         for (auto& f : m_pending)
             f(trainer);
         m_pending.clear();
+        // A rename while the data loaded (or the session was made) reaches run.json now.
+        m_live = m_session.get();
+        if (!m_name.isEmpty() && m_name != m_liveName) {
+            m_live->setName(m_name.toStdString());
+            m_liveName = m_name;
+        }
     }
 
     const auto& d = m_session->dataset();
@@ -98,6 +121,8 @@ void TrainingWorker::work() {
     {
         std::lock_guard<std::mutex> lock(m_mutex);
         m_trainer = nullptr;
+        m_live = nullptr;
+        m_ended = true;
     }
     // The Run keeps the metrics; the data, model and optimizer can go now, not when the
     // window closes (a session of many runs would otherwise hold every dataset).
@@ -112,6 +137,10 @@ RunController::RunController(Run* run, core::ExperimentConfig config, QString ru
     , m_buffer(std::make_shared<MetricsBuffer>()) {
     m_worker =
         new TrainingWorker(std::move(config), std::move(runsDir), std::move(resumeDir), m_buffer);
+    if (run) {
+        m_worker->runId = run->id();
+        m_worker->rename(run->name());
+    }
     m_worker->moveToThread(&m_thread);
     m_thread.setObjectName(QStringLiteral("training ") + (run ? run->name() : QString()));
     connect(&m_thread, &QThread::started, m_worker, &TrainingWorker::work);
@@ -141,6 +170,7 @@ RunController::RunController(Run* run, core::ExperimentConfig config, QString ru
         m_drainTimer.stop();
         const auto s = static_cast<core::RunStatus>(status);
         if (m_run) {
+            m_run->setPaused(false);
             m_run->setLive(false);
             m_run->setStatus(s, message);
         }
@@ -165,6 +195,7 @@ void RunController::start(bool paused) {
     m_paused = paused;
     if (paused) m_worker->control([](core::Trainer& t) { t.pause(); });
     if (m_run) {
+        m_run->setPaused(paused);
         m_run->setLive(true);
         m_run->setStatus(core::RunStatus::Running);
     }
@@ -177,6 +208,7 @@ void RunController::pause() {
     if (!m_active || m_paused) return;
     m_paused = true;
     m_worker->control([](core::Trainer& t) { t.pause(); });
+    if (m_run) m_run->setPaused(true);
     Q_EMIT pausedChanged(true);
 }
 
@@ -184,6 +216,7 @@ void RunController::resume() {
     if (!m_active || !m_paused) return;
     m_paused = false;
     m_worker->control([](core::Trainer& t) { t.resume(); });
+    if (m_run) m_run->setPaused(false);
     Q_EMIT pausedChanged(false);
 }
 
@@ -205,7 +238,13 @@ void RunController::setMaxLr(std::optional<double> maxLr) {
         Q_EMIT failed(QStringLiteral("optimizer.max_lr: must be > 0, got %1").arg(*maxLr));
         return;
     }
-    if (m_active) m_worker->control([maxLr](core::Trainer& t) { t.setMaxLr(maxLr); });
+    if (!m_active) return;
+    m_worker->control([maxLr](core::Trainer& t) { t.setMaxLr(maxLr); });
+    if (m_run) m_run->noteMaxLrChange(maxLr ? *maxLr : std::nan(""));
+}
+
+bool RunController::rename(const QString& name) {
+    return m_worker->rename(name);
 }
 
 void RunController::stopAfterStep(int64_t step) {

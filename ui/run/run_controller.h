@@ -61,6 +61,13 @@ public:
     std::function<void(core::RunSession&)> sessionHook;
     // Before work(): false trains without a run directory (the playground's throwaway runs).
     bool record = true;
+    // Before work(): run.json's run_id (empty: a new one).
+    QString runId;
+
+    // Thread-safe: the run's display name in run.json, now if the session exists, else as
+    // soon as it does (and the name it is created with). False once training has ended:
+    // run.json is the caller's to edit then.
+    bool rename(const QString& name);
 
     // Thread-safe: runs f on the trainer now when it exists, or as soon as it does (a
     // press of Pause or Step while the data still loads is not lost).
@@ -82,8 +89,12 @@ private:
     QString m_runsDir, m_resumeDir;
     std::shared_ptr<MetricsBuffer> m_buffer;
     std::unique_ptr<core::RunSession> m_session;
-    std::mutex m_mutex; // guards m_trainer and m_pending
+    std::mutex m_mutex; // guards m_trainer, m_pending, m_name, m_live and m_liveName
     core::Trainer* m_trainer = nullptr;
+    QString m_name;                     // the display name run.json should hold
+    core::RunSession* m_live = nullptr; // the session while it may write run.json
+    QString m_liveName;                 // the name m_live last wrote
+    bool m_ended = false;               // run() returned: run.json is written for good
     std::vector<std::function<void(core::Trainer&)>> m_pending;
 };
 
@@ -104,8 +115,13 @@ public:
     void stop();
     // Exactly one optimizer step (pauses first when running).
     void stepOnce();
-    // Takes effect at the next step; the step's metrics record it.
+    // Takes effect at the next step; the step's metrics record it. Only an explicit act on
+    // this run calls it (the window's "Change max_lr" on the run's row): editing the
+    // experiment panel prepares the next run and never reaches a running one.
     void setMaxLr(std::optional<double> maxLr);
+    // Renames the run in run.json now, also while it trains (RunRecorder::setName). False
+    // when its training has ended: write run.json directly then (renameRunOnDisk).
+    bool rename(const QString& name);
     void stopAfterStep(int64_t step);
     // Before start(): see TrainingWorker::sessionHook and TrainingWorker::record.
     void setSessionHook(std::function<void(core::RunSession&)> hook);

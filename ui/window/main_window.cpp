@@ -7,6 +7,8 @@
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/paths.h"
+#include "ui/classroom/animation_dialog.h"
+#include "ui/classroom/help_dialog.h"
 #include "ui/classroom/playground_view.h"
 #include "ui/classroom/step_anatomy_panel.h"
 #include "ui/classroom/surface_view.h"
@@ -32,10 +34,12 @@
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QInputDialog>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QProgressBar>
+#include <QPushButton>
 #include <QRegularExpression>
 #include <QScrollArea>
 #include <QSettings>
@@ -146,19 +150,23 @@ MainWindow::MainWindow(QString runsDir, bool restore, QWidget* parent)
     createStatusBar();
 
     connect(m_panel, &ExperimentPanel::validityChanged, this, [this](bool) { updateActions(); });
-    connect(m_panel, &ExperimentPanel::maxLrEdited, this, [this](std::optional<double> maxLr) {
-        // A live change: the current run takes it at its next step and records it.
-        if (m_current && m_current->isActive()) m_current->setMaxLr(maxLr);
+    // The panel edits the next run; nothing of it reaches a run that trains.
+    connect(m_panel, &ExperimentPanel::configChanged, this, &MainWindow::updateTitle);
+    connect(m_panel, &ExperimentPanel::presetLoaded, this, [this] { markExperimentSaved({}); });
+    connect(m_runsTable, &RunsTable::renamed, this, &MainWindow::renameRun);
+    connect(m_runsTable, &RunsTable::maxLrChangeRequested, this, [this](Run* run) {
+        const auto& steps = run->steps();
+        const double now = !steps.empty() && std::isfinite(steps.back().maxLr)
+                               ? steps.back().maxLr
+                               : run->config().optimizer.maxLr.value_or(0.1);
+        bool ok = false;
+        const double value = QInputDialog::getDouble(
+            this, tr("Change max_lr"),
+            tr("New max_lr for \"%1\" (from its next step on):").arg(run->name()), now, 1e-8, 1e8,
+            6, &ok, Qt::WindowFlags(), 1e-3);
+        if (ok) changeMaxLr(run, value);
     });
-    connect(m_runsTable, &RunsTable::renamed, this, [this](Run* run, const QString& name) {
-        try {
-            renameRunOnDisk(*run, name); // a watched run's new name stays in the window
-            run->setName(name);
-        } catch (const std::exception& e) {
-            showError(tr("Rename"), QString::fromStdString(e.what()));
-            run->setName(run->name()); // puts the old name back in the table
-        }
-    });
+    connect(m_runsTable, &QTableWidget::itemSelectionChanged, this, &MainWindow::updateStatusBar);
     connect(m_runsTable, &RunsTable::deleteRequested, this, &MainWindow::deleteRuns);
     connect(m_runsTable, &RunsTable::runActivated, this, [this](Run* run) {
         for (RunController* c : m_controllers)
@@ -172,6 +180,9 @@ MainWindow::MainWindow(QString runsDir, bool restore, QWidget* parent)
     resizeDocks({panelDock, anatomyDock}, {380, 340}, Qt::Horizontal);
     // The docks serve the Training tab; the classroom tabs bring their own controls and get
     // the whole window. Leaving Training remembers which docks were shown.
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this] { updateActions(); });
+    connect(m_playground, &PlaygroundView::runningChanged, this, [this] { updateActions(); });
+    connect(m_surfaceView, &SurfaceView::pathsChanged, this, [this] { updateActions(); });
     connect(m_tabs, &QTabWidget::currentChanged, this, [this](int index) {
         const bool training = index == 0;
         if (training == m_trainingDocksShown) return;
@@ -198,13 +209,34 @@ MainWindow::MainWindow(QString runsDir, bool restore, QWidget* parent)
     });
 
     m_panel->setConfig(defaultConfig());
+    markExperimentSaved({});
     m_rememberWatched = restore;
     if (restore) restoreSettings();
-    const QStringList problems = loadRunStore(m_runsDir, *m_registry);
-    if (!problems.isEmpty())
-        statusBar()->showMessage(tr("Skipped %n unreadable run folder(s): %1", "", problems.size())
-                                     .arg(problems.first()),
-                                 10000);
+    m_batch->setRunOf(
+        [this](const QString& dir) -> const Run* { return m_registry->findByDir(dir); });
+    connect(m_batch, &BatchPanel::moreSeedsRequested, this, [this] {
+        bool ok = false;
+        const int more = QInputDialog::getInt(this, tr("More seeds"),
+                                              tr("Seeds to add to every setting of the batch:"), 2,
+                                              1, 20, 1, &ok);
+        if (ok) addBatchSeeds(more);
+    });
+    connect(m_batch, &BatchPanel::exportRequested, this, [this] {
+        const QString base = QFileDialog::getSaveFileName(
+            this, tr("Export the batch (a base name: BASE-runs.csv, BASE-groups.csv, ...)"),
+            m_batch->parentDir() + "/export", tr("CSV files (*.csv)"));
+        if (!base.isEmpty()) exportBatch(base);
+    });
+    QStringList batches;
+    reloadRunStore(&batches);
+    // The last comparison or sweep comes back with its summary, as it was left.
+    if (!batches.isEmpty()) {
+        try {
+            m_batch->openBatch(batches.last());
+        } catch (const std::exception& e) {
+            statusBar()->showMessage(QString::fromStdString(e.what()), 10000);
+        }
+    }
     updateActions();
     updateStatusBar();
 }
@@ -225,12 +257,35 @@ void MainWindow::createActions() {
     m_start->setShortcut(Qt::Key_F5);
     m_start->setToolTip(tr("Start a new run of the experiment on the left (F5). Several runs "
                            "may train at once."));
-    connect(m_start, &QAction::triggered, this, [this] { startRun(); });
+    // Start, Pause, Stop and Step act on the tab on screen: the Playground's run, the Loss
+    // surface's paths, or the Training tab's runs (updateActions() names which).
+    connect(m_start, &QAction::triggered, this, [this] {
+        if (m_tabs->currentWidget() == m_playground)
+            m_playground->start();
+        else if (m_tabs->currentWidget() == m_surfaceView)
+            m_surfaceView->setAnimating(true);
+        else
+            startRun();
+        updateActions();
+    });
 
     m_pause = new QAction(s->standardIcon(QStyle::SP_MediaPause), tr("&Pause"), this);
     m_pause->setShortcut(Qt::Key_F6);
     m_pause->setToolTip(tr("Pause the current run after its step, or resume it (F6)"));
     connect(m_pause, &QAction::triggered, this, [this] {
+        if (m_tabs->currentWidget() == m_playground) {
+            if (m_playground->isRunning())
+                m_playground->pause();
+            else
+                m_playground->start();
+            updateActions();
+            return;
+        }
+        if (m_tabs->currentWidget() == m_surfaceView) {
+            m_surfaceView->setAnimating(!m_surfaceView->isAnimating());
+            updateActions();
+            return;
+        }
         if (!m_current) return;
         if (m_current->isPaused())
             m_current->resume();
@@ -243,7 +298,13 @@ void MainWindow::createActions() {
     m_stop->setToolTip(tr("Stop the current run: it finishes its step and keeps everything "
                           "it recorded (Shift+F5)"));
     connect(m_stop, &QAction::triggered, this, [this] {
-        if (m_current) m_current->stop();
+        if (m_tabs->currentWidget() == m_playground)
+            m_playground->pause(); // the Playground's run stays, ready to Step or Rewind
+        else if (m_tabs->currentWidget() == m_surfaceView)
+            m_surfaceView->setAnimating(false);
+        else if (m_current)
+            m_current->stop();
+        updateActions();
     });
 
     m_step = new QAction(s->standardIcon(QStyle::SP_MediaSkipForward), tr("Ste&p"), this);
@@ -253,6 +314,13 @@ void MainWindow::createActions() {
     connect(m_step, &QAction::triggered, this, [this] {
         if (m_tabs->currentWidget() == m_playground) {
             m_playground->stepOnce(); // F10 on the Playground tab steps its run
+            updateActions();
+            return;
+        }
+        if (m_tabs->currentWidget() == m_surfaceView) {
+            m_surfaceView->setAnimating(false);
+            m_surfaceView->stepAll();
+            updateActions();
             return;
         }
         if (!(m_current && m_current->isActive()) && !startRun(/*paused=*/true)) return;
@@ -274,20 +342,18 @@ void MainWindow::createMenus() {
         if (!path.isEmpty()) openExperiment(path);
     });
     m_recentMenu = file->addMenu(tr("Open &Recent"));
-    file->addAction(tr("&Save Experiment"), QKeySequence::Save, this, [this] {
-        QString path = m_experimentPath;
-        if (path.isEmpty())
-            path = QFileDialog::getSaveFileName(this, tr("Save experiment"),
-                                                m_panel->config().name.c_str() + QString(".json"),
-                                                tr("Experiments (*.json)"));
-        if (!path.isEmpty()) saveExperiment(path);
-    });
+    file->addAction(tr("&Save Experiment"), QKeySequence::Save, this,
+                    [this] { saveCurrentExperiment(); })
+        ->setToolTip(tr("Write the experiment to the file named in the title (asks for one "
+                        "when it is untitled)"));
     file->addAction(tr("Save Experiment &As…"), QKeySequence::SaveAs, this, [this] {
         const QString path = QFileDialog::getSaveFileName(
             this, tr("Save experiment"), m_panel->config().name.c_str() + QString(".json"),
             tr("Experiments (*.json)"));
         if (!path.isEmpty()) saveExperiment(path);
     });
+    file->addAction(tr("&Revert Experiment"), this, [this] { revertExperiment(); })
+        ->setToolTip(tr("Drop the edits and reload the experiment's file"));
     file->addSeparator();
     file->addAction(tr("&Watch Run Folder…"), this, [this] {
         const QString dir = QFileDialog::getExistingDirectory(
@@ -300,6 +366,18 @@ void MainWindow::createMenus() {
                                                           tr("CSV (*.csv)"));
         if (!path.isEmpty()) exportMetrics(path);
     });
+    file->addAction(tr("Export &Animation…"), this, [this] {
+        // The view on screen first; the Loss surface steps its paths before each frame.
+        std::vector<AnimationDialog::Source> sources{{tr("Training plots"), m_plots, {}},
+                                                     {tr("Playground"), m_playground, {}},
+                                                     {tr("Loss surface"), m_surfaceView, [this] {
+                                                          m_surfaceView->stepAll();
+                                                          return true;
+                                                      }}};
+        auto* dialog = new AnimationDialog(sources, m_tabs->currentIndex(), this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->show();
+    });
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
     rebuildRecentMenu();
@@ -309,11 +387,7 @@ void MainWindow::createMenus() {
     run->addSeparator();
     for (bool sweep : {false, true}) {
         QAction* a = run->addAction(sweep ? tr("S&weep a Setting…") : tr("&Compare Optimizers…"),
-                                    this, [this, sweep] {
-                                        BatchDialog dialog(sweep, this);
-                                        if (dialog.exec() == QDialog::Accepted)
-                                            startBatch(dialog.request());
-                                    });
+                                    this, [this, sweep] { openBatchDialog(sweep); });
         a->setToolTip(sweep ? tr("Train the experiment over a grid of values of one setting and "
                                  "plot the final accuracy against it")
                             : tr("Train the experiment with several optimizers from the same "
@@ -323,7 +397,15 @@ void MainWindow::createMenus() {
     QMenu* view = menuBar()->addMenu(tr("&View"));
     for (QDockWidget* dock : findChildren<QDockWidget*>())
         view->addAction(dock->toggleViewAction());
-    view->addAction(tr("Reload Run Store"), this, [this] { loadRunStore(m_runsDir, *m_registry); });
+    view->addAction(tr("Reload Run Store"), this, [this] { reloadRunStore(); });
+    view->addAction(tr("Open Batch…"), this,
+                    [this] {
+                        const QString dir = QFileDialog::getExistingDirectory(
+                            this, tr("Open a compare or sweep folder"), m_runsDir);
+                        if (!dir.isEmpty()) openBatch(dir);
+                    })
+        ->setToolTip(tr("Show a comparison or sweep of the run store: its summary table, its "
+                        "sweep plot and its runs' curves"));
     view->addSeparator();
     m_presentation = view->addAction(tr("&Presentation Mode"));
     m_presentation->setCheckable(true);
@@ -334,6 +416,22 @@ void MainWindow::createMenus() {
     addAction(m_presentation); // the shortcut works with the menu bar hidden too
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
+    auto openHelp = [this](HelpDialog::Page page) {
+        auto* dialog = new HelpDialog(findChildren<QAction*>(), this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        connect(dialog, &HelpDialog::lessonChosen, this, [this](const QString& path) {
+            showTab("playground");
+            m_playground->openLesson(path);
+        });
+        dialog->showPage(page);
+        dialog->show();
+    };
+    help->addAction(tr("&Keyboard Shortcuts"), this,
+                    [openHelp] { openHelp(HelpDialog::Shortcuts); });
+    help->addAction(tr("A Short &Tour"), this, [openHelp] { openHelp(HelpDialog::Tour); });
+    help->addAction(tr("&Lessons…"), this, [openHelp] { openHelp(HelpDialog::Lessons); });
+    help->addAction(tr("&Documentation"), this, [openHelp] { openHelp(HelpDialog::Documents); });
+    help->addSeparator();
     help->addAction(tr("&About ALI-G Studio"), this, [this] {
         const QString blas = QString::fromStdString(core::blasCoreName());
         const QString kernel = QString::fromStdString(core::blasKernelReport()).toHtmlEscaped();
@@ -388,15 +486,13 @@ Run* MainWindow::startRun(bool paused, int64_t stopAfterStep) {
 
 RunController* MainWindow::launchRun(const core::ExperimentConfig& config, QString name,
                                      bool paused, int64_t stopAfterStep) {
-    int n = 1;
-    for (Run* r : m_registry->runs())
-        if (r->isLive() && r->name().startsWith(name)) ++n;
-    if (n > 1) name += QStringLiteral(" #%1").arg(n);
-    // A session id until the run folder exists; the folder's name once it does.
-    static int counter = 0;
-    auto* run =
-        new Run(QStringLiteral("session-%1").arg(++counter), name, m_registry->nextColor(), config);
+    // Unique among every run the window holds, the run store's too; run.json keeps it, so it
+    // is the same after a restart. The id is the run's for good (run.json, folder, exports).
+    auto* run = new Run(QString::fromStdString(core::newRunId()), m_registry->uniqueName(name),
+                        m_registry->nextColor(), config);
     m_registry->add(run);
+    // A zoom into the last run's plots says nothing about this one.
+    m_plots->followAll();
 
     auto* controller = new RunController(run, config, m_runsDir, QString(), this);
     m_controllers << controller;
@@ -473,6 +569,45 @@ void MainWindow::setPresentation(bool on) {
 }
 
 void MainWindow::updateActions() {
+    if (m_tabs && m_tabs->currentWidget() == m_playground) {
+        const bool running = m_playground->isRunning();
+        m_start->setEnabled(m_playground->isValid() && !running);
+        m_start->setText(tr("&Train"));
+        m_start->setToolTip(tr("Train the Playground's network at its speed (F5)"));
+        m_pause->setEnabled(m_playground->isValid());
+        m_pause->setText(running ? tr("&Pause") : tr("&Resume"));
+        m_pause->setIcon(
+            style()->standardIcon(running ? QStyle::SP_MediaPause : QStyle::SP_MediaPlay));
+        m_pause->setToolTip(tr("Pause or resume the Playground's training (F6)"));
+        m_stop->setEnabled(running);
+        m_stop->setToolTip(tr("Stop the Playground's training; Step or Rewind from there "
+                              "(Shift+F5)"));
+        m_step->setEnabled(m_playground->isValid());
+        m_step->setToolTip(tr("One step of the Playground's network (F10)"));
+        return;
+    }
+    if (m_tabs && m_tabs->currentWidget() == m_surfaceView) {
+        const bool animating = m_surfaceView->isAnimating();
+        m_start->setEnabled(!animating);
+        m_start->setText(tr("&Animate"));
+        m_start->setToolTip(tr("Animate the ticked optimizers' paths on the surface (F5)"));
+        m_pause->setEnabled(true);
+        m_pause->setText(animating ? tr("&Pause") : tr("&Resume"));
+        m_pause->setIcon(
+            style()->standardIcon(animating ? QStyle::SP_MediaPause : QStyle::SP_MediaPlay));
+        m_pause->setToolTip(tr("Pause or resume the paths' animation (F6)"));
+        m_stop->setEnabled(animating);
+        m_stop->setToolTip(tr("Stop the animation where the paths are (Shift+F5)"));
+        m_step->setEnabled(true);
+        m_step->setToolTip(tr("One step of every path (F10)"));
+        return;
+    }
+    m_start->setText(tr("&Start"));
+    m_stop->setToolTip(tr("Stop the current run: it finishes its step and keeps everything "
+                          "it recorded (Shift+F5)"));
+    m_pause->setToolTip(tr("Pause the current run after its step, or resume it (F6)"));
+    m_step->setToolTip(tr("Take exactly one optimizer step, then wait (F10). Starts a paused "
+                          "run when none is active."));
     const bool active = m_current && m_current->isActive();
     m_start->setEnabled(m_panel->isValid());
     m_start->setToolTip(m_panel->isValid()
@@ -486,8 +621,17 @@ void MainWindow::updateActions() {
     m_step->setEnabled(active || m_panel->isValid());
 }
 
+Run* MainWindow::statusRun() const {
+    const QList<Run*> selected = m_runsTable->selectedRuns();
+    if (selected.size() == 1) return selected.front();
+    return m_current ? m_current->run() : nullptr;
+}
+
 void MainWindow::updateStatusBar() {
-    Run* run = m_current ? m_current->run() : nullptr;
+    Run* run = statusRun();
+    RunController* controller = nullptr;
+    for (RunController* c : m_controllers)
+        if (c->run() == run) controller = c;
     m_epochProgress->setVisible(run != nullptr);
     if (!run) {
         m_deviceLabel->clear();
@@ -497,11 +641,14 @@ void MainWindow::updateStatusBar() {
         m_epochProgress->setValue(0);
         return;
     }
-    m_deviceLabel->setText(
-        tr("device: %1")
-            .arg(m_current->device().isEmpty() ? tr("starting…") : m_current->device()));
+    const QString device = controller ? controller->device() : QString();
+    m_deviceLabel->setText(run->isLive() && device.isEmpty() ? tr("%1 · starting…").arg(run->name())
+                           : device.isEmpty()                ? run->name()
+                                              : tr("%1 · device: %2").arg(run->name(), device));
     const double rate = run->stepsPerSecond();
-    m_speedLabel->setText(rate > 0 ? tr("%1 steps/s").arg(rate, 0, 'f', 0) : QString());
+    m_speedLabel->setText(run->isPaused() ? tr("paused")
+                          : rate > 0      ? tr("%1 steps/s").arg(rate, 0, 'f', 0)
+                                          : QString());
     if (run->steps().empty()) {
         m_stepLabel->clear();
         m_epochProgress->setValue(0);
@@ -517,9 +664,147 @@ void MainWindow::updateStatusBar() {
     m_epochProgress->setValue(static_cast<int>(100 * inEpoch / perEpoch));
     m_epochProgress->setFormat(tr("epoch %1/%2: %p%").arg(last.epoch).arg(run->totalEpochs()));
     const int64_t left = run->totalEpochs() * perEpoch - last.step;
-    m_etaLabel->setText(run->isLive() && rate > 0
-                            ? tr("%1 left").arg(formatDuration(static_cast<double>(left) / rate))
-                            : QString());
+    // Paused, nothing counts down: the time left is what it was when the run paused.
+    if (!run->isPaused())
+        m_etaLabel->setText(run->isLive() && rate > 0 ? tr("%1 left").arg(formatDuration(
+                                                            static_cast<double>(left) / rate))
+                                                      : QString());
+}
+
+bool MainWindow::changeMaxLr(Run* run, std::optional<double> maxLr) {
+    for (RunController* c : m_controllers) {
+        if (c->run() != run || !c->isActive()) continue;
+        if (maxLr && !(*maxLr > 0.0 && std::isfinite(*maxLr))) {
+            showError(tr("Change max_lr"), tr("optimizer.max_lr: must be > 0, got %1").arg(*maxLr));
+            return false;
+        }
+        c->setMaxLr(maxLr);
+        statusBar()->showMessage(
+            tr("%1: max_lr %2 from its next step")
+                .arg(run->name(), maxLr ? QString::number(*maxLr, 'g', 4) : tr("without a cap")),
+            5000);
+        return true;
+    }
+    showError(tr("Change max_lr"), tr("\"%1\" is not training").arg(run->name()));
+    return false;
+}
+
+bool MainWindow::renameRun(Run* run, const QString& typed) {
+    const QString name = typed.trimmed();
+    QString problem;
+    if (name.isEmpty())
+        problem = tr("a run needs a name");
+    else if (m_registry->isNameTaken(name, run))
+        problem = tr("another run is called \"%1\": names tell runs apart").arg(name);
+    if (problem.isEmpty() && name != run->name()) {
+        try {
+            // A training run's recorder owns run.json: it writes the name now and keeps it.
+            RunController* controller = nullptr;
+            for (RunController* c : m_controllers)
+                if (c->run() == run) controller = c;
+            if (!controller || !controller->rename(name)) renameRunOnDisk(*run, name);
+        } catch (const std::exception& e) {
+            problem = QString::fromStdString(e.what());
+        }
+    }
+    if (!problem.isEmpty()) {
+        showError(tr("Rename"), problem);
+        Q_EMIT run->changed(); // puts the old name back in the table
+        return false;
+    }
+    run->setRenamed(true);
+    run->setName(name);
+    return true;
+}
+
+QStringList MainWindow::reloadRunStore(QStringList* batches) {
+    const QStringList problems = loadRunStore(m_runsDir, *m_registry, 50, batches);
+    if (!problems.isEmpty())
+        statusBar()->showMessage(tr("Skipped %n unreadable run folder(s): %1", "", problems.size())
+                                     .arg(problems.first()),
+                                 10000);
+    return problems;
+}
+
+bool MainWindow::openBatch(const QString& dir) {
+    try {
+        m_batch->openBatch(dir);
+    } catch (const std::exception& e) {
+        showError(tr("Cannot open the batch"), QString::fromStdString(e.what()));
+        return false;
+    }
+    // Its runs on show, the others hidden: the plots show the batch.
+    for (Run* r : m_registry->runs())
+        r->setVisible(QFileInfo(r->runDir()).path() == QFileInfo(dir).filePath());
+    m_batchDock->show();
+    m_batchDock->raise();
+    return true;
+}
+
+bool MainWindow::isExperimentModified() const {
+    return m_panel->config().toJson().dump() != m_savedExperiment;
+}
+
+void MainWindow::markExperimentSaved(const QString& path) {
+    m_experimentPath = path;
+    m_savedExperiment = m_panel->config().toJson().dump();
+    updateTitle();
+}
+
+void MainWindow::updateTitle() {
+    // "[*]" is where Qt draws the modified marker.
+    const QString file =
+        m_experimentPath.isEmpty()
+            ? tr("untitled (%1)").arg(QString::fromStdString(m_panel->config().name))
+            : QFileInfo(m_experimentPath).fileName();
+    setWindowTitle(tr("%1[*] — ALI-G Studio").arg(file));
+    setWindowModified(isExperimentModified());
+}
+
+bool MainWindow::saveCurrentExperiment() {
+    QString path = m_experimentPath;
+    if (path.isEmpty() && m_dialogs)
+        path = QFileDialog::getSaveFileName(this, tr("Save experiment"),
+                                            m_panel->config().name.c_str() + QString(".json"),
+                                            tr("Experiments (*.json)"));
+    if (path.isEmpty()) {
+        if (!m_dialogs) showError(tr("Cannot save experiment"), tr("it has no file yet"));
+        return false;
+    }
+    return saveExperiment(path);
+}
+
+bool MainWindow::revertExperiment() {
+    if (m_experimentPath.isEmpty()) {
+        showError(tr("Revert"), tr("the experiment has no file to go back to"));
+        return false;
+    }
+    return openExperiment(m_experimentPath);
+}
+
+bool MainWindow::confirmClose() {
+    int training = 0;
+    for (RunController* c : m_controllers)
+        training += c->isActive() ? 1 : 0;
+    if (!m_dialogs || (training == 0 && !isExperimentModified())) return true;
+    QStringList why;
+    if (isExperimentModified())
+        why << tr("The experiment has edits that are not saved%1.")
+                   .arg(m_experimentPath.isEmpty() ? QString()
+                                                   : tr(" to %1").arg(m_experimentPath));
+    if (training > 0)
+        why << tr("%n run(s) still train: closing stops them (what they recorded stays).", "",
+                  training);
+    QMessageBox box(QMessageBox::Question, tr("Close ALI-G Studio"), why.join("\n\n"),
+                    QMessageBox::Cancel, this);
+    QPushButton* save = isExperimentModified()
+                            ? box.addButton(tr("Save and Close"), QMessageBox::AcceptRole)
+                            : nullptr;
+    QPushButton* close = box.addButton(tr("Close"), QMessageBox::DestructiveRole);
+    box.setDefaultButton(QMessageBox::Cancel);
+    box.exec();
+    if (box.clickedButton() == save) return saveCurrentExperiment();
+    return box.clickedButton() == close;
 }
 
 void MainWindow::showError(const QString& title, const QString& message) {
@@ -538,7 +823,7 @@ bool MainWindow::openExperiment(const QString& path) {
         const auto config =
             core::ExperimentConfig::fromJson(core::readJsonFile(path.toStdString()));
         m_panel->setConfig(config);
-        m_experimentPath = path;
+        markExperimentSaved(path);
         addRecentFile(path);
         statusBar()->showMessage(tr("Opened %1").arg(path), 5000);
         return true;
@@ -560,7 +845,7 @@ bool MainWindow::saveExperiment(const QString& path) {
         showError(tr("Cannot save experiment"), QString::fromStdString(e.what()));
         return false;
     }
-    m_experimentPath = path;
+    markExperimentSaved(path);
     addRecentFile(path);
     statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
     return true;
@@ -583,6 +868,48 @@ bool MainWindow::exportMetrics(const QString& path) {
         showError(tr("Export failed"), QString::fromStdString(e.what()));
         return false;
     }
+}
+
+void MainWindow::openBatchDialog(bool sweep) {
+    if (!m_panel->isValid()) {
+        showError(tr("Cannot start"), m_panel->validationMessage());
+        return;
+    }
+    nlohmann::json base = m_panel->config().toJson();
+    base["output"]["dir"] = "";
+    BatchDialog dialog(sweep, base, this);
+    // A problem the dialog cannot see (a batch still training) is shown in it, fields kept.
+    while (dialog.exec() == QDialog::Accepted) {
+        const bool dialogs = m_dialogs;
+        m_dialogs = false;
+        const bool started = startBatch(dialog.request());
+        m_dialogs = dialogs;
+        if (started) return;
+        dialog.showProblem(m_lastError);
+    }
+}
+
+bool MainWindow::addBatchSeeds(int more) {
+    try {
+        m_batch->addSeeds(more);
+    } catch (const std::exception& e) {
+        showError(tr("Cannot add seeds"), QString::fromStdString(e.what()));
+        return false;
+    }
+    return true;
+}
+
+bool MainWindow::exportBatch(const QString& base) {
+    QString path = base;
+    if (path.endsWith(QLatin1String(".csv"))) path.chop(4);
+    try {
+        const QStringList files = m_batch->exportBatch(path);
+        statusBar()->showMessage(tr("Exported %1").arg(files.join(", ")), 10000);
+    } catch (const std::exception& e) {
+        showError(tr("Cannot export the batch"), QString::fromStdString(e.what()));
+        return false;
+    }
+    return true;
 }
 
 bool MainWindow::startBatch(const BatchRequest& request) {
@@ -701,7 +1028,7 @@ void MainWindow::restoreSettings() {
     QSettings settings;
     restoreGeometry(settings.value("window/geometry").toByteArray());
     m_restoredLayout = restoreState(settings.value("window/state").toByteArray());
-    m_experimentPath = settings.value("experiment/path").toString();
+    const QString path = settings.value("experiment/path").toString();
     const QString last = settings.value("experiment/last").toString();
     if (!last.isEmpty()) {
         try {
@@ -711,6 +1038,24 @@ void MainWindow::restoreSettings() {
             // An older or damaged setting: keep the default preset.
         }
     }
+    // The file is what it holds now, which the restored experiment may differ from (edits
+    // not saved last time, or the file changed since): the title says so, and Save writes
+    // only the file it names.
+    m_experimentPath.clear();
+    m_savedExperiment.clear();
+    if (!path.isEmpty()) {
+        try {
+            m_savedExperiment =
+                core::ExperimentConfig::fromJson(core::readJsonFile(path.toStdString()))
+                    .toJson()
+                    .dump();
+            m_experimentPath = path;
+        } catch (const std::exception&) {
+            // Gone or unreadable: the restored experiment is untitled.
+        }
+    }
+    if (m_experimentPath.isEmpty()) m_savedExperiment = m_panel->config().toJson().dump();
+    updateTitle();
     PlotSettings plotSettings = m_plots->settings();
     plotSettings.load(settings);
     m_plots->setSettings(plotSettings);
@@ -740,6 +1085,10 @@ void MainWindow::showEvent(QShowEvent* event) {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+    if (!confirmClose()) {
+        event->ignore();
+        return;
+    }
     // Runs stop cleanly: each finishes its step, records it and closes its files.
     for (RunController* c : m_controllers)
         c->stopAndWait();

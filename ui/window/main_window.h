@@ -35,6 +35,7 @@ class Run;
 class RunController;
 class RunRegistry;
 class RunsTable;
+class RunController;
 class RunWatcher;
 
 class MainWindow : public QMainWindow {
@@ -69,11 +70,37 @@ public:
                              bool paused = false, int64_t stopAfterStep = 0);
     bool openExperiment(const QString& path);
     bool saveExperiment(const QString& path);
+    // The experiment file the panel came from or was saved to (empty: untitled, e.g. after a
+    // preset), and whether the panel differs from it. The title shows both.
+    QString experimentPath() const { return m_experimentPath; }
+    bool isExperimentModified() const;
+    // Save writes experimentPath() (asks for a file when untitled); Revert reloads it.
+    bool saveCurrentExperiment();
+    bool revertExperiment();
+    // The explicit live change of a training run's max_lr (its Runs-table row): the run
+    // takes it at its next step, its metrics and its label record it. False with
+    // lastError() when the run is not training or the value is not > 0.
+    bool changeMaxLr(Run* run, std::optional<double> maxLr);
+    // Renames a run: unique among the window's runs, written to its run.json now, also
+    // while it trains. False with lastError() when refused.
+    bool renameRun(Run* run, const QString& name);
+    // The run the status bar describes: the selected row's, else the current run's.
+    Run* statusRun() const;
+    // Rereads the run store; runs the window holds are not added twice. `batches`: the
+    // batch folders found (compare, sweep), oldest first.
+    QStringList reloadRunStore(QStringList* batches = nullptr);
+    // Reopens a batch folder in the Compare / sweep panel; false with lastError() if it
+    // holds no batch.
+    bool openBatch(const QString& dir);
     // Writes the selected runs' metrics (all visible runs when none is selected).
     bool exportMetrics(const QString& path);
     // Compare or sweep the panel's experiment (see BatchPanel); false with lastError() set
     // when the request is invalid.
     bool startBatch(const BatchRequest& request);
+    // The batch on show trains `more` seeds per setting; its export (BatchPanel::exportBatch).
+    // False with lastError() set when refused.
+    bool addBatchSeeds(int more);
+    bool exportBatch(const QString& base);
     BatchPanel* batchPanel() const { return m_batch; }
 
     // Follows a run folder that another process writes (File > Watch Run Folder…, see
@@ -108,6 +135,8 @@ protected:
     void applyDockWidths();
 
 private:
+    // Run > Compare / Sweep: the dialog, kept open with its fields until the batch starts.
+    void openBatchDialog(bool sweep);
     void createActions();
     void createMenus();
     void createStatusBar();
@@ -118,6 +147,10 @@ private:
     void addRecentFile(const QString& path);
     void rebuildRecentMenu();
     void deleteRuns(const QList<Run*>& runs);
+    void markExperimentSaved(const QString& path);
+    void updateTitle();
+    // Closing with unsaved edits or training runs asks first (with dialogs on).
+    bool confirmClose();
     void saveSettings();
     void restoreSettings();
     void saveWatchedFolders();
@@ -126,6 +159,7 @@ private:
     bool m_dialogs = true;
     QString m_lastError;
     QString m_experimentPath;
+    std::string m_savedExperiment; // the JSON of the last open/save/preset: "not modified"
 
     RunRegistry* m_registry = nullptr;
     ExperimentPanel* m_panel = nullptr;

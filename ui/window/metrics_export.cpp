@@ -21,18 +21,19 @@ std::string quoted(const QString& s) {
 
 void exportMetricsCsv(const QList<const Run*>& runs, const QString& path,
                       const QString& epochsPath) {
-    // The run store's columns (core/experiment/run_schema.h) after a run column.
-    std::string steps = "run," + core::csvHeader(core::stepColumns()) + '\n';
+    // The run store's columns (core/experiment/run_schema.h) after the run's id (unique:
+    // two runs of one name stay apart) and name.
+    std::string steps = "run_id,run," + core::csvHeader(core::stepColumns()) + '\n';
     for (const Run* run : runs) {
-        const std::string name = quoted(run->name());
+        const std::string name = quoted(run->id()) + ',' + quoted(run->name());
         for (const auto& m : run->steps())
             steps += name + ',' + core::csvFields(core::stepColumns(), m) + '\n';
     }
     core::writeFileAtomically(path.toStdString(), steps);
     if (epochsPath.isEmpty()) return;
-    std::string epochs = "run," + core::csvHeader(core::epochColumns()) + '\n';
+    std::string epochs = "run_id,run," + core::csvHeader(core::epochColumns()) + '\n';
     for (const Run* run : runs) {
-        const std::string name = quoted(run->name());
+        const std::string name = quoted(run->id()) + ',' + quoted(run->name());
         for (const auto& e : run->epochs())
             epochs += name + ',' + core::csvFields(core::epochColumns(), e) + '\n';
     }

@@ -46,6 +46,7 @@ Run* runFromInfo(const QString& id, const QString& dir, const nlohmann::json& in
     }
     const QString name = QString::fromStdString(info.value("name", config.name));
     auto* run = new Run(id, name, registry.nextColor(), config);
+    run->setRenamed(info.value("renamed", false));
     run->setRunDir(dir);
     run->setSummary(summary);
     const auto steps = info.value("steps_per_epoch", nlohmann::json());
@@ -68,7 +69,8 @@ std::optional<core::RunStatus> endedStatus(const nlohmann::json& info) {
 
 Run* loadRun(const QString& dir, RunRegistry& registry) {
     const core::RunRecord record = core::readRun(dir.toStdString());
-    Run* run = runFromInfo(QFileInfo(dir).fileName(), dir, record.info, registry);
+    Run* run = runFromInfo(QString::fromStdString(core::runIdOf(record.info, dir.toStdString())),
+                           dir, record.info, registry);
     run->appendSteps(record.steps);
     run->appendEpochs(record.epochs);
     // A run that says "running" but is not ours was cut off (a crash, a kill).
@@ -77,7 +79,29 @@ Run* loadRun(const QString& dir, RunRegistry& registry) {
     return run;
 }
 
-QStringList loadRunStore(const QString& runsDir, RunRegistry& registry, int limit) {
+namespace {
+
+// One run folder into the registry, hidden, unless the registry holds it already.
+void addStoredRun(const QString& path, RunRegistry& registry, QStringList& problems) {
+    // The window's own runs are in the registry already, by folder (and by id).
+    if (registry.findByDir(path) || !QFileInfo::exists(path + "/run.json")) return;
+    try {
+        Run* run = loadRun(path, registry);
+        if (registry.find(run->id())) {
+            delete run;
+            return;
+        }
+        run->setVisible(false);
+        registry.add(run);
+    } catch (const std::exception& e) {
+        problems << QString::fromStdString(e.what());
+    }
+}
+
+} // namespace
+
+QStringList loadRunStore(const QString& runsDir, RunRegistry& registry, int limit,
+                         QStringList* batches) {
     QStringList problems;
     QDir dir(runsDir);
     if (!dir.exists()) return problems;
@@ -85,16 +109,17 @@ QStringList loadRunStore(const QString& runsDir, RunRegistry& registry, int limi
     QStringList names = dir.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name);
     if (names.size() > limit) names = names.mid(names.size() - limit);
     for (const QString& name : names) {
-        if (registry.find(name)) continue;
         const QString path = dir.filePath(name);
-        if (!QFileInfo::exists(path + "/run.json")) continue;
-        try {
-            Run* run = loadRun(path, registry);
-            run->setVisible(false);
-            registry.add(run);
-        } catch (const std::exception& e) {
-            problems << QString::fromStdString(e.what());
+        if (QFileInfo::exists(path + "/batch.json")) {
+            // A comparison or sweep: its runs are one level down.
+            if (batches) *batches << path;
+            const QDir batch(path);
+            for (const QString& run :
+                 batch.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name))
+                addStoredRun(batch.filePath(run), registry, problems);
+            continue;
         }
+        addStoredRun(path, registry, problems);
     }
     return problems;
 }
@@ -104,6 +129,7 @@ void renameRunOnDisk(const Run& run, const QString& name) {
     const std::string path = run.runDir().toStdString() + "/run.json";
     nlohmann::json info = core::readJsonObjectFile(path);
     info["name"] = name.toStdString();
+    info["renamed"] = true;
     core::writeFileAtomically(path, info.dump(2) + '\n');
 }
 

@@ -31,11 +31,15 @@ std::optional<core::RunStatus> endedStatus(const nlohmann::json& info);
 Run* loadRun(const QString& dir, RunRegistry& registry);
 
 // Adds the newest `limit` runs of `runsDir` that the registry does not hold yet, hidden
-// (their checkbox off). Unreadable folders are skipped and named in the returned list.
-QStringList loadRunStore(const QString& runsDir, RunRegistry& registry, int limit = 50);
+// (their checkbox off), the runs of batch folders (compare, sweep: a batch.json and a run
+// folder per run) among them. Unreadable folders are skipped and named in the returned list;
+// `batches` receives the batch folders, oldest first.
+QStringList loadRunStore(const QString& runsDir, RunRegistry& registry, int limit = 50,
+                         QStringList* batches = nullptr);
 
-// Writes the new display name into the run's run.json ("name"); a watched run's folder is
-// not the window's to write, so its new name stays in the window.
+// Writes the new display name into the run's run.json ("name", and "renamed": true). For a
+// run that has ended: a training run's recorder owns run.json (RunController::rename). A
+// watched run's folder is not the window's to write, so its new name stays in the window.
 void renameRunOnDisk(const Run& run, const QString& name);
 // Removes the run's folder. Refuses runs that are training and watched runs.
 void deleteRunFromDisk(const Run& run);

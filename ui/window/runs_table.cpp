@@ -1,10 +1,11 @@
 #include "ui/window/runs_table.h"
 
+#include "core/optim/optimizer_catalogue.h"
 #include "ui/run/run.h"
+#include "ui/run/run_swatch.h"
 
 #include <QHeaderView>
 #include <QMenu>
-#include <QPainter>
 
 #include <algorithm>
 #include <cmath>
@@ -13,23 +14,14 @@ namespace alig::ui {
 
 namespace {
 
-QIcon swatch(const QColor& color) {
-    QPixmap pixmap(14, 14);
-    pixmap.fill(Qt::transparent);
-    QPainter p(&pixmap);
-    p.setRenderHint(QPainter::Antialiasing);
-    p.setBrush(color);
-    p.setPen(color.darker(130));
-    p.drawRoundedRect(QRectF(1, 1, 12, 12), 3, 3);
-    return QIcon(pixmap);
-}
-
 QString statusText(const Run& run) {
     if (run.status() == core::RunStatus::Running && !run.activity().isEmpty())
         return run.activity();
     switch (run.status()) {
     case core::RunStatus::Running:
-        return run.isLive() ? RunsTable::tr("training") : "";
+        return !run.isLive()    ? ""
+               : run.isPaused() ? RunsTable::tr("paused")
+                                : RunsTable::tr("training");
     case core::RunStatus::Completed:
         return RunsTable::tr("completed");
     case core::RunStatus::Stopped:
@@ -47,15 +39,18 @@ QString statusText(const Run& run) {
 RunsTable::RunsTable(RunRegistry* registry, QWidget* parent)
     : QTableWidget(0, ColumnCount, parent)
     , m_registry(registry) {
-    setHorizontalHeaderLabels({tr("Show"), tr("Run"), tr("Optimizer"), tr("Status"),
-                               tr("Best test acc."), tr("Steps/s")});
+    setHorizontalHeaderLabels({tr("Show"), tr("Run"), tr("Differs in"), tr("Optimizer"),
+                               tr("Status"), tr("Best test acc."), tr("Steps/s")});
     horizontalHeaderItem(Show)->setToolTip(tr("Show or hide this run's curves in every plot"));
     horizontalHeaderItem(Name)->setToolTip(tr("The run's name and colour; double-click to rename"));
+    horizontalHeaderItem(Label)->setToolTip(
+        tr("The settings in which this run differs from the other runs on show"));
     horizontalHeaderItem(BestAccuracy)
         ->setToolTip(tr("The best test accuracy over the run's epochs so far"));
     horizontalHeaderItem(Speed)->setToolTip(tr("Optimizer steps per second while training"));
     verticalHeader()->hide();
     horizontalHeader()->setSectionResizeMode(Name, QHeaderView::Stretch);
+    horizontalHeader()->setSectionResizeMode(Label, QHeaderView::ResizeToContents);
     horizontalHeader()->setSectionResizeMode(Optimizer, QHeaderView::ResizeToContents);
     setSelectionBehavior(QAbstractItemView::SelectRows);
     setSelectionMode(QAbstractItemView::ExtendedSelection);
@@ -110,7 +105,7 @@ void RunsTable::addRow(Run* run) {
     auto* name = new QTableWidgetItem;
     name->setFlags(Qt::ItemIsEditable | Qt::ItemIsEnabled | Qt::ItemIsSelectable);
     setItem(row, Name, name);
-    for (int c = Optimizer; c < ColumnCount; ++c) {
+    for (int c = Label; c < ColumnCount; ++c) {
         auto* item = new QTableWidgetItem;
         item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
         if (c == BestAccuracy || c == Speed)
@@ -137,8 +132,9 @@ void RunsTable::refresh(Run* run) {
     item(row, Show)->setCheckState(run->isVisible() ? Qt::Checked : Qt::Unchecked);
     QTableWidgetItem* name = item(row, Name);
     if (!isPersistentEditorOpen(name)) name->setText(run->name());
-    name->setIcon(swatch(run->color()));
+    name->setIcon(runSwatch(run->color()));
     name->setToolTip(run->runDir().isEmpty() ? run->name() : run->runDir());
+    item(row, Label)->setText(run->autoLabel());
     item(row, Optimizer)->setText(run->optimizerSummary());
     item(row, Status)->setText(statusText(*run));
     item(row, Status)->setToolTip(run->message());
@@ -160,6 +156,13 @@ void RunsTable::showContextMenu(const QPoint& pos) {
     QMenu menu(this);
     QAction* rename = menu.addAction(tr("Rename"));
     rename->setEnabled(runs.size() == 1);
+    // The one explicit way to change a training run's max_lr (the experiment panel only
+    // prepares the next run).
+    QAction* maxLr = menu.addAction(tr("Change max_lr of This Run…"));
+    const core::OptimizerEntry* method =
+        runs.size() == 1 ? core::findOptimizer(runs.front()->config().optimizer.name) : nullptr;
+    maxLr->setEnabled(runs.size() == 1 && runs.front()->isLive() && method && method->reports.cap);
+    maxLr->setToolTip(tr("Takes effect at the run's next step; its metrics record the change"));
     QAction* showAll = menu.addAction(tr("Show in plots"));
     QAction* hideAll = menu.addAction(tr("Hide from plots"));
     menu.addSeparator();
@@ -170,6 +173,8 @@ void RunsTable::showContextMenu(const QPoint& pos) {
     QAction* chosen = menu.exec(viewport()->mapToGlobal(pos));
     if (chosen == rename)
         editItem(item(rowOf(runs.front()), Name));
+    else if (chosen == maxLr)
+        Q_EMIT maxLrChangeRequested(runs.front());
     else if (chosen == showAll || chosen == hideAll)
         for (Run* r : runs)
             r->setVisible(chosen == showAll);

@@ -1,7 +1,8 @@
 #pragma once
 // The runs of this session and of the run store, one row each: a checkbox that shows or
-// hides the run's curves in every plot, its colour and name (editable), the optimizer and
-// its key setting, status, best test accuracy and speed.
+// hides the run's curves in every plot, its colour and name (editable), what sets it apart
+// from the runs on show, the optimizer and its key setting, status, best test accuracy and
+// speed. The context menu acts on the selected runs, a live max_lr change among them.
 
 #include <QHash>
 #include <QTableWidget>
@@ -15,7 +16,7 @@ class RunsTable : public QTableWidget {
     Q_OBJECT
 
 public:
-    enum Column { Show, Name, Optimizer, Status, BestAccuracy, Speed, ColumnCount };
+    enum Column { Show, Name, Label, Optimizer, Status, BestAccuracy, Speed, ColumnCount };
 
     explicit RunsTable(RunRegistry* registry, QWidget* parent = nullptr);
 
@@ -32,6 +33,8 @@ Q_SIGNALS:
     void deleteRequested(const QList<alig::ui::Run*>& runs);
     // A new name was typed in; the window writes it to disk.
     void renamed(alig::ui::Run* run, const QString& name);
+    // "Change max_lr…" on a training run: the window asks for the value and applies it.
+    void maxLrChangeRequested(alig::ui::Run* run);
 
 private:
     void addRow(Run* run);

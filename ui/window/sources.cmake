@@ -1,5 +1,7 @@
 # Sources of ui/window (see ui/CMakeLists.txt).
 target_sources(alig_ui PRIVATE
+    ${CMAKE_CURRENT_LIST_DIR}/batch_dialog.h
+    ${CMAKE_CURRENT_LIST_DIR}/batch_dialog.cpp
     ${CMAKE_CURRENT_LIST_DIR}/batch_panel.h
     ${CMAKE_CURRENT_LIST_DIR}/batch_panel.cpp
     ${CMAKE_CURRENT_LIST_DIR}/metrics_export.h

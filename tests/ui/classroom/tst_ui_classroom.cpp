@@ -35,6 +35,8 @@ private Q_SLOTS:
     void clickMovesTheStart();
     void animationStepsEveryPath();
     void everySurfaceDraws();
+    void overlappingPathsAreDashedAndSaid();
+    void surfaceContoursAndPathCsv();
     void playgroundTrainsAndRefreshesTheBoundary();
     void playgroundSettingResetsTheRun();
     void playgroundStepExplainsEachStep();
@@ -43,6 +45,7 @@ private Q_SLOTS:
     void playgroundRateIsEachMethodsStepSize();
     void windowTabsAnatomyAndMeter();
     void presentationMode();
+    void actionsFollowTheTab();
 };
 
 void TestUiClassroom::surfacePathsAreTheCorePaths() {
@@ -166,11 +169,90 @@ void TestUiClassroom::everySurfaceDraws() {
     }
 }
 
+void TestUiClassroom::overlappingPathsAreDashedAndSaid() {
+    // On the quadratic, the Polyak step is far above a cap of 0.001: every ALI-G step is
+    // clipped to it, which is SGD with lr 0.001, so the two paths are one.
+    ui::SurfaceView view;
+    view.setSurface("quadratic");
+    for (const QString& key : view.optimizerKeys())
+        view.setOptimizerEnabled(key, key == "alig" || key == "sgd");
+    view.setOptimizerRate("alig", 0.001);
+    view.setOptimizerRate("sgd", 0.001);
+    view.setStepCount(30);
+    view.runToEnd();
+    for (const auto& q : view.trajectory("alig")->points())
+        QVERIFY(q.step == 0 || q.clipped);
+    QVERIFY(view.isDashed("sgd"));
+    QVERIFY(!view.isDashed("alig"));
+    QCOMPARE(view.curve("sgd")->pen().style(), Qt::DashLine);
+    QCOMPARE(view.overlapNotes(),
+             QStringList{"ALI-G's path is under SGD's: every step was clipped to max_lr, so the "
+                         "two are the same"});
+    // Another lr: two paths, no note.
+    view.setOptimizerRate("sgd", 0.002);
+    view.runToEnd();
+    QVERIFY(!view.isDashed("sgd"));
+    QCOMPARE(view.curve("sgd")->pen().style(), Qt::SolidLine);
+    QVERIFY(view.overlapNotes().isEmpty());
+}
+
+void TestUiClassroom::surfaceContoursAndPathCsv() {
+    ui::SurfaceView view;
+    view.setSurface("rosenbrock");
+    QCOMPARE(view.surfaceStyle(), QStringLiteral("colours"));
+    QVERIFY(!view.contourCurve()->visible());
+    view.setSurfaceStyle("contours");
+    QVERIFY(view.contourCurve()->visible());
+    QVERIFY(!view.plot()->plottable(0)->visible() || view.surfaceStyle() == "contours");
+    // Lines of equal loss inside the surface's bounds, split into segments.
+    const auto b = view.surface().bounds();
+    int points = 0, gaps = 0;
+    for (auto it = view.contourCurve()->data()->constBegin();
+         it != view.contourCurve()->data()->constEnd(); ++it) {
+        if (std::isnan(it->key)) {
+            ++gaps;
+            continue;
+        }
+        ++points;
+        QVERIFY(it->key >= b.xMin - 1e-9 && it->key <= b.xMax + 1e-9);
+        QVERIFY(it->value >= b.yMin - 1e-9 && it->value <= b.yMax + 1e-9);
+    }
+    QVERIFY(points > 200 && gaps > 100);
+    view.setSurfaceStyle("both");
+    QVERIFY(view.contourCurve()->visible());
+
+    // Every step of a path as CSV, to the last digit.
+    view.setOptimizerEnabled("alig", true);
+    view.setStepCount(20);
+    view.runToEnd();
+    const QString file = alig::test::scratchPath("surface-csv") + "/alig.csv";
+    QCOMPARE(view.exportPathCsv("alig", file), QString());
+    QFile in(file);
+    QVERIFY(in.open(QIODevice::ReadOnly | QIODevice::Text));
+    const QStringList lines = QString::fromUtf8(in.readAll()).split('\n', Qt::SkipEmptyParts);
+    const auto& pts = view.trajectory("alig")->points();
+    QCOMPARE(lines.size(), static_cast<int>(pts.size()) + 1);
+    QVERIFY(lines[0].startsWith("surface,method,step,w1,w2,loss"));
+    const QStringList row = lines[2].split(',');
+    QCOMPARE(row[0], QStringLiteral("rosenbrock"));
+    QCOMPARE(row[1], QStringLiteral("alig"));
+    QCOMPARE(row[2].toLongLong(), pts[1].step);
+    QCOMPARE(row[3].toDouble(), pts[1].x);
+    QCOMPARE(row[4].toDouble(), pts[1].y);
+    QCOMPARE(row[11], QString(pts[1].clipped ? "1" : "0"));
+    // A path not ticked, and a folder that does not exist: said, nothing written.
+    view.setOptimizerEnabled("adam", false);
+    QVERIFY(view.exportPathCsv("adam", file).contains("tick it first"));
+    const QString bad = alig::test::scratchPath("surface-csv") + "/no/such/dir/x.csv";
+    QVERIFY(view.exportPathCsv("alig", bad).contains(bad));
+}
+
 void TestUiClassroom::playgroundTrainsAndRefreshesTheBoundary() {
     ui::PlaygroundView view(alig::test::scratchPath("playground-runs"));
     view.resize(1500, 900);
     view.show();
     view.noiseSpin()->setValue(0.05);
+    view.setStepsPerSecond(0);
     QVERIFY(view.isValid());
     view.start();
     QVERIFY(view.isRunning());
@@ -386,6 +468,50 @@ void TestUiClassroom::presentationMode() {
     w.setPresentation(false);
     QCOMPARE(QApplication::font().pointSizeF(), before);
     QVERIFY(!w.plotsView()->plots().front()->isPresentation());
+}
+
+void TestUiClassroom::actionsFollowTheTab() {
+    ui::MainWindow w(alig::test::scratchPath("tab-actions-runs"), /*restoreSettings=*/false);
+    w.setDialogsEnabled(false);
+    w.show();
+    const int trainingRuns = static_cast<int>(w.registry()->runs().size());
+    // Playground: Start trains its network, not a hidden Training-tab run.
+    QVERIFY(w.showTab("playground"));
+    QCOMPARE(w.startAction()->text(), QStringLiteral("&Train"));
+    QVERIFY(w.stepAction()->toolTip().contains("Playground"));
+    w.startAction()->trigger();
+    QVERIFY(w.playground()->isRunning());
+    QVERIFY(!w.startAction()->isEnabled());
+    QTRY_VERIFY_WITH_TIMEOUT(w.playground()->stepCount() >= 2, alig::test::kPatienceMs);
+    w.pauseAction()->trigger();
+    QVERIFY(!w.playground()->isRunning());
+    QCOMPARE(w.pauseAction()->text(), QStringLiteral("&Resume"));
+    QTRY_VERIFY_WITH_TIMEOUT(w.playground()->controller()->isPaused(), alig::test::kPatienceMs);
+    const int64_t before = w.playground()->stepCount();
+    QTRY_COMPARE_WITH_TIMEOUT(static_cast<int64_t>(w.playground()->run()->steps().size()), before,
+                              alig::test::kPatienceMs);
+    w.stepAction()->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(w.playground()->stepCount(), before + 1, alig::test::kPatienceMs);
+    w.startAction()->trigger();
+    QVERIFY(w.playground()->isRunning());
+    w.stopAction()->trigger();
+    QVERIFY(!w.playground()->isRunning());
+    QCOMPARE(static_cast<int>(w.registry()->runs().size()), trainingRuns);
+    // Loss surface: Start animates the paths, Step steps them, Stop stops.
+    QVERIFY(w.showTab("surface"));
+    QCOMPARE(w.startAction()->text(), QStringLiteral("&Animate"));
+    const size_t points = w.surfaceView()->trajectory("alig")->points().size();
+    w.stepAction()->trigger();
+    QCOMPARE(w.surfaceView()->trajectory("alig")->points().size(), points + 1);
+    w.startAction()->trigger();
+    QVERIFY(w.surfaceView()->isAnimating());
+    w.stopAction()->trigger();
+    QVERIFY(!w.surfaceView()->isAnimating());
+    QCOMPARE(static_cast<int>(w.registry()->runs().size()), trainingRuns);
+    // Training: the run actions again.
+    QVERIFY(w.showTab("training"));
+    QCOMPARE(w.startAction()->text(), QStringLiteral("&Start"));
+    QVERIFY(w.startAction()->toolTip().contains("experiment on the left"));
 }
 
 QTEST_MAIN(TestUiClassroom)

@@ -130,6 +130,8 @@ private Q_SLOTS:
     void exportsWriteFiles();
     void replotsAreCoalesced();
     void legendGainsKindsAsDataArrives();
+    void seedGroupsDrawOneMeanWithABand();
+    void divergedRunIsClippedNotFlatteningTheOthers();
     void toolTipShowsNearestPointPerRun();
     void followKeepsNewestInViewUntilTheUserZooms();
     void settingsRoundTripAndClamp();
@@ -199,7 +201,9 @@ void TestUiPlots::visibilityHidesAndShows() {
     QCOMPARE(visibleGraphs(a), 0);
     QCOMPARE(visibleGraphs(b), 4);
     loss.flush();
-    QCOMPARE(loss.legend->itemCount(), legendWithBoth - 1); // the run's entry goes
+    // The plot's legend names series kinds only (runs are in the run legend): b still has
+    // data of every kind.
+    QCOMPARE(loss.legend->itemCount(), legendWithBoth);
     a->setVisible(true);
     QCOMPARE(visibleGraphs(a), 4);
     loss.setSeriesVisible(Series::RawLoss, false); // "Raw loss" unticked
@@ -468,6 +472,7 @@ void TestUiPlots::nonPositiveValuesSkippedOnLogAxes() {
     ui::RunRegistry registry;
     ui::LossPlot loss(&registry);
     ui::StepSizePlot stepSize(&registry);
+    stepSize.setSmoothing(0.0); // the raw steps: smoothing would average the 0 away
     ui::Run* a = makeRun("a");
     registry.add(a);
     std::vector<core::StepMetrics> batch = steps(1, 30);
@@ -559,13 +564,85 @@ void TestUiPlots::legendGainsKindsAsDataArrives() {
     ui::Run* a = makeRun("a");
     registry.add(a);
     QTRY_VERIFY(!plot.isReplotPending());
-    QCOMPARE(plot.legend->itemCount(), 1); // the run; no series has data yet
+    QCOMPARE(plot.legend->itemCount(), 0); // no series has data yet; runs are named elsewhere
     a->appendSteps(steps(1, 10));
     QTRY_VERIFY(!plot.isReplotPending());
-    QCOMPARE(plot.legend->itemCount(), 3); // + mini-batch, smoothed
+    QCOMPARE(plot.legend->itemCount(), 2); // mini-batch, smoothed
     a->appendEpochs({epochAt(1)});
     QTRY_VERIFY(!plot.isReplotPending());
-    QCOMPARE(plot.legend->itemCount(), 5); // + train, test
+    QCOMPARE(plot.legend->itemCount(), 4); // + train, test
+    // Ten more runs add no entry: the legend explains line styles once, not per run.
+    for (int i = 0; i < 10; ++i) {
+        ui::Run* r = makeRun(QString("r%1").arg(i));
+        registry.add(r);
+        r->appendSteps(steps(1, 10));
+    }
+    QTRY_VERIFY(!plot.isReplotPending());
+    QCOMPARE(plot.legend->itemCount(), 4);
+}
+
+void TestUiPlots::seedGroupsDrawOneMeanWithABand() {
+    ui::RunRegistry registry;
+    ui::GradNormPlot plot(&registry);
+    // Three seeds of one setting: ||g|| 1, 2 and 6 at every step (smoothing off, so the
+    // lines are the values); mean 3, sample sd sqrt((4 + 1 + 9) / 2) = sqrt(7).
+    QList<ui::Run*> seeds;
+    for (int k = 0; k < 3; ++k) {
+        core::ExperimentConfig c;
+        c.training.seed = 1 + k;
+        auto* run = new ui::Run(QString("s%1").arg(k), QString("s%1").arg(k), Qt::blue, c);
+        std::vector<core::StepMetrics> s = steps(1, 20);
+        for (auto& m : s)
+            m.gradNorm = k == 0 ? 1.0 : k == 1 ? 2.0 : 6.0;
+        registry.add(run);
+        run->appendSteps(s);
+        seeds << run;
+    }
+    plot.setSmoothing(0.0);
+    plot.setSeedGrouping(ui::plotmodel::Spread::StdDev);
+    plot.flush();
+    QCOMPARE(plot.seedGroupCount(), 1);
+    const ui::plotmodel::Band* band = plot.seedBand(seeds[1], Series::GradNorm);
+    QVERIFY(band);
+    QCOMPARE(band->x.size(), size_t{20});
+    QVERIFY(test::near(band->mean[5], 3.0));
+    QVERIFY(test::near(band->upper[5], 3.0 + std::sqrt(7.0)));
+    QVERIFY(test::near(band->lower[5], 3.0 - std::sqrt(7.0)));
+    QVERIFY(!plot.graph(seeds[0], Series::GradNorm)->visible()); // drawn as the group
+    // Off again: each run on its own.
+    plot.setSeedGrouping(std::nullopt);
+    plot.flush();
+    QCOMPARE(plot.seedGroupCount(), 0);
+    QVERIFY(plot.graph(seeds[0], Series::GradNorm)->visible());
+}
+
+void TestUiPlots::divergedRunIsClippedNotFlatteningTheOthers() {
+    ui::RunRegistry registry;
+    ui::GradNormPlot plot(&registry);
+    plot.setSmoothing(0.0);
+    for (int k = 0; k < 4; ++k) {
+        ui::Run* run = makeRun(QString("ok%1").arg(k));
+        registry.add(run);
+        run->appendSteps(steps(1, 50));
+    }
+    ui::Run* wild = makeRun("wild");
+    registry.add(wild);
+    std::vector<core::StepMetrics> s = steps(1, 50);
+    s.back().gradNorm = 1e25; // the step it blew up at
+    wild->appendSteps(s);
+    plot.flush();
+    // ||g|| of the others lies in [0.5, 1.5]: the axis shows that, not 25 decades.
+    QVERIFY2(plot.yAxis->range().upper < 10.0,
+             qPrintable(QString::number(plot.yAxis->range().upper)));
+    QCOMPARE(plot.clippedRuns(), QList<const ui::Run*>{wild});
+    // A fixed range wins until it is cleared.
+    QVERIFY(plot.setYRange(0.1, 1e30));
+    plot.flush();
+    QCOMPARE(plot.yAxis->range().upper, 1e30);
+    QVERIFY(!plot.setYRange(-1.0, 1.0)); // a log axis cannot go below 0
+    plot.clearYRange();
+    plot.flush();
+    QVERIFY(plot.yAxis->range().upper < 10.0);
 }
 
 void TestUiPlots::toolTipShowsNearestPointPerRun() {
@@ -647,6 +724,8 @@ void TestUiPlots::settingsRoundTripAndClamp() {
     QCOMPARE(settings.value("plots/x_axis").toString(), QString("wall_time"));
     ui::PlotSettings loaded;
     loaded.load(settings);
+    QVERIFY(loaded.follow); // view state: a zoom of the last session does not come back
+    loaded.follow = s.follow;
     QVERIFY(loaded == s);
     settings.setValue("plots/smoothing", 5.0);
     settings.setValue("plots/x_axis", "sideways");

@@ -134,11 +134,17 @@ void TestUiMainWindow::maxLrChangeMidRunShowsInMetrics() {
     w->stepAction()->trigger();
     ui::Run* run = w->currentController()->run();
     QTRY_COMPARE_WITH_TIMEOUT(run->steps().size(), size_t{1}, alig::test::kPatienceMs);
-    Q_EMIT w->experimentPanel()->maxLrEdited(2e-3); // what the max_lr slider sends
+    // The explicit act on this run (its Runs-table row's "Change max_lr").
+    QVERIFY(w->changeMaxLr(run, 2e-3));
     w->stepAction()->trigger();
     QTRY_COMPARE_WITH_TIMEOUT(run->steps().size(), size_t{2}, alig::test::kPatienceMs);
     QCOMPARE(run->steps()[0].maxLr, 0.1);
     QCOMPARE(run->steps()[1].maxLr, 2e-3);
+    // Its label says so, with the step after which it changed.
+    QVERIFY2(run->optimizerSummary().contains("→ 0.002 (live, after step 1)"),
+             qPrintable(run->optimizerSummary()));
+    QVERIFY(!w->changeMaxLr(run, -1.0));
+    QVERIFY(w->lastError().contains("must be > 0"));
     QSignalSpy finished(w.get(), &ui::MainWindow::runFinished);
     w->stopAction()->trigger();
     QVERIFY(finished.wait(alig::test::kPatienceMs));
@@ -156,11 +162,11 @@ void TestUiMainWindow::exportWritesEveryStep() {
     QVERIFY(file.open(QIODevice::ReadOnly));
     const QStringList lines = QString::fromUtf8(file.readAll()).split('\n', Qt::SkipEmptyParts);
     QCOMPARE(lines.size(), static_cast<int>(run->steps().size()) + 1);
-    QVERIFY(lines[0].startsWith("run,step,epoch,loss,"));
-    QVERIFY(lines[1].startsWith('"' + run->name() + "\",1,1,"));
+    QVERIFY(lines[0].startsWith("run_id,run,step,epoch,loss,"));
+    QVERIFY(lines[1].startsWith('"' + run->id() + "\",\"" + run->name() + "\",1,1,"));
     const QStringList last = lines.last().split(',');
-    QCOMPARE(last[1].toLongLong(), run->steps().back().step);
-    QCOMPARE(last[3].toDouble(), run->steps().back().loss);
+    QCOMPARE(last[2].toLongLong(), run->steps().back().step);
+    QCOMPARE(last[4].toDouble(), run->steps().back().loss);
     QFile epochs(alig::test::scratchPath("export-out") + "/metrics-epochs.csv");
     QVERIFY(!epochs.exists() || epochs.size() > 0);
 }
@@ -195,7 +201,9 @@ void TestUiMainWindow::runsTableRestoresFromTheStore() {
 void TestUiMainWindow::closingDuringARunKeepsTheRecords() {
     auto w = makeWindow(alig::test::scratchPath("close"), 100000);
     ui::Run* run = w->startRun();
-    QTRY_VERIFY_WITH_TIMEOUT(run->steps().size() > 30, alig::test::kPatienceMs);
+    // The run learns its folder from the worker's first message; steps may be drained first.
+    QTRY_VERIFY_WITH_TIMEOUT(run->steps().size() > 30 && !run->runDir().isEmpty(),
+                             alig::test::kPatienceMs);
     const QString dir = run->runDir();
     w->close();
     const auto rec = core::readRun(dir.toStdString());

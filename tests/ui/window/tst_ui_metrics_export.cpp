@@ -1,6 +1,6 @@
 // File > Export Metrics (ui/window/metrics_export.h): every column of the run folder's
-// metrics.csv and epochs.csv (core/experiment/run_schema.h) after a run column, each value
-// exact, for every run exported.
+// metrics.csv and epochs.csv (core/experiment/run_schema.h) after run_id and run columns, each
+// value exact, for every run exported; two runs of one name stay apart by their id.
 
 #include "common/test_support.h"
 #include "core/experiment/run_schema.h"
@@ -64,8 +64,10 @@ private Q_SLOTS:
 };
 
 void TestUiMetricsExport::exportHasEveryColumn() {
-    ui::Run a("a", "first run", Qt::red, core::ExperimentConfig{});
-    ui::Run b("b", "second run", Qt::blue, core::ExperimentConfig{});
+    // One name for both, as two runs of one preset had before names were made unique (and
+    // as two stores merged by hand still may): only the id tells their rows apart.
+    ui::Run a("20260101-120000-00000a", "same run", Qt::red, core::ExperimentConfig{});
+    ui::Run b("20260101-120000-00000b", "same run", Qt::blue, core::ExperimentConfig{});
     a.appendSteps({step(1, 2.0 / 3.0), step(2, 0.5)});
     a.appendEpochs({epoch(1)});
     b.appendSteps({step(1, 0.125)});
@@ -76,11 +78,12 @@ void TestUiMetricsExport::exportHasEveryColumn() {
 
     // The columns as they are written out in full, so that a column the schema loses fails
     // here as well (the window's epochs file once lacked epoch_s).
-    QCOMPARE(firstLine(steps),
-             std::string("run,step,epoch,loss,accuracy,step_size,unclipped_step_size,clipped,"
-                         "grad_norm,max_lr,effective_step,elapsed_s"));
+    QCOMPARE(
+        firstLine(steps),
+        std::string("run_id,run,step,epoch,loss,accuracy,step_size,unclipped_step_size,clipped,"
+                    "grad_norm,max_lr,effective_step,elapsed_s"));
     QCOMPARE(firstLine(epochs),
-             std::string("run,epoch,step,train_loss,train_accuracy,test_loss,test_accuracy,"
+             std::string("run_id,run,epoch,step,train_loss,train_accuracy,test_loss,test_accuracy,"
                          "elapsed_s,epoch_s,interpolation,batch_loss"));
 
     // Read back with the run store's reader (which skips the run column): every value exact.
@@ -97,12 +100,23 @@ void TestUiMetricsExport::exportHasEveryColumn() {
         for (const auto& c : core::epochColumns())
             QVERIFY2(c.get(readEpochs[i]) == c.get(expectedEpochs[i]), c.name);
 
-    // The run column names each row's run.
+    // The run_id and run columns name each row's run; (run_id, step) is unique.
     std::ifstream in(steps.toStdString());
     std::string line;
     std::getline(in, line);
-    std::getline(in, line);
-    QVERIFY2(line.rfind("\"first run\",1,1,", 0) == 0, line.c_str());
+    QSet<QString> keys;
+    QStringList rows;
+    while (std::getline(in, line)) {
+        const QStringList f = QString::fromStdString(line).split(',');
+        keys.insert(f[0] + '/' + f[2]);
+        rows << QString::fromStdString(line);
+    }
+    QCOMPARE(rows.size(), 3);
+    QCOMPARE(keys.size(), 3); // without the id, ("same run", 1) would be there twice
+    QVERIFY2(rows[0].startsWith("\"20260101-120000-00000a\",\"same run\",1,1,"),
+             qPrintable(rows[0]));
+    QVERIFY2(rows[2].startsWith("\"20260101-120000-00000b\",\"same run\",1,1,"),
+             qPrintable(rows[2]));
 }
 
 QTEST_GUILESS_MAIN(TestUiMetricsExport)

@@ -1,0 +1,123 @@
+#include "ui/classroom/network_graph.h"
+
+#include "ui/plots/presentation.h"
+
+#include <QPainter>
+#include <QPainterPath>
+
+#include <algorithm>
+#include <cmath>
+
+namespace alig::ui {
+
+namespace {
+
+// TF Playground's colours for the sign of a weight, here the Okabe-Ito orange and blue.
+const QColor kPositive(230, 159, 0);
+const QColor kNegative(0, 114, 178);
+constexpr double kMinEdge = 0.3, kMaxEdge = 5.0;
+
+} // namespace
+
+NetworkGraph::NetworkGraph(QWidget* parent)
+    : QWidget(parent) {
+    setObjectName("NetworkGraph");
+    setToolTip(tr("The network's weights: one edge per weight, thicker for a larger |w|, "
+                  "orange for positive and blue for negative"));
+}
+
+void NetworkGraph::setLayers(std::vector<LayerWeights> layers, const QString& why) {
+    m_layers = std::move(layers);
+    m_why = why;
+    m_maxAbs = 0.0f;
+    for (const LayerWeights& l : m_layers)
+        for (float w : l.w)
+            m_maxAbs = std::max(m_maxAbs, std::abs(w));
+    if (!(m_maxAbs > 0.0f)) m_maxAbs = 1.0f;
+    update();
+}
+
+double NetworkGraph::edgeWidth(int layer, int out, int in) const {
+    if (layer < 0 || layer >= static_cast<int>(m_layers.size())) return 0.0;
+    const LayerWeights& l = m_layers[static_cast<size_t>(layer)];
+    if (out < 0 || out >= l.out || in < 0 || in >= l.in) return 0.0;
+    const double w = std::abs(l.w[static_cast<size_t>(out) * l.in + in]) / m_maxAbs;
+    return (kMinEdge + (kMaxEdge - kMinEdge) * w) * (m_presentation ? 1.5 : 1.0);
+}
+
+void NetworkGraph::setPresentation(bool on) {
+    m_presentation = on;
+    update();
+}
+
+void NetworkGraph::paintEvent(QPaintEvent*) {
+    QPainter p(this);
+    p.setRenderHint(QPainter::Antialiasing);
+    p.fillRect(rect(), palette().base());
+    QFont f = font();
+    if (m_presentation) f.setPointSizeF(f.pointSizeF() * kPresentationFontScale);
+    p.setFont(f);
+    const QFontMetrics fm(f);
+    if (m_layers.empty()) {
+        p.setPen(palette().color(QPalette::PlaceholderText));
+        p.drawText(rect().adjusted(8, 8, -8, -8), Qt::AlignCenter | Qt::TextWordWrap,
+                   m_why.isEmpty() ? tr("The network appears here once it is built.") : m_why);
+        return;
+    }
+    // Columns: the inputs, then each layer's outputs.
+    std::vector<int64_t> widths{m_layers.front().in};
+    for (const LayerWeights& l : m_layers)
+        widths.push_back(l.out);
+    const int columns = static_cast<int>(widths.size());
+    const int top = fm.height() + 6, bottom = height() - 6;
+    const int left = 18 + fm.horizontalAdvance("x₂"), right = width() - 18;
+    const double radius =
+        std::clamp((bottom - top) / (2.6 * kMaxNodes), 3.0, 9.0) * (m_presentation ? 1.3 : 1.0);
+    auto drawn = [](int64_t w) { return static_cast<int>(std::min<int64_t>(w, kMaxNodes)); };
+    auto node = [&](int column, int i) {
+        const int n = drawn(widths[static_cast<size_t>(column)]);
+        const double x =
+            columns == 1 ? 0.5 * (left + right) : left + (right - left) * column / (columns - 1.0);
+        const double y = top + (bottom - top) * (i + 0.5) / n;
+        return QPointF(x, y);
+    };
+    for (int l = 0; l < static_cast<int>(m_layers.size()); ++l) {
+        const LayerWeights& layer = m_layers[static_cast<size_t>(l)];
+        for (int o = 0; o < drawn(layer.out); ++o)
+            for (int i = 0; i < drawn(layer.in); ++i) {
+                const float w = layer.w[static_cast<size_t>(o) * layer.in + i];
+                QColor c = w >= 0 ? kPositive : kNegative;
+                c.setAlphaF(0.35 + 0.65 * std::min(1.0f, std::abs(w) / m_maxAbs));
+                p.setPen(QPen(c, edgeWidth(l, o, i), Qt::SolidLine, Qt::RoundCap));
+                p.drawLine(node(l, i), node(l + 1, o));
+            }
+    }
+    for (int column = 0; column < columns; ++column) {
+        const bool output = column == columns - 1;
+        for (int i = 0; i < drawn(widths[static_cast<size_t>(column)]); ++i) {
+            const QPointF c = node(column, i);
+            p.setPen(QPen(palette().color(QPalette::Text), 1.0));
+            p.setBrush(output ? playgroundClassColor(i) : palette().color(QPalette::Base));
+            p.drawEllipse(c, radius, radius);
+            if (column == 0) {
+                p.setPen(palette().color(QPalette::Text));
+                p.drawText(QRectF(0, c.y() - fm.height(), c.x() - radius - 3, 2 * fm.height()),
+                           Qt::AlignRight | Qt::AlignVCenter, i == 0 ? "x₁" : "x₂");
+            }
+        }
+        // Above each column: its width, and how many of its neurons are drawn.
+        const int64_t w = widths[static_cast<size_t>(column)];
+        const QString label = column == 0     ? tr("input")
+                              : output        ? tr("%1 classes").arg(w)
+                              : w > kMaxNodes ? tr("%1 of %2").arg(kMaxNodes).arg(w)
+                                              : QString::number(w);
+        p.setPen(palette().color(QPalette::Text));
+        // Centred over the column, but inside the widget at both ends.
+        const double x = node(column, 0).x();
+        const double half = 0.5 * fm.horizontalAdvance(label) + 2;
+        const double x0 = std::clamp(x - half, 0.0, std::max(0.0, width() - 2 * half));
+        p.drawText(QRectF(x0, 0, 2 * half, top), Qt::AlignHCenter | Qt::AlignTop, label);
+    }
+}
+
+} // namespace alig::ui
