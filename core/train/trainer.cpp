@@ -8,6 +8,7 @@
 #include "core/optim/grad_norm.h"
 #include "core/train/checkpoint_file.h"
 #include "core/train/device.h"
+#include "core/train/parallel_parts.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/write_error.h"
@@ -613,7 +614,10 @@ void Trainer::prepareBatchSplit() {
     // part of a batch (no BatchNorm statistics, no dropout: ModuleModel::replica()); autocast is a
     // per-thread setting, so it stays on the one-thread path.
     auto* model = dynamic_cast<ModuleModel*>(&m_model);
-    if (!model || threads < 2 || !m_device.is_cpu() || m_autocast != AutocastMode::Off) return;
+    // Without OpenMP the parts would run one after the other: nothing to gain.
+    if (!model || threads < 2 || !m_device.is_cpu() || m_autocast != AutocastMode::Off ||
+        !partsRunInParallel())
+        return;
     // The copies are built with their own initial weights, drawn from the default generator:
     // its state is put back, so that the run draws what it would have drawn without them.
     std::lock_guard<std::mutex> lock(defaultGeneratorMutex());
@@ -648,18 +652,16 @@ LocalBatch Trainer::splitForwardBackward(const torch::Tensor& x, LocalBatch batc
     // Each part's GEMMs run single-threaded on its own thread; OpenBLAS's pool would
     // otherwise start threads of its own under each of them.
     BlasThreadsScope singleThreadedBlas(1);
-    at::parallel_for(0, parts, 1, [&](int64_t begin, int64_t end) {
-        for (int64_t k = begin; k < end; ++k) {
-            const int64_t lo = n * k / parts, hi = n * (k + 1) / parts;
-            if (hi == lo) continue;
-            Model& model = k == 0 ? m_model : *m_replicas[static_cast<size_t>(k - 1)];
-            const torch::Tensor part = model.forward(x.narrow(0, lo, hi - lo));
-            const torch::Tensor loss = lossOf(part, batch.labels.narrow(0, lo, hi - lo));
-            // Weighted by the part's share, the parts' gradients add up to the batch's.
-            (loss * (static_cast<double>(hi - lo) / static_cast<double>(n))).backward();
-            logits[static_cast<size_t>(k)] = part.detach();
-            losses[static_cast<size_t>(k)] = loss.detach();
-        }
+    forEachPartInParallel(parts, [&](int64_t k) {
+        const int64_t lo = n * k / parts, hi = n * (k + 1) / parts;
+        if (hi == lo) return;
+        Model& model = k == 0 ? m_model : *m_replicas[static_cast<size_t>(k - 1)];
+        const torch::Tensor part = model.forward(x.narrow(0, lo, hi - lo));
+        const torch::Tensor loss = lossOf(part, batch.labels.narrow(0, lo, hi - lo));
+        // Weighted by the part's share, the parts' gradients add up to the batch's.
+        (loss * (static_cast<double>(hi - lo) / static_cast<double>(n))).backward();
+        logits[static_cast<size_t>(k)] = part.detach();
+        losses[static_cast<size_t>(k)] = loss.detach();
     });
     torch::NoGradGuard noGrad;
     // Summed in a fixed order, so a given thread count gives the same numbers every run.
