@@ -1,6 +1,7 @@
 #include "ui/classroom/step_anatomy_panel.h"
 
 #include "core/optim/optimizer_catalogue.h"
+#include "ui/run/refresh_pacer.h"
 
 #include <QGridLayout>
 #include <QLabel>
@@ -107,20 +108,21 @@ void StepAnatomyPanel::setRun(Run* run) {
 
 void StepAnatomyPanel::refreshSoon() {
     // Twelve labels laid out again 30 times a second cost the training thread several percent
-    // of its throughput on 2 cores; five times a second reads the same. A step taken alone
-    // (Step, after a pause) still shows at once.
-    constexpr qint64 kRefreshMs = 200;
+    // of its throughput on 2 cores; five times a second reads the same (slower when the
+    // window's refreshes cost more than their share here). A step taken alone (Step, after a
+    // pause) still shows at once.
+    const qint64 refreshMs = RefreshPacer::instance().interval(200);
     if (!m_refreshTimer.isActive()) {
         m_refreshTimer.setSingleShot(true);
         connect(&m_refreshTimer, &QTimer::timeout, this, &StepAnatomyPanel::refresh,
                 Qt::UniqueConnection);
     }
-    const qint64 since = m_sinceRefresh.isValid() ? m_sinceRefresh.elapsed() : kRefreshMs;
-    if (since >= kRefreshMs) {
+    const qint64 since = m_sinceRefresh.isValid() ? m_sinceRefresh.elapsed() : refreshMs;
+    if (since >= refreshMs) {
         m_refreshTimer.stop();
         refresh();
     } else if (!m_refreshTimer.isActive()) {
-        m_refreshTimer.start(static_cast<int>(kRefreshMs - since));
+        m_refreshTimer.start(static_cast<int>(refreshMs - since));
     }
 }
 
@@ -154,6 +156,7 @@ void StepAnatomyPanel::setPresentation(bool on) {
 }
 
 void StepAnatomyPanel::refresh() {
+    const RefreshPacer::Cost cost;
     m_sinceRefresh.start();
     for (auto& [key, label] : m_values)
         label->setText(QStringLiteral("—"));

@@ -3,6 +3,7 @@
 #include "ui/plots/debiased_ema.h"
 
 #include "ui/plots/presentation.h"
+#include "ui/run/refresh_pacer.h"
 #include "ui/run/run.h"
 #include <nlohmann/json.hpp>
 
@@ -205,8 +206,15 @@ MetricPlot::MetricPlot(const QString& title, QWidget* parent)
     connect(this, &QCustomPlot::beforeReplot, this, &MetricPlot::updateScatterSkip);
     connect(this, &QCustomPlot::beforeReplot, this, &MetricPlot::updateEmptyHint);
 
+    // A queued replot draws later, from the event loop: its cost counts too.
+    connect(this, &QCustomPlot::beforeReplot, this, [] { RefreshPacer::beginCost(); });
+    connect(this, &QCustomPlot::afterReplot, this, [] { RefreshPacer::endCost(); });
     m_replotTimer.setSingleShot(true);
-    m_replotTimer.setInterval(kReplotIntervalMs);
+    // 25 Hz, slower when the window's refreshes cost more than their share here.
+    RefreshPacer& pacer = RefreshPacer::instance();
+    m_replotTimer.setInterval(pacer.interval(kReplotIntervalMs));
+    connect(&pacer, &RefreshPacer::scaleChanged, this,
+            [this, &pacer] { m_replotTimer.setInterval(pacer.interval(kReplotIntervalMs)); });
     connect(&m_replotTimer, &QTimer::timeout, this, &MetricPlot::onReplotTimer);
 
     connect(this, &QCustomPlot::mouseWheel, this, [this] { stopFollowingByUser(); });
@@ -1089,6 +1097,7 @@ void MetricPlot::flush() {
 }
 
 void MetricPlot::redraw(QCustomPlot::RefreshPriority priority) {
+    const RefreshPacer::Cost cost;
     m_dirty = false;
     updateDensity();
     if (m_grouping) {

@@ -4,6 +4,7 @@
 #include "core/models/model.h"
 #include "core/train/trainer.h"
 #include "core/util/error.h"
+#include "ui/run/refresh_pacer.h"
 #include "ui/run/run.h"
 
 #include <torch/torch.h>
@@ -178,8 +179,13 @@ RunController::RunController(Run* run, core::ExperimentConfig config, QString ru
         Q_EMIT finished(s, message);
     });
 
-    // About 30 Hz: smooth for the eye, cheap for the event loop.
-    m_drainTimer.setInterval(33);
+    // About 30 Hz: smooth for the eye, cheap for the event loop; slower when the window's
+    // refreshes cost more than their share of the CPU here (RefreshPacer).
+    constexpr int kDrainMs = 33;
+    RefreshPacer& pacer = RefreshPacer::instance();
+    m_drainTimer.setInterval(pacer.interval(kDrainMs));
+    connect(&pacer, &RefreshPacer::scaleChanged, this,
+            [this, &pacer] { m_drainTimer.setInterval(pacer.interval(kDrainMs)); });
     connect(&m_drainTimer, &QTimer::timeout, this, &RunController::drain);
 }
 
@@ -270,6 +276,7 @@ void RunController::stopAndWait() {
 }
 
 void RunController::drain() {
+    const RefreshPacer::Cost cost; // the plots' appends and labels happen in here too
     MetricsBuffer::Batch batch = m_buffer->take();
     if (!m_run || (batch.steps.empty() && batch.epochs.empty())) return;
     if (batch.stepsPerEpoch > 0) m_run->setStepsPerEpoch(batch.stepsPerEpoch);

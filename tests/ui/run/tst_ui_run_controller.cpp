@@ -3,10 +3,13 @@
 
 #include "common/test_support.h"
 #include "core/experiment/run_store.h"
+#include "ui/run/refresh_pacer.h"
 #include "ui/run/run.h"
 #include "ui/run/run_controller.h"
 
 #include <QtTest/QtTest>
+
+#include <ctime>
 
 using namespace alig;
 
@@ -30,6 +33,8 @@ private Q_SLOTS:
     void maxLrChangeIsRecorded();
     void badDatasetFails();
     void destroyingMidRunStopsCleanly();
+    void pacerStretchesRefreshesOverBudget();
+    void pacedRunStillDeliversEveryStep();
 };
 
 void TestUiRunController::trainsAndFeedsTheRunInBatches() {
@@ -136,6 +141,81 @@ void TestUiRunController::destroyingMidRunStopsCleanly() {
     const auto rec = core::readRun(dir);
     QCOMPARE(rec.info["status"].get<std::string>(), std::string("stopped"));
     QVERIFY(rec.steps.size() >= run.steps().size());
+}
+
+namespace {
+
+qint64 threadCpuNs() {
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return static_cast<qint64>(t.tv_sec) * 1000000000 + t.tv_nsec;
+}
+
+} // namespace
+
+void TestUiRunController::pacerStretchesRefreshesOverBudget() {
+    using P = ui::RefreshPacer;
+    // The control law: over the budget the factor grows in proportion (at most 2x at once),
+    // well under it the factor shrinks by a fifth, within [1, kMaxScale].
+    QCOMPARE(P::nextScale(1.0, 0.045, 0.03), 1.5);
+    QCOMPARE(P::nextScale(1.0, 0.90, 0.03), 2.0);
+    QCOMPARE(P::nextScale(20.0, 0.90, 0.03), P::kMaxScale);
+    QCOMPARE(P::nextScale(5.0, 0.001, 0.03), 4.0);
+    QCOMPARE(P::nextScale(1.0, 0.001, 0.03), 1.0);
+    QCOMPARE(P::nextScale(3.0, 0.02, 0.03), 3.0); // between half the budget and the budget
+
+    // Measured: refreshes that keep the GUI thread busy for 150 ms of its CPU time are over
+    // a 4 % budget on any machine (however loaded, that is at most ~30x wall time), so the
+    // factor and every refresh interval grow; intervals never pass a second. Work outside
+    // a refresh (here the same busy loop) does not count.
+    P& pacer = P::instance();
+    pacer.setBudget(0.04);
+    auto burn = [] {
+        const qint64 until = threadCpuNs() + 150000000;
+        volatile double sink = 0.0;
+        while (threadCpuNs() < until)
+            for (int i = 0; i < 10000; ++i)
+                sink = sink + i * 1e-9;
+    };
+    pacer.measure(); // a fresh baseline (its result does not matter)
+    pacer.setScale(1.0);
+    burn();
+    pacer.measure();
+    QCOMPARE(pacer.busyShare(), 0.0);
+    QCOMPARE(pacer.scale(), 1.0);
+    QSignalSpy changed(&pacer, &P::scaleChanged);
+    {
+        const P::Cost outer;
+        const P::Cost nested; // counted once
+        burn();
+    }
+    pacer.measure();
+    QVERIFY2(pacer.busyShare() > 0.04 && pacer.busyShare() <= 1.05,
+             qPrintable(QString::number(pacer.busyShare())));
+    QVERIFY2(pacer.scale() > 1.0, qPrintable(QString::number(pacer.busyShare())));
+    QVERIFY(!changed.isEmpty());
+    QVERIFY(pacer.interval(33) > 33);
+    QVERIFY(pacer.interval(40) <= P::kMaxIntervalMs);
+    QCOMPARE(pacer.interval(2000), 2000); // a slower refresh is never made faster
+    pacer.setScale(1.0);
+    QCOMPARE(pacer.interval(33), 33);
+}
+
+void TestUiRunController::pacedRunStillDeliversEveryStep() {
+    // Refreshes stretched to the longest interval (an idle GUI thread lets the factor decay
+    // by a fifth a second from there): fewer, larger batches, and nothing lost.
+    ui::RefreshPacer& pacer = ui::RefreshPacer::instance();
+    pacer.setScale(ui::RefreshPacer::kMaxScale);
+    const std::string dir = alig::test::scratchDir("paced") + "/run";
+    ui::Run run("r", "spirals", Qt::blue, spirals(3, dir));
+    ui::RunController controller(&run, run.config());
+    QSignalSpy finished(&controller, &ui::RunController::finished);
+    controller.start();
+    QVERIFY(finished.wait(alig::test::kPatienceMs));
+    QCOMPARE(run.status(), core::RunStatus::Completed);
+    QCOMPARE(static_cast<int64_t>(run.steps().size()), 3 * run.stepsPerEpoch());
+    QCOMPARE(run.steps().size(), core::readRun(dir).steps.size());
+    pacer.setScale(1.0);
 }
 
 QTEST_MAIN(TestUiRunController)
