@@ -7,7 +7,7 @@
 // "mlp-512-512" is the default preset with MLP 784-512-512-10, max_lr 0.1 and momentum 0.9
 // (the model bench/python/compare.sh times).
 //
-// Usage: bench_training_throughput [PRESET[:SAMPLES] ...]
+// Usage: bench_training_throughput [PRESET[:SAMPLES[:BATCH]] ...]
 //        (default: the Fashion-MNIST presets, mlp-512-512 and spirals on 12,800 samples,
 //        WRN-16-4 on 256)
 
@@ -73,8 +73,11 @@ int main(int argc, char** argv) {
     for (const std::string& c : cases) {
         const auto colon = c.find(':');
         const std::string preset = c.substr(0, colon);
+        const auto colon2 = colon == std::string::npos ? colon : c.find(':', colon + 1);
         const int64_t subset = colon == std::string::npos ? 12800 : std::stoll(c.substr(colon + 1));
+        const int64_t batch = colon2 == std::string::npos ? 0 : std::stoll(c.substr(colon2 + 1));
         std::string label = preset;
+        if (batch > 0) label += ", batch " + std::to_string(batch);
         double oneThread = 0.0;
         for (int threads : threadCounts) {
             try {
@@ -87,6 +90,7 @@ int main(int argc, char** argv) {
                     config.optimizer.momentum = 0.9;
                 }
                 config.training.epochs = 1;
+                if (batch > 0) config.training.batchSize = batch;
                 config.training.threads = threads;
                 config.training.device = "cpu";
                 config.dataset.subset = subset;
@@ -99,7 +103,7 @@ int main(int argc, char** argv) {
                 } catch (const Error&) {
                     if (config.dataset.kind != "cifar10") throw;
                     config.dataset.path = randomCifar10(subset);
-                    label = preset + " (random)";
+                    label += " (random)";
                     session = RunSession::create(config, options);
                 }
                 const int64_t perEpoch = session->dataset().trainSize();
