@@ -10,6 +10,7 @@
 #include "core/optim/lr_schedule.h"
 #include "core/optim/optimizer_factory.h"
 #include "core/train/device.h"
+#include "core/train/parallel_parts.h"
 #include "core/train/trainer.h"
 #include "core/util/error.h"
 
@@ -132,6 +133,7 @@ private Q_SLOTS:
     void momentumStepIsTheMomentumTermsLength();
     void momentumTermOnlyMeasuredWhenShown();
     void batchSplitAcrossThreads();
+    void partsRunOnTwoThreadsAtOnce();
     void scheduleFreeEvaluatesAtXWithItsBatchNormStatistics();
     void evaluationWeightsMethodsReportTheirQuantities();
 };
@@ -569,6 +571,46 @@ void TestTrainer::batchSplitAcrossThreads() {
     ALIG_COMPARE_NEAR(split.gradNorm, whole.gradNorm, 1e-4 * whole.gradNorm);
     ALIG_COMPARE_NEAR(split.stepSize, whole.stepSize, 1e-4 * whole.stepSize);
     QCOMPARE(split.accuracy, whole.accuracy);
+}
+
+// The parts of a split batch run side by side, not one after the other: with 2 threads,
+// each part waits until the other has started, which only finishes if both run at once
+// (the bound keeps a broken build from hanging: it then fails). An exception in a part
+// reaches the caller.
+void TestTrainer::partsRunOnTwoThreadsAtOnce() {
+    configureThreads(2);
+    QVERIFY(partsRunInParallel());
+    std::atomic<int> started{0};
+    std::mutex m;
+    std::vector<std::thread::id> ids;
+    std::atomic<bool> sawOther{true};
+    forEachPartInParallel(2, [&](int64_t) {
+        {
+            std::lock_guard<std::mutex> lock(m);
+            ids.push_back(std::this_thread::get_id());
+        }
+        ++started;
+        // Spins on the other part starting (a condition, no clock): 2^24 yields at most.
+        for (int64_t spins = 0; started.load() < 2; ++spins) {
+            if (spins > (int64_t{1} << 24)) {
+                sawOther = false;
+                break;
+            }
+            std::this_thread::yield();
+        }
+    });
+    QVERIFY(sawOther.load());
+    QCOMPARE(ids.size(), size_t{2});
+    QVERIFY(ids[0] != ids[1]);
+    bool caught = false;
+    try {
+        forEachPartInParallel(2, [](int64_t k) {
+            if (k == 1) throw Error("part 1 failed");
+        });
+    } catch (const std::exception& e) {
+        caught = std::string(e.what()).find("part 1 failed") != std::string::npos;
+    }
+    QVERIFY(caught);
 }
 
 void TestTrainer::scheduleFreeEvaluatesAtXWithItsBatchNormStatistics() {
