@@ -14,7 +14,6 @@ Usage: python3 bench/python/train_wrn.py [--threads N] [--batch 256] [--steps 6]
 """
 
 import argparse
-import ctypes
 import math
 import os
 import sys
@@ -22,14 +21,7 @@ import time
 
 import torch
 
-
-def set_blas_threads(n):
-    for name in ("libblas.so.3", "libopenblas.so.0"):
-        try:
-            ctypes.CDLL(name).openblas_set_num_threads(n)
-            return
-        except (OSError, AttributeError):
-            continue
+from train_mlp import set_blas_threads  # OpenBLAS's own pool, sized like LibTorch's
 
 
 def conv3x3(cin, cout, stride):
