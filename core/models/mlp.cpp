@@ -96,8 +96,8 @@ std::unique_ptr<Model> makeMlp(int64_t inputs, const std::vector<int64_t>& hidde
         description += ", dropout " + p.str();
     }
     description += ")";
-    auto model = ModuleModel::wrap(Mlp(inputs, hidden, activations, dropout, numClasses),
-                                   description);
+    auto model =
+        ModuleModel::wrap(Mlp(inputs, hidden, activations, dropout, numClasses), description);
     // Without dropout a batch can be split across threads: the same layers on a part of it
     // give the same numbers (dropout would draw from one generator in an order that depends on
     // the threads). The copy's own initial weights are replaced by the shared ones.
