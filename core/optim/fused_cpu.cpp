@@ -11,9 +11,12 @@ namespace alig::core::fused_cpu {
 
 namespace {
 
-// Elements per task: big enough that a thread's start-up is paid back, small enough that the
-// MLP's 200k-weight layer still spreads over the cores.
-constexpr int64_t kGrain = 32768;
+// Elements per task. Waking LibTorch's second thread (its OpenMP workers sleep between
+// regions, OMP_WAIT_POLICY=PASSIVE) costs more than it saves below a few hundred thousand
+// elements: with 32,768 a 2-thread epoch of the default preset took 1.3x as long (its
+// largest tensor has 200k weights). From 2^18 on, tensors are split: WRN-16-4's step
+// takes half the time on 2 threads.
+constexpr int64_t kGrain = int64_t{1} << 18;
 
 // The best instruction set this CPU runs, chosen once.
 const KernelSet& kernels() {

@@ -32,3 +32,5 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
     set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/fused_cpu.cpp
         PROPERTIES COMPILE_DEFINITIONS ALIG_FUSED_CPU_X86)
 endif()
+# The fused loops spread large tensors over LibTorch's threads (at::parallel_reduce).
+alig_parallel_source(alig_optim ${CMAKE_CURRENT_LIST_DIR}/fused_cpu.cpp)

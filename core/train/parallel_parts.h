@@ -12,7 +12,7 @@ namespace alig::core {
 // in a parallel region, the parts run in order on the calling thread.
 //
 // at::parallel_for is a template whose OpenMP pragma is compiled into the caller: this file
-// is the one built with OpenMP (core/CMakeLists.txt), so that the parts really run in
+// is built with OpenMP (alig_parallel_source in core/CMakeLists.txt), so that the parts run in
 // parallel, whatever flags the rest of the project is built with.
 void forEachPartInParallel(int64_t parts, const std::function<void(int64_t)>& body);
 
