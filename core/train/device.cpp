@@ -33,19 +33,21 @@ torch::Device resolveDevice(const std::string& spec) {
 
 namespace {
 
-// OpenBLAS's own thread count, looked up at run time: with the reference BLAS (no OpenBLAS)
-// the symbols are absent, and these do nothing (getting gives 0).
+// OpenBLAS's own thread count, looked up at run time (once: a split batch sets it every
+// step): with the reference BLAS (no OpenBLAS) the symbols are absent, and these do nothing
+// (getting gives 0).
 void setBlasThreads(int threads) {
     using SetThreads = void (*)(int);
-    if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
-        set(threads);
+    static const auto set =
+        reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+    if (set) set(threads);
 }
 
 int blasThreads() {
     using GetThreads = int (*)();
-    if (auto get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads")))
-        return get();
-    return 0;
+    static const auto get =
+        reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+    return get ? get() : 0;
 }
 
 } // namespace

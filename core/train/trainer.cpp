@@ -639,6 +639,13 @@ void Trainer::prepareBatchSplit() {
 LocalBatch Trainer::splitForwardBackward(const torch::Tensor& x, LocalBatch batch) {
     const int64_t n = batch.samples;
     const int parts = static_cast<int>(m_replicas.size()) + 1;
+    // Part k's rows [lo, hi) of the batch, and its share of the batch.
+    const auto rows = [n, parts](int64_t k) {
+        return std::pair<int64_t, int64_t>(n * k / parts, n * (k + 1) / parts);
+    };
+    const auto share = [n](int64_t lo, int64_t hi) {
+        return static_cast<double>(hi - lo) / static_cast<double>(n);
+    };
     std::vector<torch::Tensor> logits(parts), losses(parts);
     {
         torch::NoGradGuard noGrad;
@@ -653,13 +660,13 @@ LocalBatch Trainer::splitForwardBackward(const torch::Tensor& x, LocalBatch batc
     // otherwise start threads of its own under each of them.
     BlasThreadsScope singleThreadedBlas(1);
     forEachPartInParallel(parts, [&](int64_t k) {
-        const int64_t lo = n * k / parts, hi = n * (k + 1) / parts;
+        const auto [lo, hi] = rows(k);
         if (hi == lo) return;
         Model& model = k == 0 ? m_model : *m_replicas[static_cast<size_t>(k - 1)];
         const torch::Tensor part = model.forward(x.narrow(0, lo, hi - lo));
         const torch::Tensor loss = lossOf(part, batch.labels.narrow(0, lo, hi - lo));
         // Weighted by the part's share, the parts' gradients add up to the batch's.
-        (loss * (static_cast<double>(hi - lo) / static_cast<double>(n))).backward();
+        (loss * share(lo, hi)).backward();
         logits[static_cast<size_t>(k)] = part.detach();
         losses[static_cast<size_t>(k)] = loss.detach();
     });
@@ -677,10 +684,9 @@ LocalBatch Trainer::splitForwardBackward(const torch::Tensor& x, LocalBatch batc
     torch::Tensor loss = torch::zeros({}, losses.front().options());
     std::vector<torch::Tensor> pieces;
     for (int k = 0; k < parts; ++k) {
-        const int64_t lo = n * k / parts, hi = n * (k + 1) / parts;
+        const auto [lo, hi] = rows(k);
         if (hi == lo) continue;
-        loss += losses[static_cast<size_t>(k)] *
-                (static_cast<double>(hi - lo) / static_cast<double>(n));
+        loss += losses[static_cast<size_t>(k)] * share(lo, hi);
         pieces.push_back(logits[static_cast<size_t>(k)]);
     }
     batch.loss = loss;

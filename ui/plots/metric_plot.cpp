@@ -207,8 +207,8 @@ MetricPlot::MetricPlot(const QString& title, QWidget* parent)
     connect(this, &QCustomPlot::beforeReplot, this, &MetricPlot::updateEmptyHint);
 
     // A queued replot draws later, from the event loop: its cost counts too.
-    connect(this, &QCustomPlot::beforeReplot, this, [] { RefreshPacer::beginCost(); });
-    connect(this, &QCustomPlot::afterReplot, this, [] { RefreshPacer::endCost(); });
+    connect(this, &QCustomPlot::beforeReplot, this, &RefreshPacer::beginCost);
+    connect(this, &QCustomPlot::afterReplot, this, &RefreshPacer::endCost);
     m_replotTimer.setSingleShot(true);
     // 25 Hz, slower when the window's refreshes cost more than their share here.
     RefreshPacer& pacer = RefreshPacer::instance();
