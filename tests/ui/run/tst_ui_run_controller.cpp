@@ -181,7 +181,9 @@ void TestUiRunController::pacerStretchesRefreshesOverBudget() {
     pacer.setScale(1.0);
     burn();
     pacer.measure();
-    QCOMPARE(pacer.busyShare(), 0.0);
+    // The burn itself is not counted (it would be a share near 1); a few microseconds of a
+    // refresh that an earlier test's plot runs meanwhile may be.
+    QVERIFY2(pacer.busyShare() < 0.01, qPrintable(QString::number(pacer.busyShare())));
     QCOMPARE(pacer.scale(), 1.0);
     QSignalSpy changed(&pacer, &P::scaleChanged);
     {
