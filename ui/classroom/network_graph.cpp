@@ -92,6 +92,28 @@ void NetworkGraph::paintEvent(QPaintEvent*) {
                 p.drawLine(node(l, i), node(l + 1, o));
             }
     }
+    // The columns' labels, in short ("12/32") where the long ones would run into each other
+    // (a narrow graph, presentation mode's larger text).
+    auto columnLabels = [&](bool brief) {
+        std::vector<QString> labels;
+        for (int column = 0; column < columns; ++column) {
+            const int64_t w = widths[static_cast<size_t>(column)];
+            labels.push_back(
+                column == 0              ? (brief ? tr("in") : tr("input"))
+                : column == columns - 1  ? (brief ? QString::number(w) : tr("%1 classes").arg(w))
+                : w > kMaxNodes && brief ? QStringLiteral("%1/%2").arg(kMaxNodes).arg(w)
+                : w > kMaxNodes          ? tr("%1 of %2").arg(kMaxNodes).arg(w)
+                                         : QString::number(w));
+        }
+        return labels;
+    };
+    std::vector<QString> labels = columnLabels(false);
+    const double gap = columns > 1 ? (right - left) / (columns - 1.0) : width();
+    for (const QString& label : labels)
+        if (fm.horizontalAdvance(label) + 10 > gap) {
+            labels = columnLabels(true);
+            break;
+        }
     for (int column = 0; column < columns; ++column) {
         const bool output = column == columns - 1;
         for (int i = 0; i < drawn(widths[static_cast<size_t>(column)]); ++i) {
@@ -106,11 +128,7 @@ void NetworkGraph::paintEvent(QPaintEvent*) {
             }
         }
         // Above each column: its width, and how many of its neurons are drawn.
-        const int64_t w = widths[static_cast<size_t>(column)];
-        const QString label = column == 0     ? tr("input")
-                              : output        ? tr("%1 classes").arg(w)
-                              : w > kMaxNodes ? tr("%1 of %2").arg(kMaxNodes).arg(w)
-                                              : QString::number(w);
+        const QString label = labels[static_cast<size_t>(column)];
         p.setPen(palette().color(QPalette::Text));
         // Centred over the column, but inside the widget at both ends.
         const double x = node(column, 0).x();

@@ -224,6 +224,9 @@ PlaygroundView::PlaygroundView(QString runsDir, QWidget* parent)
     m_loss = new LossPlot(m_registry);
     m_stepSize = new StepSizePlot(m_registry);
     m_interpolation = new InterpolationPlot(m_registry);
+    // The Playground has no experiment panel and no runs table: its own keys.
+    for (MetricPlot* p : std::initializer_list<MetricPlot*>{m_loss, m_stepSize, m_interpolation})
+        p->setEmptyHint(tr("No steps yet.\nPress Train (F5), or Step (F10) for one step."));
     m_network = new NetworkGraph;
     auto* right = new QSplitter(Qt::Vertical);
     right->addWidget(m_network);
@@ -767,7 +770,6 @@ void PlaygroundView::setPresentation(bool on) {
     m_loss->setPresentation(on);
     m_stepSize->setPresentation(on);
     m_interpolation->setPresentation(on);
-    m_anatomy->setPresentation(on);
 }
 
 } // namespace alig::ui

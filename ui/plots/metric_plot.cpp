@@ -11,6 +11,7 @@
 #include <QClipboard>
 #include <QContextMenuEvent>
 #include <QFileDialog>
+#include <QFontMetrics>
 #include <QInputDialog>
 #include <QMenu>
 #include <QMessageBox>
@@ -40,12 +41,23 @@ protected:
         m_mode = ratio < 3 ? Mode::Linear : ratio <= 300 ? Mode::OneTwoFive : Mode::Powers;
         if (m_mode == Mode::Linear) return QCPAxisTicker::createTickVector(tickStep, range);
         if (m_mode == Mode::Powers) return QCPAxisTickerLog::createTickVector(tickStep, range);
-        QVector<double> ticks;
+        // 1-2-5 where the axis has room for them (tickCount(), from its length), else 1-3,
+        // else the powers of ten alone: labels on a short axis never run into each other.
         const int first = static_cast<int>(std::floor(std::log10(range.lower)));
         const int last = static_cast<int>(std::ceil(std::log10(range.upper)));
-        for (int e = first; e <= last; ++e)
-            for (double m : {1.0, 2.0, 5.0})
-                ticks.append(m * std::pow(10.0, e));
+        QVector<double> ticks;
+        for (const std::vector<double>& mantissas :
+             {std::vector<double>{1.0, 2.0, 5.0}, {1.0, 3.0}, {1.0}}) {
+            ticks.clear();
+            int inside = 0;
+            for (int e = first; e <= last; ++e)
+                for (double m : mantissas) {
+                    const double t = m * std::pow(10.0, e);
+                    ticks.append(t);
+                    inside += range.contains(t) ? 1 : 0;
+                }
+            if (inside <= tickCount() + 1) break;
+        }
         return ticks; // the caller trims what lies outside the range
     }
 
@@ -165,7 +177,7 @@ MetricPlot::MetricPlot(const QString& title, QWidget* parent)
     plotLayout()->setRowStretchFactor(1, 0.001);
     legend->setFillOrder(QCPLegend::foColumnsFirst);
 
-    m_linearTicker = xAxis->ticker();
+    m_linearTicker = yAxis->ticker();
     m_logTicker = QSharedPointer<ReadableLogTicker>::create();
     m_linearXTicker = xAxis->ticker();
     m_logXTicker = QSharedPointer<ReadableLogTicker>::create();
@@ -205,6 +217,7 @@ MetricPlot::MetricPlot(const QString& title, QWidget* parent)
     // Before every replot, whoever asked for it (our timer, a drag, a zoom, a resize).
     connect(this, &QCustomPlot::beforeReplot, this, &MetricPlot::updateScatterSkip);
     connect(this, &QCustomPlot::beforeReplot, this, &MetricPlot::updateEmptyHint);
+    connect(this, &QCustomPlot::beforeReplot, this, &MetricPlot::fitTickCounts);
 
     // A queued replot draws later, from the event loop: its cost counts too.
     connect(this, &QCustomPlot::beforeReplot, this, &RefreshPacer::beginCost);
@@ -893,7 +906,8 @@ void MetricPlot::updateLegend() {
     }
     // Items clip to the font's height, which cuts the underscore of "max_lr" off.
     for (int i = 0; i < legend->itemCount(); ++i)
-        legend->item(i)->setMargins(QMargins(0, 0, 0, 2));
+        if (QCPAbstractLegendItem* item = legend->item(i)) // a wrapped grid has empty cells
+            item->setMargins(QMargins(0, 0, 0, 2));
     legend->setVisible(legend->itemCount() > 0);
     m_legendDirty = false;
 }
@@ -984,6 +998,10 @@ void MetricPlot::updateClipNote() {
     // Short: the note must fit a quarter of the window.
     if (names.size() > 2) names = names.mid(0, 1) << tr("%n more", "", names.size() - 1);
     m_clipNote->setText(tr("clipped: %1").arg(names.join(QStringLiteral(", "))));
+}
+
+void MetricPlot::setEmptyHint(const QString& text) {
+    m_emptyHint->setText(text);
 }
 
 void MetricPlot::updateEmptyHint() {
@@ -1144,6 +1162,39 @@ void MetricPlot::updateScatterSkip() {
             const int count = static_cast<int>(data->findEnd(range.upper, false) -
                                                data->findBegin(range.lower, false));
             g->setScatterSkip(count > maxMarkers ? (count + maxMarkers - 1) / maxMarkers - 1 : 0);
+        }
+    }
+}
+
+void MetricPlot::fitTickCounts() {
+    // As many ticks as their labels have room for, so that they never run into each other on
+    // a narrow dock, a 1280x720 screen or with presentation mode's larger text.
+    const QFontMetrics across(xAxis->tickLabelFont()), up(yAxis->tickLabelFont());
+    const int x =
+        std::clamp(axisRect()->width() /
+                       std::max(1, 3 * across.horizontalAdvance(QStringLiteral("00000")) / 2),
+                   2, 5);
+    const int y = std::clamp(axisRect()->height() / std::max(1, 3 * up.height()), 2, 5);
+    for (const auto& ticker : {m_linearXTicker, m_logXTicker})
+        ticker->setTickCount(x);
+    for (const auto& ticker : {m_linearTicker, m_logTicker})
+        ticker->setTickCount(y);
+    // The series legend above the axes wraps onto more rows rather than cutting its names
+    // short ("mini-bat") where the plot is narrow.
+    if (legend->visible() && legend->itemCount() > 0) {
+        const int room = width() - legend->margins().left() - legend->margins().right();
+        int columns = 0, used = 0;
+        for (int i = 0; i < legend->itemCount(); ++i) {
+            const QCPAbstractLegendItem* item = legend->item(i);
+            if (!item) continue; // an empty cell of a wrapped grid
+            used +=
+                item->minimumOuterSizeHint().width() + (columns > 0 ? legend->columnSpacing() : 0);
+            if (columns > 0 && used > room) break;
+            ++columns;
+        }
+        if (columns != legend->wrap()) {
+            legend->setWrap(columns);
+            legend->setFillOrder(QCPLegend::foColumnsFirst, /*rearrange=*/true);
         }
     }
 }

@@ -107,6 +107,9 @@ public:
     bool savePdf(const QString& path, int width = 0, int height = 0);
     bool copyToClipboard();
 
+    // The words in the middle of the plot while it has nothing to draw.
+    void setEmptyHint(const QString& text);
+
     // Presentation mode (for a projector): larger fonts, thicker lines, larger markers.
     bool isPresentation() const { return m_presentation; }
     void setPresentation(bool on);
@@ -167,6 +170,8 @@ protected:
 private:
     // Shows a hint in the middle of an empty plot, so a first look says what to do.
     void updateEmptyHint();
+    // Before a replot: tick counts that leave room between the tick labels.
+    void fitTickCounts();
     QCPItemText* m_emptyHint = nullptr;
 
     struct Range {

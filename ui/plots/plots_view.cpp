@@ -1,6 +1,7 @@
 #include "ui/plots/plots_view.h"
 
 #include "ui/plots/accuracy_plot.h"
+#include "ui/plots/flow_layout.h"
 #include "ui/plots/grad_norm_plot.h"
 #include "ui/plots/loss_plot.h"
 #include "ui/plots/run_legend.h"
@@ -10,7 +11,6 @@
 
 #include <QCheckBox>
 #include <QComboBox>
-#include <QHBoxLayout>
 #include <QLabel>
 #include <QMenu>
 #include <QSignalBlocker>
@@ -102,30 +102,21 @@ PlotsView::PlotsView(RunRegistry* registry, QWidget* parent)
                             "zooming a plot stops this for that plot; double-click a plot to "
                             "fit it and follow again."));
 
-    auto* controls = new QHBoxLayout;
-    controls->setContentsMargins(0, 0, 0, 0);
+    // The controls wrap onto a second row where the window is narrow (a 1280x720 screen,
+    // presentation mode), each label kept with its control.
+    auto* controlsBox = new QWidget;
+    auto* controls = new FlowLayout(controlsBox, 10);
     auto* xLabel = new QLabel(tr("X axis:"));
     xLabel->setToolTip(m_xAxis->toolTip());
-    controls->addWidget(xLabel);
-    controls->addWidget(m_xAxis);
-    controls->addSpacing(12);
+    controls->addWidget(keepTogether({xLabel, m_xAxis}));
     auto* smoothingLabel = new QLabel(tr("Smoothing:"));
     smoothingLabel->setToolTip(m_smoothing->toolTip());
-    controls->addWidget(smoothingLabel);
-    controls->addWidget(m_smoothing);
-    controls->addWidget(m_smoothingValue);
-    controls->addSpacing(12);
-    for (QCheckBox* box :
-         {m_logLoss, m_logStepSize, m_logGradNorm, m_logX, m_rawLoss, m_effectiveStep})
-        controls->addWidget(box);
-    controls->addWidget(m_quantities);
-    controls->addWidget(m_follow);
-    controls->addSpacing(12);
+    controls->addWidget(keepTogether({smoothingLabel, m_smoothing, m_smoothingValue}));
+    controls->addWidget(keepTogether({m_logLoss, m_logStepSize, m_logGradNorm, m_logX}));
+    controls->addWidget(keepTogether({m_rawLoss, m_effectiveStep, m_quantities, m_follow}));
     auto* seedsLabel = new QLabel(tr("Seeds:"));
     seedsLabel->setToolTip(m_seedGroups->toolTip());
-    controls->addWidget(seedsLabel);
-    controls->addWidget(m_seedGroups);
-    controls->addStretch(1);
+    controls->addWidget(keepTogether({seedsLabel, m_seedGroups}));
 
     // Two rows of two; the rows' splitters move together so the columns stay aligned.
     m_topRow = new QSplitter(Qt::Horizontal);
@@ -173,7 +164,7 @@ PlotsView::PlotsView(RunRegistry* registry, QWidget* parent)
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
-    layout->addLayout(controls);
+    layout->addWidget(controlsBox);
     layout->addWidget(columns, 1);
 
     applyToPlots();

@@ -5,6 +5,8 @@ target_sources(alig_ui PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/accuracy_plot.h
     ${CMAKE_CURRENT_LIST_DIR}/accuracy_plot.cpp
     ${CMAKE_CURRENT_LIST_DIR}/debiased_ema.h
+    ${CMAKE_CURRENT_LIST_DIR}/flow_layout.h
+    ${CMAKE_CURRENT_LIST_DIR}/flow_layout.cpp
     ${CMAKE_CURRENT_LIST_DIR}/grad_norm_plot.h
     ${CMAKE_CURRENT_LIST_DIR}/grad_norm_plot.cpp
     ${CMAKE_CURRENT_LIST_DIR}/interpolation_plot.h

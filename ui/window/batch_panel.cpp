@@ -111,7 +111,7 @@ BatchPanel::BatchPanel(Launcher launcher, QWidget* parent)
     m_tabs->addTab(m_groups, tr("Per setting (mean ± std)"));
     m_tabs->addTab(m_table, tr("Per run"));
     m_plot = new SweepPlot;
-    m_plot->setMinimumHeight(220);
+    m_plot->setMinimumHeight(140); // the dock stays short on a 1280x720 screen
     m_plot->hide();
     auto* split = new QSplitter(Qt::Horizontal);
     split->addWidget(m_tabs);
