@@ -34,7 +34,7 @@ StepAnatomyPanel::StepAnatomyPanel(QWidget* parent)
     auto* layout = new QVBoxLayout(this);
     m_header = new QLabel(this);
     m_header->setWordWrap(true);
-    QFont bold = m_header->font();
+    QFont bold; // only the weight: the size follows the window's (presentation mode)
     bold.setBold(true);
     m_header->setFont(bold);
     layout->addWidget(m_header);
@@ -82,7 +82,7 @@ QLabel* StepAnatomyPanel::addRow(const QString& key, const QString& name, const 
     v->setToolTip(tip);
     v->setWordWrap(true); // the dock may be narrow: long formulas wrap
     v->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    QFont f = v->font();
+    QFont f; // only the family: the size follows the window's
     f.setFamily(QStringLiteral("monospace"));
     f.setStyleHint(QFont::Monospace);
     v->setFont(f);
@@ -143,16 +143,6 @@ QString StepAnatomyPanel::valueText(const QString& key) const {
 
 QString StepAnatomyPanel::verdict() const {
     return m_verdict->text();
-}
-
-void StepAnatomyPanel::setPresentation(bool on) {
-    QFont f = font();
-    if (on) f.setPointSizeF(f.pointSizeF() * 1.3);
-    for (auto& [key, label] : m_values) {
-        QFont vf = label->font();
-        vf.setPointSizeF(f.pointSizeF());
-        label->setFont(vf);
-    }
 }
 
 void StepAnatomyPanel::refresh() {

@@ -36,8 +36,6 @@ public:
     // The sentence under the numbers that says what happened.
     QString verdict() const;
 
-    void setPresentation(bool on);
-
 private:
     void refresh();
     // refresh() at most kRefreshMs apart while steps stream in; the last one always shows.

@@ -14,6 +14,8 @@ namespace alig::ui {
 
 // How much presentation mode enlarges a plot's fonts.
 constexpr double kPresentationFontScale = 1.5;
+// How much it enlarges the text of every widget (the application font).
+constexpr double kPresentationWidgetScale = 1.4;
 
 // Grows (on) or shrinks back (off) the title's, the axes' label and tick label, and the
 // legend's fonts by kPresentationFontScale. Null title or legend are skipped.

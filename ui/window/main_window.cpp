@@ -16,6 +16,7 @@
 #include "ui/plots/interpolation_plot.h"
 #include "ui/plots/metric_plot.h"
 #include "ui/plots/plots_view.h"
+#include "ui/plots/presentation.h"
 #include "ui/run/run.h"
 #include "ui/run/run_controller.h"
 #include "ui/window/batch_panel.h"
@@ -41,6 +42,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QScreen>
 #include <QScrollArea>
 #include <QSettings>
 #include <QSplitter>
@@ -50,6 +52,7 @@
 #include <QTimer>
 #include <QToolBar>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 
@@ -105,7 +108,12 @@ MainWindow::MainWindow(QString runsDir, bool restore, QWidget* parent)
     // The step anatomy of the current run, over the interpolation meter of every run.
     m_anatomy = new StepAnatomyPanel;
     m_interpolation = new InterpolationPlot(m_registry);
+    // The meter's x axis is the Training plots' (step, epoch or time).
+    m_interpolation->setXAxisMode(m_plots->settings().xAxis);
+    connect(m_plots, &PlotsView::settingsChanged, m_interpolation,
+            [this](const PlotSettings& s) { m_interpolation->setXAxisMode(s.xAxis); });
     auto* anatomySplit = new QSplitter(Qt::Vertical);
+    m_anatomySplit = anatomySplit;
     // Scrolls rather than squeezes its rows when the dock is short (presentation mode).
     auto* anatomyScroll = new QScrollArea;
     anatomyScroll->setWidget(m_anatomy);
@@ -114,26 +122,23 @@ MainWindow::MainWindow(QString runsDir, bool restore, QWidget* parent)
     anatomyScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     anatomySplit->addWidget(anatomyScroll);
     anatomySplit->addWidget(m_interpolation);
-    anatomySplit->setSizes({420, 300});
     m_interpolation->setMinimumHeight(140);
     auto* anatomyDock = new QDockWidget(tr("Step anatomy"), this);
     m_anatomyDock = anatomyDock;
     anatomyDock->setObjectName("StepAnatomyDock");
     anatomyDock->setWidget(anatomySplit);
-    addDockWidget(Qt::RightDockWidgetArea, anatomyDock);
 
     m_panel = new ExperimentPanel;
     auto* panelDock = new QDockWidget(tr("Experiment"), this);
     m_panelDock = panelDock;
     panelDock->setObjectName("ExperimentDock");
     panelDock->setWidget(m_panel);
-    addDockWidget(Qt::LeftDockWidgetArea, panelDock);
 
     m_runsTable = new RunsTable(m_registry);
     auto* runsDock = new QDockWidget(tr("Runs"), this);
+    m_runsDock = runsDock;
     runsDock->setObjectName("RunsDock");
     runsDock->setWidget(m_runsTable);
-    addDockWidget(Qt::BottomDockWidgetArea, runsDock);
 
     m_batch = new BatchPanel([this](const core::PlannedRun& p) {
         return launchRun(p.config, QString::fromStdString(p.label));
@@ -141,9 +146,7 @@ MainWindow::MainWindow(QString runsDir, bool restore, QWidget* parent)
     m_batchDock = new QDockWidget(tr("Compare / sweep"), this);
     m_batchDock->setObjectName("BatchDock");
     m_batchDock->setWidget(m_batch);
-    addDockWidget(Qt::BottomDockWidgetArea, m_batchDock);
-    tabifyDockWidget(runsDock, m_batchDock);
-    runsDock->raise();
+    placeDocks();
 
     createActions();
     createMenus();
@@ -174,29 +177,20 @@ MainWindow::MainWindow(QString runsDir, bool restore, QWidget* parent)
         run->setVisible(true);
     });
 
-    // The plots get the room; the runs table starts a few rows high.
-    resize(1500, 950);
-    resizeDocks({runsDock}, {170}, Qt::Vertical);
-    resizeDocks({panelDock, anatomyDock}, {380, 340}, Qt::Horizontal);
+    // The default size where the screen has room for it, never beyond the screen.
+    if (const QScreen* screen = QGuiApplication::primaryScreen())
+        fitToScreen(screen->availableGeometry());
     // The docks serve the Training tab; the classroom tabs bring their own controls and get
     // the whole window. Leaving Training remembers which docks were shown.
     connect(m_tabs, &QTabWidget::currentChanged, this, [this] { updateActions(); });
     connect(m_playground, &PlaygroundView::runningChanged, this, [this] { updateActions(); });
     connect(m_surfaceView, &SurfaceView::pathsChanged, this, [this] { updateActions(); });
     connect(m_tabs, &QTabWidget::currentChanged, this, [this](int index) {
-        const bool training = index == 0;
-        if (training == m_trainingDocksShown) return;
-        m_trainingDocksShown = training;
-        for (QDockWidget* dock : findChildren<QDockWidget*>()) {
-            if (dock->isFloating()) continue;
-            if (!training) {
-                m_dockWasVisible[dock] = !dock->isHidden();
-                dock->hide();
-            } else if (m_dockWasVisible.value(dock, true)) {
-                dock->show();
-            }
-        }
+        // The new page's minimum first: the old one's must not squeeze the docks restored.
+        sizeByCurrentTab();
+        showTrainingDocks(index == 0);
     });
+    sizeByCurrentTab();
 
     connect(m_registry, &RunRegistry::runRemoved, this, [this](Run* run) {
         for (RunWatcher* w : m_watchers)
@@ -331,6 +325,15 @@ void MainWindow::createActions() {
     toolbar->setObjectName("RunToolbar");
     toolbar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
     toolbar->addActions({m_start, m_pause, m_stop, m_step});
+    // The experiment form folds away for the plots (presentation mode starts without it).
+    m_panelToggle = m_panelDock->toggleViewAction();
+    m_panelToggle->setText(tr("E&xperiment Panel"));
+    m_panelToggle->setShortcut(Qt::Key_F9);
+    m_panelToggle->setIcon(s->standardIcon(QStyle::SP_FileDialogDetailedView));
+    m_panelToggle->setToolTip(tr("Show or hide the experiment's settings (F9)"));
+    toolbar->addSeparator();
+    toolbar->addAction(m_panelToggle);
+    addAction(m_panelToggle); // the shortcut works with the menu bar hidden too
 }
 
 void MainWindow::createMenus() {
@@ -410,10 +413,14 @@ void MainWindow::createMenus() {
     m_presentation = view->addAction(tr("&Presentation Mode"));
     m_presentation->setCheckable(true);
     m_presentation->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
-    m_presentation->setToolTip(tr("Larger fonts, thicker lines and larger markers, for a "
-                                  "projector (Ctrl+Shift+P)"));
+    m_presentation->setToolTip(tr("Larger text, lines and markers everywhere and the plots "
+                                  "given the room, for a projector (Ctrl+Shift+P); leaving it "
+                                  "puts everything back as it was"));
     connect(m_presentation, &QAction::toggled, this, &MainWindow::setPresentation);
     addAction(m_presentation); // the shortcut works with the menu bar hidden too
+    view->addAction(tr("&Reset Layout"), this, &MainWindow::resetLayout)
+        ->setToolTip(tr("Every panel back in its place at its first size, the window fitted "
+                        "to the screen"));
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     auto openHelp = [this](HelpDialog::Page page) {
@@ -553,19 +560,182 @@ void MainWindow::setPresentation(bool on) {
         m_presentation->setChecked(on); // comes back here through toggled()
         return;
     }
-    if (on) m_normalFont = QApplication::font();
-    QFont f = m_normalFont;
-    if (on) f.setPointSizeF(f.pointSizeF() * 1.4);
-    QApplication::setFont(f);
+    if (on == m_normal.has_value()) return; // already so
+    if (on) {
+        // Everything leaving the mode puts back: the window's place, every dock's, the
+        // anatomy's split, the application font and each font a widget set for itself.
+        NormalState n;
+        n.geometry = geometry();
+        n.windowState = windowState();
+        n.dockState = saveState();
+        n.anatomySplit = m_anatomySplit->sizes();
+        n.trainingTab = m_tabs->currentWidget() == m_plots;
+        n.trainingState = m_trainingState;
+        n.appFont = QApplication::font();
+        for (QWidget* w : findChildren<QWidget*>())
+            if (w->testAttribute(Qt::WA_SetFont)) n.ownFonts.append({w, w->font()});
+        m_normal = std::move(n);
+    }
+    const NormalState& n = *m_normal;
+    QFont app = n.appFont;
+    if (on) app.setPointSizeF(app.pointSizeF() * kPresentationWidgetScale);
+    QApplication::setFont(app);
+    // The widgets take the new font from posted events, and a hidden dock's contents may keep
+    // the old one: every widget without a font of its own resolves it again now, parents
+    // before children (findChildren's order), before anything is measured.
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::ApplicationFontChange);
+    for (QWidget* w : findChildren<QWidget*>())
+        if (!w->testAttribute(Qt::WA_SetFont)) w->setFont(QFont());
+    // A widget with a font of its own does not follow the application's: it grows by the same
+    // factor, and gets its own font back exactly.
+    for (const auto& [widget, font] : n.ownFonts) {
+        if (!widget) continue;
+        QFont f = font;
+        if (on && f.pointSizeF() > 0)
+            f.setPointSizeF(f.pointSizeF() * kPresentationWidgetScale);
+        else if (on && f.pixelSize() > 0)
+            f.setPixelSize(static_cast<int>(std::lround(f.pixelSize() * kPresentationWidgetScale)));
+        widget->setFont(f);
+    }
     for (MetricPlot* p : m_plots->plots())
         p->setPresentation(on);
     m_interpolation->setPresentation(on);
-    m_anatomy->setPresentation(on);
     m_playground->setPresentation(on);
     m_surfaceView->setPresentation(on);
-    applyDockWidths();
-    statusBar()->showMessage(on ? tr("Presentation mode: Ctrl+Shift+P to leave it") : QString(),
-                             4000);
+    if (on) {
+        // For a projector: the plots get the room of the folded experiment panel and runs
+        // table (F9 and the View menu bring them back), the larger text a wider step anatomy.
+        if (n.trainingTab)
+            foldForProjector();
+        else
+            m_foldPanel = true; // when the Training tab comes back
+        applyDockSizes();
+        if (const QScreen* screen = this->screen()) keepOnScreen(screen->availableGeometry());
+        statusBar()->showMessage(tr("Presentation mode: Ctrl+Shift+P to leave it; F9 for the "
+                                    "experiment panel, View > Runs for the runs table"),
+                                 6000);
+        return;
+    }
+    restoreNormalLayout();
+    m_normal.reset();
+    statusBar()->clearMessage();
+}
+
+void MainWindow::restoreNormalLayout() {
+    const NormalState& n = *m_normal;
+    // The smaller fonts' layouts first, so that nothing grows back over what is restored.
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+    // The rect itself: restoreGeometry() would place it again by the frame's guess.
+    if (n.windowState & (Qt::WindowMaximized | Qt::WindowFullScreen))
+        setWindowState(n.windowState);
+    else
+        setGeometry(n.geometry);
+    m_anatomySplit->setSizes(n.anatomySplit);
+    m_foldPanel = false;
+    // The dock state is that of the tab where the mode began; the tab may have changed since.
+    // The Training tab's docks come back with it, as they were before the mode.
+    const bool training = m_tabs->currentWidget() == m_plots;
+    m_trainingState = n.trainingTab ? n.dockState : n.trainingState;
+    if (training)
+        restoreDockState(m_trainingState);
+    else if (!n.trainingTab)
+        restoreState(n.dockState); // hidden docks, floating ones where they were
+    m_trainingDocksShown = training;
+}
+
+QSize MainWindow::defaultSize() {
+    return {1500, 950};
+}
+
+void MainWindow::fitToScreen(const QRect& available) {
+    if (!available.isValid()) return;
+    m_fitArea = available;
+    // The frame the window manager adds (none before the first show) stays inside too.
+    const QMargins frame(geometry().left() - frameGeometry().left(),
+                         geometry().top() - frameGeometry().top(),
+                         frameGeometry().right() - geometry().right(),
+                         frameGeometry().bottom() - geometry().bottom());
+    const QRect room = available.marginsRemoved(frame);
+    const QSize size = defaultSize().boundedTo(room.size());
+    setGeometry(QStyle::alignedRect(Qt::LeftToRight, Qt::AlignCenter, size, room));
+    applyDockSizes();
+}
+
+void MainWindow::keepOnScreen(const QRect& available) {
+    if (!available.isValid() || available.contains(frameGeometry())) return;
+    const QSize frame = frameGeometry().size() - geometry().size();
+    resize(size().boundedTo(available.size() - frame));
+    const QRect f = frameGeometry();
+    // move() places a window's frame.
+    move(std::clamp(f.left(), available.left(),
+                    std::max(available.left(), available.right() + 1 - f.width())),
+         std::clamp(f.top(), available.top(),
+                    std::max(available.top(), available.bottom() + 1 - f.height())));
+}
+
+void MainWindow::placeDocks() {
+    const std::pair<QDockWidget*, Qt::DockWidgetArea> places[] = {
+        {m_anatomyDock, Qt::RightDockWidgetArea},
+        {m_panelDock, Qt::LeftDockWidgetArea},
+        {m_runsDock, Qt::BottomDockWidgetArea},
+        {m_batchDock, Qt::BottomDockWidgetArea}};
+    for (const auto& [dock, area] : places) {
+        dock->setFloating(false);
+        addDockWidget(area, dock);
+    }
+    tabifyDockWidget(m_runsDock, m_batchDock);
+    m_runsDock->raise();
+    m_anatomySplit->setSizes({420, 300});
+}
+
+void MainWindow::resetLayout() {
+    if (isPresentation()) setPresentation(false);
+    placeDocks();
+    for (QDockWidget* dock : {m_anatomyDock, m_panelDock, m_runsDock, m_batchDock})
+        dock->show();
+    m_trainingDocksShown = true;
+    showTrainingDocks(m_tabs->currentWidget() == m_plots);
+    if (const QScreen* screen = this->screen()) fitToScreen(screen->availableGeometry());
+}
+
+void MainWindow::restoreDockState(const QByteArray& state) {
+    // Docks that were hidden take their sizes only once they are shown and laid out: the
+    // first pass shows them, the second sizes them as saved.
+    restoreState(state);
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+    restoreState(state);
+}
+
+void MainWindow::foldForProjector() {
+    for (QDockWidget* dock : {m_panelDock, m_runsDock, m_batchDock})
+        if (!dock->isFloating()) dock->hide();
+}
+
+void MainWindow::sizeByCurrentTab() {
+    // A tab widget is as large as its largest page; the pages not on show count for nothing,
+    // so the Playground's minimum never widens the Training tab's window beyond the screen.
+    for (int i = 0; i < m_tabs->count(); ++i) {
+        const auto policy =
+            i == m_tabs->currentIndex() ? QSizePolicy::Preferred : QSizePolicy::Ignored;
+        m_tabs->widget(i)->setSizePolicy(policy, policy);
+    }
+}
+
+void MainWindow::showTrainingDocks(bool training) {
+    // The docks serve the Training tab; the classroom tabs bring their own controls and get
+    // the whole window. Leaving Training keeps its docks' state (which are shown, their sizes,
+    // the raised tab) and coming back restores it exactly; floating docks stay where they are.
+    if (training == m_trainingDocksShown) return;
+    m_trainingDocksShown = training;
+    if (!training) {
+        m_trainingState = saveState();
+        for (QDockWidget* dock : findChildren<QDockWidget*>())
+            if (!dock->isFloating()) dock->hide();
+        return;
+    }
+    restoreDockState(m_trainingState);
+    if (m_foldPanel) foldForProjector(); // presentation mode began on another tab
+    m_foldPanel = false;
 }
 
 void MainWindow::updateActions() {
@@ -1016,6 +1186,9 @@ void MainWindow::rebuildRecentMenu() {
 }
 
 void MainWindow::saveSettings() {
+    // The layout to start from next time is the normal one, with the Training tab's docks.
+    setPresentation(false);
+    showTrainingDocks(true);
     QSettings settings;
     settings.setValue("window/geometry", saveGeometry());
     settings.setValue("window/state", saveState());
@@ -1028,6 +1201,8 @@ void MainWindow::restoreSettings() {
     QSettings settings;
     restoreGeometry(settings.value("window/geometry").toByteArray());
     m_restoredLayout = restoreState(settings.value("window/state").toByteArray());
+    // A layout saved on a larger screen (or another monitor) is brought inside this one.
+    if (const QScreen* screen = this->screen()) keepOnScreen(screen->availableGeometry());
     const QString path = settings.value("experiment/path").toString();
     const QString last = settings.value("experiment/last").toString();
     if (!last.isEmpty()) {
@@ -1069,19 +1244,31 @@ void MainWindow::restoreSettings() {
     saveWatchedFolders();
 }
 
-void MainWindow::applyDockWidths() {
-    // Larger text needs a wider anatomy; the experiment form can give up some room.
+void MainWindow::applyDockSizes() {
+    // In proportion to the window (a 1280x720 laptop gets narrower docks than a 1600x1000
+    // screen); larger text needs a wider anatomy, and the experiment form gives up some room.
     const bool on = isPresentation();
-    resizeDocks({m_panelDock, m_anatomyDock}, {on ? 300 : 380, on ? 470 : 330}, Qt::Horizontal);
+    const int w = width(), h = height();
+    const int panel = std::clamp(w * (on ? 20 : 25) / 100, 240, on ? 320 : 380);
+    const int anatomy = std::clamp(w * (on ? 30 : 22) / 100, 240, on ? 480 : 340);
+    resizeDocks({m_panelDock, m_anatomyDock}, {panel, anatomy}, Qt::Horizontal);
+    resizeDocks({m_runsDock}, {std::clamp(h * 18 / 100, 110, 180)}, Qt::Vertical);
 }
 
 void MainWindow::showEvent(QShowEvent* event) {
     QMainWindow::showEvent(event);
     if (m_shownOnce) return;
     m_shownOnce = true;
-    // Before the first show the window has no final size, and the docks' widths come out
-    // proportional instead of as asked: ask again once it has one (a restored layout wins).
-    if (!m_restoredLayout) QTimer::singleShot(0, this, [this] { applyDockWidths(); });
+    // Before the first show the window has no final size nor a frame, and the docks' widths
+    // come out proportional instead of as asked: fit again once it has them (a restored
+    // layout wins).
+    if (!m_restoredLayout)
+        QTimer::singleShot(0, this, [this] {
+            if (m_fitArea.isValid())
+                fitToScreen(m_fitArea);
+            else
+                applyDockSizes();
+        });
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

@@ -8,8 +8,8 @@
 #include "core/train/metrics.h"
 
 #include <QFont>
-#include <QHash>
 #include <QMainWindow>
+#include <QPair>
 #include <QPointer>
 
 #include <optional>
@@ -19,6 +19,7 @@ class QDockWidget;
 class QLabel;
 class QMenu;
 class QProgressBar;
+class QSplitter;
 class QTabWidget;
 
 namespace alig::ui {
@@ -121,9 +122,25 @@ public:
     InterpolationPlot* interpolationPlot() const { return m_interpolation; }
     // Tab keys: "training", "playground", "surface".
     bool showTab(const QString& key);
+    // Presentation mode: every widget's text grows, and the plots get the room of the folded
+    // experiment panel and runs table; leaving it restores the window, its docks, splits and fonts
+    // exactly.
     QAction* presentationAction() const { return m_presentation; }
     bool isPresentation() const;
     void setPresentation(bool on);
+    // F9 (toolbar, View menu): shows or hides the experiment panel's dock.
+    QAction* panelAction() const { return m_panelToggle; }
+    // The window's size at the first start where the screen has room for it.
+    static QSize defaultSize();
+    // Sizes the window to defaultSize() or the whole of `available` (a screen's available
+    // geometry) where that is smaller, frame included, centres it there, and gives the docks
+    // sizes in proportion.
+    void fitToScreen(const QRect& available);
+    // Shrinks and moves the window only as far as needed to be inside `available`.
+    void keepOnScreen(const QRect& available);
+    // View > Reset Layout: leaves presentation mode, docks every panel where it starts, shows
+    // them all and fits the window to its screen.
+    void resetLayout();
 
 Q_SIGNALS:
     // A run ended (completed, stopped, diverged or failed).
@@ -132,7 +149,7 @@ Q_SIGNALS:
 protected:
     void closeEvent(QCloseEvent* event) override;
     void showEvent(QShowEvent* event) override;
-    void applyDockWidths();
+    void applyDockSizes();
 
 private:
     // Run > Compare / Sweep: the dialog, kept open with its fields until the batch starts.
@@ -154,6 +171,16 @@ private:
     void saveSettings();
     void restoreSettings();
     void saveWatchedFolders();
+    // The default dock arrangement (the constructor and Reset Layout).
+    void placeDocks();
+    // Hides the docks for the classroom tabs (remembering which were shown) and shows them
+    // again on Training.
+    void showTrainingDocks(bool training);
+    void sizeByCurrentTab();
+    void restoreDockState(const QByteArray& state);
+    // Presentation mode: hides the experiment panel and the runs table (unless floating).
+    void foldForProjector();
+    void restoreNormalLayout();
 
     QString m_runsDir;
     bool m_dialogs = true;
@@ -180,13 +207,29 @@ private:
     StepAnatomyPanel* m_anatomy = nullptr;
     InterpolationPlot* m_interpolation = nullptr;
     QAction* m_presentation = nullptr;
-    QFont m_normalFont;
+    // What presentation mode changed, to put back exactly; set while the mode is on.
+    struct NormalState {
+        QRect geometry;
+        Qt::WindowStates windowState;
+        QByteArray dockState;
+        QList<int> anatomySplit;
+        bool trainingTab = true;
+        QByteArray trainingState; // the Training tab's docks, when the mode began elsewhere
+        QFont appFont;
+        QList<QPair<QPointer<QWidget>, QFont>> ownFonts; // widgets with a font of their own
+    };
+    std::optional<NormalState> m_normal;
+    QAction* m_panelToggle = nullptr;
+    QSplitter* m_anatomySplit = nullptr;
+    QDockWidget* m_runsDock = nullptr;
     bool m_trainingDocksShown = true;
     bool m_shownOnce = false;
     bool m_restoredLayout = false;
     QDockWidget* m_panelDock = nullptr;
     QDockWidget* m_anatomyDock = nullptr;
-    QHash<QDockWidget*, bool> m_dockWasVisible;
+    QByteArray m_trainingState; // the Training tab's docks while another tab is on show
+    bool m_foldPanel = false;   // hide the experiment panel when Training comes back
+    QRect m_fitArea;            // the last fitToScreen()'s, fitted again at the first show
     QLabel *m_deviceLabel = nullptr, *m_speedLabel = nullptr, *m_stepLabel = nullptr,
            *m_etaLabel = nullptr;
     QProgressBar* m_epochProgress = nullptr;

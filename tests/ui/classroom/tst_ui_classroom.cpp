@@ -19,11 +19,13 @@
 #include "ui/run/run_controller.h"
 #include "ui/window/main_window.h"
 
+#include <QDockWidget>
+#include <QMenuBar>
+#include <QStatusBar>
+#include <QToolBar>
 #include <QtTest/QtTest>
 
 using namespace alig;
-
-namespace {} // namespace
 
 class TestUiClassroom : public QObject {
     Q_OBJECT
@@ -44,7 +46,9 @@ private Q_SLOTS:
     void anatomyExplainsTheTuningFreeMethods();
     void playgroundRateIsEachMethodsStepSize();
     void windowTabsAnatomyAndMeter();
-    void presentationMode();
+    void presentationRestoresFontsAndLayout();
+    void windowFitsA1280x720Screen();
+    void resetLayoutDocksEveryPanel();
     void actionsFollowTheTab();
 };
 
@@ -454,20 +458,196 @@ void TestUiClassroom::windowTabsAnatomyAndMeter() {
     QVERIFY(csv.readLine().contains(",interpolation"));
 }
 
-void TestUiClassroom::presentationMode() {
+namespace {
+
+// Layouts settle within a few event loop turns; this bounds the wait well below the test
+// function's own time limit, so that a layout that never settles says what it is.
+constexpr int kLayoutPatienceMs = 30000;
+
+// What presentation mode may change and must put back: every widget's font, and where the
+// window, its docks and its tabs are.
+struct WindowLook {
+    QHash<QWidget*, QString> fonts;
+    QHash<QWidget*, bool> ownFont;
+    QString layout;
+
+    explicit WindowLook(ui::MainWindow& w) {
+        for (QWidget* c : w.findChildren<QWidget*>()) {
+            fonts[c] = c->font().toString();
+            ownFont[c] = c->testAttribute(Qt::WA_SetFont);
+        }
+        QStringList parts{QStringLiteral("window %1,%2 %3x%4")
+                              .arg(w.x())
+                              .arg(w.y())
+                              .arg(w.width())
+                              .arg(w.height())};
+        for (QDockWidget* d : w.findChildren<QDockWidget*>()) {
+            const QRect g = d->geometry();
+            parts << QStringLiteral("%1 %2 %3 %4,%5 %6x%7")
+                         .arg(d->objectName())
+                         .arg(d->isVisible() ? "shown" : "hidden")
+                         .arg(d->isFloating() ? "floating" : "docked")
+                         .arg(g.x())
+                         .arg(g.y())
+                         .arg(g.width())
+                         .arg(g.height());
+        }
+        parts << QStringLiteral("tabs %1x%2").arg(w.tabs()->width()).arg(w.tabs()->height());
+        layout = parts.join('\n');
+    }
+};
+
+// The widgets whose font differs from the one `before` recorded (none when restored).
+QStringList fontChanges(const WindowLook& before, const WindowLook& after) {
+    QStringList changed;
+    for (auto it = before.fonts.begin(); it != before.fonts.end(); ++it)
+        if (after.fonts.value(it.key()) != it.value() ||
+            after.ownFont.value(it.key()) != before.ownFont.value(it.key()))
+            changed << QStringLiteral("%1 (%2): %3 -> %4")
+                           .arg(it.key()->objectName(), it.key()->metaObject()->className(),
+                                it.value(), after.fonts.value(it.key()));
+    return changed;
+}
+
+QDockWidget* dock(ui::MainWindow& w, const char* name) {
+    return w.findChild<QDockWidget*>(QString::fromLatin1(name));
+}
+
+bool insideScreen(QWidget* widget, const QRect& screen) {
+    const QRect r(widget->mapToGlobal(QPoint(0, 0)), widget->size());
+    return screen.contains(r);
+}
+
+} // namespace
+
+void TestUiClassroom::presentationRestoresFontsAndLayout() {
     ui::MainWindow w(alig::test::scratchPath("presentation-runs"), /*restoreSettings=*/false);
+    w.setDialogsEnabled(false);
+    const QRect screen(0, 0, 1600, 1000);
+    w.fitToScreen(screen);
     w.show();
-    const double before = QApplication::font().pointSizeF();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    // A layout of the user's own, not the default: a wider anatomy, a shorter runs table.
+    w.resizeDocks({dock(w, "StepAnatomyDock")}, {420}, Qt::Horizontal);
+    w.resizeDocks({dock(w, "RunsDock")}, {130}, Qt::Vertical);
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+    const WindowLook before(w);
+    const double appPoints = QApplication::font().pointSizeF();
+
     QVERIFY(!w.isPresentation());
+    QCOMPARE(w.presentationAction()->shortcut(), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
     w.presentationAction()->trigger();
     QVERIFY(w.isPresentation());
-    QVERIFY(QApplication::font().pointSizeF() > before * 1.3);
+    QVERIFY(QApplication::font().pointSizeF() > appPoints * 1.3);
     for (ui::MetricPlot* p : w.plotsView()->plots())
         QVERIFY(p->isPresentation());
-    QCOMPARE(w.presentationAction()->shortcut(), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
+    // Every widget's text grows, those with a font of their own (bold headers, monospace
+    // values, the surface's method list) too.
+    for (QWidget* c : w.findChildren<QWidget*>()) {
+        if (!before.fonts.contains(c)) continue; // made since (a combo box's popup)
+        QFont old;
+        old.fromString(before.fonts.value(c));
+        QVERIFY2(c->font().pointSizeF() > old.pointSizeF() * 1.3,
+                 qPrintable(QStringLiteral("%1 (%2): %3 pt, was %4")
+                                .arg(c->objectName(), c->metaObject()->className())
+                                .arg(c->font().pointSizeF())
+                                .arg(old.pointSizeF())));
+    }
+    // The plots get the room: the experiment panel folds away, and F9 brings it back.
+    QVERIFY(!dock(w, "ExperimentDock")->isVisible());
+    QCOMPARE(w.panelAction()->shortcut(), QKeySequence(Qt::Key_F9));
+    w.panelAction()->trigger();
+    QVERIFY(dock(w, "ExperimentDock")->isVisible());
+    // The window stays on its screen.
+    QVERIFY(screen.contains(w.frameGeometry()));
+
+    // Leaving it puts back every font and the layout exactly.
     w.setPresentation(false);
-    QCOMPARE(QApplication::font().pointSizeF(), before);
+    QCOMPARE(QApplication::font().pointSizeF(), appPoints);
     QVERIFY(!w.plotsView()->plots().front()->isPresentation());
+    QCOMPARE(fontChanges(before, WindowLook(w)).join('\n'), QString());
+    QTRY_COMPARE_WITH_TIMEOUT(WindowLook(w).layout, before.layout, kLayoutPatienceMs);
+
+    // Entered on Training, left on the Playground: the docks come back with Training.
+    w.setPresentation(true);
+    QVERIFY(w.showTab("playground"));
+    w.setPresentation(false);
+    QVERIFY(!dock(w, "ExperimentDock")->isVisible());
+    QVERIFY(w.showTab("training"));
+    QCOMPARE(fontChanges(before, WindowLook(w)).join('\n'), QString());
+    QTRY_COMPARE_WITH_TIMEOUT(WindowLook(w).layout, before.layout, kLayoutPatienceMs);
+}
+
+void TestUiClassroom::windowFitsA1280x720Screen() {
+    ui::MainWindow w(alig::test::scratchPath("small-screen-runs"), /*restoreSettings=*/false);
+    w.setDialogsEnabled(false);
+    const QRect screen(0, 0, 1280, 720);
+    w.fitToScreen(screen);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    // Nothing off-screen, in and out of presentation mode, and nothing squeezed below the
+    // size it needs (the experiment form, the step anatomy, the runs table).
+    for (bool presentation : {false, true, false}) {
+        w.setPresentation(presentation);
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            screen.contains(w.frameGeometry()),
+            qPrintable(QStringLiteral("presentation %1: window %2x%3 at %4,%5, needs %6x%7")
+                           .arg(presentation)
+                           .arg(w.frameGeometry().width())
+                           .arg(w.frameGeometry().height())
+                           .arg(w.frameGeometry().x())
+                           .arg(w.frameGeometry().y())
+                           .arg(w.minimumSizeHint().width())
+                           .arg(w.minimumSizeHint().height())),
+            kLayoutPatienceMs);
+        QList<QWidget*> parts{w.tabs(), w.statusBar(), w.menuBar()};
+        for (QDockWidget* d : w.findChildren<QDockWidget*>())
+            if (d->isVisible() && !d->visibleRegion().isEmpty()) parts << d; // a raised tab
+        for (QToolBar* t : w.findChildren<QToolBar*>())
+            parts << t;
+        for (QWidget* part : parts) {
+            QVERIFY2(insideScreen(part, screen), qPrintable(part->objectName()));
+            if (auto* d = qobject_cast<QDockWidget*>(part)) {
+                const QSize need = d->widget()->minimumSizeHint();
+                QVERIFY2(d->widget()->width() >= need.width() &&
+                             d->widget()->height() >= need.height(),
+                         qPrintable(QStringLiteral("%1 %2x%3, needs %4x%5")
+                                        .arg(d->objectName())
+                                        .arg(d->widget()->width())
+                                        .arg(d->widget()->height())
+                                        .arg(need.width())
+                                        .arg(need.height())));
+            }
+        }
+    }
+    // A layout saved on a larger screen comes inside this one.
+    w.setGeometry(100, 50, 1600, 1000);
+    w.keepOnScreen(screen);
+    QTRY_VERIFY_WITH_TIMEOUT(screen.contains(w.frameGeometry()), kLayoutPatienceMs);
+}
+
+void TestUiClassroom::resetLayoutDocksEveryPanel() {
+    ui::MainWindow w(alig::test::scratchPath("reset-layout-runs"), /*restoreSettings=*/false);
+    w.setDialogsEnabled(false);
+    w.fitToScreen(QRect(0, 0, 1600, 1000));
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    dock(w, "RunsDock")->setFloating(true);
+    dock(w, "StepAnatomyDock")->hide();
+    w.addDockWidget(Qt::RightDockWidgetArea, dock(w, "ExperimentDock"));
+    w.setPresentation(true);
+    w.resetLayout();
+    QVERIFY(!w.isPresentation());
+    for (const auto& [name, area] : {std::pair{"ExperimentDock", Qt::LeftDockWidgetArea},
+                                     std::pair{"StepAnatomyDock", Qt::RightDockWidgetArea},
+                                     std::pair{"RunsDock", Qt::BottomDockWidgetArea}}) {
+        QDockWidget* d = dock(w, name);
+        QVERIFY2(d->isVisible() && !d->isFloating(), name);
+        QCOMPARE(w.dockWidgetArea(d), area);
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(QRect(0, 0, 1600, 1000).contains(w.frameGeometry()),
+                             kLayoutPatienceMs);
 }
 
 void TestUiClassroom::actionsFollowTheTab() {
