@@ -68,6 +68,9 @@ public:
     static const std::vector<int>& speedChoices();
     // The step the trainer reported last (0 before the first).
     int64_t stepCount() const;
+    // Steps the paced training has granted the trainer so far; after pause() the trainer
+    // still takes those already granted (stepCount() reaches this), then waits.
+    int64_t stepsGranted() const { return m_granted; }
 
     // Sets every control from an experiment (a 2-D set or a CSV file, an MLP or a linear
     // model) and rewinds; what the Playground has no control for is left as it is.

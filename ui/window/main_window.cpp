@@ -584,6 +584,17 @@ void MainWindow::setPresentation(bool on) {
     // the old one: every widget without a font of its own resolves it again now, parents
     // before children (findChildren's order), before anything is measured.
     QCoreApplication::sendPostedEvents(nullptr, QEvent::ApplicationFontChange);
+    // A dock whose font is the default one draws its title in the theme's title font, fixed
+    // when the dock was made; with a font of its own (the same, antialiasing preferred, which
+    // its contents inherit unseen) the title grows too.
+    for (QDockWidget* dock : findChildren<QDockWidget*>()) {
+        if (std::any_of(n.ownFonts.begin(), n.ownFonts.end(),
+                        [dock](const auto& own) { return own.first == dock; }))
+            continue;
+        QFont f = app;
+        f.setStyleStrategy(QFont::PreferAntialias);
+        dock->setFont(on ? f : QFont());
+    }
     for (QWidget* w : findChildren<QWidget*>())
         if (!w->testAttribute(Qt::WA_SetFont)) w->setFont(QFont());
     // A widget with a font of its own does not follow the application's: it grows by the same

@@ -533,6 +533,7 @@ void TestUiClassroom::presentationRestoresFontsAndLayout() {
     QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
     const WindowLook before(w);
     const double appPoints = QApplication::font().pointSizeF();
+    const int titleBar = dock(w, "StepAnatomyDock")->widget()->y(); // the dock's title above
 
     QVERIFY(!w.isPresentation());
     QCOMPARE(w.presentationAction()->shortcut(), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
@@ -553,6 +554,9 @@ void TestUiClassroom::presentationRestoresFontsAndLayout() {
                                 .arg(c->font().pointSizeF())
                                 .arg(old.pointSizeF())));
     }
+    // The docks' title bars too (Qt draws them in a font of their own).
+    QTRY_VERIFY_WITH_TIMEOUT(dock(w, "StepAnatomyDock")->widget()->y() > titleBar + 2,
+                             kLayoutPatienceMs);
     // The plots get the room: the experiment panel folds away, and F9 brings it back.
     QVERIFY(!dock(w, "ExperimentDock")->isVisible());
     QCOMPARE(w.panelAction()->shortcut(), QKeySequence(Qt::Key_F9));
@@ -667,6 +671,9 @@ void TestUiClassroom::actionsFollowTheTab() {
     QVERIFY(!w.playground()->isRunning());
     QCOMPARE(w.pauseAction()->text(), QStringLiteral("&Resume"));
     QTRY_VERIFY_WITH_TIMEOUT(w.playground()->controller()->isPaused(), alig::test::kPatienceMs);
+    // A step granted just before the pause is still taken; then the trainer waits.
+    QTRY_VERIFY_WITH_TIMEOUT(w.playground()->stepCount() >= w.playground()->stepsGranted(),
+                             alig::test::kPatienceMs);
     const int64_t before = w.playground()->stepCount();
     QTRY_COMPARE_WITH_TIMEOUT(static_cast<int64_t>(w.playground()->run()->steps().size()), before,
                               alig::test::kPatienceMs);
