@@ -6,6 +6,7 @@
 #include "ui/classroom/animation_export.h"
 #include "ui/classroom/decision_boundary.h"
 #include "ui/classroom/playground_view.h"
+#include "ui/classroom/step_anatomy_panel.h"
 #include "ui/classroom/surface_view.h"
 #include "ui/config/experiment_panel.h"
 #include "ui/plots/plots_view.h"
@@ -341,6 +342,9 @@ int main(int argc, char** argv) {
     const QString file = parser.value(screenshot);
     int exitCode = 0;
     auto grabAndClose = [&] {
+        // The paced refreshes may still be waiting: the picture shows the last step.
+        window.plotsView()->flush();
+        window.stepAnatomy()->flush();
         if (!window.grab().save(file)) {
             std::fprintf(stderr, "alig-studio: cannot write %s\n", qPrintable(file));
             exitCode = 1;

@@ -106,6 +106,12 @@ void StepAnatomyPanel::setRun(Run* run) {
     refresh();
 }
 
+void StepAnatomyPanel::flush() {
+    if (!m_refreshTimer.isActive()) return;
+    m_refreshTimer.stop();
+    refresh();
+}
+
 void StepAnatomyPanel::refreshSoon() {
     // Twelve labels laid out again 30 times a second cost the training thread several percent
     // of its throughput on 2 cores; five times a second reads the same (slower when the

@@ -36,6 +36,9 @@ public:
     // The sentence under the numbers that says what happened.
     QString verdict() const;
 
+    // Shows the newest step now if a paced refresh is still waiting (before a grab).
+    void flush();
+
 private:
     void refresh();
     // refresh() at most kRefreshMs apart while steps stream in; the last one always shows.
