@@ -98,12 +98,15 @@ void NetworkGraph::paintEvent(QPaintEvent*) {
         std::vector<QString> labels;
         for (int column = 0; column < columns; ++column) {
             const int64_t w = widths[static_cast<size_t>(column)];
-            labels.push_back(
-                column == 0              ? (brief ? tr("in") : tr("input"))
-                : column == columns - 1  ? (brief ? QString::number(w) : tr("%1 classes").arg(w))
-                : w > kMaxNodes && brief ? QStringLiteral("%1/%2").arg(kMaxNodes).arg(w)
-                : w > kMaxNodes          ? tr("%1 of %2").arg(kMaxNodes).arg(w)
-                                         : QString::number(w));
+            if (column == 0)
+                labels.push_back(brief ? tr("in") : tr("input"));
+            else if (column == columns - 1)
+                labels.push_back(brief ? QString::number(w) : tr("%1 classes").arg(w));
+            else if (w > kMaxNodes)
+                labels.push_back(brief ? QStringLiteral("%1/%2").arg(kMaxNodes).arg(w)
+                                       : tr("%1 of %2").arg(kMaxNodes).arg(w));
+            else
+                labels.push_back(QString::number(w));
         }
         return labels;
     };

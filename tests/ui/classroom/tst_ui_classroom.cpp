@@ -24,6 +24,7 @@
 #include <QStatusBar>
 #include <QToolBar>
 #include <QtTest/QtTest>
+#include <memory>
 
 using namespace alig;
 
@@ -513,6 +514,16 @@ QDockWidget* dock(ui::MainWindow& w, const char* name) {
     return w.findChild<QDockWidget*>(QString::fromLatin1(name));
 }
 
+// A window without saved settings or dialogs, fitted to `screen` and on show.
+std::unique_ptr<ui::MainWindow> shownWindow(const std::string& runs, const QRect& screen) {
+    auto w = std::make_unique<ui::MainWindow>(alig::test::scratchPath(runs),
+                                              /*restoreSettings=*/false);
+    w->setDialogsEnabled(false);
+    w->fitToScreen(screen);
+    w->show();
+    return w;
+}
+
 bool insideScreen(QWidget* widget, const QRect& screen) {
     const QRect r(widget->mapToGlobal(QPoint(0, 0)), widget->size());
     return screen.contains(r);
@@ -521,11 +532,9 @@ bool insideScreen(QWidget* widget, const QRect& screen) {
 } // namespace
 
 void TestUiClassroom::presentationRestoresFontsAndLayout() {
-    ui::MainWindow w(alig::test::scratchPath("presentation-runs"), /*restoreSettings=*/false);
-    w.setDialogsEnabled(false);
     const QRect screen(0, 0, 1600, 1000);
-    w.fitToScreen(screen);
-    w.show();
+    const auto window = shownWindow("presentation-runs", screen);
+    ui::MainWindow& w = *window;
     QVERIFY(QTest::qWaitForWindowExposed(&w));
     // A layout of the user's own, not the default: a wider anatomy, a shorter runs table.
     w.resizeDocks({dock(w, "StepAnatomyDock")}, {420}, Qt::Horizontal);
@@ -583,11 +592,9 @@ void TestUiClassroom::presentationRestoresFontsAndLayout() {
 }
 
 void TestUiClassroom::windowFitsA1280x720Screen() {
-    ui::MainWindow w(alig::test::scratchPath("small-screen-runs"), /*restoreSettings=*/false);
-    w.setDialogsEnabled(false);
     const QRect screen(0, 0, 1280, 720);
-    w.fitToScreen(screen);
-    w.show();
+    const auto window = shownWindow("small-screen-runs", screen);
+    ui::MainWindow& w = *window;
     QVERIFY(QTest::qWaitForWindowExposed(&w));
     // Nothing off-screen, in and out of presentation mode, and nothing squeezed below the
     // size it needs (the experiment form, the step anatomy, the runs table).
@@ -632,10 +639,8 @@ void TestUiClassroom::windowFitsA1280x720Screen() {
 }
 
 void TestUiClassroom::resetLayoutDocksEveryPanel() {
-    ui::MainWindow w(alig::test::scratchPath("reset-layout-runs"), /*restoreSettings=*/false);
-    w.setDialogsEnabled(false);
-    w.fitToScreen(QRect(0, 0, 1600, 1000));
-    w.show();
+    const auto window = shownWindow("reset-layout-runs", QRect(0, 0, 1600, 1000));
+    ui::MainWindow& w = *window;
     QVERIFY(QTest::qWaitForWindowExposed(&w));
     dock(w, "RunsDock")->setFloating(true);
     dock(w, "StepAnatomyDock")->hide();
