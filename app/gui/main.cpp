@@ -386,14 +386,8 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "alig-studio: %s\n", qPrintable(run->message()));
             exitCode = 1;
         }
-        // Let the plots' coalesced replot draw the last points first.
-        QTimer::singleShot(400, &window, [&] {
-            if (!window.grab().save(file)) {
-                std::fprintf(stderr, "alig-studio: cannot write %s\n", qPrintable(file));
-                exitCode = 1;
-            }
-            window.close();
-        });
+        // The last drain's points reach the plots from the event loop: a moment, then flush.
+        QTimer::singleShot(400, &window, grabAndClose);
     });
     if (!window.startRun(false, n)) {
         std::fprintf(stderr, "alig-studio: %s\n", qPrintable(window.lastError()));

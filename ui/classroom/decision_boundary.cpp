@@ -201,12 +201,22 @@ DecisionBoundaryPlot::DecisionBoundaryPlot(QWidget* parent)
         m_test[c]->setScatterStyle(QCPScatterStyle(
             QCPScatterStyle::ssCircle, QPen(color.darker(130), 2.0), Qt::white, kTestMarker));
     }
+    // The legend goes in a row of its own between the title and the axes, where it never
+    // covers a point; it wraps onto more rows where the plot is narrow (k classes).
+    axisRect()->insetLayout()->take(legend);
+    plotLayout()->insertRow(1);
+    plotLayout()->addElement(1, 0, legend);
+    plotLayout()->setRowStretchFactor(1, 0.001);
+    legend->setFillOrder(QCPLegend::foColumnsFirst);
     legend->setVisible(true);
     QFont small = font();
     small.setPointSizeF(std::max(6.0, font().pointSizeF() * 0.85));
     legend->setFont(small);
-    legend->setBrush(QColor(255, 255, 255, 210));
-    axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    legend->setBrush(Qt::NoBrush);
+    legend->setBorderPen(Qt::NoPen);
+    legend->setColumnSpacing(14);
+    legend->setMargins(QMargins(4, 0, 4, 2));
+    connect(this, &QCustomPlot::beforeReplot, this, [this] { wrapLegend(legend, width()); });
     setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
 
     m_hover = new QCPItemText(this);

@@ -92,31 +92,46 @@ void NetworkGraph::paintEvent(QPaintEvent*) {
                 p.drawLine(node(l, i), node(l + 1, o));
             }
     }
-    // The columns' labels, in short ("12/32") where the long ones would run into each other
-    // (a narrow graph, presentation mode's larger text).
-    auto columnLabels = [&](bool brief) {
+    // The columns' labels: whole ("12 of 32", "2 classes"), brief ("12/32", "2") where those
+    // would run into each other (a narrow graph, presentation mode's larger text), briefest
+    // ("32") where even those would.
+    auto columnLabels = [&](int brevity) {
         std::vector<QString> labels;
         for (int column = 0; column < columns; ++column) {
             const int64_t w = widths[static_cast<size_t>(column)];
             if (column == 0)
-                labels.push_back(brief ? tr("in") : tr("input"));
+                labels.push_back(brevity > 0 ? tr("in") : tr("input"));
             else if (column == columns - 1)
-                labels.push_back(brief ? QString::number(w) : tr("%1 classes").arg(w));
-            else if (w > kMaxNodes)
-                labels.push_back(brief ? QStringLiteral("%1/%2").arg(kMaxNodes).arg(w)
-                                       : tr("%1 of %2").arg(kMaxNodes).arg(w));
+                labels.push_back(brevity > 0 ? QString::number(w) : tr("%1 classes").arg(w));
+            else if (w > kMaxNodes && brevity < 2)
+                labels.push_back(brevity > 0 ? QStringLiteral("%1/%2").arg(kMaxNodes).arg(w)
+                                             : tr("%1 of %2").arg(kMaxNodes).arg(w));
             else
                 labels.push_back(QString::number(w));
         }
         return labels;
     };
-    std::vector<QString> labels = columnLabels(false);
-    const double gap = columns > 1 ? (right - left) / (columns - 1.0) : width();
-    for (const QString& label : labels)
-        if (fm.horizontalAdvance(label) + 10 > gap) {
-            labels = columnLabels(true);
-            break;
+    // Each label centred over its column, but inside the widget at both ends: its left edge.
+    auto labelLeft = [&](int column, const QString& label) {
+        const double half = 0.5 * fm.horizontalAdvance(label) + 2;
+        return std::clamp(node(column, 0).x() - half, 0.0, std::max(0.0, width() - 2 * half));
+    };
+    // Brief where two neighbours, where they really are (the end ones pushed inward), would
+    // come closer than a space.
+    auto collide = [&](const std::vector<QString>& labels) {
+        for (int column = 1; column < columns; ++column) {
+            const QString& before = labels[static_cast<size_t>(column - 1)];
+            const double end = labelLeft(column - 1, before) + fm.horizontalAdvance(before) + 4;
+            if (end + fm.horizontalAdvance(QLatin1Char(' ')) >
+                labelLeft(column, labels[static_cast<size_t>(column)]))
+                return true;
         }
+        return false;
+    };
+    std::vector<QString> labels = columnLabels(0);
+    for (int brevity = 1; brevity <= 2 && collide(labels); ++brevity)
+        labels = columnLabels(brevity);
+    m_drawnLabels.clear();
     for (int column = 0; column < columns; ++column) {
         const bool output = column == columns - 1;
         for (int i = 0; i < drawn(widths[static_cast<size_t>(column)]); ++i) {
@@ -133,11 +148,9 @@ void NetworkGraph::paintEvent(QPaintEvent*) {
         // Above each column: its width, and how many of its neurons are drawn.
         const QString label = labels[static_cast<size_t>(column)];
         p.setPen(palette().color(QPalette::Text));
-        // Centred over the column, but inside the widget at both ends.
-        const double x = node(column, 0).x();
-        const double half = 0.5 * fm.horizontalAdvance(label) + 2;
-        const double x0 = std::clamp(x - half, 0.0, std::max(0.0, width() - 2 * half));
-        p.drawText(QRectF(x0, 0, 2 * half, top), Qt::AlignHCenter | Qt::AlignTop, label);
+        const QRectF at(labelLeft(column, label), 0, fm.horizontalAdvance(label) + 4, top);
+        p.drawText(at, Qt::AlignHCenter | Qt::AlignTop, label);
+        m_drawnLabels.emplace_back(label, at);
     }
 }
 

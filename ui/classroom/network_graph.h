@@ -6,8 +6,10 @@
 
 #include "ui/classroom/decision_boundary.h"
 
+#include <QRectF>
 #include <QWidget>
 
+#include <utility>
 #include <vector>
 
 namespace alig::ui {
@@ -24,6 +26,8 @@ public:
     // The drawn pen width of the edge from neuron `in` of layer `layer`'s input to its
     // neuron `out` (tests: thicker for a larger |w|).
     double edgeWidth(int layer, int out, int in) const;
+    // The column labels of the last paint and where they were drawn (tests: never overlapping).
+    const std::vector<std::pair<QString, QRectF>>& drawnLabels() const { return m_drawnLabels; }
     // At most this many nodes are drawn per column; wider layers show their first ones.
     static constexpr int kMaxNodes = 12;
 
@@ -39,6 +43,7 @@ private:
     QString m_why;
     float m_maxAbs = 1.0f;
     bool m_presentation = false;
+    std::vector<std::pair<QString, QRectF>> m_drawnLabels;
 };
 
 } // namespace alig::ui

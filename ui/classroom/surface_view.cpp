@@ -262,13 +262,24 @@ SurfaceView::SurfaceView(QWidget* parent)
         p->end->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc,
                                                 QPen(p->color.darker(150), 1.5), p->color, 11));
     }
-    m_plot->legend->setVisible(true);
+    // The legend in a row of its own between the title and the surface: a path started
+    // anywhere (a click) is never under it. It wraps where the plot is narrow.
+    QCPLegend* legend = m_plot->legend;
+    m_plot->axisRect()->insetLayout()->take(legend);
+    m_plot->plotLayout()->insertRow(1);
+    m_plot->plotLayout()->addElement(1, 0, legend);
+    m_plot->plotLayout()->setRowStretchFactor(1, 0.001);
+    legend->setFillOrder(QCPLegend::foColumnsFirst);
+    legend->setVisible(true);
     QFont small = m_plot->font();
     small.setPointSizeF(std::max(6.0, small.pointSizeF() * 0.85));
-    m_plot->legend->setFont(small);
-    m_plot->legend->setBrush(QColor(255, 255, 255, 220));
-    // Bottom right: every default start lies elsewhere, so the legend never hides one.
-    m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
+    legend->setFont(small);
+    legend->setBrush(Qt::NoBrush);
+    legend->setBorderPen(Qt::NoPen);
+    legend->setColumnSpacing(14);
+    legend->setMargins(QMargins(4, 0, 4, 2));
+    connect(m_plot, &QCustomPlot::beforeReplot, this,
+            [this] { wrapLegend(m_plot->legend, m_plot->axisRect()->outerRect().width()); });
     m_plot->setInteractions(QCP::iRangeZoom);
     m_overlapNote = new QCPItemText(m_plot);
     m_overlapNote->setObjectName("SurfaceOverlapNote");

@@ -23,7 +23,7 @@ AccuracyPlot::AccuracyPlot(RunRegistry* registry, QWidget* parent)
         Series::TestAccuracy, tr("test (epoch)"),
         [](const core::EpochMetrics& m) { return 100.0 * m.testAccuracy; },
         epochStyle(QCPScatterStyle::ssSquare, false, Qt::DashLine)));
-    setValueLabel(tr("accuracy (%)"));
+    setValueLabel(tr("accuracy (%)"), tr("%"));
     yAxis->setRange(0, 100); // until data arrives: the whole scale, not 0 to 5
     setRegistry(registry);
 }

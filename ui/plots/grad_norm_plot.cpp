@@ -9,7 +9,7 @@ GradNormPlot::GradNormPlot(RunRegistry* registry, QWidget* parent)
         lineStyle(1.0, 200));
     norm.smoothable = true;
     addSeries(norm);
-    setValueLabel(tr("gradient norm ||g||"));
+    setValueLabel(tr("gradient norm ||g||"), tr("||g||"));
     setLogY(true);
     setRegistry(registry);
 }

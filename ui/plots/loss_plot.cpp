@@ -24,7 +24,7 @@ LossPlot::LossPlot(RunRegistry* registry, QWidget* parent)
         [](const core::EpochMetrics& m) { return m.testLoss; },
         epochStyle(QCPScatterStyle::ssSquare, false, Qt::DashLine)));
     // The trainer always minimises the cross-entropy (core/train/trainer.cpp).
-    setValueLabel(tr("loss (cross-entropy)"));
+    setValueLabel(tr("loss (cross-entropy)"), tr("loss"));
     setLogY(true);
     setRegistry(registry);
 }

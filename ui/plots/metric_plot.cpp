@@ -409,7 +409,9 @@ void MetricPlot::setPresentation(bool on) {
     markDirty(true);
 }
 
-void MetricPlot::setValueLabel(const QString& label) {
+void MetricPlot::setValueLabel(const QString& label, const QString& shortLabel) {
+    m_valueLabel = label;
+    m_shortValueLabel = shortLabel;
     yAxis->setLabel(label);
 }
 
@@ -908,7 +910,7 @@ void MetricPlot::updateLegend() {
     for (int i = 0; i < legend->itemCount(); ++i)
         if (QCPAbstractLegendItem* item = legend->item(i)) // a wrapped grid has empty cells
             item->setMargins(QMargins(0, 0, 0, 2));
-    legend->setVisible(legend->itemCount() > 0);
+    legend->setVisible(legend->itemCount() > 0 && !m_legendFolded);
     m_legendDirty = false;
 }
 
@@ -957,6 +959,9 @@ void MetricPlot::applyFit() {
         if (m_logX && keys.lower > 0.0) {
             xAxis->setRange(keys.lower / 1.05, keys.upper * 1.05);
         } else {
+            // Steps, epochs and seconds count from 0: a series that begins later (the
+            // per-epoch meter) shows where along the run it is.
+            if (!m_logX && keys.lower > 0.0) keys.include(0.0);
             const double pad = keys.upper > keys.lower ? 0.02 * (keys.upper - keys.lower) : 0.5;
             xAxis->setRange(keys.lower - pad, keys.upper + pad);
         }
@@ -1179,23 +1184,39 @@ void MetricPlot::fitTickCounts() {
         ticker->setTickCount(x);
     for (const auto& ticker : {m_linearTicker, m_logTicker})
         ticker->setTickCount(y);
+    // The height the legend and the axes share, in the layout this replot is about to make
+    // (a resize has changed the viewport, not yet the elements' rects).
+    const int shared = axisRect()->height() +
+                       (legend->visible() ? legend->outerRect().height() : 0) +
+                       viewport().height() - plotLayout()->outerRect().height();
     // The series legend above the axes wraps onto more rows rather than cutting its names
-    // short ("mini-bat") where the plot is narrow.
-    if (legend->visible() && legend->itemCount() > 0) {
-        const int room = width() - legend->margins().left() - legend->margins().right();
-        int columns = 0, used = 0;
-        for (int i = 0; i < legend->itemCount(); ++i) {
-            const QCPAbstractLegendItem* item = legend->item(i);
-            if (!item) continue; // an empty cell of a wrapped grid
-            used +=
-                item->minimumOuterSizeHint().width() + (columns > 0 ? legend->columnSpacing() : 0);
-            if (columns > 0 && used > room) break;
-            ++columns;
-        }
-        if (columns != legend->wrap()) {
-            legend->setWrap(columns);
-            legend->setFillOrder(QCPLegend::foColumnsFirst, /*rearrange=*/true);
-        }
+    // short ("mini-bat") where the plot is narrow, and folds away where the axes would keep
+    // less than four lines of tick labels.
+    int axesHeight = shared;
+    bool fold = false;
+    if (legend->itemCount() > 0) {
+        const int needed = wrapLegend(legend, width());
+        fold = shared - needed < 4 * up.height();
+        if (!fold) axesHeight -= needed;
+    }
+    if (fold != m_legendFolded) {
+        // A hidden element still holds its row's height: the folded legend leaves the layout.
+        m_legendFolded = fold;
+        if (fold)
+            plotLayout()->take(legend);
+        else
+            plotLayout()->addElement(1, 0, legend);
+        legend->setVisible(legend->itemCount() > 0 && !fold);
+    }
+    // The full value label where the axis is long enough for it, else the short one, else none
+    // (the title says what the plot shows).
+    if (!m_valueLabel.isEmpty()) {
+        const QFontMetrics labels(yAxis->labelFont());
+        QString label = m_valueLabel;
+        if (labels.horizontalAdvance(label) > axesHeight)
+            label = labels.horizontalAdvance(m_shortValueLabel) <= axesHeight ? m_shortValueLabel
+                                                                              : QString();
+        if (label != yAxis->label()) yAxis->setLabel(label);
     }
 }
 

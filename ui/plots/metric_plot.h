@@ -110,6 +110,10 @@ public:
     // The words in the middle of the plot while it has nothing to draw.
     void setEmptyHint(const QString& text);
 
+    // Where the plot is too short for its series legend and a readable axis both, the legend
+    // folds away (the tooltip still names each series); true while it is folded.
+    bool isLegendFolded() const { return m_legendFolded; }
+
     // Presentation mode (for a projector): larger fonts, thicker lines, larger markers.
     bool isPresentation() const { return m_presentation; }
     void setPresentation(bool on);
@@ -161,17 +165,22 @@ protected:
     // Markers only, no line.
     static Style markerStyle(QCPScatterStyle::ScatterShape shape, double size);
 
-    // Subclass constructors declare their series, then set the axis label.
+    // Subclass constructors declare their series, then set the axis label. The short label
+    // stands in where the axis is too short for the full one (a 1280x720 screen, a projector).
     void addSeries(SeriesSpec spec);
-    void setValueLabel(const QString& label);
+    void setValueLabel(const QString& label, const QString& shortLabel = {});
 
     void contextMenuEvent(QContextMenuEvent* event) override;
 
 private:
     // Shows a hint in the middle of an empty plot, so a first look says what to do.
     void updateEmptyHint();
-    // Before a replot: tick counts that leave room between the tick labels.
+    // Before a replot: tick counts that leave room between the tick labels, a legend that
+    // wraps, or folds away where it would leave the axes too little height, and the y label
+    // that fits.
     void fitTickCounts();
+    QString m_valueLabel, m_shortValueLabel;
+    bool m_legendFolded = false;
     QCPItemText* m_emptyHint = nullptr;
 
     struct Range {

@@ -21,6 +21,23 @@ void scalePlotFonts(bool on, QCPTextElement* title, std::initializer_list<QCPAxi
     if (legend) legend->setFont(grow(legend->font()));
 }
 
+int wrapLegend(QCPLegend* legend, int width) {
+    const int room = width - legend->margins().left() - legend->margins().right();
+    int columns = 0, used = 0;
+    for (int i = 0; i < legend->itemCount(); ++i) {
+        const QCPAbstractLegendItem* item = legend->item(i);
+        if (!item) continue; // an empty cell of a wrapped grid
+        used += item->minimumOuterSizeHint().width() + (columns > 0 ? legend->columnSpacing() : 0);
+        if (columns > 0 && used > room) break;
+        ++columns;
+    }
+    if (columns > 0 && columns != legend->wrap()) {
+        legend->setWrap(columns);
+        legend->setFillOrder(QCPLegend::foColumnsFirst, /*rearrange=*/true);
+    }
+    return legend->itemCount() > 0 ? legend->minimumOuterSizeHint().height() : 0;
+}
+
 QScrollArea* controlsScrollArea(QWidget* controls) {
     auto* scroll = new QScrollArea;
     scroll->setWidget(controls);

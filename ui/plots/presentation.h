@@ -22,6 +22,11 @@ constexpr double kPresentationWidgetScale = 1.4;
 void scalePlotFonts(bool on, QCPTextElement* title, std::initializer_list<QCPAxis*> axes,
                     QCPLegend* legend);
 
+// Lays out a legend that has a row of the plot's layout to itself (not an inset over the
+// axes) in as many columns as `width` pixels hold, so that it wraps onto more rows rather than
+// cutting its names short ("mini-bat"). Returns the height it then needs.
+int wrapLegend(QCPLegend* legend, int width);
+
 // A tab's column of controls in a vertical scroll area, so that its minimum height (larger in
 // presentation mode) never grows the window beyond the screen.
 QScrollArea* controlsScrollArea(QWidget* controls);

@@ -81,7 +81,7 @@ StepSizePlot::StepSizePlot(RunRegistry* registry, QWidget* parent)
         addSeries(spec);
         setQuantityVisible(spec.quantity, false);
     }
-    setValueLabel(tr("effective learning rate"));
+    setValueLabel(tr("effective learning rate"), tr("step size"));
     setLogY(true); // ALI-G's steps span decades
     setRegistry(registry);
 }

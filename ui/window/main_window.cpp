@@ -823,9 +823,17 @@ void MainWindow::updateStatusBar() {
         return;
     }
     const QString device = controller ? controller->device() : QString();
-    m_deviceLabel->setText(run->isLive() && device.isEmpty() ? tr("%1 · starting…").arg(run->name())
-                           : device.isEmpty()                ? run->name()
-                                              : tr("%1 · device: %2").arg(run->name(), device));
+    // The run's name short, whole in the tooltip: the status message to the left needs the room
+    // on a 1280x720 screen and in presentation mode.
+    const QFontMetrics metrics(m_deviceLabel->font());
+    const QString name =
+        metrics.elidedText(run->name(), Qt::ElideMiddle, 14 * metrics.averageCharWidth());
+    m_deviceLabel->setText(run->isLive() && device.isEmpty() ? tr("%1 · starting…").arg(name)
+                           : device.isEmpty()                ? name
+                                                             : tr("%1 · %2").arg(name, device));
+    m_deviceLabel->setToolTip(
+        device.isEmpty() ? tr("The current run: %1").arg(run->name())
+                         : tr("The current run, %1, trains on %2").arg(run->name(), device));
     const double rate = run->stepsPerSecond();
     m_speedLabel->setText(run->isPaused() ? tr("paused")
                           : rate > 0      ? tr("%1 steps/s").arg(rate, 0, 'f', 0)

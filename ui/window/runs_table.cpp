@@ -49,9 +49,10 @@ RunsTable::RunsTable(RunRegistry* registry, QWidget* parent)
         ->setToolTip(tr("The best test accuracy over the run's epochs so far"));
     horizontalHeaderItem(Speed)->setToolTip(tr("Optimizer steps per second while training"));
     verticalHeader()->hide();
+    // Every column but the name as wide as its header and its cells, so that no header is cut
+    // short ("Best test a…") in presentation mode's larger font; the name takes the rest.
+    horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     horizontalHeader()->setSectionResizeMode(Name, QHeaderView::Stretch);
-    horizontalHeader()->setSectionResizeMode(Label, QHeaderView::ResizeToContents);
-    horizontalHeader()->setSectionResizeMode(Optimizer, QHeaderView::ResizeToContents);
     setSelectionBehavior(QAbstractItemView::SelectRows);
     setSelectionMode(QAbstractItemView::ExtendedSelection);
     setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed);

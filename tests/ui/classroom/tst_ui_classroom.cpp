@@ -18,8 +18,10 @@
 #include "ui/run/run.h"
 #include "ui/run/run_controller.h"
 #include "ui/window/main_window.h"
+#include "ui/window/runs_table.h"
 
 #include <QDockWidget>
+#include <QHeaderView>
 #include <QMenuBar>
 #include <QStatusBar>
 #include <QToolBar>
@@ -171,6 +173,14 @@ void TestUiClassroom::everySurfaceDraws() {
         const auto& pts = view.trajectory("alig")->points();
         QVERIFY2(pts.back().loss < pts.front().loss, name.c_str());
         QVERIFY(!view.trajectory("alig")->diverged());
+        // The legend sits above the surface: no path, wherever it is started, goes under it.
+        view.plot()->replot();
+        QCPLegend* legend = view.plot()->legend;
+        QCOMPARE(legend->layout(), view.plot()->plotLayout());
+        for (int i = 0; i < legend->itemCount(); ++i)
+            if (const QCPAbstractLegendItem* item = legend->item(i))
+                QVERIFY2(!item->outerRect().intersects(view.plot()->axisRect()->rect()),
+                         name.c_str());
     }
 }
 
@@ -630,6 +640,21 @@ void TestUiClassroom::windowFitsA1280x720Screen() {
                                         .arg(need.width())
                                         .arg(need.height())));
             }
+        }
+        // Every header of the Runs table whole ("Best test acc.", not "Best test a…"), also
+        // in presentation mode's larger font (View > Runs brings the folded table back).
+        dock(w, "RunsDock")->show();
+        QHeaderView* header = w.findChild<ui::RunsTable*>()->horizontalHeader();
+        for (int c = 0; c < ui::RunsTable::ColumnCount; ++c) {
+            if (c == ui::RunsTable::Name) continue; // it stretches: the runs' names elide
+            const QString text = header->model()->headerData(c, Qt::Horizontal).toString();
+            const int need = QFontMetrics(header->font()).horizontalAdvance(text);
+            QTRY_VERIFY2_WITH_TIMEOUT(header->sectionSize(c) > need,
+                                      qPrintable(QStringLiteral("presentation %1: %2 in %3 px")
+                                                     .arg(presentation)
+                                                     .arg(text)
+                                                     .arg(header->sectionSize(c))),
+                                      kLayoutPatienceMs);
         }
     }
     // A layout saved on a larger screen comes inside this one.

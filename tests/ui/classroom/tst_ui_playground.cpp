@@ -59,6 +59,7 @@ class TestUiPlayground : public QObject {
 private Q_SLOTS:
     void initTestCase() { alig::test::isolateSettings(); }
     void pointsShowBeforeTraining();
+    void boundaryLegendNeverCoversAPoint();
     void rewindRepeatsTheFirstSteps();
     void pacedTrainingGrantsOneStepAtATime();
     void kClassesTrainWithASoftmax_data();
@@ -67,6 +68,7 @@ private Q_SLOTS:
     void csvThatCannotBeDrawnSaysWhy();
     void hoverReadsProbabilityAndLoss();
     void networkGraphFollowsTheWeights();
+    void networkLabelsNeverOverlap();
     void shippedLessonsOpen();
     void lessonAdvancesWhenItsConditionIsMet();
     void badLessonsSayWhatIsWrong();
@@ -85,6 +87,45 @@ void TestUiPlayground::pointsShowBeforeTraining() {
     QCOMPARE(view.boundaryPlot()->pointCount(), 600);
     QCOMPARE(view.boundaryPlot()->points().classes, 2);
     QVERIFY(!view.run());
+}
+
+void TestUiPlayground::boundaryLegendNeverCoversAPoint() {
+    // Six spiral arms on a narrow plot in presentation mode: the legend (six classes and the
+    // test-point entry) wraps onto rows of its own above the axes, inside the plot's width.
+    ui::PlaygroundView view(alig::test::scratchPath("pg-legend"));
+    view.resize(1400, 800);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.datasetCombo()->setCurrentText("spirals");
+    view.classesSpin()->setValue(6);
+    ui::DecisionBoundaryPlot* plot = view.boundaryPlot();
+    QTRY_COMPARE(plot->points().classes, 6);
+    view.setPresentation(true);
+    for (const int width : {700, 320}) {
+        plot->setMinimumSize(0, 0);
+        plot->setFixedWidth(width);
+        QTRY_COMPARE(plot->width(), width);
+        plot->replot();
+        QCOMPARE(plot->legend->layout(), plot->plotLayout());
+        int items = 0;
+        for (int i = 0; i < plot->legend->itemCount(); ++i) {
+            const QCPAbstractLegendItem* item = plot->legend->item(i);
+            if (!item) continue;
+            ++items;
+            const QRect r = item->outerRect();
+            QVERIFY2(!r.intersects(plot->axisRect()->rect()),
+                     qPrintable(QString("width %1: item %2 over the axes").arg(width).arg(i)));
+            QVERIFY2(r.left() >= 0 && r.right() <= plot->width(),
+                     qPrintable(QString("width %1: item %2 at %3..%4")
+                                    .arg(width)
+                                    .arg(i)
+                                    .arg(r.left())
+                                    .arg(r.right())));
+        }
+        QCOMPARE(items, 7);
+        if (width == 320) QVERIFY(plot->legend->rowCount() > 1); // wrapped
+    }
+    view.setPresentation(false);
 }
 
 void TestUiPlayground::rewindRepeatsTheFirstSteps() {
@@ -305,6 +346,46 @@ void TestUiPlayground::networkGraphFollowsTheWeights() {
     QCOMPARE(stepByHand(view, 1).size(), size_t{1});
     QTRY_VERIFY_WITH_TIMEOUT(view.boundaryPlot()->snapshotStep() == 1, alig::test::kPatienceMs);
     QTRY_VERIFY(g->layers().empty());
+}
+
+void TestUiPlayground::networkLabelsNeverOverlap() {
+    // Two layers wider than the drawing ("12 of 32"), in presentation mode's larger text, from
+    // a wide column to a narrow one: the labels go brief before any two touch.
+    ui::PlaygroundView view(alig::test::scratchPath("pg-graph-labels"));
+    view.resize(1400, 800);
+    view.show();
+    view.hiddenEdit()->setText("32, 32");
+    Q_EMIT view.hiddenEdit()->editingFinished();
+    QCOMPARE(stepByHand(view, 1).size(), size_t{1});
+    ui::NetworkGraph* g = view.networkGraph();
+    QTRY_COMPARE_WITH_TIMEOUT(g->layers().size(), size_t{3}, alig::test::kPatienceMs);
+    view.setPresentation(true);
+    QStringList seen;
+    for (const int width : {900, 560, 420, 300, 200}) {
+        g->setFixedWidth(width);
+        QTRY_COMPARE(g->width(), width);
+        g->repaint();
+        const auto& labels = g->drawnLabels();
+        QCOMPARE(labels.size(), size_t{4});
+        for (size_t i = 0; i < labels.size(); ++i) {
+            const QRectF& r = labels[i].second;
+            QVERIFY2(r.left() >= 0 && r.right() <= width + 0.5,
+                     qPrintable(QString("%1 at %2..%3 of %4")
+                                    .arg(labels[i].first)
+                                    .arg(r.left())
+                                    .arg(r.right())
+                                    .arg(width)));
+            if (i > 0)
+                QVERIFY2(labels[i - 1].second.right() < r.left(),
+                         qPrintable(QString("width %1: %2 runs into %3")
+                                        .arg(width)
+                                        .arg(labels[i - 1].first, labels[i].first)));
+        }
+        seen << labels.back().first;
+    }
+    // Whole words where there is room, the brief ones where there is not.
+    QVERIFY2(seen.contains("2 classes") && seen.contains("2"), qPrintable(seen.join(" | ")));
+    view.setPresentation(false);
 }
 
 void TestUiPlayground::shippedLessonsOpen() {

@@ -130,6 +130,7 @@ private Q_SLOTS:
     void exportsWriteFiles();
     void replotsAreCoalesced();
     void legendGainsKindsAsDataArrives();
+    void shortPlotsFoldTheLegendAndShortenTheLabel();
     void seedGroupsDrawOneMeanWithABand();
     void divergedRunIsClippedNotFlatteningTheOthers();
     void toolTipShowsNearestPointPerRun();
@@ -579,6 +580,61 @@ void TestUiPlots::legendGainsKindsAsDataArrives() {
     }
     QTRY_VERIFY(!plot.isReplotPending());
     QCOMPARE(plot.legend->itemCount(), 4);
+}
+
+void TestUiPlots::shortPlotsFoldTheLegendAndShortenTheLabel() {
+    ui::RunRegistry registry;
+    ui::LossPlot plot(&registry);
+    ui::Run* a = makeRun("a");
+    registry.add(a);
+    feed(a);
+    plot.setPresentation(true); // the largest fonts: the tightest case
+    plot.resize(420, 460);
+    plot.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&plot));
+    const QString full = QStringLiteral("loss (cross-entropy)");
+    auto settle = [&plot](int height) {
+        plot.resize(420, height);
+        QTRY_COMPARE(plot.height(), height);
+        plot.flush();
+        plot.replot(); // a replot decides from the layout it is about to make: one is enough
+    };
+    // Tall: the four kinds of series named above the axes, the whole label.
+    settle(460);
+    QVERIFY(!plot.isLegendFolded());
+    QVERIFY(plot.legend->visible());
+    QCOMPARE(plot.legend->layout(), plot.plotLayout());
+    int kinds = 0;
+    for (int i = 0; i < plot.legend->itemCount(); ++i)
+        kinds += plot.legend->item(i) ? 1 : 0;
+    QCOMPARE(kinds, 4); // mini-batch, smoothed, train and test per epoch
+    QVERIFY(!plot.legend->outerRect().intersects(plot.axisRect()->rect()));
+    QCOMPARE(plot.yAxis->label(), full);
+    const int tallAxes = plot.axisRect()->height();
+    // Short (a stacked column on a 1280x720 projector): the legend leaves the layout, the axes
+    // get its height, and the label is one that fits along the axis.
+    settle(170);
+    QVERIFY(plot.isLegendFolded());
+    QVERIFY(!plot.legend->visible());
+    QVERIFY(plot.legend->layout() == nullptr);
+    const int shortAxes = plot.axisRect()->height();
+    QVERIFY2(shortAxes > 0 && shortAxes < tallAxes, qPrintable(QString::number(shortAxes)));
+    QVERIFY2(plot.yAxis->label() != full, qPrintable(plot.yAxis->label()));
+    const QFontMetrics labels(plot.yAxis->labelFont());
+    QVERIFY2(labels.horizontalAdvance(plot.yAxis->label()) <= shortAxes,
+             qPrintable(QString("%1 in %2 px").arg(plot.yAxis->label()).arg(shortAxes)));
+    // With the legend it would have had less: the legend's rows plus the axes are the height
+    // the axes have now.
+    const int legendRows = plot.legend->minimumOuterSizeHint().height();
+    QVERIFY(legendRows > 0);
+    QVERIFY(shortAxes - legendRows < 4 * QFontMetrics(plot.yAxis->tickLabelFont()).height());
+    // Tall again: all back.
+    settle(460);
+    QVERIFY(!plot.isLegendFolded());
+    QCOMPARE(plot.legend->layout(), plot.plotLayout());
+    QCOMPARE(plot.yAxis->label(), full);
+    QCOMPARE(plot.axisRect()->height(), tallAxes);
+    plot.setPresentation(false);
 }
 
 void TestUiPlots::seedGroupsDrawOneMeanWithABand() {
