@@ -176,6 +176,9 @@ MetricPlot::MetricPlot(const QString& title, QWidget* parent)
     plotLayout()->addElement(1, 0, legend);
     plotLayout()->setRowStretchFactor(1, 0.001);
     legend->setFillOrder(QCPLegend::foColumnsFirst);
+    // A plot shorter than the axes' margins plus QCustomPlot's 50 px minimum would push its
+    // x label out of sight (a short dock with a sweep's 45 runs): the axes shrink instead.
+    axisRect()->setMinimumSize(30, 20);
 
     m_linearTicker = yAxis->ticker();
     m_logTicker = QSharedPointer<ReadableLogTicker>::create();
@@ -1175,11 +1178,9 @@ void MetricPlot::fitTickCounts() {
     // As many ticks as their labels have room for, so that they never run into each other on
     // a narrow dock, a 1280x720 screen or with presentation mode's larger text.
     const QFontMetrics across(xAxis->tickLabelFont()), up(yAxis->tickLabelFont());
-    const int x =
-        std::clamp(axisRect()->width() /
-                       std::max(1, 3 * across.horizontalAdvance(QStringLiteral("00000")) / 2),
-                   2, 5);
-    const int y = std::clamp(axisRect()->height() / std::max(1, 3 * up.height()), 2, 5);
+    const int x = fittingTickCount(axisRect()->width(),
+                                   3 * across.horizontalAdvance(QStringLiteral("00000")) / 2);
+    const int y = fittingTickCount(axisRect()->height(), 3 * up.height());
     for (const auto& ticker : {m_linearXTicker, m_logXTicker})
         ticker->setTickCount(x);
     for (const auto& ticker : {m_linearTicker, m_logTicker})
@@ -1208,16 +1209,8 @@ void MetricPlot::fitTickCounts() {
             plotLayout()->addElement(1, 0, legend);
         legend->setVisible(legend->itemCount() > 0 && !fold);
     }
-    // The full value label where the axis is long enough for it, else the short one, else none
-    // (the title says what the plot shows).
-    if (!m_valueLabel.isEmpty()) {
-        const QFontMetrics labels(yAxis->labelFont());
-        QString label = m_valueLabel;
-        if (labels.horizontalAdvance(label) > axesHeight)
-            label = labels.horizontalAdvance(m_shortValueLabel) <= axesHeight ? m_shortValueLabel
-                                                                              : QString();
-        if (label != yAxis->label()) yAxis->setLabel(label);
-    }
+    // The full value label where the axis is long enough for it, else the short one.
+    if (!m_valueLabel.isEmpty()) fitAxisLabel(yAxis, m_valueLabel, m_shortValueLabel, axesHeight);
 }
 
 void MetricPlot::stopFollowingByUser() {

@@ -139,7 +139,7 @@ PlotsView::PlotsView(RunRegistry* registry, QWidget* parent)
     connect(m_bottomRow, &QSplitter::splitterMoved, this,
             [this] { m_topRow->setSizes(m_bottomRow->sizes()); });
     for (MetricPlot* plot : plots())
-        plot->setMinimumSize(200, 150);
+        plot->setMinimumSize(200, 110); // short ones fold their legends (fitTickCounts)
 
     // One run legend for all four plots, beside them: never over the data, scrolls past a
     // few dozen runs, and hovering a run picks out its curves in every plot.

@@ -2,7 +2,10 @@
 
 #include "ui/plots/qcustomplot_include.h"
 
+#include <QFontMetrics>
 #include <QScrollArea>
+
+#include <algorithm>
 
 namespace alig::ui {
 
@@ -36,6 +39,18 @@ int wrapLegend(QCPLegend* legend, int width) {
         legend->setFillOrder(QCPLegend::foColumnsFirst, /*rearrange=*/true);
     }
     return legend->itemCount() > 0 ? legend->minimumOuterSizeHint().height() : 0;
+}
+
+void fitAxisLabel(QCPAxis* axis, const QString& full, const QString& brief, int length) {
+    const QFontMetrics metrics(axis->labelFont());
+    QString label = full;
+    if (metrics.horizontalAdvance(label) > length)
+        label = metrics.horizontalAdvance(brief) <= length ? brief : QString();
+    if (label != axis->label()) axis->setLabel(label);
+}
+
+int fittingTickCount(int length, int span) {
+    return std::clamp(length / std::max(1, span), 2, 5);
 }
 
 QScrollArea* controlsScrollArea(QWidget* controls) {

@@ -27,6 +27,14 @@ void scalePlotFonts(bool on, QCPTextElement* title, std::initializer_list<QCPAxi
 // cutting its names short ("mini-bat"). Returns the height it then needs.
 int wrapLegend(QCPLegend* legend, int width);
 
+// The label that fits along an axis `length` pixels long: `full`, else `brief`, else none (the
+// plot's title says what it shows). Sets it on the axis when it differs.
+void fitAxisLabel(QCPAxis* axis, const QString& full, const QString& brief, int length);
+
+// How many ticks an axis `length` pixels long has room for, `span` pixels per tick label
+// with room between them: 2 to 5.
+int fittingTickCount(int length, int span);
+
 // A tab's column of controls in a vertical scroll area, so that its minimum height (larger in
 // presentation mode) never grows the window beyond the screen.
 QScrollArea* controlsScrollArea(QWidget* controls);

@@ -1,8 +1,10 @@
 #include "ui/plots/sweep_plot.h"
 
+#include "ui/plots/presentation.h"
 #include "ui/run/run.h"
 
 #include <QFile>
+#include <QFontMetrics>
 #include <QMap>
 #include <QTextStream>
 
@@ -66,6 +68,15 @@ SweepPlot::SweepPlot(QWidget* parent)
     legend->setFillOrder(QCPLegend::foColumnsFirst);
     legend->setBorderPen(Qt::NoPen);
     setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    // A short dock (a 1280x720 screen, many runs): fewer y ticks, a short label, the legend
+    // on more rows where it is narrow.
+    connect(this, &QCustomPlot::beforeReplot, this, [this] {
+        const int height = axisRect()->height();
+        yAxis->ticker()->setTickCount(
+            fittingTickCount(height, 3 * QFontMetrics(yAxis->tickLabelFont()).height()));
+        fitAxisLabel(yAxis, tr("test accuracy (%)"), tr("%"), height);
+        wrapLegend(legend, width());
+    });
 }
 
 bool SweepPlot::loadCsv(const QString& path, QString* error) {

@@ -827,7 +827,8 @@ void MainWindow::updateStatusBar() {
     // on a 1280x720 screen and in presentation mode.
     const QFontMetrics metrics(m_deviceLabel->font());
     const QString name =
-        metrics.elidedText(run->name(), Qt::ElideMiddle, 14 * metrics.averageCharWidth());
+        metrics.elidedText(run->name(), Qt::ElideMiddle,
+                           std::max(8 * metrics.averageCharWidth(), statusBar()->width() / 7));
     m_deviceLabel->setText(run->isLive() && device.isEmpty() ? tr("%1 · starting…").arg(name)
                            : device.isEmpty()                ? name
                                                              : tr("%1 · %2").arg(name, device));
