@@ -51,6 +51,18 @@ std::vector<std::pair<double, double>> stepByHand(ui::PlaygroundView& view, size
     return out;
 }
 
+// Sets the hidden layers, takes one step and waits for the network graph to draw its three
+// layers; null if it never does.
+ui::NetworkGraph* graphAfterOneStep(ui::PlaygroundView& view, const QString& hidden) {
+    view.hiddenEdit()->setText(hidden);
+    Q_EMIT view.hiddenEdit()->editingFinished();
+    if (stepByHand(view, 1).size() != 1) return nullptr;
+    ui::NetworkGraph* g = view.networkGraph();
+    return QTest::qWaitFor([g] { return g->layers().size() == 3; }, alig::test::kPatienceMs)
+               ? g
+               : nullptr;
+}
+
 } // namespace
 
 class TestUiPlayground : public QObject {
@@ -318,11 +330,8 @@ void TestUiPlayground::hoverReadsProbabilityAndLoss() {
 void TestUiPlayground::networkGraphFollowsTheWeights() {
     ui::PlaygroundView view(alig::test::scratchPath("pg-graph"));
     view.show();
-    view.hiddenEdit()->setText("5, 3");
-    Q_EMIT view.hiddenEdit()->editingFinished();
-    QCOMPARE(stepByHand(view, 1).size(), size_t{1});
-    ui::NetworkGraph* g = view.networkGraph();
-    QTRY_COMPARE_WITH_TIMEOUT(g->layers().size(), size_t{3}, alig::test::kPatienceMs);
+    ui::NetworkGraph* g = graphAfterOneStep(view, "5, 3");
+    QVERIFY(g);
     QCOMPARE(g->layers()[0].in, int64_t{2});
     QCOMPARE(g->layers()[0].out, int64_t{5});
     QCOMPARE(g->layers()[1].out, int64_t{3});
@@ -354,11 +363,8 @@ void TestUiPlayground::networkLabelsNeverOverlap() {
     ui::PlaygroundView view(alig::test::scratchPath("pg-graph-labels"));
     view.resize(1400, 800);
     view.show();
-    view.hiddenEdit()->setText("32, 32");
-    Q_EMIT view.hiddenEdit()->editingFinished();
-    QCOMPARE(stepByHand(view, 1).size(), size_t{1});
-    ui::NetworkGraph* g = view.networkGraph();
-    QTRY_COMPARE_WITH_TIMEOUT(g->layers().size(), size_t{3}, alig::test::kPatienceMs);
+    ui::NetworkGraph* g = graphAfterOneStep(view, "32, 32");
+    QVERIFY(g);
     view.setPresentation(true);
     QStringList seen;
     for (const int width : {900, 560, 420, 300, 200}) {
