@@ -203,17 +203,11 @@ DecisionBoundaryPlot::DecisionBoundaryPlot(QWidget* parent)
     }
     // The legend goes in a row of its own between the title and the axes, where it never
     // covers a point; it wraps onto more rows where the plot is narrow (k classes).
-    axisRect()->insetLayout()->take(legend);
-    plotLayout()->insertRow(1);
-    plotLayout()->addElement(1, 0, legend);
-    plotLayout()->setRowStretchFactor(1, 0.001);
-    legend->setFillOrder(QCPLegend::foColumnsFirst);
+    placeLegendInRow(this, 1);
     legend->setVisible(true);
     QFont small = font();
     small.setPointSizeF(std::max(6.0, font().pointSizeF() * 0.85));
     legend->setFont(small);
-    legend->setBrush(Qt::NoBrush);
-    legend->setBorderPen(Qt::NoPen);
     legend->setColumnSpacing(14);
     legend->setMargins(QMargins(4, 0, 4, 2));
     connect(this, &QCustomPlot::beforeReplot, this, [this] { wrapLegend(legend, width()); });

@@ -265,17 +265,11 @@ SurfaceView::SurfaceView(QWidget* parent)
     // The legend in a row of its own between the title and the surface: a path started
     // anywhere (a click) is never under it. It wraps where the plot is narrow.
     QCPLegend* legend = m_plot->legend;
-    m_plot->axisRect()->insetLayout()->take(legend);
-    m_plot->plotLayout()->insertRow(1);
-    m_plot->plotLayout()->addElement(1, 0, legend);
-    m_plot->plotLayout()->setRowStretchFactor(1, 0.001);
-    legend->setFillOrder(QCPLegend::foColumnsFirst);
+    placeLegendInRow(m_plot, 1);
     legend->setVisible(true);
     QFont small = m_plot->font();
     small.setPointSizeF(std::max(6.0, small.pointSizeF() * 0.85));
     legend->setFont(small);
-    legend->setBrush(Qt::NoBrush);
-    legend->setBorderPen(Qt::NoPen);
     legend->setColumnSpacing(14);
     legend->setMargins(QMargins(4, 0, 4, 2));
     connect(m_plot, &QCustomPlot::beforeReplot, this,

@@ -147,6 +147,9 @@ plotmodel::Curve curveOf(const QCPGraph* g) {
     return c;
 }
 
+// The series legend's row in the plot layout, under the title (0).
+constexpr int kLegendRow = 1;
+
 } // namespace
 
 MetricPlot::MetricPlot(const QString& title, QWidget* parent)
@@ -171,11 +174,7 @@ MetricPlot::MetricPlot(const QString& title, QWidget* parent)
     plotLayout()->addElement(0, 0, new QCPTextElement(this, title, titleFont));
     // The series legend goes between the title and the axes, in one row: it never covers a
     // curve. Runs are named once, in the run legend beside the plots.
-    axisRect()->insetLayout()->take(legend);
-    plotLayout()->insertRow(1);
-    plotLayout()->addElement(1, 0, legend);
-    plotLayout()->setRowStretchFactor(1, 0.001);
-    legend->setFillOrder(QCPLegend::foColumnsFirst);
+    placeLegendInRow(this, kLegendRow);
     // A plot shorter than the axes' margins plus QCustomPlot's 50 px minimum would push its
     // x label out of sight (a short dock with a sweep's 45 runs): the axes shrink instead.
     axisRect()->setMinimumSize(30, 20);
@@ -190,8 +189,6 @@ MetricPlot::MetricPlot(const QString& title, QWidget* parent)
     small.setPointSizeF(std::max(6.0, font().pointSizeF() * 0.8));
     legend->setVisible(false); // shown by updateLegend() once there is something to name
     legend->setFont(small);
-    legend->setBrush(Qt::NoBrush);
-    legend->setBorderPen(Qt::NoPen);
     legend->setIconSize(18, 8);
     legend->setColumnSpacing(10);
     legend->setMargins(QMargins(4, 0, 4, 0));
@@ -1206,7 +1203,7 @@ void MetricPlot::fitTickCounts() {
         if (fold)
             plotLayout()->take(legend);
         else
-            plotLayout()->addElement(1, 0, legend);
+            plotLayout()->addElement(kLegendRow, 0, legend);
         legend->setVisible(legend->itemCount() > 0 && !fold);
     }
     // The full value label where the axis is long enough for it, else the short one.

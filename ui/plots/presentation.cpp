@@ -24,6 +24,17 @@ void scalePlotFonts(bool on, QCPTextElement* title, std::initializer_list<QCPAxi
     if (legend) legend->setFont(grow(legend->font()));
 }
 
+void placeLegendInRow(QCustomPlot* plot, int row) {
+    QCPLegend* legend = plot->legend;
+    plot->axisRect()->insetLayout()->take(legend);
+    plot->plotLayout()->insertRow(row);
+    plot->plotLayout()->addElement(row, 0, legend);
+    plot->plotLayout()->setRowStretchFactor(row, 0.001);
+    legend->setFillOrder(QCPLegend::foColumnsFirst);
+    legend->setBrush(Qt::NoBrush);
+    legend->setBorderPen(Qt::NoPen);
+}
+
 int wrapLegend(QCPLegend* legend, int width) {
     const int room = width - legend->margins().left() - legend->margins().right();
     int columns = 0, used = 0;

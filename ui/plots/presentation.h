@@ -5,6 +5,7 @@
 #include <initializer_list>
 
 class QCPAxis;
+class QCustomPlot;
 class QCPLegend;
 class QCPTextElement;
 class QScrollArea;
@@ -21,6 +22,10 @@ constexpr double kPresentationWidgetScale = 1.4;
 // legend's fonts by kPresentationFontScale. Null title or legend are skipped.
 void scalePlotFonts(bool on, QCPTextElement* title, std::initializer_list<QCPAxis*> axes,
                     QCPLegend* legend);
+
+// Moves the plot's legend from its inset over the axes into a row `row` of its own in the plot
+// layout (inserted there), laid out in columns, without a frame: it never covers the data.
+void placeLegendInRow(QCustomPlot* plot, int row);
 
 // Lays out a legend that has a row of the plot's layout to itself (not an inset over the
 // axes) in as many columns as `width` pixels hold, so that it wraps onto more rows rather than

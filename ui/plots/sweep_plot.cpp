@@ -62,11 +62,7 @@ SweepPlot::SweepPlot(QWidget* parent)
     yAxis->setLabel(tr("test accuracy (%)"));
     // The legend goes below the plot: a sweep's points can be anywhere inside it.
     legend->setVisible(true);
-    axisRect()->insetLayout()->take(legend);
-    plotLayout()->addElement(2, 0, legend);
-    plotLayout()->setRowStretchFactor(2, 0.001);
-    legend->setFillOrder(QCPLegend::foColumnsFirst);
-    legend->setBorderPen(Qt::NoPen);
+    placeLegendInRow(this, 2);
     setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     // A short dock (a 1280x720 screen, many runs): fewer y ticks, a short label, the legend
     // on more rows where it is narrow.
